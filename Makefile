@@ -1,0 +1,62 @@
+# Filón — the two commands a fresh machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/filon
+
+.PHONY: env demo test test-sqlite test-postgres lint typecheck format bench lock clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON) --quiet
+	touch $@
+
+env: $(VENV)/.synced  ## create the environment from the lock file
+
+demo: env  ## migrate SQLite, load rules and demo data, serve on 127.0.0.1:8000
+	$(BIN)/filon demo run --address 127.0.0.1:8000
+
+test: env lint typecheck test-sqlite test-postgres  ## every test tier on SQLite and (when reachable) PostgreSQL
+	@echo "Bases de datos probadas: $$(cat var/test-databases.txt | xargs)"
+
+test-sqlite: env
+	@mkdir -p var && echo "sqlite" > var/test-databases.txt
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q
+
+test-postgres: env
+	@if $(BIN)/python -m filon.dbcheck "$(PG_URL)"; then \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q -m "not pure" && \
+		echo "postgresql" >> var/test-databases.txt; \
+	else \
+		if [ -n "$$CI" ]; then echo "PostgreSQL no está disponible en 127.0.0.1:5432 y CI lo requiere" >&2; exit 1; fi; \
+		echo "PostgreSQL no disponible: se omitió esa base de datos"; \
+	fi
+
+lint: env
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: env
+	$(BIN)/mypy
+
+format: env
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: env  ## benchmarks (figures, not pass/fail)
+	$(BIN)/python bench/schedule.py
+
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var staticfiles

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "filon.accounts"
+    verbose_name = "Usuarios y oficinas"

@@ -1,0 +1,10 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from filon.rules import load_ruleset_for_date
+from filon.core.calendar import today_mx
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    ruleset = load_ruleset_for_date(today_mx())
+    return render(request, "home.html", {"ruleset": ruleset})

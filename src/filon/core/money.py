@@ -1,0 +1,65 @@
+"""One way into money (STYLE 3, SPEC C-1).
+
+Amounts are `Decimal` built from strings and rounded at named points with an explicit rounding mode;
+nothing here relies on the ambient decimal context for rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+RATE_PLACES = Decimal("0.000001")
+
+
+def D(value: str | int | Decimal) -> Decimal:
+    """Build a Decimal from a string, an int or a Decimal. Floats are refused: they are not exact."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise TypeError(f"D() acepta str, int o Decimal, no {type(value).__name__}")
+    try:
+        result = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} no es un número decimal") from exc
+    if not result.is_finite():
+        raise ValueError(f"{value!r} no es un número finito")
+    return result
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Round an amount to centavos, half up (C-1)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def round_rate(rate: Decimal) -> Decimal:
+    """Round a rate to 6 decimal places for display and storage (C-1)."""
+    return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def truncate(value: Decimal, places: int) -> Decimal:
+    """Truncate (never round) to `places` decimals, as the Rules print the TMIC (R-9.2.6)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+
+
+def format_amount(amount: Decimal, places: int = 2) -> str:
+    """es-MX grouping: 1234567.8 -> '1,234,567.80'."""
+    quantum = Decimal(1).scaleb(-places)
+    return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+def format_money(amount: Decimal, currency: str = "MXN") -> str:
+    """'$1,234,567.89' for pesos, 'USD 1,000,000.00' for dollars."""
+    if currency == "MXN":
+        sign = "-" if amount < 0 else ""
+        return f"{sign}${format_amount(abs(amount))}"
+    return f"{currency} {format_amount(amount)}"
+
+
+def format_percent(rate: Decimal, places: int = 2) -> str:
+    """0.015 -> '1.50 %'."""
+    return f"{format_amount(rate * 100, places)} %"
+
+
+def format_ratio(ratio: Decimal) -> str:
+    """Coverage ratios as the Rules write them: 2 -> '2 a 1', 1.5 -> '1.5 a 1', 0.33 -> '0.33 a 1'."""
+    text = format(ratio.normalize(), "f")
+    return f"{text} a 1"

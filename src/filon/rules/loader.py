@@ -1,0 +1,169 @@
+"""Loading rule sets from their data files.
+
+A rule set is a directory holding `manifest.yaml` (version, effective date, source) and any number of
+`*.yaml` files, each contributing top-level keys of the `RuleSet` schema. Every version directory is a
+complete rule set: the Risk area copies the one in force, changes it, and the Comité Interno approves the
+new directory (Rules 9.2.4, 17.3 e–f). A credit keeps the version it was contracted under (Transitorio
+SEGUNDO), so old versions are never edited or deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from filon.rules.schema import RuleSet
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent / "data"
+MANIFEST = "manifest.yaml"
+
+
+@dataclass(frozen=True)
+class RuleSetProblem:
+    """One problem found while checking a rule set: where it is and what is wrong."""
+
+    path: str
+    message: str
+    file: str | None = None
+
+    def describe(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}{self.path}: {self.message}"
+
+
+class RuleSetError(Exception):
+    """A rule set that cannot be used. `problems` lists every one found, each with its path."""
+
+    def __init__(self, problems: list[RuleSetProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.describe() for p in problems))
+
+
+class NoRuleSetInForce(LookupError):
+    pass
+
+
+def rules_dir() -> Path:
+    """The directory holding the rule-set versions (FILON_RULES_DIR overrides the shipped data)."""
+    override = os.environ.get("FILON_RULES_DIR")
+    return Path(override) if override else DEFAULT_RULES_DIR
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML loader that refuses duplicated keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"clave repetida: {key!r}", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_documents(directory: Path) -> tuple[dict[str, Any], dict[str, str], list[RuleSetProblem]]:
+    data: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    problems: list[RuleSetProblem] = []
+    if not (directory / MANIFEST).is_file():
+        problems.append(RuleSetProblem("(raíz)", f"falta {MANIFEST}", directory.name))
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            content = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+        except yaml.YAMLError as exc:
+            problems.append(RuleSetProblem("(archivo)", f"YAML inválido: {exc}", path.name))
+            continue
+        if content is None:
+            continue
+        if not isinstance(content, dict):
+            problems.append(RuleSetProblem("(archivo)", "debe contener un mapeo de claves", path.name))
+            continue
+        for key, value in content.items():
+            if key in data:
+                problems.append(
+                    RuleSetProblem(str(key), f"definida también en {origin[key]}", path.name)
+                )
+                continue
+            data[key] = value
+            origin[key] = path.name
+    return data, origin, problems
+
+
+def _problems_from_validation(exc: ValidationError, origin: dict[str, str]) -> list[RuleSetProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        path = ".".join(loc) or "(raíz)"
+        file = origin.get(loc[0]) if loc else None
+        problems.append(RuleSetProblem(path, err["msg"], file))
+    return problems
+
+
+def load_ruleset_dir(directory: Path) -> RuleSet:
+    """Load and validate one rule-set directory; raise RuleSetError listing every problem."""
+    data, origin, problems = _read_documents(directory)
+    if problems:
+        raise RuleSetError(problems)
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise RuleSetError(_problems_from_validation(exc, origin)) from None
+
+
+def check_ruleset_dir(directory: Path) -> list[RuleSetProblem]:
+    """Every problem of a rule-set directory (empty when it is valid)."""
+    try:
+        load_ruleset_dir(directory)
+    except RuleSetError as exc:
+        return exc.problems
+    return []
+
+
+@lru_cache(maxsize=16)
+def _load_cached(directory: str, mtime_key: float) -> RuleSet:
+    return load_ruleset_dir(Path(directory))
+
+
+def _version_dirs(base: Path) -> list[Path]:
+    return sorted(p for p in base.iterdir() if p.is_dir() and (p / MANIFEST).is_file())
+
+
+def _mtime(directory: Path) -> float:
+    return max(p.stat().st_mtime for p in directory.glob("*.yaml"))
+
+
+def available_rulesets(base: Path | None = None) -> list[RuleSet]:
+    """Every rule-set version in `base`, oldest effective date first."""
+    base = base or rules_dir()
+    rulesets = [_load_cached(str(d), _mtime(d)) for d in _version_dirs(base)]
+    return sorted(rulesets, key=lambda r: (r.effective_from, r.version))
+
+
+def load_ruleset_for_date(as_of: date, base: Path | None = None) -> RuleSet:
+    """The rule set in force on `as_of`: the latest whose effective date is on or before it."""
+    in_force = [r for r in available_rulesets(base) if r.effective_from <= as_of]
+    if not in_force:
+        raise NoRuleSetInForce(f"No hay reglas de operación vigentes al {as_of:%d/%m/%Y}.")
+    return in_force[-1]
+
+
+def load_ruleset_version(version: str, base: Path | None = None) -> RuleSet:
+    """A specific version, as a credit pinned at contracting asks for it."""
+    for ruleset in available_rulesets(base):
+        if ruleset.version == version:
+            return ruleset
+    raise NoRuleSetInForce(f"No existe la versión de reglas «{version}».")

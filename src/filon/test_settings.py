@@ -1,0 +1,17 @@
+"""Settings for the test suite: fast hashing, isolated storage, no secure-cookie requirement."""
+
+import os
+import tempfile
+
+os.environ.setdefault("FILON_DEBUG", "0")
+os.environ.setdefault("FILON_SECRET_KEY", "filon-test-suite-key-not-secret")
+os.environ.setdefault("FILON_SECURE_COOKIES", "0")
+
+from filon.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="filon-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
