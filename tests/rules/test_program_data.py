@@ -246,7 +246,7 @@ def test_general_rules_have_no_overrides(programs: dict[ProgramCode, Program]) -
     assert general.commissions is True
     assert general.products == {}
     assert general.coverage is None
-    assert programs[ProgramCode.CADENAS_PRODUCTIVAS].commissions is False  # P-1 1.3: "sin comisiones"
+    assert programs[ProgramCode.CADENAS_PRODUCTIVAS].commissions is True  # I-6: per-drawdown commission
 
 
 @pytest.mark.parametrize(
@@ -407,7 +407,7 @@ TOPICS = {
         (
             ProgramCode.CADENAS_PRODUCTIVAS,
             "P-1 ",
-            {"sizes", "terms", "rate", "payment_periodicity", "commissions", "coverage"},
+            {"sizes", "terms", "rate", "payment_periodicity", "coverage"},
         ),
         (
             P2,

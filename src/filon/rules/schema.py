@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -205,11 +206,18 @@ class CondonedHistory(Cited):
 
 class Selection(Cited):
     allowed_bureau_keys: list[str]
-    technical_bankruptcy_capital_lost: Fraction01
+    technical_bankruptcy_capital_lost: str = Field(
+        pattern=r"^\d+/\d+$", description="exact fraction of share capital lost, e.g. '2/3' (Rules 3)"
+    )
     rejection_flags: dict[str, str] = Field(
         description="applicant flag -> Spanish description of the rejection cause"
     )
     condoned_history: CondonedHistory
+
+
+    @property
+    def technical_bankruptcy_fraction(self) -> Fraction:
+        return Fraction(self.technical_bankruptcy_capital_lost)
 
 
 class Financing(Cited):
@@ -235,6 +243,9 @@ class Product(Model):
     name: str
     purpose: str
     exclusions: list[str] = []
+    past_investments_max_months: int | None = Field(
+        None, description="9.1.1: investments already made may be financed if at most this old"
+    )
     caps_rule: Rule
     max_usd: Money
     terms_rule: Rule
@@ -247,7 +258,11 @@ class Product(Model):
     annual_qualification: bool = False
     counts_toward_large_company_share: bool = True
     coverage_class: str
-    new_equipment_option: bool = False
+    new_equipment_class: str | None = Field(
+        None, description="10.2.1 option 2: coverage class for new equipment (1.5 : 1, +1 point)"
+    )
+    new_equipment_max_usd: Money | None = None
+    new_equipment_rule: Rule | None = None
 
 
 class Currencies(Cited):
@@ -301,6 +316,9 @@ class GuaranteeTypeRule(Model):
     may_be_sole: bool
     sole_note: str = ""
     revolving_only: bool = False
+    max_credit_term_months: int | None = Field(
+        None, description="the guarantee backs only credits up to this term (fianza: 3 years)"
+    )
     acceptance_rule: Rule | None = None
     acceptance_fraction: Fraction01 | None = Field(
         None, description="10.3: accepted value = appraisal × this"
@@ -325,7 +343,15 @@ class CoverageClass(Model):
         "'n/a' = not accepted in this class"
     )
     cap_notes: dict[GuaranteeType, str] = {}
-    revolving_only_types: list[GuaranteeType] = []
+    only_for: dict[GuaranteeType, list[CreditType]] = Field(
+        {}, description="types that count in this class only for these credit types"
+    )
+    required_types: list[GuaranteeType] = Field(
+        [], description="types that must be present (e.g. the new equipment's own pledge)"
+    )
+    sole_allowed: list[GuaranteeType] = Field(
+        [], description="types that may cover the whole requirement alone in this class"
+    )
 
 
 class IntroductoresColumn(Model):
@@ -584,8 +610,9 @@ class RuleSet(Model):
         if set(self.products) != set(CreditType):
             problems.append(f"faltan productos: {sorted(set(CreditType) - set(self.products))}")
         for code, product in self.products.items():
-            if product.coverage_class not in self.guarantees.classes:
-                problems.append(f"products.{code}.coverage_class: clase desconocida {product.coverage_class}")
+            for klass in (product.coverage_class, product.new_equipment_class):
+                if klass is not None and klass not in self.guarantees.classes:
+                    problems.append(f"products.{code}: clase de cobertura desconocida {klass}")
         if "anexo_i" not in self.activity_lists:
             problems.append("activity_lists: falta 'anexo_i'")
         for code, program in self.programs.items():
