@@ -41,7 +41,7 @@ def _read_json(source: str, stdin: TextIO) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(
             "(documento)",
-            f"{name} no es JSON válido (línea {exc.lineno}, columna {exc.colno}: {exc.msg})",
+            f"{name} no es JSON válido (error de sintaxis en la línea {exc.lineno}, columna {exc.colno})",
         ) from None
 
 
@@ -101,7 +101,9 @@ def _cmd_rules(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         from filon.rules import available_rulesets
 
         for ruleset in available_rulesets():
-            stdout.write(f"{ruleset.version}\tvigente desde {ruleset.effective_from:%d/%m/%Y}\t{ruleset.source}\n")
+            stdout.write(
+                f"{ruleset.version}\tvigente desde {ruleset.effective_from:%d/%m/%Y}\t{ruleset.source}\n"
+            )
         return EXIT_OK
     raise AssertionError(args.rules_command)
 
@@ -177,7 +179,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in PURE_COMMANDS or not argv or argv[0] in {"-h", "--help"}:
+    if (argv and argv[0] in PURE_COMMANDS) or not argv or argv[0] in {"-h", "--help"}:
         code = run(argv)
         if not argv or argv[0] in {"-h", "--help"}:
             sys.stdout.write("\nComandos de administración: filon help\n")

@@ -7,7 +7,7 @@ os.environ.setdefault("FILON_DEBUG", "0")
 os.environ.setdefault("FILON_SECRET_KEY", "filon-test-suite-key-not-secret")
 os.environ.setdefault("FILON_SECURE_COOKIES", "0")
 
-from filon.settings import *  # noqa: E402,F403
+from filon.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="filon-test-media-")

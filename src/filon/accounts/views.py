@@ -1,8 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from filon.rules import load_ruleset_for_date
 from filon.core.calendar import today_mx
+from filon.rules import load_ruleset_for_date
 
 
 def home(request: HttpRequest) -> HttpResponse:

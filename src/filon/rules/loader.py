@@ -63,7 +63,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"clave repetida: {key!r}", key_node.start_mark
@@ -83,7 +83,7 @@ def _read_documents(directory: Path) -> tuple[dict[str, Any], dict[str, str], li
         problems.append(RuleSetProblem("(raíz)", f"falta {MANIFEST}", directory.name))
     for path in sorted(directory.glob("*.yaml")):
         try:
-            content = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+            content = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
         except yaml.YAMLError as exc:
             problems.append(RuleSetProblem("(archivo)", f"YAML inválido: {exc}", path.name))
             continue
@@ -94,9 +94,7 @@ def _read_documents(directory: Path) -> tuple[dict[str, Any], dict[str, str], li
             continue
         for key, value in content.items():
             if key in data:
-                problems.append(
-                    RuleSetProblem(str(key), f"definida también en {origin[key]}", path.name)
-                )
+                problems.append(RuleSetProblem(str(key), f"definida también en {origin[key]}", path.name))
                 continue
             data[key] = value
             origin[key] = path.name

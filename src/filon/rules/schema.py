@@ -214,7 +214,6 @@ class Selection(Cited):
     )
     condoned_history: CondonedHistory
 
-
     @property
     def technical_bankruptcy_fraction(self) -> Fraction:
         return Fraction(self.technical_bankruptcy_capital_lost)
@@ -241,6 +240,7 @@ class Revolvency(Model):
 
 class Product(Model):
     name: str
+    purpose_rule: Rule
     purpose: str
     exclusions: list[str] = []
     past_investments_max_months: int | None = Field(
@@ -338,7 +338,7 @@ class CoverageClass(Model):
     rule: Rule
     name: str
     minimum_ratio: Ratio
-    caps: dict[GuaranteeType, Ratio | None | Literal["n/a"]] = Field(
+    caps: dict[GuaranteeType, Ratio | Literal["n/a"] | None] = Field(
         description="I-4: the most each type may contribute as a ratio to the credit; null = unlimited; "
         "'n/a' = not accepted in this class"
     )
@@ -615,9 +615,11 @@ class RuleSet(Model):
                     problems.append(f"products.{code}: clase de cobertura desconocida {klass}")
         if "anexo_i" not in self.activity_lists:
             problems.append("activity_lists: falta 'anexo_i'")
-        for code, program in self.programs.items():
+        for program_code, program in self.programs.items():
             if program.activity_list and program.activity_list not in self.activity_lists:
-                problems.append(f"programs.{code}.activity_list: lista desconocida {program.activity_list}")
+                problems.append(
+                    f"programs.{program_code}.activity_list: lista desconocida {program.activity_list}"
+                )
         codes = [doc.code for checklist in self.checklists for doc in checklist.documents]
         duplicated = sorted({c for c in codes if codes.count(c) > 1})
         if duplicated:

@@ -1,0 +1,45 @@
+"""Every page requires login; the home page shows the rule set in force."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/entrar/")
+
+
+def test_logged_in_user_sees_rule_set_in_force(client):
+    user = get_user_model().objects.create_user("analista.zac", password="una-clave-larga-123")
+    client.force_login(user)
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "RO-2010-1160" in body
+    assert "23/09/2010" in body
+
+
+def test_login_with_wrong_password_fails_in_spanish(client):
+    get_user_model().objects.create_user("analista.zac", password="una-clave-larga-123")
+    response = client.post("/entrar/", {"username": "analista.zac", "password": "otra"})
+    assert response.status_code == 200
+    assert "contraseña" in response.content.decode().lower()
+    assert "_auth_user_id" not in client.session
+
+
+def test_demo_load_creates_the_printed_logins(capsys):
+    call_command("demo", "load")
+    out = capsys.readouterr().out
+    assert "RO-2010-1160" in out
+    user = get_user_model().objects.get(username="admin")
+    from filon.accounts.management.commands.demo import DEMO_PASSWORD
+
+    assert user.check_password(DEMO_PASSWORD)
+    call_command("demo", "load")  # idempotent
+    assert get_user_model().objects.filter(username="admin").count() == 1
