@@ -71,6 +71,11 @@ def business_days_between(start: date, end: date) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)
+def days_in_month(year: int, month: int) -> int:
+    return _calendar.monthrange(year, month)[1]
+
+
 def add_months(day: date, months: int, anchor_day: int | None = None) -> date:
     """`day` plus `months`, on `anchor_day` (default: day's own) clamped to the month's end (C-3).
 
@@ -80,5 +85,4 @@ def add_months(day: date, months: int, anchor_day: int | None = None) -> date:
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
-    last = _calendar.monthrange(year, month)[1]
-    return date(year, month, min(anchor, last))
+    return date(year, month, min(anchor, days_in_month(year, month)))

@@ -6,10 +6,34 @@ nothing here relies on the ambient decimal context for rounding.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from contextlib import AbstractContextManager
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+
+# Intermediate precision for interest factors and present values: far beyond what a centavo needs, and the
+# same on every machine whatever the ambient context says. Results are still rounded explicitly (C-1).
+FINANCE_CONTEXT = Context(
+    prec=40, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+
+
+def finance_context() -> AbstractContextManager[Context]:
+    """`with finance_context():` — do the arithmetic of a computation in FINANCE_CONTEXT."""
+    return localcontext(FINANCE_CONTEXT)
 
 
 def D(value: str | int | Decimal) -> Decimal:
@@ -33,6 +57,11 @@ def round_money(amount: Decimal) -> Decimal:
 def round_rate(rate: Decimal) -> Decimal:
     """Round a rate to 6 decimal places for display and storage (C-1)."""
     return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def is_cents(amount: Decimal) -> bool:
+    """True when `amount` has no fraction of a centavo (C-1: amounts are kept in centavos)."""
+    return amount == amount.quantize(CENT, rounding=ROUND_DOWN)
 
 
 def truncate(value: Decimal, places: int) -> Decimal:
