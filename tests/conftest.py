@@ -45,3 +45,129 @@ def make_doc(spec_example: dict[str, Any]) -> Callable[..., dict[str, Any]]:
         return _merge(copy.deepcopy(spec_example), changes)
 
     return build
+
+
+# --------------------------------------------------------------------------------------- the cast
+# A small named cast for service tests (STYLE 10): two regional offices, central areas, a committee.
+
+
+@pytest.fixture
+def offices(db):
+    from filon.accounts.services import regional_offices_sync
+
+    return {o.code: o for o in regional_offices_sync()}
+
+
+@pytest.fixture
+def fix_rate(db):
+    """FIX USD/MXN observations around the test dates (C-5 look-up reads the latest before a date)."""
+    from decimal import Decimal
+
+    from filon.marketdata.models import Observation, Series
+
+    series, _ = Series.objects.get_or_create(code="FIX", defaults={"name": "Tipo de cambio FIX"})
+    start = date(2025, 1, 1)
+    Observation.objects.bulk_create(
+        [
+            Observation(series=series, date=date.fromordinal(start.toordinal() + i), value=Decimal("18.50"))
+            for i in range(0, 3 * 366)
+        ],
+        ignore_conflicts=True,
+    )
+    return series
+
+
+def _user(username: str, role: str, office=None, committees=None):
+    from filon.accounts.models import User
+
+    user = User.objects.create_user(
+        username,
+        password="clave-de-prueba-123",
+        role=role,
+        office=office,
+        committees=committees or [],
+        first_name=username.split(".")[0].title(),
+    )
+    return user
+
+
+@pytest.fixture
+def cast(offices, fix_rate):
+    """ana: analyst in Zacatecas; gerardo: Zacatecas manager; sofia: analyst in Hermosillo (Sonora);
+    julia: legal; ramon: risk; sergio: committee secretary; marta, luis, elena: Comité Interno members;
+    omar: an outsider with no role in credit (dirección)."""
+    from types import SimpleNamespace
+
+    zac, hmo = offices["ZAC"], offices["HMO"]
+    return SimpleNamespace(
+        zac=zac,
+        hmo=hmo,
+        ana=_user("ana.zac", "analista", zac),
+        gerardo=_user("gerardo.zac", "gerente_regional", zac),
+        sofia=_user("sofia.son", "analista", hmo),
+        julia=_user("julia.juridico", "juridico"),
+        ramon=_user("ramon.riesgos", "riesgos"),
+        sergio=_user(
+            "sergio.secretario", "secretario_comite", committees=["comite_interno", "comite_externo"]
+        ),
+        marta=_user("marta.comite", "miembro_comite", committees=["comite_interno"]),
+        luis=_user("luis.comite", "miembro_comite", committees=["comite_interno"]),
+        elena=_user("elena.comite", "miembro_comite", committees=["comite_interno", "comite_externo"]),
+        omar=_user("omar.direccion", "direccion"),
+    )
+
+
+def applicant_data(**changes):
+    from decimal import Decimal
+
+    from filon.applicants.services import ApplicantData
+
+    values = {
+        "person_type": "moral",
+        "name": "Minera La Veta Madre, S.A. de C.V.",
+        "rfc": "MVM120315AB1",
+        "state": "ZAC",
+        "municipality": "Fresnillo",
+        "activity": 21,
+        "mining_class": "concesible",
+        "employees": 45,
+        "equity_mxn": Decimal("30000000"),
+        "annual_gross_income_mxn": Decimal("150000000"),
+        "production_tons_month": Decimal("2000"),
+        "years_of_sales": Decimal("6"),
+        "primary_extraction": True,
+    }
+    values.update(changes)
+    return ApplicantData(**values)
+
+
+def proposal_data(**changes):
+    from decimal import Decimal
+
+    from filon.origination.services import ProposalData
+
+    values = {
+        "program": "primer_piso",
+        "credit_type": "refaccionario",
+        "currency": "MXN",
+        "amount": Decimal("12000000"),
+        "investment_program": Decimal("14000000"),
+        "term_months": 84,
+        "grace_months": 12,
+    }
+    values.update(changes)
+    return ProposalData(**values)
+
+
+@pytest.fixture
+def applicant(cast):
+    from filon.applicants.services import applicant_create
+
+    return applicant_create(user=cast.ana, data=applicant_data()).obj
+
+
+@pytest.fixture
+def credit_file(cast, applicant):
+    from filon.origination.services import file_create
+
+    return file_create(user=cast.ana, applicant=applicant, proposal=proposal_data())

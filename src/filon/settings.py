@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "filon.accounts",
+    "filon.audit",
+    "filon.applicants",
+    "filon.origination",
+    "filon.marketdata",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +99,11 @@ def _database_from_env() -> dict[str, object]:
 
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["filon.accounts.backends.LockoutModelBackend"]
+# Lock-out after repeated failed logins.
+FILON_LOGIN_MAX_FAILURES = env_int("FILON_LOGIN_MAX_FAILURES", 5)
+FILON_LOGIN_LOCK_MINUTES = env_int("FILON_LOGIN_LOCK_MINUTES", 15)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -105,7 +114,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = env_int("FILON_SESSION_SECONDS", 8 * 60 * 60)
+# Sessions expire after this many idle seconds (every request renews it) and when the browser closes.
+SESSION_COOKIE_AGE = env_int("FILON_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -124,6 +135,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = env_path("FILON_STATIC_ROOT", PROJECT_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env_path("FILON_MEDIA_ROOT", VAR_DIR / "media")
+FILON_MAX_UPLOAD_MB = env_int("FILON_MAX_UPLOAD_MB", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FILON_MAX_UPLOAD_MB * 1024 * 1024 + 1024 * 1024
 
 # The rule-set directory can be overridden (e.g. a Risk-area draft under review).
 FILON_RULES_DIR = env_path("FILON_RULES_DIR", BASE_DIR / "rules" / "data")

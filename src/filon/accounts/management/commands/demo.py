@@ -40,7 +40,7 @@ class Command(BaseCommand):
         ruleset = load_ruleset_for_date(today_mx())
         self._load_users()
         self.stdout.write(f"Reglas de operación en vigor: {ruleset.version} ({ruleset.source})")
-        self.stdout.write("Usuarios de demostración (contraseña común: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Usuarios de demostración (contraseña común: {DEMO_PASSWORD}):")
         for username, first, last, _ in DEMO_USERS:
             self.stdout.write(f"  {username:<12} {first} {last}")
         if options["action"] == "run":
@@ -52,7 +52,12 @@ class Command(BaseCommand):
         for username, first, last, superuser in DEMO_USERS:
             user, created = user_model.objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "is_staff": superuser, "is_superuser": superuser},
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "is_staff": superuser,
+                    "is_superuser": superuser,
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
@@ -65,7 +70,16 @@ class Command(BaseCommand):
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         os.execve(
             gunicorn,
-            [gunicorn, "filon.wsgi:application", "--bind", address, "--workers", "2", "--access-logfile", "-"],
+            [
+                gunicorn,
+                "filon.wsgi:application",
+                "--bind",
+                address,
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
             env,
         )
         raise SystemExit(settings.ROOT_URLCONF)  # unreachable: execve replaces the process

@@ -1,0 +1,36 @@
+"""Role checks and regional scoping in one place (STYLE 6)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from filon.accounts.models import Role, User
+from filon.errors import Forbidden
+
+M = TypeVar("M", bound=Model)
+
+ROLE_NAMES = dict(Role.choices)
+
+
+def require_role(user: Any, roles: Iterable[str], action: str) -> None:
+    """Refuse unless the user is active and holds one of `roles`."""
+    allowed = set(roles)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise Forbidden("Debe iniciar sesión.")
+    if user.role not in allowed:
+        names = ", ".join(sorted(ROLE_NAMES.get(r, r) for r in allowed))
+        raise Forbidden(
+            f"Su rol ({ROLE_NAMES.get(user.role, user.role)}) no puede {action}; corresponde a: {names}."
+        )
+
+
+def scope_to_office(queryset: QuerySet[M], user: User, office_field: str = "office") -> QuerySet[M]:
+    """Regional users see only their office's objects; central roles see all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.is_regional:
+        return queryset.filter(**{office_field: user.office_id})
+    return queryset

@@ -1,0 +1,75 @@
+"""Users, their roles and their regional offices (gerencias regionales, Rules 4)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class RegionalOffice(models.Model):
+    """A gerencia (or subgerencia) regional; its states come from the rule set (Rules 4)."""
+
+    code = models.CharField("clave", max_length=8, unique=True)
+    name = models.CharField("nombre", max_length=80)
+    kind = models.CharField("tipo", max_length=12, default="gerencia")
+    states = models.JSONField("estados que atiende", default=list)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "gerencia regional"
+        verbose_name_plural = "gerencias regionales"
+
+    def __str__(self) -> str:
+        return f"Gerencia Regional {self.name}"
+
+
+class Role(models.TextChoices):
+    ANALISTA = "analista", "Promotor / analista de crédito"
+    GERENTE_REGIONAL = "gerente_regional", "Gerente regional"
+    JURIDICO = "juridico", "Área jurídica"
+    RIESGOS = "riesgos", "Área de riesgos"
+    SECRETARIO_COMITE = "secretario_comite", "Secretario de comité"
+    MIEMBRO_COMITE = "miembro_comite", "Miembro de comité"
+    DIRECCION = "direccion", "Dirección"
+    ADMINISTRADOR = "administrador", "Administrador"
+
+
+REGIONAL_ROLES = frozenset({Role.ANALISTA, Role.GERENTE_REGIONAL})
+
+
+class User(AbstractUser):
+    role = models.CharField("rol", max_length=24, choices=Role.choices, default=Role.ANALISTA)
+    office = models.ForeignKey(
+        RegionalOffice,
+        verbose_name="gerencia regional",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+    committees = models.JSONField(
+        "comités a los que pertenece",
+        default=list,
+        blank=True,
+        help_text="claves de comité (comite_interno, comite_externo, comite_tecnico)",
+    )
+    failed_logins = models.PositiveIntegerField("intentos fallidos", default=0)
+    locked_until = models.DateTimeField("bloqueado hasta", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "usuario"
+        verbose_name_plural = "usuarios"
+        constraints = [
+            models.CheckConstraint(
+                name="regional_users_have_an_office",
+                condition=~models.Q(role__in=["analista", "gerente_regional"])
+                | models.Q(office__isnull=False),
+            )
+        ]
+
+    @property
+    def is_regional(self) -> bool:
+        return self.role in REGIONAL_ROLES
+
+    def sees_all_offices(self) -> bool:
+        return not self.is_regional

@@ -1,0 +1,83 @@
+"""Regional offices come from the rule set (Rules 4); users are created with a role and an office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User
+from filon.audit.services import audit_record, snapshot
+from filon.core.calendar import today_mx
+from filon.errors import DomainError, NotFound
+from filon.rules import RuleSet, load_ruleset_for_date
+
+
+@transaction.atomic
+def regional_offices_sync(*, ruleset: RuleSet | None = None) -> list[RegionalOffice]:
+    """Create or update the offices of the rule set in force (idempotent)."""
+    ruleset = ruleset or load_ruleset_for_date(today_mx())
+    offices = []
+    for office in ruleset.offices.offices:
+        obj, _ = RegionalOffice.objects.update_or_create(
+            code=office.code, defaults={"name": office.name, "kind": office.kind, "states": office.states}
+        )
+        offices.append(obj)
+    return offices
+
+
+def office_for_state(state: str, *, ruleset: RuleSet | None = None) -> RegionalOffice:
+    """The gerencia regional that serves `state` (Rules 4)."""
+    ruleset = ruleset or load_ruleset_for_date(today_mx())
+    for office in ruleset.offices.offices:
+        if state in office.states:
+            found = RegionalOffice.objects.filter(code=office.code).first()
+            if found is None:
+                regional_offices_sync(ruleset=ruleset)
+                found = RegionalOffice.objects.get(code=office.code)
+            return found
+    raise NotFound(
+        f"Ninguna gerencia regional atiende el estado «{state}».", field="state", rule=ruleset.offices.rule
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    role: str,
+    office: RegionalOffice | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    committees: list[str] | None = None,
+) -> User:
+    if role not in Role.values:
+        raise DomainError(f"Rol desconocido «{role}».", field="role")
+    if role in REGIONAL_ROLES and office is None:
+        raise DomainError("Los usuarios regionales deben pertenecer a una gerencia regional.", field="office")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(f"Ya existe el usuario «{username}».", field="username")
+    user = User(
+        username=username,
+        role=role,
+        office=office,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        committees=committees or [],
+        is_staff=role == Role.ADMINISTRADOR,
+        is_superuser=role == Role.ADMINISTRADOR,
+    )
+    user.set_password(password)
+    user.save()
+    audit_record(
+        user=actor,
+        action="user.create",
+        obj=user,
+        after=snapshot(user, ["username", "role", "office_id", "committees"]),
+        office=office,
+    )
+    return user

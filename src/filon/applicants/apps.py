@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApplicantsConfig(AppConfig):
+    name = "filon.applicants"
+    verbose_name = "Solicitantes"

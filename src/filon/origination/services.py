@@ -1,0 +1,1231 @@
+"""Writes on credit files: every transition of the file's life is one service (STYLE 4).
+
+Each service checks the role and the office, refuses a transition out of order with the rule cited,
+writes the change and its audit record in one transaction, and re-runs the rules engine whenever the
+proposal or its guarantees change, storing the findings with the rule-set version they came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from filon.accounts.access import require_role
+from filon.accounts.models import RegionalOffice, Role, User
+from filon.applicants.models import Applicant
+from filon.applicants.selectors import bureau_keys_latest
+from filon.audit.services import audit_record, snapshot
+from filon.core.calendar import add_months, today_mx
+from filon.core.errors import InputError, InputErrors
+from filon.core.evaluation import evaluate_document
+from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.origination.models import (
+    CreditFile,
+    DocumentUpload,
+    FileGuarantee,
+    FileStatus,
+    GuaranteeChange,
+    GuaranteeStatus,
+    RequirementItem,
+    RequirementStatus,
+)
+from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
+from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
+
+REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
+EDITABLE = (FileStatus.CAPTURED, FileStatus.UNDER_ANALYSIS, FileStatus.RETURNED)
+TERMINAL = (FileStatus.REJECTED, FileStatus.EXPIRED, FileStatus.CANCELLED, FileStatus.READY_TO_DISBURSE)
+ACTIVE_GUARANTEE_STATES = (GuaranteeStatus.OFFERED, GuaranteeStatus.ACTIVE)
+FILE_STAGES = (Stage.AUTHORIZATION, Stage.CONTRACTING, Stage.PRE_DISBURSEMENT)
+ZERO = Decimal(0)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _lock(file: CreditFile) -> CreditFile:
+    return CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
+
+
+def _check_office(user: User, office_id: int) -> None:
+    if user.is_regional and user.office_id != office_id:
+        # The selectors already hide other offices' files; this guards direct service calls.
+        raise Forbidden("El expediente pertenece a otra gerencia regional.")
+
+
+def _require_status(file: CreditFile, allowed: Iterable[str], action: str) -> None:
+    allowed = tuple(allowed)
+    if file.status not in allowed:
+        names = ", ".join(FileStatus(s).label.lower() for s in allowed)
+        raise TransitionRefused(
+            f"No se puede {action}: el expediente está «{FileStatus(file.status).label.lower()}» "
+            f"y debe estar en: {names}.",
+            field="status",
+        )
+
+
+def _file_snapshot(file: CreditFile) -> dict[str, Any]:
+    return snapshot(
+        file,
+        [
+            "status",
+            "program",
+            "credit_type",
+            "currency",
+            "amount",
+            "investment_program",
+            "term_months",
+            "grace_months",
+            "payment_every_months",
+            "amortization",
+            "growth_rate",
+            "new_equipment_option",
+            "eligible",
+            "committee",
+            "ruleset_version",
+            "requirements_complete_on",
+            "attention_deadline",
+            "authorized_on",
+            "authorization_expires_on",
+            "authorization_extended",
+            "contract_signed_on",
+            "contract_number",
+            "cancel_reason",
+            "conditions",
+            "observations",
+        ],
+    )
+
+
+def file_ruleset(file: CreditFile) -> RuleSet:
+    """The rule set a file is evaluated under: the one it was last evaluated with, else today's."""
+    if file.ruleset_version:
+        return load_ruleset_version(file.ruleset_version)
+    return load_ruleset_for_date(today_mx())
+
+
+# ------------------------------------------------------------------------------------------ proposal
+
+
+@dataclass
+class ProposalData:
+    program: str
+    credit_type: str
+    currency: str
+    amount: Decimal
+    investment_program: Decimal
+    term_months: int
+    grace_months: int = 0
+    payment_every_months: int = 1
+    amortization: str = "equal_principal"
+    growth_rate: Decimal | None = None
+    new_equipment_option: bool = False
+    purpose: str = ""
+    application_date: date | None = None
+
+
+def _validate_proposal(data: ProposalData) -> None:
+    errors: list[DomainError] = []
+    if data.program not in ProgramCode.__members__.values():
+        errors.append(DomainError(f"Programa desconocido «{data.program}».", field="program"))
+    if data.credit_type not in CreditType.__members__.values():
+        errors.append(DomainError(f"Tipo de crédito desconocido «{data.credit_type}».", field="credit_type"))
+    if data.currency not in ("MXN", "USD"):
+        errors.append(DomainError("La moneda debe ser MXN o USD.", field="currency"))
+    if data.amount is None or data.amount <= 0:
+        errors.append(DomainError("El monto debe ser mayor que cero.", field="amount"))
+    if data.investment_program is None or data.investment_program <= 0:
+        errors.append(
+            DomainError("El programa de inversión debe ser mayor que cero.", field="investment_program")
+        )
+    if data.term_months is None or data.term_months < 1:
+        errors.append(DomainError("El plazo debe ser de al menos un mes.", field="term_months"))
+    if data.grace_months is not None and data.term_months and data.grace_months > data.term_months:
+        errors.append(DomainError("La gracia no puede exceder el plazo.", field="grace_months"))
+    if not 1 <= data.payment_every_months <= 12:
+        errors.append(
+            DomainError("La periodicidad de pago es de 1 a 12 meses.", field="payment_every_months")
+        )
+    elif data.term_months and data.term_months % data.payment_every_months:
+        errors.append(
+            DomainError("El plazo debe ser múltiplo de la periodicidad de pago.", field="term_months")
+        )
+    elif data.grace_months % data.payment_every_months:
+        errors.append(
+            DomainError("La gracia debe ser múltiplo de la periodicidad de pago.", field="grace_months")
+        )
+    if data.amortization == "growing" and (data.growth_rate is None or data.growth_rate <= 0):
+        errors.append(
+            DomainError(
+                "Los pagos crecientes requieren una tasa de crecimiento positiva.", field="growth_rate"
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _next_folio(office: RegionalOffice, year: int) -> str:
+    RegionalOffice.objects.select_for_update().get(pk=office.pk)  # serialize numbering per office
+    prefix = f"{office.code}-{year}-"
+    last = (
+        CreditFile.objects.filter(folio__startswith=prefix)
+        .order_by("-folio")
+        .values_list("folio", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+@transaction.atomic
+def file_create(*, user: User, applicant: Applicant, proposal: ProposalData) -> CreditFile:
+    """Open a credit file for an applicant: status «capturado», checklist generated, proposal evaluated."""
+    require_role(user, REGIONAL, "abrir expedientes")
+    _check_office(user, applicant.office_id)
+    _validate_proposal(proposal)
+    today = today_mx()
+    ruleset = load_ruleset_for_date(today)
+    file = CreditFile.objects.create(
+        folio=_next_folio(applicant.office, today.year),
+        applicant=applicant,
+        office=applicant.office,
+        program=proposal.program,
+        credit_type=proposal.credit_type,
+        currency=proposal.currency,
+        amount=proposal.amount,
+        investment_program=proposal.investment_program,
+        term_months=proposal.term_months,
+        grace_months=proposal.grace_months,
+        payment_every_months=proposal.payment_every_months,
+        amortization=proposal.amortization,
+        growth_rate=proposal.growth_rate,
+        new_equipment_option=proposal.new_equipment_option,
+        purpose=proposal.purpose,
+        application_date=proposal.application_date or today,
+        ruleset_version=ruleset.version,
+        created_by=user,
+    )
+    requirements_generate(file=file, ruleset=ruleset)
+    file_evaluate(file=file, ruleset=ruleset)
+    audit_record(user=user, action="file.create", obj=file, after=_file_snapshot(file), office=file.office)
+    return file
+
+
+@transaction.atomic
+def file_update_proposal(*, user: User, file: CreditFile, proposal: ProposalData) -> CreditFile:
+    require_role(user, REGIONAL, "modificar la propuesta")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, EDITABLE, "modificar la propuesta")
+    _validate_proposal(proposal)
+    before = _file_snapshot(file)
+    for key, value in vars(proposal).items():
+        if key == "application_date" and value is None:
+            continue
+        setattr(file, key, value)
+    file.save()
+    if (before["program"], before["credit_type"]) != (file.program, file.credit_type):
+        requirements_generate(file=file, ruleset=file_ruleset(file))
+    file_evaluate(file=file)
+    audit_record(
+        user=user,
+        action="file.update_proposal",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+# ---------------------------------------------------------------------------------------- evaluation
+
+
+def _exposure_usd_elsewhere(file: CreditFile, fx: Decimal) -> Decimal:
+    """Other authorized, not yet disbursed credits of the company or its group (9.2.2, 17).
+
+    Current loan balances join this figure when the servicing module records them.
+    """
+    applicant = file.applicant
+    peers = CreditFile.objects.exclude(pk=file.pk).filter(
+        status__in=[FileStatus.AUTHORIZED, FileStatus.FORMALIZED, FileStatus.READY_TO_DISBURSE]
+    )
+    peers = (
+        peers.filter(applicant__group=applicant.group)
+        if applicant.group_id
+        else peers.filter(applicant=applicant)
+    )
+    total = ZERO
+    for currency, amount in peers.values_list("currency", "amount"):
+        total += amount if currency == "USD" else amount / fx
+    return total
+
+
+def market_values_on(day: date) -> tuple[Decimal, Decimal | None]:
+    """FIX USD/MXN by the C-5 look-up (latest before `day`), and the annual UMA if stored."""
+    from filon.core.rates import MissingRate
+    from filon.marketdata.selectors import rate_series_get
+
+    try:
+        fx = rate_series_get("FIX").value_before(day)
+    except (MissingRate, LookupError) as exc:
+        raise DomainError(
+            f"No hay tipo de cambio FIX publicado antes del {day:%d/%m/%Y}; importe la serie FIX.",
+            field="fx_usd_mxn",
+            rule="C-6",
+        ) from exc
+    return fx, None
+
+
+def proposal_document(
+    file: CreditFile, *, as_of: date, fx: Decimal, uma: Decimal | None = None
+) -> dict[str, Any]:
+    """The engine's input contract, built from the file, its applicant and its guarantees."""
+    a = file.applicant
+    applicant: dict[str, Any] = {
+        "person_type": a.person_type,
+        "state": a.state,
+        "municipality": a.municipality,
+        "activity": a.activity,
+        "primary_extraction": a.primary_extraction,
+        "mining_class": a.mining_class,
+        "sector": a.sector,
+        "employees": a.employees,
+        "annual_gross_income_mxn": None
+        if a.annual_gross_income_mxn is None
+        else str(a.annual_gross_income_mxn),
+        "production_tons_month": None if a.production_tons_month is None else str(a.production_tons_month),
+        "years_of_sales": str(a.years_of_sales),
+        "years_satisfactory_with_fifomi": str(a.years_satisfactory_with_fifomi),
+        "equity_mxn": str(a.equity_mxn),
+        "new_project": a.new_project,
+        "bureau_prevention_keys": bureau_keys_latest(a),
+        "capital_lost_fraction": str(a.capital_lost_fraction),
+        "overdue_debts": a.overdue_debts,
+        "strike": a.strike,
+        "lawsuits": a.lawsuits,
+        "embargo": a.embargo,
+        "concurso_mercantil": a.concurso_mercantil,
+        "condoned_history": a.condoned_history,
+        "group_outstanding_usd": str(_exposure_usd_elsewhere(file, fx).quantize(Decimal("0.01"))),
+        "usd_income": a.usd_income,
+    }
+    request: dict[str, Any] = {
+        "program": file.program,
+        "credit_type": file.credit_type,
+        "currency": file.currency,
+        "amount": str(file.amount),
+        "investment_program": str(file.investment_program),
+        "term_months": file.term_months,
+        "grace_months": file.grace_months,
+        "new_equipment_option": file.new_equipment_option,
+        "application_date": file.application_date.isoformat(),
+        "payment_every_months": file.payment_every_months,
+    }
+    if file.requirements_complete_on:
+        request["requirements_complete_date"] = file.requirements_complete_on.isoformat()
+    guarantees = []
+    for g in file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id"):
+        item: dict[str, Any] = {
+            "type": g.type,
+            "value": str(g.value),
+            "lien_rank": g.lien_rank,
+            "insurable": g.insurable,
+            "is_transport": g.is_transport,
+            "hechizo": g.hechizo,
+            "fiduciary": g.fiduciary,
+            "reuses_last_appraisal": g.reuses_last_appraisal,
+        }
+        for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
+            value = getattr(g, name)
+            if value:
+                item[name] = value.isoformat()
+        if g.covers_balance is not None:
+            item["covers_balance"] = g.covers_balance
+        guarantees.append(item)
+    doc: dict[str, Any] = {
+        "as_of": as_of.isoformat(),
+        "fx_usd_mxn": str(fx),
+        "applicant": applicant,
+        "request": request,
+        "guarantees": guarantees,
+    }
+    if uma is not None:
+        doc["uma_annual_mxn"] = str(uma)
+    return doc
+
+
+def file_evaluate(
+    *, file: CreditFile, ruleset: RuleSet | None = None, as_of: date | None = None
+) -> dict[str, Any]:
+    """Run the engine on the file as it stands and store its verdict (called inside the writing service)."""
+    ruleset = ruleset or file_ruleset(file)
+    as_of = as_of or today_mx()
+    fx, uma = market_values_on(as_of)
+    doc = proposal_document(file, as_of=as_of, fx=fx, uma=uma)
+    try:
+        result = evaluate_document(doc, ruleset)
+    except (InputError, InputErrors) as exc:
+        errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+        raise ValidationFailed(
+            [DomainError(e.message, field=e.field.split(".")[-1], rule=e.rule) for e in errors]
+        ) from None
+    result["guarantee_ids"] = list(
+        file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id").values_list("id", flat=True)
+    )
+    result["fx_usd_mxn"] = str(fx)
+    result["as_of"] = as_of.isoformat()
+    file.evaluation = result
+    file.eligible = bool(result["eligible"])
+    file.committee = str(result["committee"])
+    file.ruleset_version = ruleset.version
+    file.evaluated_at = timezone.now()
+    file.save(
+        update_fields=["evaluation", "eligible", "committee", "ruleset_version", "evaluated_at", "updated_at"]
+    )
+    return result
+
+
+# -------------------------------------------------------------------------------------- requirements
+
+
+def _applies(doc: Any, file: CreditFile) -> bool:
+    a = file.applicant
+    if doc.credit_types is not None and file.credit_type not in doc.credit_types:
+        return False
+    person = PersonType(a.person_type)
+    if doc.person_types is not None and person not in doc.person_types:
+        return False
+    if doc.applicant_kinds is not None:
+        kind = ApplicantKind.CONCESIONARIO if a.mining_class == "concesible" else ApplicantKind.PLANTA
+        if kind not in doc.applicant_kinds:
+            return False
+    return True
+
+
+def requirements_generate(*, file: CreditFile, ruleset: RuleSet) -> list[RequirementItem]:
+    """The file's checklist from the rule set: program, credit type, person type, applicant kind.
+
+    Items already on the file are kept (with their uploads); items that no longer apply and have
+    nothing uploaded are removed, so a change of credit type yields the new checklist.
+    """
+    wanted: dict[str, RequirementItem] = {}
+    for checklist in ruleset.checklists:
+        if checklist.stage not in FILE_STAGES or ProgramCode(file.program) not in checklist.programs:
+            continue
+        if checklist.credit_types is not None and file.credit_type not in checklist.credit_types:
+            continue
+        for doc in checklist.documents:
+            if not _applies(doc, file):
+                continue
+            wanted[doc.code] = RequirementItem(
+                file=file,
+                code=doc.code,
+                checklist=checklist.code,
+                rule=checklist.rule,
+                stage=checklist.stage.value,
+                number=doc.number,
+                name=doc.name,
+                notes=doc.notes,
+                condition=doc.condition or "",
+                validity_months=doc.validity_months,
+                legal_review=doc.legal_review,
+            )
+    existing = {item.code: item for item in file.requirements.all()}
+    for code, item in existing.items():
+        if code not in wanted and not item.uploads.exists():
+            item.delete()
+    RequirementItem.objects.bulk_create([item for code, item in wanted.items() if code not in existing])
+    return list(file.requirements.all())
+
+
+ALLOWED_UPLOADS = {
+    ".pdf": ("application/pdf", b"%PDF"),
+    ".png": ("image/png", b"\x89PNG"),
+    ".jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+}
+
+
+def _check_upload(uploaded: UploadedFile) -> tuple[str, str]:
+    name = uploaded.name or ""
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if extension not in ALLOWED_UPLOADS:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Tipo de archivo no admitido «{extension or name}»; se aceptan PDF, JPG, PNG, XLSX y DOCX.",
+                    field="file",
+                )
+            ]
+        )
+    max_bytes = settings.FILON_MAX_UPLOAD_MB * 1024 * 1024
+    if uploaded.size is None or uploaded.size > max_bytes:
+        raise ValidationFailed(
+            [DomainError(f"El archivo pesa más de {settings.FILON_MAX_UPLOAD_MB} MB.", field="file")]
+        )
+    if uploaded.size == 0:
+        raise ValidationFailed([DomainError("El archivo está vacío.", field="file")])
+    content_type, magic = ALLOWED_UPLOADS[extension]
+    uploaded.seek(0)
+    head = uploaded.read(len(magic))
+    uploaded.seek(0)
+    if head != magic:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"El contenido del archivo no corresponde a un {extension.upper().lstrip('.')}.",
+                    field="file",
+                )
+            ]
+        )
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return content_type, digest.hexdigest()
+
+
+def _item_for_update(item: RequirementItem, user: User, action: str) -> RequirementItem:
+    item = RequirementItem.objects.select_for_update().select_related("file").get(pk=item.pk)
+    _check_office(user, item.file.office_id)
+    if item.file.status in TERMINAL:
+        raise TransitionRefused(f"No se puede {action}: el expediente está cerrado.", field="status")
+    return item
+
+
+def _document_is_stale(item: RequirementItem, today: date) -> bool:
+    return bool(
+        item.validity_months
+        and item.document_date
+        and item.document_date < add_months(today, -item.validity_months)
+    )
+
+
+@transaction.atomic
+def requirement_upload(
+    *, user: User, item: RequirementItem, uploaded: UploadedFile, document_date: date | None = None
+) -> DocumentUpload:
+    require_role(user, REGIONAL, "cargar documentos")
+    item = _item_for_update(item, user, "cargar documentos")
+    today = today_mx()
+    if item.validity_months and document_date is None:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Indique la fecha del documento: su vigencia máxima es de {item.validity_months} meses.",
+                    field="document_date",
+                    rule=item.rule,
+                )
+            ]
+        )
+    if document_date and document_date > today:
+        raise ValidationFailed(
+            [DomainError("La fecha del documento no puede ser futura.", field="document_date")]
+        )
+    if document_date:
+        item.document_date = document_date
+    if _document_is_stale(item, today):
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"El documento del {document_date:%d/%m/%Y} excede la vigencia de {item.validity_months} meses.",
+                    field="document_date",
+                    rule=item.rule,
+                )
+            ]
+        )
+    content_type, sha = _check_upload(uploaded)
+    before = snapshot(item, ["status", "document_date"])
+    upload = DocumentUpload(
+        item=item,
+        original_name=(uploaded.name or "")[:200],
+        content_type=content_type,
+        size=uploaded.size or 0,
+        sha256=sha,
+        uploaded_by=user,
+    )
+    upload.file.save(uploaded.name or "documento", uploaded, save=False)
+    upload.save()
+    item.status = RequirementStatus.UPLOADED
+    item.legal_opinion = ""
+    item.save(update_fields=["status", "document_date", "legal_opinion"])
+    audit_record(
+        user=user,
+        action="requirement.upload",
+        obj=item.file,
+        before=before,
+        after={**snapshot(item, ["status", "document_date"]), "code": item.code, "sha256": sha},
+        office=item.file.office,
+    )
+    return upload
+
+
+@transaction.atomic
+def requirement_review(
+    *, user: User, item: RequirementItem, approve: bool, note: str = ""
+) -> RequirementItem:
+    """The regional office checks an uploaded document (approve, or reject with the reason)."""
+    require_role(user, REGIONAL, "revisar documentos")
+    item = _item_for_update(item, user, "revisar documentos")
+    if item.status not in (
+        RequirementStatus.UPLOADED,
+        RequirementStatus.APPROVED,
+        RequirementStatus.REJECTED,
+    ):
+        raise TransitionRefused("Sólo se revisa un documento cargado.", field="status")
+    if not approve and not note.strip():
+        raise ValidationFailed([DomainError("Indique el motivo del rechazo.", field="note")])
+    if approve and _document_is_stale(item, today_mx()):
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"El documento excede la vigencia de {item.validity_months} meses; cargue uno actualizado.",
+                    field="document_date",
+                    rule=item.rule,
+                )
+            ]
+        )
+    before = snapshot(item, ["status", "review_note"])
+    item.status = RequirementStatus.APPROVED if approve else RequirementStatus.REJECTED
+    item.review_note, item.reviewed_by, item.reviewed_at = note, user, timezone.now()
+    item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    audit_record(
+        user=user,
+        action="requirement.review",
+        obj=item.file,
+        before={**before, "code": item.code},
+        after={**snapshot(item, ["status", "review_note"]), "code": item.code},
+        office=item.file.office,
+    )
+    return item
+
+
+@transaction.atomic
+def requirement_not_applicable(*, user: User, item: RequirementItem, note: str) -> RequirementItem:
+    """A conditional document («en su caso») that does not apply to this file, with the reason."""
+    require_role(user, REGIONAL, "marcar documentos como no aplicables")
+    item = _item_for_update(item, user, "marcar documentos como no aplicables")
+    if not item.condition:
+        raise TransitionRefused(
+            f"«{item.name[:60]}» es obligatorio ({item.rule}); sólo los documentos condicionales pueden no aplicar.",
+            field="status",
+            rule=item.rule,
+        )
+    if not note.strip():
+        raise ValidationFailed([DomainError("Explique por qué no aplica.", field="note")])
+    before = snapshot(item, ["status", "review_note"])
+    item.status, item.review_note, item.reviewed_by, item.reviewed_at = (
+        RequirementStatus.NOT_APPLICABLE,
+        note,
+        user,
+        timezone.now(),
+    )
+    item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
+    audit_record(
+        user=user,
+        action="requirement.not_applicable",
+        obj=item.file,
+        before={**before, "code": item.code},
+        after={**snapshot(item, ["status", "review_note"]), "code": item.code},
+        office=item.file.office,
+    )
+    return item
+
+
+@transaction.atomic
+def requirement_legal_opinion(
+    *, user: User, item: RequirementItem, favorable: bool, note: str = ""
+) -> RequirementItem:
+    """The legal area's dictamen on a legal document (Anexo II note *, Anexo III doc 15)."""
+    require_role(user, (Role.JURIDICO,), "emitir dictamen jurídico")
+    item = _item_for_update(item, user, "emitir dictamen jurídico")
+    if not item.legal_review:
+        raise TransitionRefused("Este documento no requiere dictamen jurídico.", field="legal_opinion")
+    if item.status not in (RequirementStatus.UPLOADED, RequirementStatus.APPROVED):
+        raise TransitionRefused("El dictamen se emite sobre un documento cargado.", field="status")
+    if not favorable and not note.strip():
+        raise ValidationFailed(
+            [DomainError("Indique el fundamento del dictamen desfavorable.", field="note")]
+        )
+    before = snapshot(item, ["legal_opinion"])
+    item.legal_opinion = "favorable" if favorable else "desfavorable"
+    item.legal_by, item.legal_at = user, timezone.now()
+    if note:
+        item.review_note = note
+    if not favorable:
+        item.status = RequirementStatus.REJECTED
+    item.save(update_fields=["legal_opinion", "legal_by", "legal_at", "review_note", "status"])
+    audit_record(
+        user=user,
+        action="requirement.legal_opinion",
+        obj=item.file,
+        before={**before, "code": item.code},
+        after={**snapshot(item, ["legal_opinion", "status"]), "code": item.code},
+        office=item.file.office,
+    )
+    return item
+
+
+def requirement_is_met(item: RequirementItem, today: date) -> bool:
+    if item.status == RequirementStatus.NOT_APPLICABLE:
+        return True
+    if item.status != RequirementStatus.APPROVED or _document_is_stale(item, today):
+        return False
+    return not item.legal_review or item.legal_opinion == "favorable"
+
+
+def requirements_missing(file: CreditFile, stage: Stage, today: date | None = None) -> list[RequirementItem]:
+    today = today or today_mx()
+    return [
+        item for item in file.requirements.filter(stage=stage.value) if not requirement_is_met(item, today)
+    ]
+
+
+def _refuse_missing(file: CreditFile, stage: Stage, action: str) -> None:
+    missing = requirements_missing(file, stage)
+    if missing:
+        listed = "; ".join(
+            f"{m.code} ({RequirementStatus(m.status).label.lower()}"
+            + (", vencido" if _document_is_stale(m, today_mx()) else "")
+            + (
+                ", sin dictamen jurídico"
+                if m.legal_review
+                and m.legal_opinion != "favorable"
+                and m.status == RequirementStatus.APPROVED
+                else ""
+            )
+            + ")"
+            for m in missing[:8]
+        )
+        more = f" y {len(missing) - 8} más" if len(missing) > 8 else ""
+        raise TransitionRefused(
+            f"No se puede {action}: faltan {len(missing)} requisito(s): {listed}{more}.",
+            field="requirements",
+            rule=missing[0].rule,
+        )
+
+
+# --------------------------------------------------------------------------------------- transitions
+
+
+@transaction.atomic
+def file_requirements_complete(*, user: User, file: CreditFile) -> CreditFile:
+    """All authorization requirements are met: the attention-time clock starts (Rules 8)."""
+    require_role(user, REGIONAL, "declarar requisitos completos")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, (FileStatus.CAPTURED,), "declarar requisitos completos")
+    _refuse_missing(file, Stage.AUTHORIZATION, "declarar requisitos completos")
+    before = _file_snapshot(file)
+    today = today_mx()
+    file.status = FileStatus.REQUIREMENTS_COMPLETE
+    file.requirements_complete_on = today
+    file.save()
+    result = file_evaluate(file=file)
+    attention = result.get("attention_time") or {}
+    deadline = attention.get("deadline")
+    file.attention_deadline = (
+        date.fromisoformat(str(deadline)) if attention.get("applies") and deadline else None
+    )
+    file.save(update_fields=["attention_deadline"])
+    audit_record(
+        user=user,
+        action="file.requirements_complete",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_start_analysis(*, user: User, file: CreditFile) -> CreditFile:
+    require_role(user, REGIONAL, "iniciar el análisis")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, (FileStatus.REQUIREMENTS_COMPLETE, FileStatus.RETURNED), "iniciar el análisis")
+    before = _file_snapshot(file)
+    file.status = FileStatus.UNDER_ANALYSIS
+    file.save()
+    audit_record(
+        user=user,
+        action="file.start_analysis",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_propose(*, user: User, file: CreditFile) -> CreditFile:
+    """Send the file to the committee the engine routes it to; refused while any finding is an error."""
+    require_role(user, REGIONAL, "proponer expedientes a comité")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, (FileStatus.UNDER_ANALYSIS,), "proponer a comité")
+    _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
+    result = file_evaluate(file=file)
+    errors = [f for f in result["findings"] if f["severity"] == "error"]
+    if errors:
+        first = errors[0]
+        raise TransitionRefused(
+            f"La propuesta tiene {len(errors)} hallazgo(s) que la impiden; el primero: {first['message']}",
+            field="evaluation",
+            rule=first["rule"],
+        )
+    before = _file_snapshot(file)
+    file.status = FileStatus.PROPOSED
+    file.proposed_by, file.proposed_at = user, timezone.now()
+    file.save()
+    audit_record(
+        user=user,
+        action="file.propose",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+def authorization_validity_days(file: CreditFile) -> int:
+    ruleset = file_ruleset(file)
+    program = ruleset.programs[ProgramCode(file.program)]
+    return program.authorization_validity_calendar_days or ruleset.authorization.validity_calendar_days
+
+
+@transaction.atomic
+def file_resolve(
+    *,
+    user: User,
+    file: CreditFile,
+    decision: str,
+    resolved_on: date,
+    conditions: str = "",
+    observations: str = "",
+) -> CreditFile:
+    """Apply a committee's resolution to the file. Called by the committee's resolution service only."""
+    file = _lock(file)
+    _require_status(file, (FileStatus.PROPOSED,), "resolver")
+    before = _file_snapshot(file)
+    if decision == "authorized":
+        file.status = FileStatus.AUTHORIZED
+        file.authorized_on = resolved_on
+        file.authorization_expires_on = resolved_on + timedelta(days=authorization_validity_days(file))
+        file.conditions = conditions
+        for g in file.guarantees.filter(status=GuaranteeStatus.OFFERED):
+            g.status = GuaranteeStatus.ACTIVE
+            g.save(update_fields=["status"])
+    elif decision == "rejected":
+        file.status = FileStatus.REJECTED
+        file.observations = observations
+    elif decision == "returned":
+        if not observations.strip():
+            raise ValidationFailed(
+                [DomainError("La devolución requiere observaciones.", field="observations")]
+            )
+        file.status = FileStatus.RETURNED
+        file.observations = observations
+    else:
+        raise ValidationFailed([DomainError(f"Resolución desconocida «{decision}».", field="decision")])
+    file.save()
+    audit_record(
+        user=user,
+        action=f"file.resolve.{decision}",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_extend_authorization(*, user: User, file: CreditFile) -> CreditFile:
+    """One extension of the authorization, with updated bureau information (Rules 11)."""
+    require_role(user, (Role.GERENTE_REGIONAL,), "prorrogar autorizaciones")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    ruleset = file_ruleset(file)
+    rule = ruleset.authorization.rule
+    _require_status(file, (FileStatus.AUTHORIZED,), "prorrogar la autorización")
+    today = today_mx()
+    if file.authorization_expires_on and file.authorization_expires_on < today:
+        raise TransitionRefused("La autorización ya venció.", field="authorization_expires_on", rule=rule)
+    if file.authorization_extended:
+        raise TransitionRefused(
+            "La autorización ya fue prorrogada una vez.", field="authorization_extended", rule=rule
+        )
+    latest = file.applicant.bureau_records.order_by("-consulted_on").first()
+    if latest is None or file.authorized_on is None or latest.consulted_on < file.authorized_on:
+        raise TransitionRefused(
+            "La prórroga requiere actualizar la consulta al buró de crédito posterior a la autorización.",
+            field="bureau",
+            rule=rule,
+        )
+    before = _file_snapshot(file)
+    assert file.authorization_expires_on is not None
+    file.authorization_expires_on += timedelta(days=ruleset.authorization.extension_calendar_days)
+    file.authorization_extended = True
+    file.save()
+    audit_record(
+        user=user,
+        action="file.extend_authorization",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_number: str) -> CreditFile:
+    """The contract is signed within the authorization's validity, with the contracting documents (16.2.1)."""
+    require_role(user, (Role.JURIDICO,), "formalizar contratos")
+    file = _lock(file)
+    _require_status(file, (FileStatus.AUTHORIZED,), "formalizar")
+    rule = file_ruleset(file).authorization.rule
+    if not contract_number.strip():
+        raise ValidationFailed([DomainError("Indique el número de contrato.", field="contract_number")])
+    if file.authorized_on and signed_on < file.authorized_on:
+        raise ValidationFailed(
+            [DomainError("La firma no puede ser anterior a la autorización.", field="signed_on")]
+        )
+    if signed_on > today_mx():
+        raise ValidationFailed([DomainError("La fecha de firma no puede ser futura.", field="signed_on")])
+    if file.authorization_expires_on and signed_on > file.authorization_expires_on:
+        raise TransitionRefused(
+            f"La autorización venció el {file.authorization_expires_on:%d/%m/%Y}.",
+            field="signed_on",
+            rule=rule,
+        )
+    _refuse_missing(file, Stage.CONTRACTING, "formalizar")
+    before = _file_snapshot(file)
+    file.status = FileStatus.FORMALIZED
+    file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
+    file.save()
+    audit_record(
+        user=user,
+        action="file.formalize",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_ready_to_disburse(*, user: User, file: CreditFile) -> CreditFile:
+    """Pre-disbursement documents are complete (16.2.2): the file can be disbursed."""
+    require_role(user, REGIONAL, "liberar expedientes para disposición")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, (FileStatus.FORMALIZED,), "liberar para disposición")
+    _refuse_missing(file, Stage.PRE_DISBURSEMENT, "liberar para disposición")
+    before = _file_snapshot(file)
+    file.status = FileStatus.READY_TO_DISBURSE
+    file.save()
+    audit_record(
+        user=user,
+        action="file.ready_to_disburse",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+@transaction.atomic
+def file_cancel(*, user: User, file: CreditFile, reason: str) -> CreditFile:
+    """Cancel a file at any point before disbursement; an authorization can be cancelled too (Rules 11)."""
+    require_role(user, (Role.GERENTE_REGIONAL, Role.ADMINISTRADOR), "cancelar expedientes")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    if file.status in TERMINAL:
+        raise TransitionRefused("El expediente ya está cerrado.", field="status")
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo de la cancelación.", field="reason")])
+    before = _file_snapshot(file)
+    file.status, file.cancel_reason = FileStatus.CANCELLED, reason.strip()
+    file.save()
+    audit_record(
+        user=user,
+        action="file.cancel",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
+    return file
+
+
+def files_expire(*, today: date | None = None) -> int:
+    """Authorizations past their validity become «vencido» (Rules 11). Idempotent; one transaction per file."""
+    today = today or today_mx()
+    count = 0
+    ids = list(
+        CreditFile.objects.filter(
+            status=FileStatus.AUTHORIZED, authorization_expires_on__lt=today
+        ).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            file = CreditFile.objects.select_for_update().get(pk=pk)
+            if (
+                file.status != FileStatus.AUTHORIZED
+                or not file.authorization_expires_on
+                or (file.authorization_expires_on >= today)
+            ):
+                continue
+            before = _file_snapshot(file)
+            file.status = FileStatus.EXPIRED
+            file.save()
+            audit_record(
+                user=None,
+                action="file.expire",
+                obj=file,
+                before=before,
+                after=_file_snapshot(file),
+                office=file.office,
+                note=f"Vencimiento al {today:%d/%m/%Y}",
+            )
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------------------- guarantees
+
+
+GUARANTEE_FIELDS = (
+    "type",
+    "owner",
+    "description",
+    "value",
+    "appraisal_date",
+    "appraiser",
+    "reuses_last_appraisal",
+    "lien_rank",
+    "insurer",
+    "policy_number",
+    "policy_expires_on",
+    "fifomi_preferred_beneficiary",
+    "insurable",
+    "first_invoice_date",
+    "is_transport",
+    "hechizo",
+    "fiduciary",
+    "net_worth_statement_date",
+    "covers_balance",
+)
+
+
+@dataclass
+class GuaranteeData:
+    type: str
+    owner: str
+    description: str
+    value: Decimal
+    appraisal_date: date | None = None
+    appraiser: str = ""
+    reuses_last_appraisal: bool = False
+    lien_rank: int = 1
+    insurer: str = ""
+    policy_number: str = ""
+    policy_expires_on: date | None = None
+    fifomi_preferred_beneficiary: bool = False
+    insurable: bool = True
+    first_invoice_date: date | None = None
+    is_transport: bool = False
+    hechizo: bool = False
+    fiduciary: bool = False
+    net_worth_statement_date: date | None = None
+    covers_balance: bool | None = None
+
+
+def _validate_guarantee(data: GuaranteeData) -> None:
+    from filon.origination.models import GUARANTEE_TYPE_CHOICES
+
+    errors: list[DomainError] = []
+    if data.type not in dict(GUARANTEE_TYPE_CHOICES):
+        errors.append(DomainError(f"Tipo de garantía desconocido «{data.type}».", field="type"))
+    if data.value is None or data.value <= 0:
+        errors.append(DomainError("El valor debe ser mayor que cero.", field="value"))
+    if not data.owner.strip():
+        errors.append(DomainError("Indique el propietario.", field="owner"))
+    if not data.description.strip():
+        errors.append(DomainError("Describa el bien o la garantía.", field="description"))
+    if data.lien_rank < 1:
+        errors.append(DomainError("El grado de gravamen empieza en 1.", field="lien_rank"))
+    today = today_mx()
+    for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
+        value = getattr(data, name)
+        if value and value > today:
+            errors.append(DomainError("La fecha no puede ser futura.", field=name))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@transaction.atomic
+def guarantee_add(*, user: User, file: CreditFile, data: GuaranteeData) -> FileGuarantee:
+    require_role(user, REGIONAL, "registrar garantías")
+    file = _lock(file)
+    _check_office(user, file.office_id)
+    _require_status(file, EDITABLE, "registrar garantías")
+    _validate_guarantee(data)
+    guarantee = FileGuarantee.objects.create(file=file, created_by=user, **vars(data))
+    file_evaluate(file=file)
+    audit_record(
+        user=user, action="guarantee.add", obj=guarantee, after=snapshot(guarantee), office=file.office
+    )
+    return guarantee
+
+
+@transaction.atomic
+def guarantee_update(*, user: User, guarantee: FileGuarantee, data: GuaranteeData) -> FileGuarantee:
+    require_role(user, REGIONAL, "modificar garantías")
+    file = _lock(guarantee.file)
+    _check_office(user, file.office_id)
+    _require_status(file, EDITABLE, "modificar garantías")
+    _validate_guarantee(data)
+    guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
+    before = snapshot(guarantee)
+    for key, value in vars(data).items():
+        setattr(guarantee, key, value)
+    guarantee.save()
+    file_evaluate(file=file)
+    audit_record(
+        user=user,
+        action="guarantee.update",
+        obj=guarantee,
+        before=before,
+        after=snapshot(guarantee),
+        office=file.office,
+    )
+    return guarantee
+
+
+@transaction.atomic
+def guarantee_remove(*, user: User, guarantee: FileGuarantee) -> None:
+    """Withdraw an offered guarantee before authorization; afterwards it needs a release request (10.4)."""
+    require_role(user, REGIONAL, "retirar garantías")
+    file = _lock(guarantee.file)
+    _check_office(user, file.office_id)
+    _require_status(file, EDITABLE, "retirar garantías (después de autorizado se solicita su liberación)")
+    guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
+    before = snapshot(guarantee)
+    audit_record(user=user, action="guarantee.remove", obj=guarantee, before=before, office=file.office)
+    guarantee.delete()
+    file_evaluate(file=file)
+
+
+@transaction.atomic
+def guarantee_change_request(
+    *, user: User, guarantee: FileGuarantee, kind: str, reason: str, replacement: GuaranteeData | None = None
+) -> GuaranteeChange:
+    """Ask to release or substitute an active guarantee: it goes to the committee with power over the
+    amount (10.4, 17.2 c, 17.3 c) and needs a current appraisal of the replacement (10.5 f)."""
+    require_role(user, REGIONAL, "solicitar liberación o sustitución de garantías")
+    file = _lock(guarantee.file)
+    _check_office(user, file.office_id)
+    ruleset = file_ruleset(file)
+    rule = ruleset.guarantees.policies.rule
+    guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
+    if guarantee.status != GuaranteeStatus.ACTIVE:
+        raise TransitionRefused(
+            "Sólo se libera o sustituye una garantía vigente.", field="guarantee", rule=rule
+        )
+    if kind not in GuaranteeChange.Kind.values:
+        raise ValidationFailed([DomainError(f"Tipo de solicitud desconocido «{kind}».", field="kind")])
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo.", field="reason")])
+    if GuaranteeChange.objects.filter(guarantee=guarantee, status=GuaranteeChange.Status.REQUESTED).exists():
+        raise TransitionRefused("Ya hay una solicitud en trámite para esta garantía.", field="guarantee")
+    new = None
+    if kind == GuaranteeChange.Kind.SUBSTITUTION:
+        if replacement is None:
+            raise ValidationFailed(
+                [DomainError("La sustitución requiere la garantía que la reemplaza.", field="replacement")]
+            )
+        _validate_guarantee(replacement)
+        if (
+            replacement.appraisal_date is None
+            and ruleset.guarantees.types[replacement.type].appraisal_validity_months
+        ):  # type: ignore[index]
+            raise ValidationFailed(
+                [
+                    DomainError(
+                        "La garantía sustituta requiere avalúo vigente.",
+                        field="appraisal_date",
+                        rule=ruleset.guarantees.types[replacement.type].appraisal_rule,  # type: ignore[index]
+                    )
+                ]
+            )
+        new = FileGuarantee.objects.create(
+            file=file, created_by=user, status=GuaranteeStatus.OFFERED, **vars(replacement)
+        )
+    change = GuaranteeChange.objects.create(
+        guarantee=guarantee,
+        kind=kind,
+        replacement=new,
+        reason=reason.strip(),
+        committee=file.committee,
+        requested_by=user,
+    )
+    audit_record(
+        user=user,
+        action=f"guarantee.change_request.{kind}",
+        obj=guarantee,
+        after=snapshot(change),
+        office=file.office,
+    )
+    return change
+
+
+@transaction.atomic
+def guarantee_change_resolve(*, user: User, change: GuaranteeChange, authorized: bool) -> GuaranteeChange:
+    """Apply the committee's resolution on a release or substitution. Called by the committee service."""
+    change = GuaranteeChange.objects.select_for_update().select_related("guarantee__file").get(pk=change.pk)
+    if change.status != GuaranteeChange.Status.REQUESTED:
+        raise TransitionRefused("La solicitud ya fue resuelta.", field="status")
+    before = snapshot(change, ["status"])
+    change.status = GuaranteeChange.Status.AUTHORIZED if authorized else GuaranteeChange.Status.REJECTED
+    change.save(update_fields=["status"])
+    if authorized:
+        old = change.guarantee
+        old.status = (
+            GuaranteeStatus.RELEASED
+            if change.kind == GuaranteeChange.Kind.RELEASE
+            else GuaranteeStatus.SUBSTITUTED
+        )
+        old.save(update_fields=["status"])
+        if change.replacement_id:
+            FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.ACTIVE)
+    elif change.replacement_id:
+        FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.RELEASED)
+    audit_record(
+        user=user,
+        action="guarantee.change_resolve",
+        obj=change.guarantee,
+        before=before,
+        after=snapshot(change, ["status"]),
+        office=change.guarantee.file.office,
+    )
+    return change
