@@ -125,7 +125,7 @@ def applicant_data(**changes):
     values = {
         "person_type": "moral",
         "name": "Minera La Veta Madre, S.A. de C.V.",
-        "rfc": "MVM120315AB1",
+        "rfc": "MVM120315AB4",
         "state": "ZAC",
         "municipality": "Fresnillo",
         "activity": 21,
