@@ -6,9 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import applicant_data
 from django.utils import timezone
 
+from conftest import applicant_data
 from filon.accounts.models import User
 from filon.applicants.forms import ApplicantForm
 from filon.applicants.models import Applicant
@@ -63,7 +63,8 @@ def test_bad_applicant_data_is_refused_on_its_field(cast, changes, field, fragme
 def test_rfc_with_a_wrong_check_digit_is_accepted_with_a_warning(cast):
     saved = applicant_create(user=cast.ana, data=applicant_data(rfc="ABC680524P76"))
     assert saved.obj.rfc_check_digit_ok is False
-    assert saved.warnings and "dígito verificador" in saved.warnings[0]
+    assert saved.warnings
+    assert "dígito verificador" in saved.warnings[0]
 
 
 def test_duplicate_rfc(cast, applicant):
@@ -80,7 +81,6 @@ def test_applicants_of_another_office_do_not_exist(cast, applicant):
 
 def test_bureau_keys_and_groups_feed_the_evaluation(cast, applicant):
     from conftest import proposal_data
-
     from filon.origination.services import file_create
 
     bureau_record_add(

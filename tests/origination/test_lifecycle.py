@@ -6,9 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import proposal_data
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import proposal_data
 from filon.applicants.services import bureau_record_add
 from filon.audit.models import AppendOnlyError, AuditRecord
 from filon.core.calendar import add_business_days, today_mx
@@ -202,7 +202,8 @@ def test_requirements_complete_refused_while_documents_are_missing(cast, credit_
     audit_before = AuditRecord.objects.count()
     with pytest.raises(TransitionRefused) as exc:
         file_requirements_complete(user=cast.ana, file=credit_file)
-    assert "faltan" in exc.value.message and "AII-01" in exc.value.message
+    assert "faltan" in exc.value.message
+    assert "AII-01" in exc.value.message
     assert exc.value.rule == "Anexo II"
     assert_unchanged(credit_file, FileStatus.CAPTURED, audit_before)
 
@@ -213,7 +214,8 @@ def test_legal_documents_need_the_legal_opinion(cast, credit_file):
         requirement_upload(user=cast.ana, item=item, uploaded=pdf(), document_date=today_mx())
         requirement_review(user=cast.gerardo, item=item, approve=True)
     missing = requirements_missing(credit_file, Stage.AUTHORIZATION)
-    assert missing and all(item.legal_review for item in missing)
+    assert missing
+    assert all(item.legal_review for item in missing)
     with pytest.raises(TransitionRefused, match="sin dictamen jurídico"):
         file_requirements_complete(user=cast.ana, file=credit_file)
 
