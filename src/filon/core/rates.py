@@ -50,22 +50,23 @@ def format_day(day: date) -> str:
 
 
 class MissingRate(LookupError):
-    """No observation of `series` serves `day`. The message (Spanish) names both."""
+    """No observation of `series` serves `day`. The message (Spanish) names both; `rule` is the look-up's."""
 
     def __init__(
         self, series: str, day: date | None, *, strictly_before: bool = True, hint: str = ""
     ) -> None:
         self.series = series
         self.day = day
+        self.rule = "C-5" if strictly_before else "C-9"
         if day is None:
             message = f"La serie {series} no tiene observaciones."
         elif strictly_before:
             message = (
-                f"No hay observación de la serie {series} anterior al {format_day(day)} "
-                "(C-5: se usa la última publicada antes de la fecha)."
+                f"No hay observación de la serie {series} anterior al {format_day(day)}; "
+                "cada periodo usa la última publicada antes de su inicio."
             )
         else:
-            message = f"No hay observación de la serie {series} del {format_day(day)} ni anterior (C-9)."
+            message = f"No hay observación de la serie {series} del {format_day(day)} ni anterior."
         super().__init__(f"{message} {hint}" if hint else message)
 
 
