@@ -79,7 +79,7 @@ def test_contract_fields_and_types(spec_example):
     [
         ("{", "no es JSON válido"),
         ("[1, 2]", "Campo «(documento)»: debe ser un objeto JSON"),
-        ('{"as_of": "2026-03-02", "fx_usd_mxn": "-1"}', "Campo «fx_usd_mxn»: debe ser mayor que cero"),
+        ('{"as_of": "2026-03-02", "fx_usd_mxn": "-1"}', "Campo «fx_usd_mxn»: no puede ser menor que 0.0001"),
     ],
 )
 def test_bad_documents_exit_2_in_spanish(document, message):

@@ -281,10 +281,10 @@ def test_p2_coverage_includes_the_fund(p2, guarantees, achieved, counted, ok):
         ("garantia_liquida", "P-2 2.8"),
         ("carta_credito", "P-2 2.8"),
         ("prenda_mineral", "P-2 2.8"),
-        # excluded first by a general policy (10.1: fianza backs credits of up to 36 months; the retention
-        # letter backs revolving credits only); either way it counts nothing
+        # fianza is excluded first by its general term policy (10.1: credits of up to 36 months); the
+        # retention letter is simply not on the program's list (the program, not 10.1, decides)
         ("fianza", "10.1"),
-        ("carta_retencion", "10.1"),
+        ("carta_retencion", "P-2 2.8"),
     ],
 )
 def test_p2_guarantee_outside_the_program_list_does_not_count(p2, gtype, limited_by):

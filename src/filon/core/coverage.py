@@ -6,9 +6,11 @@ records the rule that limited it. A guarantee that policy excludes (stale apprai
 uninsurable equipment, a later lien, a type not accepted in the class …) counts zero, with the reason.
 
 Reading recorded here (SPEC is silent): when a special program defines its own coverage (P-2 … P-4), the
-program's minimum ratio, accepted types and fund apply instead of the 10.2 class table; the 10.3
-acceptance percentages still apply, and so do the 10.4–10.6 policies ("los aspectos no considerados en
-este Programa se regirán por las Reglas de Operación", Transitorio SEGUNDO of each program).
+program's minimum ratio, accepted types, fund and appraisal ages apply instead of the 10.2 class table,
+the 10.3 share caps and the 10.1 sole-guarantee and revolving-only restrictions — each program says which
+guarantees may make up its 1 : 1 (P-2 2.7–2.8, P-3 3.6–3.9, P-4 4.4). The 10.3 acceptance percentages
+and the 10.4–10.6 policies still apply ("los aspectos no considerados en este Programa se regirán por
+las Reglas de Operación", Transitorio SEGUNDO of each program).
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ def _exclusion(
     as_of: date,
     credit_type: CreditType,
     term_months: int,
+    program: ProgramCoverage | None = None,
 ) -> tuple[str, str] | None:
     """Why policy keeps this guarantee from counting, as (rule, reason); None when it may count."""
     policies = ruleset.guarantees.policies
@@ -119,28 +122,29 @@ def _exclusion(
             )
     if rule.insurable and rule.is_equipment and not g.insurable and not policies.uninsurable_counts:
         return policies.insurance_rule, "el equipo no es asegurable y no forma parte de la proporción"
-    if rule.revolving_only and not product.revolving:
+    if rule.revolving_only and not product.revolving and program is None:
         return rule.definition_rule, f"{rule.name.lower()} respalda sólo créditos revolventes"
     if rule.max_credit_term_months is not None and term_months > rule.max_credit_term_months:
         return rule.definition_rule, (
             f"{rule.name.lower()} respalda créditos de hasta {rule.max_credit_term_months} meses "
             f"(plazo solicitado: {term_months})"
         )
-    if rule.appraisal_validity_months is not None and not g.reuses_last_appraisal:
-        appraisal_rule = rule.appraisal_rule or ruleset.guarantees.rule
+    validity_months = rule.appraisal_validity_months
+    appraisal_rule = rule.appraisal_rule or ruleset.guarantees.rule
+    if program is not None and g.type in program.appraisal_validity_months:
+        validity_months = program.appraisal_validity_months[g.type]
+        appraisal_rule = program.rule
+    if validity_months is not None and not g.reuses_last_appraisal:
         if g.appraisal_date is None:
-            return (
-                appraisal_rule,
-                f"falta la fecha del avalúo (vigencia máxima {rule.appraisal_validity_months} meses)",
-            )
+            return appraisal_rule, f"falta la fecha del avalúo (vigencia máxima {validity_months} meses)"
         if g.appraisal_date > as_of:
             return (
                 appraisal_rule,
                 f"la fecha del avalúo {g.appraisal_date:%d/%m/%Y} es posterior a la evaluación",
             )
-        if g.appraisal_date < _months_old_limit(application_date, rule.appraisal_validity_months):
+        if g.appraisal_date < _months_old_limit(application_date, validity_months):
             return appraisal_rule, (
-                f"avalúo del {g.appraisal_date:%d/%m/%Y} con más de {rule.appraisal_validity_months} meses "
+                f"avalúo del {g.appraisal_date:%d/%m/%Y} con más de {validity_months} meses "
                 f"a la fecha de solicitud ({application_date:%d/%m/%Y})"
             )
     return None
@@ -236,7 +240,12 @@ def evaluate_coverage(
             as_of=as_of,
             credit_type=credit_type,
             term_months=term_months,
+            program=program_coverage,
         )
+        if program_coverage is not None and gtype in program_coverage.zero_weight_types and excluded is None:
+            line.limited_by = program_coverage.rule
+            line.note = "requerida por el programa; no suma a la proporción"
+            continue
         if excluded is None:
             cap, cap_rule, cap_reason = _type_caps(klass, program_coverage, gtype, credit_type, amount_mxn)
             if cap_reason is not None:
@@ -262,7 +271,11 @@ def evaluate_coverage(
             limits: list[tuple[Decimal, str]] = []
             if cap is not None and cap_rule is not None:
                 limits.append((cap, cap_rule))
-            if rule.share_cap_of_required is not None and rule.share_cap_of_required < 1:
+            if (
+                program_coverage is None
+                and rule.share_cap_of_required is not None
+                and rule.share_cap_of_required < 1
+            ):
                 limits.append(
                     (rule.share_cap_of_required * required_amount, rule.acceptance_rule or coverage_rule)
                 )
@@ -294,7 +307,8 @@ def evaluate_coverage(
             findings.append(
                 error(coverage_rule, f"Falta la garantía requerida: {types[needed].name.lower()}.")
             )
-    findings.extend(_sole_guarantee_findings(lines, ruleset, klass))
+    if program_coverage is None:
+        findings.extend(_sole_guarantee_findings(lines, ruleset, klass))
     if achieved_ratio < required_ratio:
         findings.append(
             error(

@@ -19,7 +19,7 @@ from filon.core.findings import Finding, error, has_errors, info, warning
 from filon.core.money import CENT, format_money, format_percent, round_money
 from filon.core.proposal import Proposal, read_proposal
 from filon.core.sizing import SIZE_NAMES, company_size, segment, uma_for_date
-from filon.rules import load_ruleset_for_date
+from filon.rules import NoRuleSetInForce, load_ruleset_for_date
 from filon.rules.schema import (
     SIZE_ORDER,
     Committee,
@@ -606,7 +606,15 @@ def _pricing(
         None,
     )
     findings: list[Finding] = []
-    if program.spread is not None:
+    base_name = base.series if base else "sin serie"
+    base_rule = base.rule if base else rates.rule
+    if program.code is ProgramCode.CADENAS_PRODUCTIVAS:
+        # P-1 prices suppliers on the Tasa NAFIN plus its own range, checked by _cadenas_findings.
+        p1 = ruleset.cadenas_productivas
+        spread = r.spread if r.spread is not None else p1.supplier_spread_min
+        spread_rule = program.overrides.get("rate", p1.rule)
+        base_name, base_rule, illustrative = "TASA_NAFIN", spread_rule, False
+    elif program.spread is not None:
         spread = program.spread
         spread_rule = program.overrides.get("rate", program.rule)
         illustrative = False
@@ -615,7 +623,11 @@ def _pricing(
         spread_rule = rates.rule
         illustrative = rates.spreads_are_illustrative
     extra = rates.new_equipment_extra_points if new_equipment else ZERO
-    if r.spread is not None and r.spread < spread + extra:
+    if (
+        r.spread is not None
+        and r.spread < spread + extra
+        and program.code is not ProgramCode.CADENAS_PRODUCTIVAS
+    ):
         findings.append(
             warning(
                 spread_rule,
@@ -623,17 +635,16 @@ def _pricing(
                 f"({format_percent(spread + extra)}).",
             )
         )
-    base_name = base.series if base else "sin serie"
     text = f"Tasa ordinaria: {base_name} + {format_percent(spread + extra)}"
     if extra:
         text += f" (incluye {format_percent(extra)} por la opción de equipo nuevo 1.5 a 1, Regla {rates.new_equipment_rule})"
     if illustrative:
         text += "; sobretasas ilustrativas, sujetas a la tabla autorizada por el Comité Interno"
-    findings.append(info(base.rule if base else rates.rule, text + "."))
+    findings.append(info(base_rule, text + "."))
     return (
         {
             "base": base_name,
-            "base_rule": base.rule if base else rates.rule,
+            "base_rule": base_rule,
             "spread": str(spread),
             "new_equipment_points": str(extra),
             "total_spread": str(spread + extra),
@@ -928,8 +939,12 @@ def _ordered(findings: list[Finding]) -> list[Finding]:
 def evaluate_document(document: object, ruleset: RuleSet | None = None) -> dict[str, object]:
     """The `filon evaluate` contract: JSON document in, JSON-ready verdict out."""
     proposal = read_proposal(document)
-    chosen = ruleset or load_ruleset_for_date(proposal.as_of)
-    return evaluate(proposal, chosen).as_dict()
+    if ruleset is None:
+        try:
+            ruleset = load_ruleset_for_date(proposal.as_of)
+        except NoRuleSetInForce as exc:
+            raise InputError("as_of", str(exc)) from None
+    return evaluate(proposal, ruleset).as_dict()
 
 
 __all__ = [

@@ -244,8 +244,8 @@ def read_proposal(document: object) -> Proposal:
     root = Reader(document)
     root.raise_if_errors()  # not an object: nothing else can be read
     as_of = root.date("as_of")
-    fx = root.decimal("fx_usd_mxn", positive=True)
-    uma = root.decimal("uma_annual_mxn", required=False, positive=True)
+    fx = root.decimal("fx_usd_mxn", minimum=Decimal("0.0001"), maximum=Decimal("1000000"))
+    uma = root.decimal("uma_annual_mxn", required=False, minimum=Decimal("0.01"))
     applicant_reader = root.child("applicant")
     request_reader = root.child("request")
     guarantee_readers = root.children("guarantees", required=False)

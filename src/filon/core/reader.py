@@ -19,6 +19,12 @@ from filon.core.money import D
 E = TypeVar("E", bound=StrEnum)
 
 _MISSING = object()
+# Bounds that keep every figure inside exact decimal arithmetic: amounts below a quadrillion, at most
+# twelve decimals, and dates a credit can plausibly carry.
+MAX_MAGNITUDE = 10**15
+MAX_DECIMAL_PLACES = 12
+MIN_YEAR = 1900
+MAX_YEAR = 2199
 
 
 class Reader:
@@ -102,6 +108,13 @@ class Reader:
         except ValueError:
             self.fail(field, f"«{value}» no es un número decimal válido")
             return default
+        if abs(number) >= MAX_MAGNITUDE:
+            self.fail(field, f"excede el máximo admitido ({MAX_MAGNITUDE - 1:,} en valor absoluto)")
+            return default
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+            self.fail(field, f"tiene más de {MAX_DECIMAL_PLACES} decimales")
+            return default
         if positive and number <= 0:
             self.fail(field, f"debe ser mayor que cero (se recibió {value})")
             return default
@@ -163,10 +176,16 @@ class Reader:
             self.fail(self.field(name), "debe ser una fecha AAAA-MM-DD")
             return default
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             self.fail(self.field(name), f"«{value}» no es una fecha válida AAAA-MM-DD")
             return default
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            self.fail(
+                self.field(name), f"la fecha {value} está fuera del rango admitido ({MIN_YEAR}–{MAX_YEAR})"
+            )
+            return default
+        return parsed
 
     def enum(self, name: str, enum: type[E], *, required: bool = True, default: E | None = None) -> E | None:
         value = self._get(name, required)

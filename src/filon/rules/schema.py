@@ -507,6 +507,13 @@ class ProgramCoverage(Model):
     fund_ratio: Ratio = Decimal(0)
     allowed_types: list[GuaranteeType] | None = None
     required_types: list[GuaranteeType] = []
+    zero_weight_types: list[GuaranteeType] = Field(
+        [],
+        description="instruments the program requires that add no value to the ratio (P-4 retention letter)",
+    )
+    appraisal_validity_months: dict[GuaranteeType, int] = Field(
+        {}, description="the program's own appraisal age limits, overriding 10.5 (P-2 2.8, P-3 3.9)"
+    )
     notes: str = ""
 
 
