@@ -68,7 +68,17 @@ def _cmd_evaluate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
 def _cmd_schedule(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from filon.core.schedule_contract import schedule_document
 
-    _emit(schedule_document(_read_json(args.file, stdin)), stdout)
+    def stored_series(code: str) -> Any:
+        # Only a floating rate without `rate_observations` reaches the market-data store (C-10).
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "filon.settings")
+        import django
+
+        django.setup()
+        from filon.marketdata.selectors import rate_series_get
+
+        return rate_series_get(code)
+
+    _emit(schedule_document(_read_json(args.file, stdin), series_lookup=stored_series), stdout)
     return EXIT_OK
 
 
