@@ -19,7 +19,6 @@ from decimal import Decimal
 from filon.core.calendar import is_business_day, previous_business_day
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import is_cents
-from filon.core.rates import format_day
 from filon.core.schedule import Schedule, schedule_rebuild
 
 PREPAYMENT_RULE = "9.2.6"
@@ -56,21 +55,21 @@ def prepayment_apply(
     if amount <= 0 or not is_cents(amount):
         problems.append(InputError("amount", "el pago anticipado debe ser un monto positivo en centavos"))
     if not is_business_day(on):
-        problems.append(InputError("on", f"el {format_day(on)} no es día hábil bancario", PREPAYMENT_RULE))
+        problems.append(InputError("on", f"el {on:%d/%m/%Y} no es día hábil bancario", PREPAYMENT_RULE))
     deadline = prepayment_notice_deadline(on, notice_business_days)
     if notified_on > deadline:
         problems.append(
             InputError(
                 "notified_on",
                 f"el aviso debe darse con al menos {notice_business_days} día(s) hábil(es) de "
-                f"anticipación: a más tardar el {format_day(deadline)}",
+                f"anticipación: a más tardar el {deadline:%d/%m/%Y}",
                 PREPAYMENT_RULE,
             )
         )
     current = schedule.installment_for(on)
     if current is None:
         problems.append(
-            InputError("on", f"el {format_day(on)} no cae dentro del plazo del crédito", PREPAYMENT_RULE)
+            InputError("on", f"el {on:%d/%m/%Y} no cae dentro del plazo del crédito", PREPAYMENT_RULE)
         )
     elif not problems:
         standing = current.opening_balance - current.prepaid
@@ -82,9 +81,8 @@ def prepayment_apply(
                     PREPAYMENT_RULE,
                 )
             )
-    if problems:
+    if problems or current is None:
         raise InputErrors(problems)
-    assert current is not None  # for the type checker: a missing period is a problem above
     rebuilt = schedule_rebuild(schedule, on=on, balance=current.opening_balance - current.prepaid - amount)
     return PrepaymentResult(
         schedule=rebuilt,

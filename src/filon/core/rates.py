@@ -44,11 +44,6 @@ BASE_RATE_CURRENCY: dict[str, str] = {
 OVERNIGHT_SERIES = frozenset({TIIE_FONDEO})
 
 
-def format_day(day: date) -> str:
-    """dd/mm/aaaa, as dates are shown to people (STYLE: es-MX)."""
-    return f"{day:%d/%m/%Y}"
-
-
 class MissingRate(LookupError):
     """No observation of `series` serves `day`. The message (Spanish) names both; `rule` is the look-up's."""
 
@@ -62,11 +57,11 @@ class MissingRate(LookupError):
             message = f"La serie {series} no tiene observaciones."
         elif strictly_before:
             message = (
-                f"No hay observación de la serie {series} anterior al {format_day(day)}; "
+                f"No hay observación de la serie {series} anterior al {day:%d/%m/%Y}; "
                 "cada periodo usa la última publicada antes de su inicio."
             )
         else:
-            message = f"No hay observación de la serie {series} del {format_day(day)} ni anterior."
+            message = f"No hay observación de la serie {series} del {day:%d/%m/%Y} ni anterior."
         super().__init__(f"{message} {hint}" if hint else message)
 
 
@@ -92,7 +87,7 @@ class RateSeries:
             if not isinstance(value, Decimal):
                 raise TypeError(f"{code} {day}: el valor debe ser Decimal, no {type(value).__name__}")
             if day in by_day and by_day[day] != value:
-                raise ValueError(f"La serie {code} tiene dos valores distintos el {format_day(day)}.")
+                raise ValueError(f"La serie {code} tiene dos valores distintos el {day:%d/%m/%Y}.")
             by_day[day] = value
         self.code = code
         self.is_sample = is_sample

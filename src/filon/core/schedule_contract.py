@@ -30,7 +30,7 @@ from typing import Any
 from filon.core.cat import schedule_cat
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import ONE, ZERO, is_cents, round_money, round_rate
-from filon.core.rates import BASE_RATE_CURRENCY, OVERNIGHT_SERIES, MissingRate, RateSeries, format_day
+from filon.core.rates import BASE_RATE_CURRENCY, OVERNIGHT_SERIES, MissingRate, RateSeries
 from filon.core.reader import Reader
 from filon.core.schedule import (
     Amortization,
@@ -92,7 +92,7 @@ def _observations(reader: Reader) -> list[tuple[date, Decimal]] | None:
         value = _annual_rate(item, "value")
         item.reject_unknown()
         if day in pairs:
-            item.fail(item.field("date"), f"la fecha {format_day(day)} está repetida")
+            item.fail(item.field("date"), f"la fecha {day:%d/%m/%Y} está repetida")
         elif day is not None and value is not None:
             pairs[day] = value
     return list(pairs.items())
@@ -207,7 +207,7 @@ def _render(schedule: Schedule, series: RateSeries | None, commission: Decimal) 
         if projected and series.last_date is not None:
             notes.append(
                 f"Las tasas de {series.code} posteriores a su última observación publicada "
-                f"({format_day(series.last_date)}) se proyectan con ese valor; marcadas «projected», "
+                f"({series.last_date:%d/%m/%Y}) se proyectan con ese valor; marcadas «projected», "
                 "se recalcularán con los valores publicados (C-5)."
             )
         if series.is_sample:

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import D
-from filon.core.rates import format_day
 from filon.marketdata import banxico
 from filon.marketdata.catalog import SeriesSpec, series_spec
 from filon.marketdata.models import Observation, Series
@@ -44,7 +43,7 @@ class ImportSummary:
     last: date | None
 
     def describe(self) -> str:
-        span = f" del {format_day(self.first)} al {format_day(self.last)}" if self.first and self.last else ""
+        span = f" del {self.first:%d/%m/%Y} al {self.last:%d/%m/%Y}" if self.first and self.last else ""
         return (
             f"{self.series}: {self.created} nuevas, {self.updated} actualizadas, "
             f"{self.unchanged} sin cambio, {self.missing} sin dato{span}"
@@ -109,7 +108,7 @@ def parse_csv(spec: SeriesSpec, text: str) -> tuple[list[tuple[date, Decimal]], 
             errors.append(InputError(where, f"valor «{raw_value.strip()}» inválido: {exc}"))
             continue
         if day in rows and rows[day] != value:
-            errors.append(InputError(where, f"el {format_day(day)} aparece dos veces con valores distintos"))
+            errors.append(InputError(where, f"el {day:%d/%m/%Y} aparece dos veces con valores distintos"))
             continue
         rows[day] = value
     if not header_seen:
@@ -252,7 +251,7 @@ def _banxico_rows(spec: SeriesSpec, published: Iterable[tuple[date, str]]) -> li
         rows[day] = value / PERCENT if spec.is_rate else value
         problem = spec.check(rows[day])
         if problem:
-            raise banxico.BanxicoError(f"{spec.code} {format_day(day)}: {problem}")
+            raise banxico.BanxicoError(f"{spec.code} {day:%d/%m/%Y}: {problem}")
     return sorted(rows.items())
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from filon.core.errors import InputError, InputErrors
-from filon.core.rates import format_day
 from filon.marketdata import banxico, selectors, services
 from filon.marketdata.catalog import CATALOG, series_spec
 
@@ -92,11 +91,7 @@ class Command(BaseCommand):
             if not summaries:
                 self.stdout.write("No hay series guardadas. " + selectors.LOAD_HINT)
             for s in summaries:
-                span = (
-                    f"del {format_day(s.first)} al {format_day(s.last)}"
-                    if s.first and s.last
-                    else "sin datos"
-                )
+                span = f"del {s.first:%d/%m/%Y} al {s.last:%d/%m/%Y}" if s.first and s.last else "sin datos"
                 sample = f" — {s.sample_count} de MUESTRA ILUSTRATIVA" if s.sample_count else ""
                 self.stdout.write(f"{s.code}: {s.count} observaciones {span}{sample}")
             return
@@ -106,4 +101,4 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("Sin observaciones. " + selectors.LOAD_HINT)
         for day, value, source in rows:
-            self.stdout.write(f"{format_day(day)}\t{value.normalize():f}\t{source}")
+            self.stdout.write(f"{day:%d/%m/%Y}\t{value.normalize():f}\t{source}")
