@@ -79,19 +79,14 @@ class PeriodRate(NamedTuple):
 
     def factor(self, start: date | None = None, end: date | None = None) -> Decimal:
         """The unrounded growth factor over [start, end) (default: the whole period)."""
-        factor = ONE
-        if start is None and end is None:  # the whole period: the hot path of every schedule
-            for piece in self.pieces:
-                factor *= piece.growth()
-            if self.simple_spread:
-                factor += simple_rate(self.simple_spread, (self.end - self.start).days)
-            return factor
+        whole = start is None and end is None  # the hot path of every schedule: no clipping
         first = self.start if start is None or start < self.start else start
         last = self.end if end is None or end > self.end else end
         if last <= first:
             return ONE
+        factor = ONE
         for piece in self.pieces:
-            factor *= piece.growth(start, end)
+            factor *= piece.growth() if whole else piece.growth(first, last)
         if self.simple_spread:
             factor += simple_rate(self.simple_spread, (last - first).days)
         return factor
