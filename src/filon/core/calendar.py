@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 MEXICO_CITY = ZoneInfo("America/Mexico_City")
+MONTHS_PER_YEAR = 12
 
 
 def today_mx() -> date:

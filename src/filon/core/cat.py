@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from filon.core.calendar import MONTHS_PER_YEAR
 from filon.core.money import ONE, ZERO, finance_context
 from filon.core.schedule import Schedule
 
-MONTHS_PER_YEAR = 12
 CAT_PLACES = Decimal("0.1")
 _TOLERANCE = Decimal("1e-24")
 _MAX_ITERATIONS = 200

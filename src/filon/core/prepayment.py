@@ -19,9 +19,7 @@ from decimal import Decimal
 from filon.core.calendar import is_business_day, previous_business_day
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import is_cents
-from filon.core.schedule import Schedule, schedule_rebuild
-
-PREPAYMENT_RULE = "9.2.6"
+from filon.core.schedule import PAYMENT_RULE, Schedule, schedule_rebuild
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +53,7 @@ def prepayment_apply(
     if amount <= 0 or not is_cents(amount):
         problems.append(InputError("amount", "el pago anticipado debe ser un monto positivo en centavos"))
     if not is_business_day(on):
-        problems.append(InputError("on", f"el {on:%d/%m/%Y} no es día hábil bancario", PREPAYMENT_RULE))
+        problems.append(InputError("on", f"el {on:%d/%m/%Y} no es día hábil bancario", PAYMENT_RULE))
     deadline = prepayment_notice_deadline(on, notice_business_days)
     if notified_on > deadline:
         problems.append(
@@ -63,13 +61,13 @@ def prepayment_apply(
                 "notified_on",
                 f"el aviso debe darse con al menos {notice_business_days} día(s) hábil(es) de "
                 f"anticipación: a más tardar el {deadline:%d/%m/%Y}",
-                PREPAYMENT_RULE,
+                PAYMENT_RULE,
             )
         )
     current = schedule.installment_for(on)
     if current is None:
         problems.append(
-            InputError("on", f"el {on:%d/%m/%Y} no cae dentro del plazo del crédito", PREPAYMENT_RULE)
+            InputError("on", f"el {on:%d/%m/%Y} no cae dentro del plazo del crédito", PAYMENT_RULE)
         )
     elif not problems:
         standing = current.opening_balance - current.prepaid
@@ -78,7 +76,7 @@ def prepayment_apply(
                 InputError(
                     "amount",
                     f"el pago anticipado ({amount}) excede el saldo insoluto ({standing})",
-                    PREPAYMENT_RULE,
+                    PAYMENT_RULE,
                 )
             )
     if problems or current is None:

@@ -34,7 +34,7 @@ from itertools import pairwise
 from typing import NamedTuple, Protocol
 
 from filon.core.accrual import Step
-from filon.core.calendar import add_months, next_business_day
+from filon.core.calendar import MONTHS_PER_YEAR, add_months, next_business_day
 from filon.core.daycount import daily_compounded_growth, simple_growth, simple_rate
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import ONE, ZERO, finance_context, is_cents, round_money
@@ -211,9 +211,11 @@ class ScheduleTerms:
         elif not is_cents(self.principal):
             found.append(InputError("principal", "no puede tener fracciones de centavo (C-1)"))
         every = self.payment_every_months
-        if not 1 <= every <= 12:
+        if not 1 <= every <= MONTHS_PER_YEAR:  # from monthly to yearly payments
             found.append(
-                InputError("payment_every_months", "la periodicidad va de 1 a 12 meses", PAYMENT_RULE)
+                InputError(
+                    "payment_every_months", f"la periodicidad va de 1 a {MONTHS_PER_YEAR} meses", PAYMENT_RULE
+                )
             )
             every = 0
         if self.term_months < 1:
