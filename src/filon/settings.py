@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "filon.audit",
     "filon.applicants",
     "filon.origination",
+    "filon.committees",
     "filon.marketdata",
 ]
 

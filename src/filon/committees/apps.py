@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CommitteesConfig(AppConfig):
+    name = "filon.committees"
+    verbose_name = "Comités de crédito"

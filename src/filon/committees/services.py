@@ -1,0 +1,683 @@
+"""Writes on committee sessions (Rules 17): convene, agenda, attendance, votes, resolutions, minutes.
+
+Every service checks the role, refuses a step out of order, writes the change and its audit record in
+one transaction, and cites the rule of the rule set where the Rules decide (e.g. which committee has
+power over a file). The resolution is applied to the file or the guarantee request by the origination
+services, inside the same transaction as the agreement that orders it.
+
+Session procedure that the Rules do not fix (they fix only the committees' powers) is decided here:
+the voting members are the active users with the «miembro de comité» role who belong to the committee;
+the quorum defaults to a majority of them; every present member who may vote must have voted before
+the resolution is recorded, and «autorizado» needs more votes in favour than against plus abstentions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from filon.accounts.access import require_role
+from filon.accounts.models import Role, User
+from filon.audit.services import audit_record, snapshot
+from filon.committees.models import (
+    COMMITTEE_CHOICES,
+    SESSION_PREFIX,
+    AgendaItem,
+    CommitteeSession,
+    Decision,
+    Resolution,
+    SessionStatus,
+    Vote,
+    VoteChoice,
+)
+from filon.committees.selectors import committee_members, is_committee_member
+from filon.core.calendar import today_mx
+from filon.core.money import format_money
+from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
+from filon.origination.services import file_resolve, file_ruleset, guarantee_change_resolve
+from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules.schema import Committee
+
+SESSION_FIELDS = ["committee", "number", "date", "place", "status", "secretary_id", "quorum"]
+FILE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED, Decision.RETURNED)
+CHANGE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _committee_rules(ruleset: RuleSet, code: str) -> Committee | None:
+    return next((c for c in ruleset.committees.committees if c.code == code), None)
+
+
+def committee_name(code: str, on: dt.date | None = None) -> str:
+    """The committee's name as the rule set in force on `on` gives it."""
+    found = _committee_rules(load_ruleset_for_date(on or today_mx()), code)
+    return found.name if found else dict(COMMITTEE_CHOICES).get(code, code)
+
+
+def _display(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def _session_snapshot(session: CommitteeSession) -> dict[str, Any]:
+    data = snapshot(session, SESSION_FIELDS)
+    if session.pk:
+        data["members_present"] = sorted(session.members_present.values_list("username", flat=True))
+    return data
+
+
+def _lock_session(session: CommitteeSession) -> CommitteeSession:
+    return CommitteeSession.objects.select_for_update().select_related("secretary").get(pk=session.pk)
+
+
+def _lock_item(item: AgendaItem) -> AgendaItem:
+    return (
+        AgendaItem.objects.select_for_update(of=("self",))
+        .select_related("session", "file__office", "guarantee_change__guarantee__file__office")
+        .get(pk=item.pk)
+    )
+
+
+def _require_secretary(user: User, session: CommitteeSession, action: str) -> None:
+    require_role(user, (Role.SECRETARIO_COMITE,), action)
+    if user.pk != session.secretary_id:
+        raise Forbidden(
+            f"Sólo el secretario de la sesión {session.number} puede {action}.", field="secretary"
+        )
+
+
+def _require_session_status(session: CommitteeSession, allowed: Iterable[str], action: str) -> None:
+    allowed = tuple(allowed)
+    if session.status not in allowed:
+        names = ", ".join(SessionStatus(s).label.lower() for s in allowed)
+        raise TransitionRefused(
+            f"No se puede {action}: la sesión {session.number} está "
+            f"«{SessionStatus(session.status).label.lower()}» y debe estar: {names}.",
+            field="status",
+        )
+
+
+def _item_file(item: AgendaItem) -> CreditFile:
+    if item.file_id:
+        assert item.file is not None
+        return item.file
+    assert item.guarantee_change is not None
+    return item.guarantee_change.guarantee.file
+
+
+def _item_makers(item: AgendaItem) -> set[int]:
+    """Who prepared the matter, and so may neither vote on it nor record its resolution."""
+    if item.file_id:
+        assert item.file is not None
+        return {pk for pk in (item.file.created_by_id, item.file.proposed_by_id) if pk}
+    assert item.guarantee_change is not None
+    return {item.guarantee_change.requested_by_id}
+
+
+def _item_label(item: AgendaItem) -> str:
+    if item.file_id:
+        assert item.file is not None
+        return f"el expediente {item.file.folio}"
+    assert item.guarantee_change is not None
+    change = item.guarantee_change
+    return (
+        f"la solicitud de {change.get_kind_display().lower()} de garantía del expediente "
+        f"{change.guarantee.file.folio}"
+    )
+
+
+def _refuse_wrong_committee(
+    session: CommitteeSession, routed: str, ruleset: RuleSet, what: str, field: str
+) -> None:
+    """A matter is resolved only by the committee with power over it (Rules 17, 10.4)."""
+    if routed == session.committee:
+        return
+    session_name = committee_name(session.committee, session.date)
+    target = _committee_rules(ruleset, routed)
+    if target is None:
+        raise TransitionRefused(
+            f"{what} no tiene instancia de decisión asignada; evalúelo antes de llevarlo a comité.",
+            field=field,
+            rule=ruleset.committees.rule,
+        )
+    raise TransitionRefused(
+        f"{what} corresponde al {target.name} (regla {target.rule}); "
+        f"el {session_name} no tiene facultades para resolverlo.",
+        field=field,
+        rule=target.rule,
+    )
+
+
+def _next_order(session: CommitteeSession) -> int:
+    last = session.items.aggregate(last=Max("order"))["last"]
+    return (last or 0) + 1
+
+
+def _tally(item: AgendaItem) -> dict[str, int]:
+    counts = {choice.value: 0 for choice in VoteChoice}
+    for vote in item.votes.values_list("vote", flat=True):
+        counts[vote] += 1
+    return counts
+
+
+# ------------------------------------------------------------------------------------------ sessions
+
+
+@transaction.atomic
+def session_convene(
+    *, user: User, committee: str, date: dt.date, place: str, quorum: int | None = None
+) -> CommitteeSession:
+    """Convene a session: numbered per committee and year (CI-2026-07), quorum by default a majority."""
+    require_role(user, (Role.SECRETARIO_COMITE,), "convocar sesiones de comité")
+    errors: list[DomainError] = []
+    if committee not in dict(COMMITTEE_CHOICES):
+        errors.append(DomainError(f"Comité desconocido «{committee}».", field="committee"))
+    if not place.strip():
+        errors.append(DomainError("Indique el lugar de la sesión.", field="place"))
+    if errors:
+        raise ValidationFailed(errors)
+    name = committee_name(committee, date)
+    if committee not in (user.committees or []):
+        raise Forbidden(f"Usted no es secretario del {name}.", field="committee")
+    members = committee_members(committee=committee)
+    if not members:
+        raise TransitionRefused(f"El {name} no tiene miembros registrados.", field="quorum")
+    majority = len(members) // 2 + 1
+    if quorum is None:
+        quorum = majority
+    elif not majority <= quorum <= len(members):
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"El quórum debe estar entre la mayoría ({majority}) y el total de miembros "
+                    f"({len(members)}) del {name}.",
+                    field="quorum",
+                )
+            ]
+        )
+    # Serialize numbering within the committee's year; the unique constraint is the backstop.
+    taken = list(
+        CommitteeSession.objects.select_for_update()
+        .filter(committee=committee, year=date.year)
+        .values_list("sequence", flat=True)
+    )
+    sequence = max(taken, default=0) + 1
+    session = CommitteeSession.objects.create(
+        committee=committee,
+        year=date.year,
+        sequence=sequence,
+        number=f"{SESSION_PREFIX[committee]}-{date.year}-{sequence:02d}",
+        date=date,
+        place=place.strip(),
+        secretary=user,
+        quorum=quorum,
+    )
+    audit_record(user=user, action="committee_session.convene", obj=session, after=_session_snapshot(session))
+    return session
+
+
+@transaction.atomic
+def session_attendance(*, user: User, session: CommitteeSession, members: Iterable[User]) -> CommitteeSession:
+    """Record who attends. Only the committee's members; once held, quorum must remain and a member
+    who has voted stays on the record."""
+    session = _lock_session(session)
+    _require_secretary(user, session, "registrar la asistencia")
+    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "registrar la asistencia")
+    members = list({m.pk: m for m in members}.values())
+    name = committee_name(session.committee, session.date)
+    outsiders = [m for m in members if not is_committee_member(m, session.committee)]
+    if outsiders:
+        raise ValidationFailed(
+            [DomainError(f"{_display(m)} no es miembro del {name}.", field="members") for m in outsiders]
+        )
+    if session.status == SessionStatus.HELD:
+        if len(members) < session.quorum:
+            raise TransitionRefused(
+                f"La sesión ya se celebra: la asistencia no puede quedar por debajo del quórum "
+                f"({len(members)} de {session.quorum}).",
+                field="members",
+            )
+        keep = {m.pk for m in members}
+        voted = (
+            Vote.objects.filter(item__session=session)
+            .exclude(member__in=keep)
+            .select_related("member")
+            .first()
+        )
+        if voted is not None:
+            raise TransitionRefused(
+                f"{_display(voted.member)} ya votó en esta sesión; su asistencia no se retira.",
+                field="members",
+            )
+    before = _session_snapshot(session)
+    session.members_present.set(members)
+    audit_record(
+        user=user,
+        action="committee_session.attendance",
+        obj=session,
+        before=before,
+        after=_session_snapshot(session),
+    )
+    return session
+
+
+@transaction.atomic
+def session_hold(*, user: User, session: CommitteeSession) -> CommitteeSession:
+    """The session is held (convocada → celebrada) on or after its date, with quorum present."""
+    session = _lock_session(session)
+    _require_secretary(user, session, "celebrar la sesión")
+    _require_session_status(session, (SessionStatus.CONVENED,), "celebrar la sesión")
+    if session.date > today_mx():
+        raise TransitionRefused(
+            f"La sesión está convocada para el {session.date:%d/%m/%Y}.",
+            field="date",
+        )
+    present = session.members_present.count()
+    if present < session.quorum:
+        raise TransitionRefused(
+            f"No hay quórum: asisten {present} de {session.quorum} miembros requeridos.",
+            field="members_present",
+        )
+    before = _session_snapshot(session)
+    session.status, session.held_at = SessionStatus.HELD, timezone.now()
+    session.save(update_fields=["status", "held_at"])
+    audit_record(
+        user=user,
+        action="committee_session.hold",
+        obj=session,
+        before=before,
+        after=_session_snapshot(session),
+    )
+    return session
+
+
+@transaction.atomic
+def session_close(*, user: User, session: CommitteeSession) -> CommitteeSession:
+    """Close a held session once every matter is resolved, and write its minutes (acta)."""
+    session = _lock_session(session)
+    _require_secretary(user, session, "cerrar la sesión")
+    _require_session_status(session, (SessionStatus.HELD,), "cerrar la sesión")
+    pending = list(
+        session.items.filter(resolution__isnull=True).select_related(
+            "file", "guarantee_change__guarantee__file"
+        )
+    )
+    if pending:
+        listed = "; ".join(f"{i.order} ({_item_file(i).folio})" for i in pending)
+        raise TransitionRefused(
+            f"No se puede cerrar la sesión: {len(pending)} asunto(s) sin resolución: {listed}.",
+            field="items",
+        )
+    before = {**_session_snapshot(session), "minutes": session.minutes}
+    session.minutes = minutes_text(session)
+    session.status, session.closed_at = SessionStatus.CLOSED, timezone.now()
+    session.save(update_fields=["minutes", "status", "closed_at"])
+    audit_record(
+        user=user,
+        action="committee_session.close",
+        obj=session,
+        before=before,
+        after={**_session_snapshot(session), "minutes": session.minutes},
+    )
+    return session
+
+
+# -------------------------------------------------------------------------------------------- agenda
+
+
+@transaction.atomic
+def agenda_add_file(*, user: User, session: CommitteeSession, file: CreditFile) -> AgendaItem:
+    """Put a proposed file on the agenda of the committee the rules engine routed it to."""
+    session = _lock_session(session)
+    _require_secretary(user, session, "integrar el orden del día")
+    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "agregar asuntos")
+    file = CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
+    if file.status != FileStatus.PROPOSED:
+        raise TransitionRefused(
+            f"El expediente {file.folio} está «{FileStatus(file.status).label.lower()}»; "
+            "sólo un expediente propuesto a comité entra al orden del día.",
+            field="status",
+        )
+    _refuse_wrong_committee(
+        session, file.committee, file_ruleset(file), f"El expediente {file.folio}", "committee"
+    )
+    pending = AgendaItem.objects.filter(file=file, resolution__isnull=True).select_related("session").first()
+    if pending is not None:
+        raise TransitionRefused(
+            f"El expediente {file.folio} ya está en el orden del día de la sesión {pending.session.number}.",
+            field="file",
+        )
+    item = AgendaItem.objects.create(session=session, order=_next_order(session), file=file, added_by=user)
+    audit_record(
+        user=user,
+        action="committee_agenda.add_file",
+        obj=item,
+        after={**snapshot(item, ["session_id", "order", "file_id"]), "folio": file.folio},
+        office=file.office,
+    )
+    return item
+
+
+@transaction.atomic
+def agenda_add_guarantee_change(
+    *, user: User, session: CommitteeSession, change: GuaranteeChange
+) -> AgendaItem:
+    """Put a guarantee release or substitution request on the agenda of the committee with power (10.4)."""
+    session = _lock_session(session)
+    _require_secretary(user, session, "integrar el orden del día")
+    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "agregar asuntos")
+    change = (
+        GuaranteeChange.objects.select_for_update(of=("self",))
+        .select_related("guarantee__file__office")
+        .get(pk=change.pk)
+    )
+    file = change.guarantee.file
+    what = f"La solicitud de {change.get_kind_display().lower()} de garantía del expediente {file.folio}"
+    if change.status != GuaranteeChange.Status.REQUESTED:
+        raise TransitionRefused(
+            f"{what} ya fue resuelta ({change.get_status_display().lower()}).", field="status"
+        )
+    _refuse_wrong_committee(session, change.committee, file_ruleset(file), what, "committee")
+    pending = (
+        AgendaItem.objects.filter(guarantee_change=change, resolution__isnull=True)
+        .select_related("session")
+        .first()
+    )
+    if pending is not None:
+        raise TransitionRefused(
+            f"{what} ya está en el orden del día de la sesión {pending.session.number}.",
+            field="guarantee_change",
+        )
+    item = AgendaItem.objects.create(
+        session=session, order=_next_order(session), guarantee_change=change, added_by=user
+    )
+    audit_record(
+        user=user,
+        action="committee_agenda.add_guarantee_change",
+        obj=item,
+        after={**snapshot(item, ["session_id", "order", "guarantee_change_id"]), "folio": file.folio},
+        office=file.office,
+    )
+    return item
+
+
+@transaction.atomic
+def agenda_withdraw(*, user: User, item: AgendaItem, reason: str) -> None:
+    """Take an unresolved matter off the agenda (e.g. the file was cancelled), so the session can close."""
+    item = _lock_item(item)
+    session = _lock_session(item.session)
+    _require_secretary(user, session, "retirar asuntos del orden del día")
+    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "retirar asuntos")
+    if Resolution.objects.filter(item=item).exists():
+        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo del retiro.", field="reason")])
+    audit_record(
+        user=user,
+        action="committee_agenda.withdraw",
+        obj=item,
+        before={
+            **snapshot(item, ["session_id", "order", "file_id", "guarantee_change_id"]),
+            "votes": _tally(item),
+        },
+        office=_item_file(item).office,
+        note=reason.strip(),
+    )
+    item.votes.all().delete()
+    item.delete()
+
+
+# ------------------------------------------------------------------------------ votes and resolutions
+
+
+@transaction.atomic
+def vote_cast(*, user: User, item: AgendaItem, vote: str) -> Vote:
+    """A present member votes on a matter; whoever prepared the matter may not (maker-checker)."""
+    require_role(user, (Role.MIEMBRO_COMITE,), "votar en comité")
+    if vote not in VoteChoice.values:
+        raise ValidationFailed(
+            [DomainError(f"Voto desconocido «{vote}»; use a favor, en contra o abstención.", field="vote")]
+        )
+    item = _lock_item(item)
+    session = _lock_session(item.session)
+    if user.pk in _item_makers(item):
+        raise Forbidden(
+            f"Quien integró, propuso o solicitó {_item_label(item)} no puede votarlo (separación de funciones).",
+            field="member",
+        )
+    name = committee_name(session.committee, session.date)
+    if not is_committee_member(user, session.committee):
+        raise Forbidden(f"{_display(user)} no es miembro del {name}.", field="member")
+    if not session.members_present.filter(pk=user.pk).exists():
+        raise Forbidden(f"Sólo votan los miembros presentes en la sesión {session.number}.", field="member")
+    _require_session_status(session, (SessionStatus.HELD,), "votar")
+    if Resolution.objects.filter(item=item).exists():
+        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+    if Vote.objects.filter(item=item, member=user).exists():
+        raise TransitionRefused(f"Ya emitió su voto sobre {_item_label(item)}.", field="vote")
+    cast = Vote.objects.create(item=item, member=user, vote=vote)
+    audit_record(
+        user=user,
+        action="committee_vote.cast",
+        obj=item,
+        after={"member": user.username, "vote": vote},
+        office=_item_file(item).office,
+    )
+    return cast
+
+
+def _refuse_stale_matter(item: AgendaItem) -> None:
+    """The file or request changed state since it entered the agenda (e.g. cancelled): withdraw it."""
+    if item.file_id:
+        assert item.file is not None
+        if item.file.status != FileStatus.PROPOSED:
+            raise TransitionRefused(
+                f"El expediente {item.file.folio} está «{FileStatus(item.file.status).label.lower()}» "
+                "y ya no puede resolverse; retírelo del orden del día.",
+                field="status",
+            )
+        return
+    assert item.guarantee_change is not None
+    if item.guarantee_change.status != GuaranteeChange.Status.REQUESTED:
+        raise TransitionRefused(
+            f"{_item_label(item).capitalize()} ya fue resuelta; retírela del orden del día.", field="status"
+        )
+
+
+def _agreement_number(session: CommitteeSession) -> str:
+    done = Resolution.objects.filter(item__session=session).count()
+    return f"{session.number}/{done + 1:03d}"
+
+
+@transaction.atomic
+def resolution_record(
+    *, user: User, item: AgendaItem, decision: str, conditions: str = "", observations: str = ""
+) -> Resolution:
+    """The secretary records the committee's agreement on a matter and applies it to the file or the
+    guarantee request, dated on the session's date."""
+    require_role(user, (Role.SECRETARIO_COMITE,), "registrar resoluciones de comité")
+    item = _lock_item(item)
+    session = _lock_session(item.session)
+    _require_secretary(user, session, "registrar resoluciones")
+    if user.pk in _item_makers(item):
+        raise Forbidden(
+            f"Quien integró, propuso o solicitó {_item_label(item)} no puede registrar su resolución "
+            "(separación de funciones).",
+            field="user",
+        )
+    _require_session_status(session, (SessionStatus.HELD,), "registrar resoluciones")
+    if Resolution.objects.filter(item=item).exists():
+        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+    _refuse_stale_matter(item)
+    present = list(session.members_present.order_by("username"))
+    if len(present) < session.quorum:
+        raise TransitionRefused(
+            f"No hay quórum: asisten {len(present)} de {session.quorum} miembros requeridos.",
+            field="members_present",
+        )
+    allowed = FILE_DECISIONS if item.file_id else CHANGE_DECISIONS
+    if decision not in allowed:
+        names = ", ".join(Decision(d).label.lower() for d in allowed)
+        raise ValidationFailed(
+            [DomainError(f"Resolución «{decision}» no válida; puede ser: {names}.", field="decision")]
+        )
+    if decision == Decision.RETURNED and not observations.strip():
+        raise ValidationFailed([DomainError("La devolución requiere observaciones.", field="observations")])
+    makers = _item_makers(item)
+    voted = set(item.votes.values_list("member_id", flat=True))
+    missing = [m for m in present if m.pk not in voted and m.pk not in makers]
+    if missing:
+        raise TransitionRefused(
+            "Faltan los votos de: " + ", ".join(_display(m) for m in missing) + ".", field="votes"
+        )
+    tally = _tally(item)
+    cast = sum(tally.values())
+    if cast == 0:
+        raise TransitionRefused("No hay votos emitidos sobre este asunto.", field="votes")
+    carried = tally[VoteChoice.FAVOR] * 2 > cast
+    summary = (
+        f"a favor {tally[VoteChoice.FAVOR]}, en contra {tally[VoteChoice.CONTRA]}, "
+        f"abstenciones {tally[VoteChoice.ABSTENCION]}"
+    )
+    if decision == Decision.AUTHORIZED and not carried:
+        raise TransitionRefused(
+            f"Para autorizar se requiere la mayoría de los votos a favor ({summary}).", field="decision"
+        )
+    if decision != Decision.AUTHORIZED and carried:
+        raise TransitionRefused(
+            f"La mayoría votó a favor ({summary}); la resolución debe ser «autorizado».", field="decision"
+        )
+    resolution = Resolution.objects.create(
+        item=item,
+        decision=decision,
+        conditions=conditions.strip(),
+        observations=observations.strip(),
+        agreement_number=_agreement_number(session),
+        recorded_by=user,
+    )
+    if item.file_id:
+        assert item.file is not None
+        file_resolve(
+            user=user,
+            file=item.file,
+            decision=decision,
+            resolved_on=session.date,
+            conditions=resolution.conditions,
+            observations=resolution.observations,
+        )
+    else:
+        assert item.guarantee_change is not None
+        guarantee_change_resolve(
+            user=user, change=item.guarantee_change, authorized=decision == Decision.AUTHORIZED
+        )
+    audit_record(
+        user=user,
+        action=f"committee_resolution.{decision}",
+        obj=item,
+        after={
+            **snapshot(resolution, ["decision", "conditions", "observations", "agreement_number"]),
+            "votes": tally,
+        },
+        office=_item_file(item).office,
+    )
+    return resolution
+
+
+# ------------------------------------------------------------------------------------------- minutes
+
+
+def _amount(file: CreditFile) -> str:
+    text = format_money(file.amount, file.currency)
+    return f"{text} MXN" if file.currency == "MXN" else text
+
+
+def _votes_text(item: AgendaItem) -> str:
+    groups: dict[str, list[str]] = {choice.value: [] for choice in VoteChoice}
+    for vote in item.votes.select_related("member").order_by("member__username"):
+        groups[vote.vote].append(_display(vote.member))
+    parts = []
+    for choice in VoteChoice:
+        names = groups[choice.value]
+        parts.append(f"{choice.label.lower()}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
+    return "; ".join(parts)
+
+
+def minutes_text(session: CommitteeSession) -> str:
+    """The session's minutes (acta), in Spanish, from the recorded facts."""
+    ruleset = load_ruleset_for_date(session.date)
+    rules = _committee_rules(ruleset, session.committee)
+    name = rules.name if rules else session.get_committee_display()
+    present = sorted(session.members_present.all(), key=lambda u: u.username)
+    lines = [
+        f"ACTA DE LA SESIÓN {session.number} DEL {name.upper()}",
+        "",
+        f"Comité: {name}" + (f" (Reglas de Operación, regla {rules.rule})" if rules else ""),
+        f"Sesión: {session.number}",
+        f"Fecha: {session.date:%d/%m/%Y}",
+        f"Lugar: {session.place}",
+        f"Secretario: {_display(session.secretary)}",
+        f"Quórum requerido: {session.quorum}; miembros presentes: {len(present)}.",
+        "Miembros presentes:",
+        *[f"  - {_display(m)}" for m in present],
+        "",
+        "ASUNTOS Y ACUERDOS",
+    ]
+    items = list(
+        session.items.select_related(
+            "file__applicant",
+            "guarantee_change__guarantee__file__applicant",
+            "guarantee_change__replacement",
+            "resolution",
+        ).order_by("order")
+    )
+    if not items:
+        lines.append("Sin asuntos en el orden del día.")
+    for item in items:
+        resolution = item.resolution
+        file = _item_file(item)
+        lines.append("")
+        if item.file_id:
+            lines += [
+                f"{item.order}. Expediente {file.folio}",
+                f"   Solicitante: {file.applicant.name}",
+                f"   Programa: {file.get_program_display()}; tipo de crédito: {file.get_credit_type_display()}",
+                f"   Monto: {_amount(file)}",
+            ]
+        else:
+            assert item.guarantee_change is not None
+            change = item.guarantee_change
+            guarantee = change.guarantee
+            lines += [
+                f"{item.order}. Solicitud de {change.get_kind_display().lower()} de garantía, "
+                f"expediente {file.folio}",
+                f"   Solicitante: {file.applicant.name}",
+                f"   Monto del crédito: {_amount(file)}",
+                f"   Garantía: {guarantee.get_type_display()}, {guarantee.description} "
+                f"({format_money(guarantee.value)} MXN)",
+                f"   Motivo: {change.reason}",
+            ]
+            if change.replacement is not None:
+                replacement = change.replacement
+                lines.append(
+                    f"   Garantía sustituta: {replacement.get_type_display()}, {replacement.description} "
+                    f"({format_money(replacement.value)} MXN)"
+                )
+        lines += [
+            f"   Resolución: {resolution.get_decision_display()}",
+            f"   Acuerdo: {resolution.agreement_number}",
+            f"   Condiciones: {resolution.conditions or 'ninguna'}",
+            f"   Observaciones: {resolution.observations or 'ninguna'}",
+            f"   Votación: {_votes_text(item)}",
+        ]
+    lines += [
+        "",
+        f"Se cierra la sesión {session.number}. Da fe el secretario, {_display(session.secretary)}.",
+    ]
+    return "\n".join(lines) + "\n"
