@@ -45,6 +45,7 @@ from filon.core.schedule import (
     ScheduleTerms,
     schedule_build,
 )
+from filon.rules import NoRuleSetInForce, load_ruleset_for_date
 
 # A sanity bound on input, not a rule: the longest product term is far below it (Rules 9.2.3).
 MAX_TERM_MONTHS = 600
@@ -179,6 +180,31 @@ def _terms(doc: object, lookup: SeriesLookup | None) -> tuple[ScheduleTerms, Rat
     return replace(terms, rate=rate, currency=currency), series, commission
 
 
+def _base_series_note(currency: str, base: str, disbursed: date) -> str | None:
+    """A note when `base` is not the series the rule set names for credits contracted on `disbursed` (C-9).
+
+    Not an error: a legacy contract keeps its base (TIIE 28 is still published), and the disbursement date
+    only approximates the contracting date.
+    """
+    try:
+        ruleset = load_ruleset_for_date(disbursed)
+    except NoRuleSetInForce:
+        return None
+    for period in ruleset.rates.base_series:
+        in_force = period.contracted_from <= disbursed and (
+            period.contracted_until is None or disbursed <= period.contracted_until
+        )
+        if period.currency != currency or not in_force:
+            continue
+        if base == period.series or base.startswith(f"{period.series}_"):
+            return None
+        return (
+            f"Para créditos en {currency} contratados desde el {period.contracted_from:%d/%m/%Y} la tasa base "
+            f"es {period.series} (regla {period.rule}); {base} sólo corresponde a contratos anteriores."
+        )
+    return None
+
+
 def _money(amount: Decimal) -> str:
     return str(round_money(amount))
 
@@ -203,6 +229,9 @@ def _render(schedule: Schedule, series: RateSeries | None, commission: Decimal) 
     totals = schedule.totals
     notes: list[str] = []
     if series is not None:
+        note = _base_series_note(schedule.terms.currency, series.code, schedule.terms.disbursement_date)
+        if note:
+            notes.append(note)
         projected = [i.number for i in schedule.installments if i.projected]
         if projected and series.last_date is not None:
             notes.append(
