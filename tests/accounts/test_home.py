@@ -16,7 +16,7 @@ def test_anonymous_users_are_sent_to_login(client):
 
 
 def test_logged_in_user_sees_rule_set_in_force(client):
-    user = get_user_model().objects.create_user("analista.zac", password="una-clave-larga-123")
+    user = get_user_model().objects.create_user("patricia", password="una-clave-larga-123", role="direccion")
     client.force_login(user)
     response = client.get("/")
     assert response.status_code == 200
@@ -26,8 +26,8 @@ def test_logged_in_user_sees_rule_set_in_force(client):
 
 
 def test_login_with_wrong_password_fails_in_spanish(client):
-    get_user_model().objects.create_user("analista.zac", password="una-clave-larga-123")
-    response = client.post("/entrar/", {"username": "analista.zac", "password": "otra"})
+    get_user_model().objects.create_user("patricia", password="una-clave-larga-123", role="direccion")
+    response = client.post("/entrar/", {"username": "patricia", "password": "otra"})
     assert response.status_code == 200
     assert "contraseña" in response.content.decode().lower()
     assert "_auth_user_id" not in client.session
@@ -37,9 +37,28 @@ def test_demo_load_creates_the_printed_logins(capsys):
     call_command("demo", "load")
     out = capsys.readouterr().out
     assert "RO-2010-1160" in out
-    user = get_user_model().objects.get(username="admin")
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD
+    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
 
-    assert user.check_password(DEMO_PASSWORD)
+    users = get_user_model().objects.all()
+    assert {u.username for u in users} == {row[0] for row in DEMO_USERS}
+    assert {u.role for u in users} >= {
+        "administrador",
+        "analista",
+        "gerente_regional",
+        "juridico",
+        "riesgos",
+        "secretario_comite",
+        "miembro_comite",
+        "direccion",
+    }
+    assert all(u.check_password(DEMO_PASSWORD) for u in users)
+    assert get_user_model().objects.get(username="analista.zac").office.code == "ZAC"
+    for username, *_ in DEMO_USERS:
+        assert username in out
     call_command("demo", "load")  # idempotent
-    assert get_user_model().objects.filter(username="admin").count() == 1
+    assert get_user_model().objects.count() == len(DEMO_USERS)
+
+
+def test_createsuperuser_gets_the_administrator_role():
+    admin = get_user_model().objects.create_superuser("root", "root@example.org", "una-clave-larga-123")
+    assert (admin.role, admin.office) == ("administrador", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
 
@@ -37,7 +39,18 @@ class Role(models.TextChoices):
 REGIONAL_ROLES = frozenset({Role.ANALISTA, Role.GERENTE_REGIONAL})
 
 
+class FilonUserManager(UserManager["User"]):
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        # A superuser administers the system: a central role, with no regional office.
+        extra.setdefault("role", Role.ADMINISTRADOR)
+        return super().create_superuser(username, email, password, **extra)
+
+
 class User(AbstractUser):
+    objects = FilonUserManager()
+
     role = models.CharField("rol", max_length=24, choices=Role.choices, default=Role.ANALISTA)
     office = models.ForeignKey(
         RegionalOffice,

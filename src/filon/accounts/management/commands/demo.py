@@ -1,8 +1,8 @@
 """`filon demo load|run`: the demo a new user walks through.
 
-`load` migrates nothing by itself: it checks the rule set in force and creates the demo logins in the
-configured database (idempotent). `run` migrates the database, collects static files, loads the demo and
-serves it with the production WSGI server on the given address, printing the logins.
+`load` brings the configured database to a demo state: the regional offices of the rule set in force,
+the illustrative sample rate series, and one login per role (idempotent). `run` also migrates the
+database and collects static files, then serves with the production WSGI server, printing the logins.
 """
 
 from __future__ import annotations
@@ -11,18 +11,30 @@ import os
 import sys
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from filon.accounts.models import RegionalOffice, Role, User
+from filon.accounts.services import regional_offices_sync
 from filon.core.calendar import today_mx
 from filon.rules import load_ruleset_for_date
 
 DEMO_PASSWORD = "filon-demo-2026"  # demo data only; printed on purpose
-DEMO_USERS = [
-    ("admin", "Administración", "Filón", True),
+# username, role, office code, first name, last name, committees
+DEMO_USERS: list[tuple[str, str, str | None, str, str, list[str]]] = [
+    ("admin", Role.ADMINISTRADOR, None, "Administración", "Filón", []),
+    ("analista.zac", Role.ANALISTA, "ZAC", "Ana", "Robles", []),
+    ("gerente.zac", Role.GERENTE_REGIONAL, "ZAC", "José Luis", "Bonilla", []),
+    ("analista.hmo", Role.ANALISTA, "HMO", "Sofía", "Valenzuela", []),
+    ("gerente.hmo", Role.GERENTE_REGIONAL, "HMO", "Ramiro", "Durazo", []),
+    ("juridico", Role.JURIDICO, None, "Julia", "Castañeda", []),
+    ("riesgos", Role.RIESGOS, None, "Ramón", "Ibarra", []),
+    ("secretario", Role.SECRETARIO_COMITE, None, "Sergio", "Méndez", ["comite_interno", "comite_externo"]),
+    ("comite.marta", Role.MIEMBRO_COMITE, None, "Marta", "Salinas", ["comite_interno"]),
+    ("comite.luis", Role.MIEMBRO_COMITE, None, "Luis", "Arreola", ["comite_interno", "comite_externo"]),
+    ("comite.elena", Role.MIEMBRO_COMITE, None, "Elena", "Quiroz", ["comite_interno", "comite_externo"]),
+    ("direccion", Role.DIRECCION, None, "Patricia", "Orozco", []),
 ]
 
 
@@ -38,30 +50,39 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
         ruleset = load_ruleset_for_date(today_mx())
-        self._load_users()
+        self._load()
         self.stdout.write(f"Reglas de operación en vigor: {ruleset.version} ({ruleset.source})")
+        self.stdout.write("Tasas de referencia: muestra ilustrativa (no son datos oficiales).")
         self.stdout.write(f"Usuarios de demostración (contraseña común: {DEMO_PASSWORD}):")
-        for username, first, last, _ in DEMO_USERS:
-            self.stdout.write(f"  {username:<12} {first} {last}")
+        roles = dict(Role.choices)
+        for username, role, office, first, last, _ in DEMO_USERS:
+            where = f" — Gerencia {RegionalOffice.objects.get(code=office).name}" if office else ""
+            self.stdout.write(f"  {username:<14} {roles[role]}{where} ({first} {last})")
         if options["action"] == "run":
             self._serve(options["address"])
 
     @transaction.atomic
-    def _load_users(self) -> None:
-        user_model = get_user_model()
-        for username, first, last, superuser in DEMO_USERS:
-            user, created = user_model.objects.get_or_create(
+    def _load(self) -> None:
+        from filon.marketdata.services import sample_load
+
+        regional_offices_sync()
+        sample_load()
+        for username, role, office, first, last, committees in DEMO_USERS:
+            user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
+                    "role": role,
+                    "office": RegionalOffice.objects.get(code=office) if office else None,
                     "first_name": first,
                     "last_name": last,
-                    "is_staff": superuser,
-                    "is_superuser": superuser,
+                    "committees": committees,
+                    "is_staff": role == Role.ADMINISTRADOR,
+                    "is_superuser": role == Role.ADMINISTRADOR,
                 },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
-                user.save()
+                user.save(update_fields=["password"])
 
     def _serve(self, address: str) -> None:
         self.stdout.write(f"Sirviendo en http://{address}/ (Ctrl+C para detener)")
@@ -82,4 +103,3 @@ class Command(BaseCommand):
             ],
             env,
         )
-        raise SystemExit(settings.ROOT_URLCONF)  # unreachable: execve replaces the process
