@@ -106,6 +106,14 @@ def _file_snapshot(file: CreditFile) -> dict[str, Any]:
     )
 
 
+def _save_audited(user: User | None, file: CreditFile, action: str, before: dict[str, Any]) -> None:
+    """Save a file's new state and record the transition, in the caller's transaction."""
+    file.save()
+    audit_record(
+        user=user, action=action, obj=file, before=before, after=_file_snapshot(file), office=file.office
+    )
+
+
 def file_ruleset(file: CreditFile) -> RuleSet:
     """The rule set a file is evaluated under: the one it was last evaluated with, else today's."""
     if file.ruleset_version:
@@ -759,15 +767,7 @@ def file_start_analysis(*, user: User, file: CreditFile) -> CreditFile:
     _require_status(file, (FileStatus.REQUIREMENTS_COMPLETE, FileStatus.RETURNED), "iniciar el análisis")
     before = _file_snapshot(file)
     file.status = FileStatus.UNDER_ANALYSIS
-    file.save()
-    audit_record(
-        user=user,
-        action="file.start_analysis",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.start_analysis", before)
     return file
 
 
@@ -791,15 +791,7 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     before = _file_snapshot(file)
     file.status = FileStatus.PROPOSED
     file.proposed_by, file.proposed_at = user, timezone.now()
-    file.save()
-    audit_record(
-        user=user,
-        action="file.propose",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.propose", before)
     return file
 
 
@@ -843,15 +835,7 @@ def file_resolve(
         file.observations = observations
     else:
         raise ValidationFailed([DomainError(f"Resolución desconocida «{decision}».", field="decision")])
-    file.save()
-    audit_record(
-        user=user,
-        action=f"file.resolve.{decision}",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, f"file.resolve.{decision}", before)
     return file
 
 
@@ -882,15 +866,7 @@ def file_extend_authorization(*, user: User, file: CreditFile) -> CreditFile:
     assert file.authorization_expires_on is not None
     file.authorization_expires_on += timedelta(days=ruleset.authorization.extension_calendar_days)
     file.authorization_extended = True
-    file.save()
-    audit_record(
-        user=user,
-        action="file.extend_authorization",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.extend_authorization", before)
     return file
 
 
@@ -919,15 +895,7 @@ def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_nu
     before = _file_snapshot(file)
     file.status = FileStatus.FORMALIZED
     file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
-    file.save()
-    audit_record(
-        user=user,
-        action="file.formalize",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.formalize", before)
     return file
 
 
@@ -941,15 +909,7 @@ def file_ready_to_disburse(*, user: User, file: CreditFile) -> CreditFile:
     _refuse_missing(file, Stage.PRE_DISBURSEMENT, "liberar para disposición")
     before = _file_snapshot(file)
     file.status = FileStatus.READY_TO_DISBURSE
-    file.save()
-    audit_record(
-        user=user,
-        action="file.ready_to_disburse",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.ready_to_disburse", before)
     return file
 
 
@@ -965,15 +925,7 @@ def file_cancel(*, user: User, file: CreditFile, reason: str) -> CreditFile:
         raise ValidationFailed([DomainError("Indique el motivo de la cancelación.", field="reason")])
     before = _file_snapshot(file)
     file.status, file.cancel_reason = FileStatus.CANCELLED, reason.strip()
-    file.save()
-    audit_record(
-        user=user,
-        action="file.cancel",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    _save_audited(user, file, "file.cancel", before)
     return file
 
 
@@ -1012,29 +964,6 @@ def files_expire(*, today: date | None = None) -> int:
 
 
 # ---------------------------------------------------------------------------------------- guarantees
-
-
-GUARANTEE_FIELDS = (
-    "type",
-    "owner",
-    "description",
-    "value",
-    "appraisal_date",
-    "appraiser",
-    "reuses_last_appraisal",
-    "lien_rank",
-    "insurer",
-    "policy_number",
-    "policy_expires_on",
-    "fifomi_preferred_beneficiary",
-    "insurable",
-    "first_invoice_date",
-    "is_transport",
-    "hechizo",
-    "fiduciary",
-    "net_worth_statement_date",
-    "covers_balance",
-)
 
 
 @dataclass
