@@ -31,6 +31,7 @@ def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
+@lru_cache(maxsize=65536)
 def next_business_day(day: date) -> date:
     """The same day if it is a business day, else the next one (C-3 payment roll)."""
     while not is_business_day(day):
@@ -77,6 +78,7 @@ def days_in_month(year: int, month: int) -> int:
     return _calendar.monthrange(year, month)[1]
 
 
+@lru_cache(maxsize=65536)
 def add_months(day: date, months: int, anchor_day: int | None = None) -> date:
     """`day` plus `months`, on `anchor_day` (default: day's own) clamped to the month's end (C-3).
 
