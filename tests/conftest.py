@@ -92,6 +92,14 @@ def _user(username: str, role: str, office=None, committees=None):
 
 
 @pytest.fixture
+def sample_rates(db):
+    """The shipped illustrative series (TIIE 28, TIIE de Fondeo, FIX, Term SOFR, UDI, UMA, 2024–2026)."""
+    from filon.marketdata.services import sample_load
+
+    return sample_load()
+
+
+@pytest.fixture
 def cast(offices, fix_rate):
     """ana: analyst in Zacatecas; gerardo: Zacatecas manager; sofia: analyst in Hermosillo (Sonora);
     julia: legal; ramon: risk; sergio: committee secretary; marta, luis, elena: Comité Interno members;
@@ -171,3 +179,84 @@ def credit_file(cast, applicant):
     from filon.origination.services import file_create
 
     return file_create(user=cast.ana, applicant=applicant, proposal=proposal_data())
+
+
+# ------------------------------------------------------------------------ moving a file along its life
+
+
+def pdf(name: str = "doc.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% expediente de prueba\n", content_type="application/pdf")
+
+
+def mortgage(value: str = "30000000"):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from filon.core.calendar import today_mx
+    from filon.origination.services import GuaranteeData
+
+    return GuaranteeData(
+        type="hipoteca_industrial",
+        owner="Minera La Veta Madre",
+        description="Nave industrial en Fresnillo",
+        value=Decimal(value),
+        appraisal_date=today_mx() - timedelta(days=30),
+        appraiser="Valuadores del Centro",
+    )
+
+
+def satisfy(cast, file, stage) -> None:
+    """Upload, approve and (where required) give the legal opinion for every item of a stage."""
+    from filon.core.calendar import today_mx
+    from filon.origination.services import requirement_legal_opinion, requirement_review, requirement_upload
+
+    for item in file.requirements.filter(stage=stage.value):
+        requirement_upload(user=cast.ana, item=item, uploaded=pdf(), document_date=today_mx())
+        requirement_review(user=cast.gerardo, item=item, approve=True)
+        if item.legal_review:
+            requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
+
+
+def to_proposed(cast, file):
+    from filon.origination.services import (
+        file_propose,
+        file_requirements_complete,
+        file_start_analysis,
+        guarantee_add,
+    )
+    from filon.rules.schema import Stage
+
+    guarantee_add(user=cast.ana, file=file, data=mortgage())
+    satisfy(cast, file, Stage.AUTHORIZATION)
+    file_requirements_complete(user=cast.ana, file=file)
+    file_start_analysis(user=cast.ana, file=file)
+    return file_propose(user=cast.gerardo, file=file)
+
+
+def to_authorized(cast, file):
+    from filon.core.calendar import today_mx
+    from filon.origination.services import file_resolve
+
+    to_proposed(cast, file)
+    return file_resolve(
+        user=cast.sergio,
+        file=file,
+        decision="authorized",
+        resolved_on=today_mx(),
+        conditions="Seguro de la nave a favor del FIFOMI",
+    )
+
+
+def to_ready(cast, file):
+    """A file authorized, formalized and with its pre-disbursement documents: ready to disburse."""
+    from filon.core.calendar import today_mx
+    from filon.origination.services import file_formalize, file_ready_to_disburse
+    from filon.rules.schema import Stage
+
+    to_authorized(cast, file)
+    satisfy(cast, file, Stage.CONTRACTING)
+    file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number=f"FIFOMI-{file.folio}")
+    satisfy(cast, file, Stage.PRE_DISBURSEMENT)
+    return file_ready_to_disburse(user=cast.gerardo, file=file)

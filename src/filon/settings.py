@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "filon.origination",
     "filon.committees",
     "filon.marketdata",
+    "filon.ledger",
+    "filon.servicing",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import proposal_data
+from conftest import mortgage, pdf, proposal_data, satisfy, to_authorized
 from filon.applicants.services import bureau_record_add
 from filon.audit.models import AppendOnlyError, AuditRecord
 from filon.core.calendar import add_business_days, today_mx
@@ -46,49 +46,6 @@ from filon.origination.services import (
 from filon.rules.schema import Stage
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf(name: str = "doc.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, b"%PDF-1.4\n% expediente de prueba\n", content_type="application/pdf")
-
-
-def mortgage(value: str = "30000000") -> GuaranteeData:
-    return GuaranteeData(
-        type="hipoteca_industrial",
-        owner="Minera La Veta Madre",
-        description="Nave industrial en Fresnillo",
-        value=Decimal(value),
-        appraisal_date=today_mx() - timedelta(days=30),
-        appraiser="Valuadores del Centro",
-    )
-
-
-def satisfy(cast, file, stage: Stage) -> None:
-    """Upload, approve and (where required) give the legal opinion for every item of a stage."""
-    for item in file.requirements.filter(stage=stage.value):
-        requirement_upload(user=cast.ana, item=item, uploaded=pdf(), document_date=today_mx())
-        requirement_review(user=cast.gerardo, item=item, approve=True)
-        if item.legal_review:
-            requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
-
-
-def to_proposed(cast, file) -> CreditFile:
-    guarantee_add(user=cast.ana, file=file, data=mortgage())
-    satisfy(cast, file, Stage.AUTHORIZATION)
-    file_requirements_complete(user=cast.ana, file=file)
-    file_start_analysis(user=cast.ana, file=file)
-    return file_propose(user=cast.gerardo, file=file)
-
-
-def to_authorized(cast, file) -> CreditFile:
-    to_proposed(cast, file)
-    return file_resolve(
-        user=cast.sergio,
-        file=file,
-        decision="authorized",
-        resolved_on=today_mx(),
-        conditions="Seguro de la nave a favor del FIFOMI",
-    )
 
 
 def actions(file) -> list[str]:

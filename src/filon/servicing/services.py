@@ -1,0 +1,538 @@
+"""Loans: creation from a formalized file, the commission, disbursements and their schedules.
+
+Every money movement is a balanced ledger entry in the same transaction as the servicing change and its
+audit record. Payments live in `payments.py`, the daily close in `close.py`, obligations in `tasks.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from filon.accounts.access import require_role
+from filon.accounts.models import Role, User
+from filon.audit.services import audit_record, snapshot
+from filon.core.calendar import add_months, today_mx
+from filon.core.money import round_money
+from filon.core.rates import TIIE_FONDEO, RateSeries
+from filon.core.schedule import (
+    CompoundedInArrearsRate,
+    EqualPrincipal,
+    FixedRate,
+    GrowingPrincipal,
+    MonthlyRevisedRate,
+    PeriodRevisedRate,
+    RateSource,
+    Schedule,
+    ScheduleTerms,
+    schedule_build,
+)
+from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.ledger import chart
+from filon.ledger.services import Line, entry_post
+from filon.origination.models import CreditFile, FileStatus
+from filon.origination.services import file_ruleset
+from filon.rules.schema import CreditType, Currency, ProgramCode, Stage
+from filon.servicing.models import (
+    Disbursement,
+    Installment,
+    Loan,
+    LoanStatus,
+    ScheduleVersion,
+)
+
+REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
+ZERO = Decimal(0)
+
+
+def _check_office(user: User, loan: Loan) -> None:
+    if user.is_regional and user.office_id != loan.office_id:
+        raise Forbidden("El crédito pertenece a otra gerencia regional.")
+
+
+def lock_loan(loan: Loan) -> Loan:
+    return Loan.objects.select_for_update().select_related("applicant", "office").get(pk=loan.pk)
+
+
+# --------------------------------------------------------------------------------------------- rates
+
+
+def loan_rate_source(loan: Loan, series: RateSeries | None = None) -> RateSource:
+    """How the loan earns interest: fixed, TIIE 28 revised monthly with TMIC (9.2.4, 9.2.6), TIIE de
+    Fondeo compounded in arrears (C-9), or the USD base revised each period (I-3)."""
+    if loan.fixed_rate is not None:
+        return FixedRate(loan.fixed_rate)
+    if series is None:
+        from filon.core.rates import MissingRate
+        from filon.marketdata.selectors import rate_series_get
+
+        try:
+            series = rate_series_get(loan.base_series)
+        except MissingRate as exc:
+            raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
+    if loan.currency == Currency.USD:
+        return PeriodRevisedRate(series, loan.spread)
+    if loan.base_series == TIIE_FONDEO:
+        return CompoundedInArrearsRate(series, loan.spread)
+    return MonthlyRevisedRate(series, loan.spread)
+
+
+def loan_terms(
+    loan: Loan,
+    *,
+    principal: Decimal,
+    start: date,
+    term_months: int,
+    grace_months: int,
+    rate: RateSource | None = None,
+) -> ScheduleTerms:
+    amortization: Any = (
+        GrowingPrincipal(loan.growth_rate)
+        if loan.amortization == "growing" and loan.growth_rate
+        else EqualPrincipal()
+    )
+    return ScheduleTerms(
+        principal=principal,
+        disbursement_date=start,
+        term_months=term_months,
+        grace_months=grace_months,
+        payment_every_months=loan.payment_every_months,
+        amortization=amortization,
+        rate=rate or loan_rate_source(loan),
+        currency=loan.currency,
+    )
+
+
+def schedule_store(
+    *, loan: Loan, schedule: Schedule | Sequence[Any], reason: str, user: Any = None, first_number: int = 1
+) -> ScheduleVersion:
+    """Save a schedule as the loan's new active version; the previous one is kept, inactive."""
+    installments = schedule.installments if isinstance(schedule, Schedule) else schedule
+    previous = ScheduleVersion.objects.filter(loan=loan).order_by("-number").first()
+    ScheduleVersion.objects.filter(loan=loan, active=True).update(active=False)
+    version = ScheduleVersion.objects.create(
+        loan=loan,
+        number=(previous.number + 1) if previous else 1,
+        reason=reason,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    Installment.objects.bulk_create(
+        [
+            Installment(
+                version=version,
+                loan=loan,
+                number=i.number,
+                start=i.start,
+                due=i.due,
+                payable=i.payable,
+                rate=i.rate.quantize(Decimal("0.000000001")),
+                projected=i.projected,
+                opening_balance=i.opening_balance - i.prepaid,
+                principal=i.principal,
+                interest=i.interest,
+                projected_interest=i.interest,
+            )
+            for i in installments
+        ]
+    )
+    return version
+
+
+# --------------------------------------------------------------------------------------------- loans
+
+
+def _next_loan_number(file: CreditFile) -> str:
+    return f"CR-{file.folio}"
+
+
+@transaction.atomic
+def loan_create_from_file(*, user: User, file: CreditFile) -> Loan:
+    """Open the loan of a file ready to disburse: it pins the rule set, the rate and the terms (Transitorio
+    SEGUNDO: the rule set in force when contracted governs the credit)."""
+    require_role(user, REGIONAL, "dar de alta créditos")
+    file = CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
+    if user.is_regional and user.office_id != file.office_id:
+        raise Forbidden("El expediente pertenece a otra gerencia regional.")
+    if file.status != FileStatus.READY_TO_DISBURSE:
+        raise TransitionRefused(
+            "Sólo un expediente listo para disponer da lugar a un crédito.", field="status"
+        )
+    if Loan.objects.filter(file=file).exists():
+        raise TransitionRefused("El expediente ya tiene su crédito.", field="file")
+    ruleset = file_ruleset(file)
+    product = ruleset.products[CreditType(file.credit_type)]
+    evaluation = file.evaluation or {}
+    pricing = evaluation.get("pricing") or {}
+    commission = evaluation.get("opening_commission") or {}
+    per_drawdown = (evaluation.get("per_drawdown_commission") or {}).get("rate")
+    contract_date = file.contract_signed_on or today_mx()
+    base = str(pricing.get("base") or "")
+    spread = Decimal(str(pricing.get("total_spread") or "0"))
+    if base.startswith("TERM_SOFR"):
+        base = f"TERM_SOFR_{file.payment_every_months}M"
+    loan = Loan.objects.create(
+        number=_next_loan_number(file),
+        file=file,
+        applicant=file.applicant,
+        office=file.office,
+        program=file.program,
+        credit_type=file.credit_type,
+        currency=file.currency,
+        ruleset_version=ruleset.version,
+        contracted_amount=file.amount,
+        contract_date=contract_date,
+        base_series=base,
+        spread=spread,
+        moratorium_factor=ruleset.rates.moratorium_factor,
+        term_months=file.term_months,
+        grace_months=file.grace_months,
+        payment_every_months=file.payment_every_months,
+        amortization=file.amortization,
+        growth_rate=file.growth_rate,
+        is_revolving=product.revolving,
+        line_expires_on=add_months(contract_date, file.term_months) if product.revolving else None,
+        revolvency_min_days=product.revolvency.min_days if product.revolvency else None,
+        revolvency_max_days=product.revolvency.max_days if product.revolvency else None,
+        per_drawdown_commission_rate=Decimal(per_drawdown) if per_drawdown else None,
+        opening_commission=Decimal(str(commission.get("amount") or "0")),
+        opening_commission_iva=Decimal(str(commission.get("iva") or "0")),
+        created_by=user,
+    )
+    audit_record(user=user, action="loan.create", obj=loan, after=snapshot(loan), office=loan.office)
+    return loan
+
+
+@transaction.atomic
+def commission_pay(*, user: User, loan: Loan, value_date: date) -> Loan:
+    """The opening commission and its IVA, paid before any disbursement (14): Bancos ← comisiones, IVA."""
+    require_role(user, REGIONAL, "registrar el pago de comisiones")
+    loan = lock_loan(loan)
+    _check_office(user, loan)
+    if loan.opening_commission_paid_on:
+        raise TransitionRefused("La comisión por apertura ya fue pagada.", field="opening_commission")
+    total = loan.opening_commission + loan.opening_commission_iva
+    if total <= 0:
+        raise TransitionRefused("Este crédito no tiene comisión por apertura.", field="opening_commission")
+    cur = loan.currency
+    entry_post(
+        kind="comision_apertura",
+        business_date=value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=f"Comisión por apertura e IVA del crédito {loan.number}",
+        lines=[
+            Line(chart.BANCOS, total, cur),
+            Line(chart.COMISIONES_COBRADAS, -loan.opening_commission, cur),
+            Line(chart.IVA_TRASLADADO, -loan.opening_commission_iva, cur),
+        ],
+    )
+    before = snapshot(loan, ["opening_commission_paid_on"])
+    loan.opening_commission_paid_on = value_date
+    loan.save(update_fields=["opening_commission_paid_on"])
+    audit_record(
+        user=user,
+        action="loan.commission_pay",
+        obj=loan,
+        before=before,
+        after=snapshot(loan, ["opening_commission_paid_on"]),
+        office=loan.office,
+    )
+    return loan
+
+
+def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
+    if amount <= 0 or amount != round_money(amount):
+        raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
+    if loan.status not in (LoanStatus.PENDING, LoanStatus.ACTIVE):
+        raise TransitionRefused("El crédito no admite disposiciones.", field="status")
+    if loan.file_id and loan.file.status != FileStatus.READY_TO_DISBURSE:
+        raise TransitionRefused("El expediente no está listo para disponer (16.2.2).", field="file")
+    if loan.file_id:
+        from filon.origination.services import requirements_missing
+
+        missing = requirements_missing(loan.file, Stage.PRE_DISBURSEMENT)
+        if missing:
+            raise TransitionRefused(
+                f"Faltan requisitos previos a la disposición: {', '.join(m.code for m in missing[:6])}.",
+                field="requirements",
+                rule=missing[0].rule,
+            )
+    needs_commission = loan.opening_commission + loan.opening_commission_iva > 0
+    if needs_commission and not loan.opening_commission_paid_on:
+        raise TransitionRefused(
+            "La comisión por apertura y su IVA deben pagarse antes de disponer.",
+            field="opening_commission",
+            rule=file_ruleset(loan.file).commissions.rule if loan.file_id else None,
+        )
+    if value_date > today_mx():
+        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+
+
+@transaction.atomic
+def disbursement_create(
+    *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None = None
+) -> Disbursement:
+    """A ministración by deposit (12). A simple credit's schedule is (re)built over the remaining term
+    with the new balance; a revolving line's drawdown is one bullet installment within its revolvency."""
+    require_role(user, REGIONAL, "registrar ministraciones")
+    loan = lock_loan(loan)
+    _check_office(user, loan)
+    _refuse_disbursement(loan, amount, value_date)
+    cur = loan.currency
+    if loan.is_revolving:
+        return _drawdown(user=user, loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
+    disbursed = sum((d.amount for d in loan.disbursements.all()), ZERO)
+    if disbursed + amount > loan.contracted_amount:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"La ministración excede el monto contratado: dispuesto {disbursed}, contratado {loan.contracted_amount}.",
+                    field="amount",
+                )
+            ]
+        )
+    entry = entry_post(
+        kind="ministracion",
+        business_date=value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=f"Ministración del crédito {loan.number}",
+        lines=[Line(chart.CARTERA_VIGENTE, amount, cur, loan.pk), Line(chart.BANCOS, -amount, cur)],
+    )
+    disbursement = Disbursement.objects.create(
+        loan=loan, amount=amount, value_date=value_date, entry=entry, created_by=user
+    )
+    before = snapshot(loan, ["status", "principal_balance", "first_disbursed_on", "maturity_date"])
+    first = loan.first_disbursed_on is None
+    if first:
+        loan.first_disbursed_on = value_date
+        loan.accrued_through = value_date - timedelta(days=1)
+        loan.status = LoanStatus.ACTIVE
+        terms = loan_terms(
+            loan,
+            principal=amount,
+            start=value_date,
+            term_months=loan.term_months,
+            grace_months=loan.grace_months,
+        )
+        schedule = schedule_build(terms)
+        schedule_store(loan=loan, schedule=schedule, reason="Primera ministración", user=user)
+        from filon.servicing.tasks import tasks_after_first_disbursement
+
+        tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
+    else:
+        _rebuild_for_new_balance(loan=loan, added=amount, on=value_date, user=user)
+    loan.principal_balance += amount
+    loan.maturity_date = (
+        loan.installments.filter(version__active=True).order_by("-due").values_list("due", flat=True).first()
+    )
+    loan.save()
+    audit_record(
+        user=user,
+        action="loan.disburse",
+        obj=loan,
+        before=before,
+        after={
+            **snapshot(loan, ["status", "principal_balance", "first_disbursed_on", "maturity_date"]),
+            "amount": str(amount),
+        },
+        office=loan.office,
+    )
+    return disbursement
+
+
+def _rebuild_for_new_balance(*, loan: Loan, added: Decimal, on: date, user: Any) -> None:
+    """A later ministración of a simple credit: the periods not yet started are rebuilt with the higher
+    balance, keeping the original maturity (the principal plan spreads over the remaining payments)."""
+    active = loan.schedule_versions.get(active=True)
+    rows = list(active.installments.order_by("number"))
+    future = [row for row in rows if row.start >= on]
+    if not future:
+        raise TransitionRefused(
+            "No quedan periodos por iniciar para una nueva ministración.", field="value_date"
+        )
+    first = future[0]
+    months_left = sum(1 for _ in future) * loan.payment_every_months
+    grace_left = max(0, loan.grace_months - (first.number - 1) * loan.payment_every_months)
+    outstanding = sum((row.principal for row in future), ZERO)
+    terms = loan_terms(
+        loan,
+        principal=outstanding + added,
+        start=first.start,
+        term_months=months_left,
+        grace_months=min(grace_left, months_left - loan.payment_every_months),
+    )
+    rebuilt = schedule_build(terms).installments
+    kept = [row for row in rows if row.start < on]
+    offset = first.number - 1
+    renumbered = [i._replace(number=i.number + offset) for i in rebuilt]
+    version = schedule_store(loan=loan, schedule=[], reason=f"Ministración adicional de {added}", user=user)
+    Installment.objects.bulk_create(
+        [
+            Installment(
+                version=version,
+                loan=loan,
+                number=r.number,
+                start=r.start,
+                due=r.due,
+                payable=r.payable,
+                rate=r.rate,
+                projected=r.projected,
+                opening_balance=r.opening_balance,
+                principal=r.principal,
+                interest=r.interest,
+                projected_interest=r.projected_interest,
+                principal_paid=r.principal_paid,
+                interest_paid=r.interest_paid,
+                moratorium_paid=r.moratorium_paid,
+                status=r.status,
+            )
+            for r in kept
+        ]
+        + [
+            Installment(
+                version=version,
+                loan=loan,
+                number=i.number,
+                start=i.start,
+                due=i.due,
+                payable=i.payable,
+                rate=i.rate.quantize(Decimal("0.000000001")),
+                projected=i.projected,
+                opening_balance=i.opening_balance,
+                principal=i.principal,
+                interest=i.interest,
+                projected_interest=i.interest,
+            )
+            for i in renumbered
+        ]
+    )
+
+
+def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days: int | None) -> Disbursement:
+    from filon.servicing.tasks import line_drawdowns_blocked
+
+    blocked = line_drawdowns_blocked(loan=loan, on=value_date)
+    if blocked:
+        raise TransitionRefused(blocked.message, field="line", rule=blocked.rule)
+    if loan.line_expires_on and value_date > loan.line_expires_on:
+        raise TransitionRefused(f"La línea venció el {loan.line_expires_on:%d/%m/%Y}.", field="value_date")
+    lo, hi = loan.revolvency_min_days, loan.revolvency_max_days
+    if days is None:
+        raise ValidationFailed(
+            [DomainError("Indique el plazo de la disposición en días.", field="drawdown_days")]
+        )
+    if lo is not None and hi is not None and not lo <= days <= hi:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Cada disposición es de {lo} a {hi} días.",
+                    field="drawdown_days",
+                    rule=file_ruleset(loan.file).products[CreditType(loan.credit_type)].terms_rule
+                    if loan.file_id
+                    else None,
+                )
+            ]
+        )
+    available = loan.contracted_amount - loan.principal_balance
+    if amount > available:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"La disposición excede el saldo disponible de la línea ({available}).", field="amount"
+                )
+            ]
+        )
+    due = value_date + timedelta(days=days)
+    if loan.line_expires_on and due > loan.line_expires_on:
+        due = (
+            loan.line_expires_on
+        )  # 9.2.3 footnote 3: the last note may be adjusted to the contract's maturity
+    cur = loan.currency
+    commission = iva = ZERO
+    lines = [Line(chart.CARTERA_VIGENTE, amount, cur, loan.pk), Line(chart.BANCOS, -amount, cur)]
+    if loan.per_drawdown_commission_rate:
+        ruleset = file_ruleset(loan.file) if loan.file_id else None
+        iva_rate = ruleset.commissions.iva_rate if ruleset else Decimal("0")
+        commission = round_money(amount * loan.per_drawdown_commission_rate)
+        iva = round_money(commission * iva_rate)
+        # Paid before the drawdown (14): netted from the deposit.
+        lines += [
+            Line(chart.BANCOS, commission + iva, cur),
+            Line(chart.COMISIONES_COBRADAS, -commission, cur),
+        ]
+        if iva:
+            lines.append(Line(chart.IVA_TRASLADADO, -iva, cur))
+    entry = entry_post(
+        kind="disposicion",
+        business_date=value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=f"Disposición de la línea {loan.number} a {days} días",
+        lines=lines,
+    )
+    disbursement = Disbursement.objects.create(
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        due_date=due,
+        entry=entry,
+        commission=commission,
+        commission_iva=iva,
+        created_by=user,
+    )
+    terms = loan_terms(loan, principal=amount, start=value_date, term_months=1, grace_months=0)
+    rate = terms.rate.period_rate([value_date, due])
+    interest = round_money(amount * (rate.factor() - 1))
+    version = loan.schedule_versions.filter(active=True).first()
+    if version is None:
+        version = ScheduleVersion.objects.create(loan=loan, number=1, reason="Disposiciones de la línea")
+    number = (version.installments.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    from filon.core.calendar import next_business_day
+
+    Installment.objects.create(
+        version=version,
+        loan=loan,
+        number=number,
+        start=value_date,
+        due=due,
+        payable=next_business_day(due),
+        rate=(rate.factor() - 1).quantize(Decimal("0.000000001")),
+        projected=rate.projected,
+        opening_balance=amount,
+        principal=amount,
+        interest=interest,
+        projected_interest=interest,
+    )
+    before = snapshot(loan, ["status", "principal_balance"])
+    if loan.first_disbursed_on is None:
+        loan.first_disbursed_on = value_date
+        loan.accrued_through = value_date - timedelta(days=1)
+        from filon.servicing.tasks import tasks_after_first_disbursement
+
+        tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
+    loan.status = LoanStatus.ACTIVE
+    loan.principal_balance += amount
+    loan.maturity_date = max(filter(None, [loan.maturity_date, due]))
+    loan.save()
+    audit_record(
+        user=user,
+        action="loan.drawdown",
+        obj=loan,
+        before=before,
+        after={
+            **snapshot(loan, ["status", "principal_balance"]),
+            "amount": str(amount),
+            "due": due.isoformat(),
+        },
+        office=loan.office,
+    )
+    return disbursement
+
+
+def program_of(loan: Loan) -> ProgramCode:
+    return ProgramCode(loan.program)
