@@ -102,7 +102,8 @@ def test_revolving_line_drawdowns(cast, applicant, sample_rates):
     )
     to_ready(cast, f)
     line = loan_create_from_file(user=cast.ana, file=f)
-    assert line.is_revolving and (line.revolvency_min_days, line.revolvency_max_days) == (30, 180)
+    assert line.is_revolving
+    assert (line.revolvency_min_days, line.revolvency_max_days) == (30, 180)
     commission_pay(user=cast.ana, loan=line, value_date=today_mx())
     with pytest.raises(ValidationFailed):
         disbursement_create(
