@@ -86,3 +86,23 @@ class User(AbstractUser):
 
     def sees_all_offices(self) -> bool:
         return not self.is_regional
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API, tied to a user and so to its role and office. Only a hash is kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("nombre", max_length=80)
+    prefix = models.CharField("prefijo", max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "token de API"
+        verbose_name_plural = "tokens de API"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) de {self.user}"

@@ -81,3 +81,62 @@ def user_create(
         office=office,
     )
     return user
+
+
+def _token_hash(raw: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: Any, user: User, name: str) -> tuple[Any, str]:
+    """A new API token for `user`; the raw key is returned once and never stored."""
+    import secrets
+
+    from filon.accounts.models import ApiToken
+
+    if not name.strip():
+        raise DomainError("Dé un nombre al token.", field="name")
+    raw = "fln_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name.strip(), prefix=raw[:12], key_hash=_token_hash(raw))
+    audit_record(
+        user=actor,
+        action="api_token.create",
+        obj=user,
+        after={"token": token.prefix, "name": token.name},
+        office=user.office,
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Any, token: Any) -> None:
+    from django.utils import timezone
+
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(
+        user=actor,
+        action="api_token.revoke",
+        obj=token.user,
+        after={"token": token.prefix},
+        office=token.user.office,
+    )
+
+
+def api_token_user(raw: str) -> User | None:
+    """The active user of a valid, unrevoked token (and mark it used), else None."""
+    from django.utils import timezone
+
+    from filon.accounts.models import ApiToken
+
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user
