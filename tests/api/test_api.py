@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SPEC_EXAMPLE
 
+from conftest import SPEC_EXAMPLE
 from filon.accounts.services import api_token_create, api_token_revoke
 from filon.applicants.models import Applicant
 
@@ -220,4 +220,5 @@ def test_openapi_schema_is_served(client, tokens):
     response = call(client, "get", "/openapi.json", tokens["ana"])
     assert response.status_code == 200
     paths = response.json()["paths"]
-    assert "/api/v1/evaluations" in paths and "/api/v1/files/{file_id}/transitions/{action}" in paths
+    assert "/api/v1/evaluations" in paths
+    assert "/api/v1/files/{file_id}/transitions/{action}" in paths
