@@ -1,0 +1,29 @@
+"""Property-based run over the whole OpenAPI schema: no server error, no response that breaks its schema."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from filon.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def bearer(cast, applicant):
+    from filon.accounts.services import api_token_create
+
+    return api_token_create(actor=None, user=cast.ana, name="schemathesis")[1]
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_never_errors_and_honours_its_schema(case, bearer):
+    response = case.call(headers={"Authorization": f"Bearer {bearer}"})
+    case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
