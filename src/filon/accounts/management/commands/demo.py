@@ -7,7 +7,6 @@ database and collects static files, then serves with the production WSGI server,
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -85,21 +84,9 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
 
     def _serve(self, address: str) -> None:
+        from filon.accounts.management.commands.serve import exec_gunicorn
+
         self.stdout.write(f"Sirviendo en http://{address}/ (Ctrl+C para detener)")
         sys.stdout.flush()
-        env = dict(os.environ, FILON_SECURE_COOKIES="0", DJANGO_SETTINGS_MODULE="filon.settings")
-        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-        os.execve(
-            gunicorn,
-            [
-                gunicorn,
-                "filon.wsgi:application",
-                "--bind",
-                address,
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-            ],
-            env,
-        )
+        # The demo is served over plain HTTP on the loopback: cookies may not require HTTPS.
+        exec_gunicorn(address, 2, {"FILON_SECURE_COOKIES": "0"})

@@ -1,0 +1,58 @@
+"""`filon serve [--address 127.0.0.1:8000] [--workers N]`: the production server configuration.
+
+Gunicorn (a real WSGI server) with DEBUG off, static files collected and served by WhiteNoise from this
+process (no CDN, no separate web server needed on a closed network), access log to standard output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
+    """Replace this process with gunicorn serving filon.wsgi."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="filon.settings", **(extra_env or {}))
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execve(
+        gunicorn,
+        [
+            gunicorn,
+            "filon.wsgi:application",
+            "--bind",
+            address,
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
+        ],
+        env,
+    )
+
+
+class Command(BaseCommand):
+    help = "Sirve Filón con la configuración de producción (gunicorn, DEBUG apagado, estáticos locales)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--address", default="127.0.0.1:8000")
+        parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1)))
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.DEBUG:
+            raise CommandError("filon serve es la configuración de producción: apague FILON_DEBUG.")
+        call_command("migrate", interactive=False, verbosity=0, check=False)
+        if not options["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"Filón en http://{options['address']}/ ({options['workers']} procesos)")
+        sys.stdout.flush()
+        exec_gunicorn(options["address"], options["workers"])
