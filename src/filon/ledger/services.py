@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from filon.errors import DomainError, TransitionRefused
@@ -168,23 +169,29 @@ def day_close(business_date: date) -> LedgerDay:
 # ------------------------------------------------------------------------------------------------ reads
 
 
+def _sum_amount() -> Round:
+    """The sum of posting amounts, rounded to centavos in SQL: SQLite adds decimals as binary floats, and
+    their residue (1e-10) must not read as an unbalanced entry or a balance that is not zero."""
+    return Round(Sum("amount"), 2)
+
+
 def loan_balances(loan_id: int, *, until: date | None = None) -> dict[str, Decimal]:
     """Balance per account code of one loan, debit positive (ledger, not a cached figure)."""
     qs = Posting.objects.filter(loan_id=loan_id)
     if until is not None:
         qs = qs.filter(entry__business_date__lte=until)
     return {
-        code: total for code, total in qs.values_list("account__code").annotate(total=Sum("amount")) if total
+        code: total for code, total in qs.values_list("account__code").annotate(total=_sum_amount()) if total
     }
 
 
 def account_balance(code: str, currency: str) -> Decimal:
-    total = Posting.objects.filter(account__code=code, currency=currency).aggregate(t=Sum("amount"))["t"]
+    total = Posting.objects.filter(account__code=code, currency=currency).aggregate(t=_sum_amount())["t"]
     return total or ZERO
 
 
 def trial_balance() -> dict[tuple[str, str], Decimal]:
-    rows = Posting.objects.values_list("account__code", "currency").annotate(total=Sum("amount"))
+    rows = Posting.objects.values_list("account__code", "currency").annotate(total=_sum_amount())
     return {(code, cur): total for code, cur, total in rows if total}
 
 
@@ -205,7 +212,7 @@ def ledger_check(*, loan_positions: dict[int, dict[str, Decimal]] | None = None)
     breaches: list[Breach] = []
     unbalanced = (
         Posting.objects.values("entry_id", "currency")
-        .annotate(total=Sum("amount"))
+        .annotate(total=_sum_amount())
         .exclude(total=0)
         .order_by()
     )
@@ -236,7 +243,7 @@ def ledger_check(*, loan_positions: dict[int, dict[str, Decimal]] | None = None)
         rows = (
             Posting.objects.filter(loan_id__in=list(loan_positions))
             .values_list("loan_id", "account__code")
-            .annotate(total=Sum("amount"))
+            .annotate(total=_sum_amount())
         )
         ledger: dict[int, dict[str, Decimal]] = defaultdict(dict)
         for loan_id, code, total in rows:
