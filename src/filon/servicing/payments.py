@@ -1,0 +1,801 @@
+"""Payments: recorded once per idempotency key, allocated by the finance engine, reversed by a reversing entry.
+
+How a payment is applied (`filon.core.allocation`, whose module docstring gives the order):
+costs and commissions with their IVA → moratorium (9.2.5) → overdue interest → overdue principal → current
+interest → current principal. "Overdue" installments are those payable before the value date, "current"
+those payable on it (C-3: a due date on a holiday is payable the next business day). Within a concept the
+oldest installment goes first. What is left is either
+
+- a prepayment (`prepayment=True`, Rules 9.2.6): principal applied to the last installments, the term
+  shortens, with a new schedule version beside the old one (`filon.core.prepayment`), or
+- money held in «pagos por aplicar» (account 2102, per loan), applied by the daily close when installments
+  fall due (`unapplied_apply`).
+
+`Payment.allocation` records where every peso went: a list of {concept, installment, amount} (plus the
+installment's status before the payment, so a reversal restores it). A reversal posts the reversing entry of
+the payment's entry and undoes exactly that allocation; payments are reversed last-in first-out.
+
+No servicing model carries commissions or costs owed after disbursement (the opening commission is paid
+before it and a drawdown's is netted from the deposit, Rules 14), so those two concepts are never owed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from filon.accounts.access import require_role
+from filon.accounts.models import User
+from filon.audit.services import audit_record, snapshot
+from filon.core import schedule as core_schedule
+from filon.core.allocation import Concept, allocate_payment
+from filon.core.calendar import today_mx
+from filon.core.errors import InputErrors
+from filon.core.money import is_cents, round_money
+from filon.core.prepayment import prepayment_apply, prepayment_notice_deadline
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.ledger import chart
+from filon.ledger.models import JournalEntry
+from filon.ledger.services import Line, entry_post, entry_reverse, last_closed_date
+from filon.rules import load_ruleset_version
+from filon.servicing.accrual import (
+    InstallmentState,
+    accrual_lines,
+    interest_target,
+    loan_accrue,
+    moratorium_delta,
+)
+from filon.servicing.models import (
+    Classification,
+    Installment,
+    InstallmentStatus,
+    Loan,
+    LoanStatus,
+    Payment,
+    PaymentStatus,
+    ScheduleVersion,
+)
+from filon.servicing.services import REGIONAL, _check_office, loan_terms, lock_loan, schedule_store
+
+ZERO = Decimal(0)
+
+# Allocation concepts beyond the engine's own (`Concept`): what is left of a payment.
+PREPAID_PRINCIPAL = "capital_anticipado"
+UNAPPLIED = "pagos_por_aplicar"
+
+CONCEPT_LABELS: dict[str, str] = {
+    Concept.COSTS.value: "Gastos e IVA",
+    Concept.COMMISSIONS.value: "Comisiones e IVA",
+    Concept.MORATORIUM_INTEREST.value: "Intereses moratorios",
+    Concept.OVERDUE_INTEREST.value: "Intereses ordinarios vencidos",
+    Concept.OVERDUE_PRINCIPAL.value: "Capital vencido",
+    Concept.CURRENT_INTEREST.value: "Intereses ordinarios exigibles",
+    Concept.CURRENT_PRINCIPAL.value: "Capital exigible",
+    PREPAID_PRINCIPAL: "Pago anticipado a capital (últimas amortizaciones)",
+    UNAPPLIED: "Pagos por aplicar",
+}
+
+PAYMENT_KIND = "pago"
+UNAPPLIED_KIND = "aplicacion_pagos_por_aplicar"
+
+_INTEREST = (Concept.OVERDUE_INTEREST, Concept.CURRENT_INTEREST)
+_PRINCIPAL = (Concept.OVERDUE_PRINCIPAL, Concept.CURRENT_PRINCIPAL)
+_PAID_FIELD = {
+    Concept.MORATORIUM_INTEREST.value: "moratorium_paid",
+    Concept.OVERDUE_INTEREST.value: "interest_paid",
+    Concept.CURRENT_INTEREST.value: "interest_paid",
+    Concept.OVERDUE_PRINCIPAL.value: "principal_paid",
+    Concept.CURRENT_PRINCIPAL.value: "principal_paid",
+}
+_STATE_FIELDS = (
+    "interest_accrued",
+    "moratorium_accrued",
+    "principal_paid",
+    "interest_paid",
+    "moratorium_paid",
+    "status",
+)
+_POSITION_FIELDS = (
+    "status",
+    "principal_balance",
+    "accrued_interest",
+    "accrued_moratorium",
+    "unapplied_balance",
+    "maturity_date",
+)
+
+
+# ------------------------------------------------------------------------------------------ allocation
+
+
+@dataclass(frozen=True)
+class _Debt:
+    concept: Concept
+    row: Installment
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One piece of an allocation: `amount` of `concept` on installment number `installment`."""
+
+    concept: str
+    installment: int | None
+    amount: Decimal
+    status_before: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "concept": self.concept,
+            "installment": self.installment,
+            "amount": str(self.amount),
+        }
+        if self.status_before:
+            item["status_before"] = self.status_before
+        return item
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> Applied:
+        return cls(
+            item["concept"], item.get("installment"), Decimal(item["amount"]), item.get("status_before", "")
+        )
+
+
+def _debts(rows: Sequence[Installment], on: date) -> list[_Debt]:
+    """What the unpaid installments owe on `on`, concept by concept, oldest installment first."""
+    rows = sorted(rows, key=lambda r: (r.payable, r.number))
+    debts = [_Debt(Concept.MORATORIUM_INTEREST, r, r.moratorium_accrued - r.moratorium_paid) for r in rows]
+    for interest, principal, due in (
+        (Concept.OVERDUE_INTEREST, Concept.OVERDUE_PRINCIPAL, [r for r in rows if r.payable < on]),
+        (Concept.CURRENT_INTEREST, Concept.CURRENT_PRINCIPAL, [r for r in rows if r.payable == on]),
+    ):
+        debts += [_Debt(interest, r, r.interest_accrued - r.interest_paid) for r in due]
+        debts += [_Debt(principal, r, r.principal - r.principal_paid) for r in due]
+    return [d for d in debts if d.amount > 0]
+
+
+def _allocate(amount: Decimal, rows: Sequence[Installment], on: date) -> tuple[list[Applied], Decimal]:
+    """Split `amount` over what is owed on `on` (engine order), installment by installment; returns the
+    pieces and what is left. The installments in `rows` are updated in memory (not saved)."""
+    debts = _debts(rows, on)
+    owed: dict[Concept, Decimal] = {}
+    for debt in debts:
+        owed[debt.concept] = owed.get(debt.concept, ZERO) + debt.amount
+    allocation = allocate_payment(amount, owed)
+    before = {row.pk: row.status for row in rows}
+    pieces: list[Applied] = []
+    for line in allocation.lines:
+        left = line.total
+        for debt in (d for d in debts if d.concept is line.concept):
+            if not left:
+                break
+            take = min(left, debt.amount)
+            left -= take
+            field = _PAID_FIELD[debt.concept.value]
+            setattr(debt.row, field, getattr(debt.row, field) + take)
+            pieces.append(Applied(debt.concept.value, debt.row.number, take, before[debt.row.pk]))
+    for row in rows:
+        if _settled(row):
+            row.status = InstallmentStatus.PAID
+    return pieces, allocation.unapplied
+
+
+def _settled(row: Installment) -> bool:
+    return (
+        row.principal_paid >= row.principal
+        and row.interest_paid >= row.interest
+        and row.moratorium_paid >= row.moratorium_accrued
+    )
+
+
+def _totals(pieces: Iterable[Applied]) -> dict[str, Decimal]:
+    totals = {"principal": ZERO, "interest": ZERO, "moratorium": ZERO, "unapplied": ZERO}
+    for piece in pieces:
+        if piece.concept == Concept.MORATORIUM_INTEREST.value:
+            totals["moratorium"] += piece.amount
+        elif piece.concept in _INTEREST:
+            totals["interest"] += piece.amount
+        elif piece.concept in _PRINCIPAL or piece.concept == PREPAID_PRINCIPAL:
+            totals["principal"] += piece.amount
+        elif piece.concept == UNAPPLIED:
+            totals["unapplied"] += piece.amount
+    return totals
+
+
+def _receivable_lines(loan: Loan, totals: dict[str, Decimal]) -> list[Line]:
+    """Credits to the loan's receivables for what was applied (1304/1302 in cartera vencida)."""
+    vencida = loan.classification == Classification.VENCIDA
+    cur = loan.currency
+    return [
+        Line(chart.INTERESES_MORATORIOS, -totals["moratorium"], cur, loan.pk),
+        Line(
+            chart.INTERESES_VENCIDOS if vencida else chart.INTERESES_DEVENGADOS,
+            -totals["interest"],
+            cur,
+            loan.pk,
+        ),
+        Line(chart.CARTERA_VENCIDA if vencida else chart.CARTERA_VIGENTE, -totals["principal"], cur, loan.pk),
+    ]
+
+
+def _active_rows(loan: Loan, *, unpaid_only: bool = False) -> list[Installment]:
+    rows = Installment.objects.filter(version__loan=loan, version__active=True)
+    if unpaid_only:
+        rows = rows.exclude(status=InstallmentStatus.PAID)
+    return list(rows.order_by("number"))
+
+
+def _save_rows(rows: Iterable[Installment]) -> None:
+    Installment.objects.bulk_update(list(rows), list(_STATE_FIELDS))
+
+
+def _settle_position(loan: Loan) -> None:
+    """Paid off when every installment of the active schedule is paid; active again otherwise."""
+    owing = Installment.objects.filter(version__loan=loan, version__active=True).exclude(
+        status=InstallmentStatus.PAID
+    )
+    if loan.principal_balance == 0 and not owing.exists():
+        loan.status = LoanStatus.PAID_OFF
+    elif loan.status == LoanStatus.PAID_OFF:
+        loan.status = LoanStatus.ACTIVE
+    loan.maturity_date = (
+        Installment.objects.filter(version__loan=loan, version__active=True)
+        .order_by("-due")
+        .values_list("due", flat=True)
+        .first()
+    ) or loan.maturity_date
+
+
+# ------------------------------------------------------------------------------------------ prepayment
+
+
+def _core_schedule(loan: Loan, rows: Sequence[Installment]) -> core_schedule.Schedule:
+    """The active schedule version as the pure core's `Schedule`, for `prepayment_apply`.
+
+    Each period's rate is recomputed from the loan's terms; prepayments already made inside a period come
+    from the applied payments (a stored row's opening balance is net of them, as `schedule_store` keeps it).
+    """
+    assert loan.first_disbursed_on is not None
+    terms = loan_terms(
+        loan,
+        principal=loan.contracted_amount,
+        start=loan.first_disbursed_on,
+        term_months=loan.term_months,
+        grace_months=loan.grace_months,
+    )
+    cuts = terms.period_boundaries()
+    earlier = _prepayments_by_installment(loan)
+    installments = []
+    for row in rows:
+        bounds = cuts[row.number - 1] if row.number <= len(cuts) else None
+        if bounds is None or (bounds[0], bounds[-1]) != (row.start, row.due):
+            raise TransitionRefused(
+                f"La amortización {row.number} no coincide con los periodos del contrato; "
+                "el pago anticipado no puede recalcular la tabla.",
+                field="prepayment",
+            )
+        early = earlier.get(row.number, ())
+        installments.append(
+            core_schedule.Installment(
+                number=row.number,
+                start=row.start,
+                due=row.due,
+                payable=row.payable,
+                rate=row.rate,
+                opening_balance=row.opening_balance + sum((a for _, a in early), ZERO),
+                interest=row.interest,
+                principal=row.principal,
+                balance=row.opening_balance - row.principal,
+                period_rate=terms.rate.period_rate(bounds),
+                prepayments=early,
+            )
+        )
+    return core_schedule.Schedule(terms, tuple(installments))
+
+
+def _prepayments_by_installment(loan: Loan) -> dict[int, tuple[tuple[date, Decimal], ...]]:
+    found: dict[int, list[tuple[date, Decimal]]] = {}
+    applied = Payment.objects.filter(
+        loan=loan, status=PaymentStatus.APPLIED, schedule_version__isnull=False
+    ).order_by("value_date", "id")
+    for payment in applied:
+        for piece in map(Applied.from_json, payment.allocation):
+            if piece.concept == PREPAID_PRINCIPAL and piece.installment is not None:
+                found.setdefault(piece.installment, []).append((payment.value_date, piece.amount))
+    return {number: tuple(items) for number, items in found.items()}
+
+
+def _notice_refusal(loan: Loan, value_date: date, notified_on: date | None) -> DomainError | None:
+    """9.2.6: the borrower notifies a prepayment at least N business days ahead (N from the rule set)."""
+    rates = load_ruleset_version(loan.ruleset_version).rates
+    days = rates.prepayment_notice_business_days
+    deadline = prepayment_notice_deadline(value_date, days)
+    if notified_on is None or notified_on > deadline:
+        given = f"; el aviso se dio el {notified_on:%d/%m/%Y}" if notified_on else "; no hay aviso"
+        return DomainError(
+            f"El pago anticipado debe notificarse con al menos {days} día(s) hábil(es) de anticipación: "
+            f"a más tardar el {deadline:%d/%m/%Y}{given}.",
+            field="notified_on",
+            rule=rates.prepayment_rule,
+        )
+    return None
+
+
+def _prepay(
+    *, user: User, loan: Loan, amount: Decimal, on: date, notified_on: date
+) -> tuple[ScheduleVersion, Applied]:
+    """Apply `amount` of principal to the last installments: a new active version, the old one kept."""
+    rows = _active_rows(loan)
+    ruleset = load_ruleset_version(loan.ruleset_version)
+    try:
+        result = prepayment_apply(
+            _core_schedule(loan, rows),
+            amount=amount,
+            on=on,
+            notified_on=notified_on,
+            notice_business_days=ruleset.rates.prepayment_notice_business_days,
+        )
+    except InputErrors as exc:
+        raise ValidationFailed(
+            [DomainError(f"Pago anticipado: {e.message}.", field=e.field, rule=e.rule) for e in exc.errors]
+        ) from None
+    current = result.schedule.installment_for(on)
+    assert current is not None
+    version = schedule_store(
+        loan=loan,
+        schedule=result.schedule,
+        reason=f"Pago anticipado de {amount} el {on:%d/%m/%Y}: {result.installments_removed} "
+        "amortización(es) menos",
+        user=user,
+    )
+    old = {row.number: row for row in rows}
+    new_rows = list(version.installments.order_by("number"))
+    for row in new_rows:
+        previous = old.get(row.number)
+        if previous is not None:
+            for field in _STATE_FIELDS:
+                setattr(row, field, getattr(previous, field))
+            if row.due <= on:
+                row.projected_interest = previous.projected_interest
+        if row.principal == 0 and row.interest == 0:
+            row.status = InstallmentStatus.PAID  # nothing left to pay in it (a prepayment on its first day)
+    Installment.objects.bulk_update(new_rows, [*_STATE_FIELDS, "projected_interest"])
+    return version, Applied(PREPAID_PRINCIPAL, current.number, amount)
+
+
+# -------------------------------------------------------------------------------------------- payments
+
+
+def _payment_for_key(loan: Loan, key: str) -> Payment | None:
+    return Payment.objects.filter(loan=loan, idempotency_key=key).first()
+
+
+@transaction.atomic
+def payment_apply(
+    *,
+    user: User,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    idempotency_key: str,
+    currency: str | None = None,
+    prepayment: bool = False,
+    notified_on: date | None = None,
+) -> Payment:
+    """Record a payment once per (loan, key): the same key again returns the first payment unchanged.
+
+    The loan is accrued through the value date, the money allocated in the engine's order and what is left
+    prepaid (9.2.6) or held in «pagos por aplicar»; one balanced entry, the installments, the loan position
+    and the audit record change together.
+    """
+    require_role(user, REGIONAL, "registrar pagos")
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > Payment._meta.get_field("idempotency_key").max_length:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    "La clave de idempotencia es obligatoria (hasta 80 caracteres).", field="idempotency_key"
+                )
+            ]
+        )
+    loan = lock_loan(loan)
+    _check_office(user, loan)
+    first = _payment_for_key(loan, key)
+    if first is not None:
+        return first
+    try:
+        with transaction.atomic():  # a savepoint: a racing twin's unique key rolls back only this
+            return _payment_post(
+                user=user,
+                loan=loan,
+                amount=amount,
+                value_date=value_date,
+                key=key,
+                currency=currency or loan.currency,
+                prepayment=prepayment,
+                notified_on=notified_on,
+            )
+    except IntegrityError:
+        first = _payment_for_key(loan, key)
+        if first is None:
+            raise
+        return first
+
+
+def _refuse_payment(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    currency: str,
+    prepayment: bool,
+    notified_on: date | None,
+) -> None:
+    errors: list[DomainError] = []
+    if not isinstance(amount, Decimal) or amount <= 0 or not is_cents(amount):
+        errors.append(DomainError("El importe debe ser positivo y en centavos.", field="amount"))
+    if currency != loan.currency:
+        errors.append(
+            DomainError(
+                f"La moneda del pago ({currency}) no es la del crédito ({loan.currency}).", field="currency"
+            )
+        )
+    if value_date > today_mx():
+        errors.append(DomainError("La fecha valor no puede ser futura.", field="value_date"))
+    if errors:
+        raise ValidationFailed(errors)
+    if loan.status != LoanStatus.ACTIVE:
+        raise TransitionRefused(
+            f"El crédito no admite pagos: está «{loan.get_status_display()}».", field="status"
+        )
+    last = last_closed_date()
+    if last is not None and value_date <= last:
+        raise TransitionRefused(
+            f"El día contable {value_date:%d/%m/%Y} está cerrado (último cierre: {last:%d/%m/%Y}); "
+            "la fecha valor debe ser posterior.",
+            field="value_date",
+        )
+    if loan.first_disbursed_on and value_date < loan.first_disbursed_on:
+        raise ValidationFailed(
+            [DomainError("La fecha valor es anterior a la primera ministración.", field="value_date")]
+        )
+    if loan.accrued_through and value_date < loan.accrued_through:
+        raise TransitionRefused(
+            f"Los intereses del crédito ya están devengados al {loan.accrued_through:%d/%m/%Y}; los pagos "
+            "se aplican en orden de fecha valor: registre este con esa fecha o una posterior.",
+            field="value_date",
+        )
+    if prepayment:
+        if loan.is_revolving:
+            raise TransitionRefused(
+                "Las disposiciones de una línea revolvente se pagan a su vencimiento; no hay tabla que "
+                "acortar con un pago anticipado.",
+                field="prepayment",
+            )
+        refusal = _notice_refusal(loan, value_date, notified_on)
+        if refusal is not None:
+            raise ValidationFailed([refusal])
+
+
+def _payment_post(
+    *,
+    user: User,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    key: str,
+    currency: str,
+    prepayment: bool,
+    notified_on: date | None,
+) -> Payment:
+    _refuse_payment(
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        currency=currency,
+        prepayment=prepayment,
+        notified_on=notified_on,
+    )
+    amount = round_money(amount)  # already in centavos: only fixes the exponent (2 decimals on record)
+    before = snapshot(loan, _POSITION_FIELDS)
+    loan_accrue(loan=loan, through=value_date)
+    rows = _active_rows(loan, unpaid_only=True)
+    pieces, left = _allocate(amount, rows, value_date)
+    _save_rows(rows)
+    version = None
+    if left and prepayment:
+        assert notified_on is not None
+        version, prepaid = _prepay(user=user, loan=loan, amount=left, on=value_date, notified_on=notified_on)
+        pieces.append(prepaid)
+    elif left:
+        pieces.append(Applied(UNAPPLIED, None, left))
+    totals = _totals(pieces)
+    cur = loan.currency
+    entry = entry_post(
+        kind=PAYMENT_KIND,
+        business_date=value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=f"Pago del crédito {loan.number}, fecha valor {value_date:%d/%m/%Y}",
+        lines=[
+            Line(chart.BANCOS, amount, cur),
+            *_receivable_lines(loan, totals),
+            Line(chart.PAGOS_POR_APLICAR, -totals["unapplied"], cur, loan.pk),
+        ],
+    )
+    payment = Payment.objects.create(
+        loan=loan,
+        idempotency_key=key,
+        value_date=value_date,
+        amount=amount,
+        currency=cur,
+        is_prepayment=version is not None,
+        notified_on=notified_on if prepayment else None,
+        allocation=[piece.as_json() for piece in pieces],
+        entry=entry,
+        schedule_version=version,
+        created_by=user,
+    )
+    loan.principal_balance -= totals["principal"]
+    loan.accrued_interest -= totals["interest"]
+    loan.accrued_moratorium -= totals["moratorium"]
+    loan.unapplied_balance += totals["unapplied"]
+    _settle_position(loan)
+    loan.save(update_fields=list(_POSITION_FIELDS))
+    audit_record(
+        user=user,
+        action="payment.apply",
+        obj=payment,
+        before=None,
+        after={
+            **snapshot(
+                payment, ["loan_id", "idempotency_key", "value_date", "amount", "currency", "is_prepayment"]
+            ),
+            "allocation": payment.allocation,
+            "loan_before": before,
+            "loan_after": snapshot(loan, _POSITION_FIELDS),
+        },
+        office=loan.office,
+    )
+    return payment
+
+
+@transaction.atomic
+def unapplied_apply(*, loan: Loan, on: date) -> Decimal:
+    """Apply money held in «pagos por aplicar» to installments payable on or before `on`, in the engine's
+    order: Dr 2102 / Cr receivables. Returns what was applied.
+
+    Called by the daily close inside its transaction, after the day's accrual (the loan is accrued through
+    `on` here too, which is a no-op when that is done). The loan row is locked and saved here; the caller's
+    `loan` object is refreshed with the new position.
+    """
+    locked = lock_loan(loan)
+    if locked.unapplied_balance <= 0 or locked.status != LoanStatus.ACTIVE:
+        return ZERO
+    before = snapshot(locked, _POSITION_FIELDS)
+    loan_accrue(loan=locked, through=on)
+    rows = _active_rows(locked, unpaid_only=True)
+    pieces, _left = _allocate(locked.unapplied_balance, rows, on)
+    totals = _totals(pieces)
+    applied = totals["principal"] + totals["interest"] + totals["moratorium"]
+    if not applied:
+        loan.refresh_from_db(fields=[*list(_POSITION_FIELDS), "accrued_through"])
+        return ZERO
+    _save_rows(rows)
+    cur = locked.currency
+    entry_post(
+        kind=UNAPPLIED_KIND,
+        business_date=on,
+        loan_id=locked.pk,
+        description=f"Aplicación de pagos por aplicar del crédito {locked.number} al {on:%d/%m/%Y}",
+        lines=[Line(chart.PAGOS_POR_APLICAR, applied, cur, locked.pk), *_receivable_lines(locked, totals)],
+    )
+    locked.principal_balance -= totals["principal"]
+    locked.accrued_interest -= totals["interest"]
+    locked.accrued_moratorium -= totals["moratorium"]
+    locked.unapplied_balance -= applied
+    _settle_position(locked)
+    locked.save(update_fields=list(_POSITION_FIELDS))
+    audit_record(
+        user=None,
+        action="loan.unapplied_apply",
+        obj=locked,
+        before=before,
+        after={
+            **snapshot(locked, _POSITION_FIELDS),
+            "on": on.isoformat(),
+            "allocation": [piece.as_json() for piece in pieces],
+        },
+        office=locked.office,
+    )
+    loan.refresh_from_db(fields=[*list(_POSITION_FIELDS), "accrued_through"])
+    return applied
+
+
+# ------------------------------------------------------------------------------------------- reversal
+
+
+def _refuse_reversal(*, loan: Loan, payment: Payment, reason: str) -> None:
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo de la reversa.", field="reason")])
+    if payment.status == PaymentStatus.REVERSED:
+        raise TransitionRefused("El pago ya fue reversado.", field="status")
+    latest = Payment.objects.filter(loan=loan, status=PaymentStatus.APPLIED).order_by("-id").first()
+    if latest is not None and latest.pk != payment.pk:
+        raise TransitionRefused(
+            f"Sólo se reversa el último pago aplicado del crédito (el de {latest.amount} {latest.currency} "
+            f"con fecha valor {latest.value_date:%d/%m/%Y}); reverse primero los posteriores.",
+            field="payment",
+        )
+    if JournalEntry.objects.filter(loan=loan, kind=UNAPPLIED_KIND, pk__gt=payment.entry_id).exists():
+        raise TransitionRefused(
+            "Después de este pago se aplicaron pagos por aplicar a las amortizaciones; el pago ya no puede "
+            "reversarse.",
+            field="payment",
+        )
+    codes = set(payment.entry.postings.filter(loan=loan).values_list("account__code", flat=True))
+    posted_vencida = bool(codes & {chart.CARTERA_VENCIDA, chart.INTERESES_VENCIDOS})
+    posted_vigente = bool(codes & {chart.CARTERA_VIGENTE, chart.INTERESES_DEVENGADOS})
+    now_vencida = loan.classification == Classification.VENCIDA
+    if (posted_vencida and not now_vencida) or (posted_vigente and now_vencida):
+        raise TransitionRefused(
+            "El crédito cambió de clasificación (cartera vigente / vencida) después del pago; la reversa "
+            "exacta de su póliza ya no corresponde a la cartera.",
+            field="payment",
+        )
+    if (
+        payment.schedule_version_id
+        and not ScheduleVersion.objects.filter(pk=payment.schedule_version_id, active=True).exists()
+    ):
+        raise TransitionRefused(
+            "La tabla de amortización cambió después de este pago anticipado; no puede reversarse.",
+            field="payment",
+        )
+
+
+def _reactivate_previous(loan: Loan, version: ScheduleVersion) -> None:
+    """Undo a prepayment's schedule: the previous version is active again, carrying what happened since
+    (accruals, statuses) on the installments both versions share; the prepayment's version is kept."""
+    previous = ScheduleVersion.objects.get(loan=loan, number=version.number - 1)
+    now = {row.number: row for row in version.installments.all()}
+    rows = list(previous.installments.order_by("number"))
+    for row in rows:
+        newer = now.get(row.number)
+        if newer is None:
+            continue
+        status = row.status
+        for field in _STATE_FIELDS:
+            setattr(row, field, getattr(newer, field))
+        if row.status == InstallmentStatus.PAID and not _settled(row):
+            row.status = status
+    _save_rows(rows)
+    ScheduleVersion.objects.filter(pk=version.pk).update(active=False)
+    ScheduleVersion.objects.filter(pk=previous.pk).update(active=True)
+
+
+def _accrual_catch_up(
+    *, user: User, loan: Loan, payment: Payment, pieces: Sequence[Applied], rows: dict[int, Installment]
+) -> tuple[Decimal, Decimal]:
+    """What the accrual would hold had the payment never been made, when the loan was accrued past its
+    value date meanwhile: the late principal it restores bears the moratorium of those days (R-9.2.5: until
+    paid), and a period re-priced by a reversed prepayment accrues its original interest. Posted as an
+    accrual of its own; returns (interest, moratorium)."""
+    through = loan.accrued_through
+    if through is None or through <= payment.value_date:
+        return ZERO, ZERO
+    restored: dict[int, Decimal] = {}
+    for piece in pieces:
+        if piece.concept in _PRINCIPAL and piece.installment is not None:
+            restored[piece.installment] = restored.get(piece.installment, ZERO) + piece.amount
+    interest = mora = ZERO
+    for row in rows.values():
+        if row.status == InstallmentStatus.PAID:
+            continue
+        owed = InstallmentState(
+            row.pk,
+            row.start,
+            row.due,
+            row.payable,
+            row.rate,
+            row.interest,
+            row.interest_accrued,
+            restored.get(row.number, ZERO),
+            row.moratorium_accrued,
+        )
+        row_interest = interest_target(owed, through) - row.interest_accrued
+        row_mora = moratorium_delta(owed, payment.value_date, through, loan.moratorium_factor)
+        row.interest_accrued += row_interest
+        row.moratorium_accrued += row_mora
+        interest += row_interest
+        mora += row_mora
+    if interest or mora:
+        entry_post(
+            kind="devengo",
+            business_date=today_mx(),
+            loan_id=loan.pk,
+            user=user,
+            description=f"Devengo del {payment.value_date:%d/%m/%Y} al {through:%d/%m/%Y} por la reversa de "
+            f"un pago del crédito {loan.number}",
+            lines=accrual_lines(
+                loan_id=loan.pk,
+                currency=loan.currency,
+                vencida=loan.classification == Classification.VENCIDA,
+                interest=interest,
+                moratorium=mora,
+            ),
+        )
+    return interest, mora
+
+
+@transaction.atomic
+def payment_reverse(*, user: User, payment: Payment, reason: str) -> Payment:
+    """Reverse the loan's latest applied payment: the reversing entry of its entry (never an edit), the
+    installments and the loan position restored exactly; a prepayment's previous schedule is active again.
+    When the loan was accrued past the value date meanwhile, the late principal restored also bears the
+    moratorium of those days (`_accrual_catch_up`)."""
+    require_role(user, REGIONAL, "reversar pagos")
+    loan = lock_loan(payment.loan)
+    _check_office(user, loan)
+    payment = Payment.objects.select_for_update().select_related("entry").get(pk=payment.pk)
+    _refuse_reversal(loan=loan, payment=payment, reason=reason)
+    before = snapshot(loan, _POSITION_FIELDS)
+    pieces = [Applied.from_json(item) for item in payment.allocation]
+    totals = _totals(pieces)
+    if totals["unapplied"] > loan.unapplied_balance:
+        raise TransitionRefused(
+            "El dinero de este pago que quedó en pagos por aplicar ya se usó; no puede reversarse.",
+            field="payment",
+        )
+    reversal = entry_reverse(
+        entry=payment.entry,
+        business_date=today_mx(),
+        description=f"Reversa del pago del crédito {loan.number} del {payment.value_date:%d/%m/%Y}: "
+        f"{reason.strip()}",
+        user=user,
+    )
+    if payment.schedule_version_id:
+        assert payment.schedule_version is not None
+        _reactivate_previous(loan, payment.schedule_version)
+    rows = {row.number: row for row in _active_rows(loan)}
+    for piece in reversed(pieces):
+        field = _PAID_FIELD.get(piece.concept)
+        if field is None or piece.installment is None:
+            continue
+        row = rows[piece.installment]
+        setattr(row, field, getattr(row, field) - piece.amount)
+        if row.status == InstallmentStatus.PAID and not _settled(row):
+            # paid off by this payment: back to its status before it (a later close keeps its own)
+            row.status = piece.status_before or InstallmentStatus.PENDING
+    caught_up = _accrual_catch_up(user=user, loan=loan, payment=payment, pieces=pieces, rows=rows)
+    _save_rows(rows.values())
+    loan.accrued_interest += caught_up[0]
+    loan.accrued_moratorium += caught_up[1]
+    loan.principal_balance += totals["principal"]
+    loan.accrued_interest += totals["interest"]
+    loan.accrued_moratorium += totals["moratorium"]
+    loan.unapplied_balance -= totals["unapplied"]
+    _settle_position(loan)
+    loan.save(update_fields=list(_POSITION_FIELDS))
+    payment.status = PaymentStatus.REVERSED
+    payment.reversal_entry = reversal
+    payment.reversal_reason = reason.strip()
+    payment.save(update_fields=["status", "reversal_entry", "reversal_reason"])
+    audit_record(
+        user=user,
+        action="payment.reverse",
+        obj=payment,
+        before={"status": PaymentStatus.APPLIED.value, "loan": before},
+        after={
+            "status": payment.status,
+            "reversal_entry": reversal.pk,
+            "reason": payment.reversal_reason,
+            "loan": snapshot(loan, _POSITION_FIELDS),
+        },
+        office=loan.office,
+    )
+    return payment
