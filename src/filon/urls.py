@@ -1,14 +1,15 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from filon.api import urls as api_urls
 
 from filon.accounts.forms import LoginForm
-from filon.accounts.views import home
+from filon.web.views import dashboard
 
 urlpatterns = [
     path("api/v1/", api_urls()),
-    path("", home, name="home"),
+    path("", dashboard, name="home"),
+    path("", include("filon.web.urls")),
     path(
         "entrar/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),

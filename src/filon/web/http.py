@@ -1,0 +1,95 @@
+"""The one place where the web pages map domain errors to HTTP (STYLE 7), plus small HTMX helpers.
+
+NotFound → 404 (another office's objects do not exist for a regional user), Forbidden → a 403 page in
+Spanish, any other refusal a view did not place on its form → a page with the message and its rule
+(never a 500 for bad input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.utils import translation
+
+from filon.errors import DomainError, Forbidden, NotFound
+
+View = Callable[..., HttpResponse]
+PAGE_LANGUAGE = "es-mx"
+F = TypeVar("F", bound=forms.Form)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def cite(rule: str | None) -> str:
+    """How a rule id reads to a person: "10.2.1" → "Regla 10.2.1"; "Anexo II" and "C-9" as they are."""
+    if not rule:
+        return ""
+    rule = str(rule).strip()
+    return f"Regla {rule}" if rule[:1].isdigit() else rule
+
+
+def error_text(error: DomainError) -> str:
+    return f"{error.message} ({cite(error.rule)})" if error.rule else error.message
+
+
+def forbidden(request: HttpRequest, error: Forbidden) -> HttpResponse:
+    return render(request, "403.html", {"message": error.message, "rule": cite(error.rule)}, status=403)
+
+
+def web_view(methods: Iterable[str] = ("GET",)) -> Callable[[View], View]:
+    """Allow `methods` and map domain errors that escape the view to HTTP."""
+    allowed = [m.upper() for m in methods]
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(allowed)
+            try:
+                # The pages are Spanish whatever the browser asks for (Django's own messages too).
+                with translation.override(PAGE_LANGUAGE):
+                    return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+            except Forbidden as exc:
+                return forbidden(request, exc)
+            except DomainError as exc:
+                return render(
+                    request,
+                    "web/refused.html",
+                    {"message": exc.message, "rule": cite(exc.rule)},
+                    status=exc.status,
+                )
+
+        return wrapper
+
+    return decorate
+
+
+def place_errors(form: forms.Form, error: DomainError) -> None:
+    """Put a service's refusal on the form: each error on its field when the form has it, else on top.
+
+    A ValidationFailed carries several errors; any other DomainError is one. NotFound, and a Forbidden that
+    names no field of the form, are not input errors: they go on to the 404 and 403 pages.
+    """
+    if isinstance(error, NotFound) or (isinstance(error, Forbidden) and error.field not in form.fields):
+        raise error
+    errors = getattr(error, "errors", None) or [error]
+    for item in errors:
+        field = item.field if item.field in form.fields else None
+        form.add_error(field, error_text(item))
+
+
+def html5_dates(form: F) -> F:
+    """Date fields as native date pickers (ISO values, which Django always accepts)."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return form

@@ -1,0 +1,122 @@
+"""es-MX display filters: money `$1,234,567.89`, dates `31/01/2026`, rule citations `Regla 10.2.1`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from filon.committees.models import COMMITTEE_CHOICES
+from filon.core.money import format_money, format_percent, format_ratio
+from filon.web.http import cite
+
+register = template.Library()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool | float):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def money(value: Any, currency: str = "MXN") -> str:
+    """`{{ file.amount|money:file.currency }}` → $12,000,000.00 or USD 1,000,000.00."""
+    amount = _decimal(value)
+    return "—" if amount is None else format_money(amount, currency or "MXN")
+
+
+@register.filter
+def percent(value: Any, places: int = 2) -> str:
+    rate = _decimal(value)
+    return "—" if rate is None else format_percent(rate, int(places))
+
+
+@register.filter
+def ratio(value: Any) -> str:
+    number = _decimal(value)
+    return "—" if number is None else format_ratio(number)
+
+
+@register.filter
+def fecha(value: Any) -> str:
+    """31/01/2026 for a date, 31/01/2026 14:05 for a moment (in Mexico City time); ISO strings too."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = (
+                dt.date.fromisoformat(value[:10]) if len(value) <= 10 else dt.datetime.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+@register.filter
+def regla(rule: Any) -> str:
+    return cite(None if rule is None else str(rule))
+
+
+@register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """`{{ forms|get:item.pk }}`: a dict look-up in a template."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def accessible(bound_field: Any) -> str:
+    """The field's widget, described by its help text and its errors for screen readers."""
+    attrs: dict[str, str] = {}
+    described = []
+    if bound_field.help_text:
+        described.append(f"{bound_field.auto_id}_helptext")
+    if bound_field.errors:
+        described.append(f"{bound_field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_checkbox(bound_field: Any) -> bool:
+    return getattr(bound_field.field.widget, "input_type", "") == "checkbox" and not getattr(
+        bound_field.field.widget, "allow_multiple_selected", False
+    )
+
+
+COMMITTEES = dict(COMMITTEE_CHOICES)
+SIZES = {"micro": "Micro", "pequena": "Pequeña", "mediana": "Mediana", "grande": "Grande"}
+SEGMENTS = {"preferente": "Preferente", "habitual": "Habitual", "nuevo": "Nuevo"}
+
+
+@register.filter
+def comite(code: Any) -> str:
+    """comite_interno → Comité Interno de Crédito."""
+    return COMMITTEES.get(str(code), str(code)) if code else "—"
+
+
+@register.filter
+def tamano(code: Any) -> str:
+    return SIZES.get(str(code), str(code)) if code else "—"
+
+
+@register.filter
+def segmento(code: Any) -> str:
+    return SEGMENTS.get(str(code), str(code)) if code else "—"
