@@ -150,3 +150,16 @@ def test_accrual_reaches_the_installment_interest_on_its_due_date(cast, loan):
     assert first.interest_accrued == first.interest
     assert loan.accrued_interest == first.interest
     assert ledger_check(loan_positions={loan.pk: loan_position(loan)}) == []
+
+
+def test_no_disbursement_while_past_due(cast, loan):
+    from filon.servicing.models import Loan
+
+    commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
+    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("6000000"), value_date=today_mx())
+    Loan.objects.filter(pk=loan.pk).update(days_past_due=3)
+    loan.refresh_from_db()
+    with pytest.raises(TransitionRefused) as exc:
+        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    assert exc.value.rule == "6"
+    assert loan.disbursements.count() == 1

@@ -36,8 +36,10 @@ from filon.ledger import chart
 from filon.ledger.services import Line, entry_post
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.services import file_ruleset
+from filon.rules import load_ruleset_version
 from filon.rules.schema import CreditType, Currency, ProgramCode, Stage
 from filon.servicing.models import (
+    Classification,
     Disbursement,
     Installment,
     Loan,
@@ -55,7 +57,8 @@ def _check_office(user: User, loan: Loan) -> None:
 
 
 def lock_loan(loan: Loan) -> Loan:
-    return Loan.objects.select_for_update().select_related("applicant", "office").get(pk=loan.pk)
+    # Lock the loan row only: locking the joined office would serialize a whole office's payments.
+    return Loan.objects.select_for_update(of=("self",)).select_related("applicant", "office").get(pk=loan.pk)
 
 
 # --------------------------------------------------------------------------------------------- rates
@@ -249,6 +252,13 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
         raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
     if loan.status not in (LoanStatus.PENDING, LoanStatus.ACTIVE):
         raise TransitionRefused("El crédito no admite disposiciones.", field="status")
+    if loan.days_past_due > 0 or loan.classification == Classification.VENCIDA:
+        # Rules 6: no financing to whoever has overdue debts with FIFOMI — a past-due line takes no drawdown.
+        raise TransitionRefused(
+            f"El crédito tiene {loan.days_past_due} días de atraso: no se ministran recursos hasta regularizarlo.",
+            field="status",
+            rule=load_ruleset_version(loan.ruleset_version).selection.rule,
+        )
     if loan.file_id and loan.file.status != FileStatus.READY_TO_DISBURSE:
         raise TransitionRefused("El expediente no está listo para disponer (16.2.2).", field="file")
     if loan.file_id:
@@ -386,6 +396,8 @@ def _rebuild_for_new_balance(*, loan: Loan, added: Decimal, on: date, user: Any)
                 principal=r.principal,
                 interest=r.interest,
                 projected_interest=r.projected_interest,
+                interest_accrued=r.interest_accrued,
+                moratorium_accrued=r.moratorium_accrued,
                 principal_paid=r.principal_paid,
                 interest_paid=r.interest_paid,
                 moratorium_paid=r.moratorium_paid,
