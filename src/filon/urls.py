@@ -1,9 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from filon.api import urls as api_urls
-
 from filon.accounts.forms import LoginForm
+from filon.api import urls as api_urls
 from filon.web.views import dashboard
 
 urlpatterns = [
