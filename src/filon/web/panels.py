@@ -203,12 +203,38 @@ def legal_panel(user: User) -> dict[str, Any]:
     }
 
 
+def portfolio_panel(user: User) -> dict[str, Any]:
+    """Loans of the user's offices by classification, and the obligations due or overdue (13, 16.3–16.5)."""
+    from django.db.models import Count, Sum
+
+    from filon.servicing.models import LoanStatus, TaskStatus
+    from filon.servicing.selectors import loan_list_for_user
+    from filon.servicing.tasks import tasks_for_user
+
+    today = today_mx()
+    loans = loan_list_for_user(user=user).filter(status=LoanStatus.ACTIVE)
+    by_class = list(
+        loans.values("classification", "currency")
+        .annotate(n=Count("id"), principal=Sum("principal_balance"))
+        .order_by("classification", "currency")
+    )
+    tasks = tasks_for_user(user=user).filter(status=TaskStatus.PENDING).order_by("due_on")
+    return {
+        "by_class": by_class,
+        "overdue_tasks": list(tasks.filter(due_on__lt=today)[:30]),
+        "upcoming_tasks": list(tasks.filter(due_on__gte=today)[:15]),
+        "late_loans": list(loans.filter(days_past_due__gt=0).order_by("-days_past_due")[:15]),
+    }
+
+
 def dashboard_panels(user: User) -> dict[str, Any]:
     """The panels a role sees on its home page. Loans and portfolio panels join when servicing has pages."""
     role = user.role
     panels: dict[str, Any] = {}
     if user.is_regional:
         panels["regional"] = regional_panel(user)
+    if user.is_regional or role in (Role.DIRECCION, Role.ADMINISTRADOR, Role.RIESGOS):
+        panels["portfolio"] = portfolio_panel(user)
     if role in (Role.SECRETARIO_COMITE, Role.MIEMBRO_COMITE):
         panels["committee"] = committee_panel(user)
     if role in (Role.RIESGOS, Role.ADMINISTRADOR):
