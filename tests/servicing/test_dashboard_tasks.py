@@ -6,8 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import to_ready
 
+from conftest import to_ready
 from filon.core.calendar import today_mx
 from filon.servicing.models import LoanTask, TaskKind
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
@@ -27,7 +27,8 @@ def test_overdue_tasks_on_the_office_dashboard(client, cast, credit_file, sample
     assert list(tasks_overdue_for_user(user=cast.sofia)) == []
     client.force_login(cast.ana)
     page = client.get("/").content.decode()
-    assert "Vencidas" in page and "Comprobación del 100 % de los recursos" in page
+    assert "Vencidas" in page
+    assert "Comprobación del 100 % de los recursos" in page
     assert "Cartera vigente" in page
     client.force_login(cast.sofia)
     assert "Comprobación del 100 %" not in client.get("/").content.decode()
