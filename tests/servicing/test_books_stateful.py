@@ -1,0 +1,198 @@
+"""A hypothesis state machine over servicing: random disbursements, payments (early, late, partial,
+duplicated keys, prepayments), reversals and daily closes on several loans. After every step the books
+balance and `ledger check` finds no breach: each entry balances, nothing is posted on a closed date, and
+every loan's ledger balances equal its servicing position.
+
+Each example runs inside one transaction that is rolled back at teardown, and travels in time from a
+fixed business day, so the daily closes and value dates are deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import transaction
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from filon.core.calendar import MEXICO_CITY, is_business_day, next_business_day
+from filon.errors import DomainError
+from filon.ledger.services import ledger_check, trial_balance
+from filon.servicing.models import Loan, Payment, PaymentStatus
+from filon.servicing.selectors import loan_positions
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=False)]
+
+START = date(2026, 2, 3)  # a Tuesday, a business day
+
+
+class Books(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.atomic = transaction.atomic()
+        self.atomic.__enter__()
+        self.today = START
+        self.traveller = time_machine.travel(datetime.combine(START, time(10), MEXICO_CITY), tick=False)
+        self.traveller.start()
+        self.loans: list[Loan] = []
+        self.keys_used: list[tuple[int, str]] = []
+
+    def teardown(self) -> None:
+        self.traveller.stop()
+        transaction.set_rollback(True)
+        self.atomic.__exit__(None, None, None)
+
+    @initialize()
+    def portfolio(self) -> None:
+        from conftest import _user, applicant_data
+        from filon.accounts.services import regional_offices_sync
+        from filon.applicants.services import applicant_create
+        from filon.rules import load_ruleset_for_date
+
+        offices = {o.code: o for o in regional_offices_sync()}
+        self.user = _user("ana.estado", "analista", offices["ZAC"])
+        applicant = applicant_create(user=self.user, data=applicant_data()).obj
+        ruleset = load_ruleset_for_date(START)
+        for number, (amount, term, revolving) in enumerate(
+            [(Decimal("1200000"), 12, False), (Decimal("600000"), 6, False), (Decimal("300000"), 12, True)], 1
+        ):
+            self.loans.append(
+                Loan.objects.create(
+                    number=f"CR-ESTADO-{number}",
+                    applicant=applicant,
+                    office=offices["ZAC"],
+                    program="primer_piso",
+                    credit_type="avio_revolvente" if revolving else "habilitacion_avio",
+                    currency="MXN",
+                    ruleset_version=ruleset.version,
+                    contracted_amount=amount,
+                    contract_date=START,
+                    fixed_rate=Decimal("0.12"),
+                    moratorium_factor=ruleset.rates.moratorium_factor,
+                    term_months=term,
+                    is_revolving=revolving,
+                    line_expires_on=START + timedelta(days=365) if revolving else None,
+                    revolvency_min_days=30 if revolving else None,
+                    revolvency_max_days=180 if revolving else None,
+                    created_by=self.user,
+                )
+            )
+
+    # ----------------------------------------------------------------------------------------- rules
+
+    @rule(
+        index=st.integers(0, 2),
+        share=st.sampled_from(["1", "0.5", "0.25"]),
+        days=st.sampled_from([30, 60, 90]),
+    )
+    def disburse(self, index: int, share: str, days: int) -> None:
+        from filon.servicing.services import disbursement_create
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        amount = (loan.contracted_amount * Decimal(share)).quantize(Decimal("0.01"))
+        # Over the limit, no period left, line exhausted, past due: refused, and nothing changes.
+        with contextlib.suppress(DomainError):
+            disbursement_create(
+                user=self.user,
+                loan=loan,
+                amount=amount,
+                value_date=self.today,
+                drawdown_days=days if loan.is_revolving else None,
+            )
+
+    @rule(
+        index=st.integers(0, 2),
+        amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("400000"), places=2),
+        key=st.sampled_from(["a", "b", "c", "d", "e", "f"]),
+        prepayment=st.booleans(),
+    )
+    def pay(self, index: int, amount: Decimal, key: str, prepayment: bool) -> None:
+        from filon.servicing.payments import payment_apply
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        try:
+            first = payment_apply(
+                user=self.user,
+                loan=loan,
+                amount=amount,
+                value_date=self.today,
+                idempotency_key=key,
+                prepayment=prepayment,
+                notified_on=self.today - timedelta(days=7),
+            )
+        except DomainError:
+            return
+        again = payment_apply(
+            user=self.user,
+            loan=loan,
+            amount=amount,
+            value_date=self.today,
+            idempotency_key=key,
+            prepayment=prepayment,
+            notified_on=self.today - timedelta(days=7),
+        )
+        assert again.pk == first.pk  # the same key posts once and returns the first result
+        assert Payment.objects.filter(loan=loan, idempotency_key=key).count() == 1
+
+    @rule(index=st.integers(0, 2))
+    def reverse_latest(self, index: int) -> None:
+        from filon.servicing.payments import payment_reverse
+
+        latest = (
+            Payment.objects.filter(loan_id=self.loans[index].pk, status=PaymentStatus.APPLIED)
+            .order_by("-value_date", "-id")
+            .first()
+        )
+        if latest is None:
+            return
+        try:
+            payment_reverse(user=self.user, payment=latest, reason="Depósito devuelto por el banco")
+        except DomainError:
+            return
+
+    @precondition(lambda self: self.today < START + timedelta(days=200))
+    @rule(days=st.sampled_from([0, 2, 16, 34, 94]))
+    def close_days(self, days: int) -> None:
+        """Close every business day from today through today + days, then open the next business day."""
+        from filon.servicing.close import close_through
+
+        target = self.today + timedelta(days=days)
+        while not is_business_day(target):
+            target += timedelta(days=1)
+        self._travel(target, time(20))
+        close_through(business_date=target)
+        self.today = next_business_day(target + timedelta(days=1))
+        self._travel(self.today, time(10))
+
+    def _travel(self, day: date, at: time) -> None:
+        self.traveller.stop()
+        self.traveller = time_machine.travel(datetime.combine(day, at, MEXICO_CITY), tick=False)
+        self.traveller.start()
+
+    # ------------------------------------------------------------------------------------ invariants
+
+    @invariant()
+    def books_balance(self) -> None:
+        if not self.loans:
+            return
+        totals: dict[str, Decimal] = {}
+        for (_, currency), amount in trial_balance().items():
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+        assert all(total == 0 for total in totals.values()), totals
+        assert ledger_check(loan_positions=loan_positions()) == []
+
+
+Books.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+)
+
+
+def test_books_balance_after_any_sequence(db):
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(Books, settings=Books.TestCase.settings)
