@@ -84,7 +84,7 @@ def format_money(amount: Decimal, currency: str = "MXN") -> str:
 
 
 def format_percent(rate: Decimal, places: int = 2) -> str:
-    """0.015 -> '1.50 %'."""
+    """0.0725 -> '7.25 %'."""
     return f"{format_amount(rate * 100, places)} %"
 
 
