@@ -30,7 +30,7 @@ test: env lint typecheck test-sqlite test-postgres  ## every test tier on SQLite
 
 test-sqlite: env
 	@mkdir -p var && echo "sqlite" > var/test-databases.txt
-	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q -m "not postgresql"
 
 test-postgres: env
 	@if $(BIN)/python -m filon.dbcheck "$(PG_URL)"; then \
@@ -54,6 +54,8 @@ format: env
 
 bench: env  ## benchmarks (figures, not pass/fail)
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/close.py --loans 100000 --database sqlite
+	$(BIN)/python bench/close.py --loans 100000 --database postgres
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

@@ -541,11 +541,9 @@ def test_ledger_command_checks_the_books(cast, loan, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs row locks and concurrent connections (PostgreSQL); SQLite serializes writers anyway",
-)
+@pytest.mark.postgresql  # row locks and concurrent connections; SQLite serializes writers anyway
 def test_twenty_simultaneous_payments_on_one_loan(cast, loan):
+    assert connection.vendor == "postgresql", "run this test only on the PostgreSQL tier (marker postgresql)"
     accrue(loan, TODAY)
 
     def owed() -> Decimal:
