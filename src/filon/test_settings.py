@@ -15,3 +15,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests serve no collected static files; an existing empty root keeps WhiteNoise quiet on a fresh clone.
+STATIC_ROOT = tempfile.mkdtemp(prefix="filon-test-static-")
