@@ -110,6 +110,25 @@ def loan_terms(
     )
 
 
+def installment_row(*, version: ScheduleVersion, loan: Loan, installment: Any) -> Installment:
+    """The stored row of a computed installment (`filon.core.schedule.Installment`), unsaved."""
+    i = installment
+    return Installment(
+        version=version,
+        loan=loan,
+        number=i.number,
+        start=i.start,
+        due=i.due,
+        payable=i.payable,
+        rate=i.rate.quantize(Decimal("0.000000001")),
+        projected=i.projected,
+        opening_balance=i.opening_balance - i.prepaid,
+        principal=i.principal,
+        interest=i.interest,
+        projected_interest=i.interest,
+    )
+
+
 def schedule_store(
     *, loan: Loan, schedule: Schedule | Sequence[Any], reason: str, user: Any = None, first_number: int = 1
 ) -> ScheduleVersion:
@@ -124,23 +143,7 @@ def schedule_store(
         created_by=user if getattr(user, "pk", None) else None,
     )
     Installment.objects.bulk_create(
-        [
-            Installment(
-                version=version,
-                loan=loan,
-                number=i.number,
-                start=i.start,
-                due=i.due,
-                payable=i.payable,
-                rate=i.rate.quantize(Decimal("0.000000001")),
-                projected=i.projected,
-                opening_balance=i.opening_balance - i.prepaid,
-                principal=i.principal,
-                interest=i.interest,
-                projected_interest=i.interest,
-            )
-            for i in installments
-        ]
+        [installment_row(version=version, loan=loan, installment=i) for i in installments]
     )
     return version
 
@@ -405,23 +408,7 @@ def _rebuild_for_new_balance(*, loan: Loan, added: Decimal, on: date, user: Any)
             )
             for r in kept
         ]
-        + [
-            Installment(
-                version=version,
-                loan=loan,
-                number=i.number,
-                start=i.start,
-                due=i.due,
-                payable=i.payable,
-                rate=i.rate.quantize(Decimal("0.000000001")),
-                projected=i.projected,
-                opening_balance=i.opening_balance,
-                principal=i.principal,
-                interest=i.interest,
-                projected_interest=i.interest,
-            )
-            for i in renumbered
-        ]
+        + [installment_row(version=version, loan=loan, installment=i) for i in renumbered]
     )
 
 
