@@ -3,8 +3,8 @@
 from django.urls import path
 
 from filon.web import committee_views as committees
+from filon.web import document_urls, loan_urls, operations_urls, views
 from filon.web import file_views as files
-from filon.web import views
 
 app_name = "web"
 
@@ -70,3 +70,5 @@ urlpatterns = [
     path("comites/<int:pk>/asuntos/<int:item_id>/resolver/", committees.resolution_view, name="resolution"),
     path("comites/<int:pk>/asuntos/<int:item_id>/retirar/", committees.withdraw_view, name="withdraw"),
 ]
+
+urlpatterns += loan_urls.urlpatterns + document_urls.urlpatterns + operations_urls.urlpatterns
