@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "filon.marketdata",
     "filon.ledger",
     "filon.servicing",
+    "filon.goals",
     "filon.web",
 ]
 

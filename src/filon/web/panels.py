@@ -28,6 +28,8 @@ from filon.committees.selectors import (
 )
 from filon.core.calendar import today_mx
 from filon.core.money import format_amount
+from filon.errors import DomainError
+from filon.goals.selectors import placement_progress_for_user
 from filon.origination.models import (
     STAGE_CHOICES,
     CreditFile,
@@ -111,6 +113,7 @@ def regional_panel(user: User) -> dict[str, Any]:
         "clocks": [(f, attention_clock(f, today)) for f in running],
         "overdue": files_overdue_attention(user=user, today=today),
         "pending": [(f, requirements_missing(f, Stage.AUTHORIZATION, today)) for f in captured],
+        "placement": placement_panel(user, today.year),
     }
 
 
@@ -182,7 +185,16 @@ def direction_panel(user: User) -> dict[str, Any]:
         "statuses": [(s, STATUS_LABELS[s]) for s in statuses],
         "table": table,
         "overdue": files_overdue_attention(user=user),
+        "placement": placement_panel(user, today_mx().year),
     }
+
+
+def placement_panel(user: User, year: int) -> dict[str, Any]:
+    """Placement of the year against its goal (SPEC G-1): the user's own office, or every office."""
+    try:
+        return {"year": year, "rows": placement_progress_for_user(user=user, year=year), "error": None}
+    except DomainError as exc:  # e.g. no FIX to convert a USD loan: say so instead of a wrong figure
+        return {"year": year, "rows": [], "error": exc}
 
 
 def legal_panel(user: User) -> dict[str, Any]:

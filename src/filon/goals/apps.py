@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GoalsConfig(AppConfig):
+    name = "filon.goals"
+    verbose_name = "Metas de las gerencias regionales"
