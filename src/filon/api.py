@@ -100,6 +100,12 @@ _PYDANTIC_SPANISH = {
     "less_than_equal": "excede el máximo",
     "string_too_long": "es demasiado largo",
     "string_too_short": "es demasiado corto",
+    "too_long": "tiene demasiados elementos",
+    "list_type": "debe ser una lista",
+    "extra_forbidden": "campo desconocido",
+    "finite_number": "debe ser un número finito",
+    "decimal_max_digits": "tiene demasiados dígitos",
+    "int_from_float": "debe ser un número entero",
 }
 
 
@@ -125,17 +131,24 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     )
 
 
+# django-ninja's own refusals of a typed body, as the routes that parse JSON themselves word them.
+_NINJA_HTTP_ERRORS = {"Cannot parse request body": (422, "(documento)", "el cuerpo no es JSON válido")}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _errors(exc.status_code, [{"field": None, "message": str(exc), "rule": None}])
+    status, field, message = _NINJA_HTTP_ERRORS.get(str(exc), (exc.status_code, None, str(exc)))
+    return _errors(status, [{"field": field, "message": message, "rule": None}])
 
 
 def _register_routers() -> None:
-    from filon.api_routes import applicants, engine, files
+    from filon.api_routes import applicants, committees, engine, files, loans
 
     api.add_router("/", engine.router)
     api.add_router("/applicants", applicants.router)
     api.add_router("/files", files.router)
+    api.add_router("/committees", committees.router)
+    api.add_router("/", loans.router)
 
 
 _register_routers()
