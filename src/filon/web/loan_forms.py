@@ -1,0 +1,80 @@
+"""Forms of the loan pages: they turn raw input into typed values with Spanish field errors; the servicing
+services decide. Field names match the services' `field=` so their refusals land next to the input."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+
+from filon.origination.forms import MONEY
+from filon.web.forms import DATE, NOTE
+
+
+class DisbursementForm(forms.Form):
+    amount = forms.DecimalField(label="Importe de la ministración", **MONEY)
+    value_date = forms.DateField(label="Fecha valor", **DATE)
+    drawdown_days = forms.IntegerField(
+        label="Plazo de la disposición (días)", min_value=1, max_value=3660, required=False
+    )
+
+    def __init__(self, *args: Any, revolving: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if revolving:
+            self.fields["amount"].label = "Importe de la disposición"
+            self.fields["drawdown_days"].required = True
+        else:
+            del self.fields["drawdown_days"]
+
+
+class CommissionForm(forms.Form):
+    value_date = forms.DateField(label="Fecha del pago de la comisión", **DATE)
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class PaymentForm(forms.Form):
+    """A payment capture. The idempotency key is minted when the form is shown: posting the same form
+    twice (double click, back and resubmit) carries the same key and records one payment."""
+
+    amount = forms.DecimalField(label="Importe recibido", **MONEY)
+    value_date = forms.DateField(label="Fecha valor", **DATE)
+    prepayment = forms.BooleanField(
+        label="Pago anticipado: el excedente se abona a capital (últimas amortizaciones)", required=False
+    )
+    notified_on = forms.DateField(
+        label="Fecha del aviso de pago anticipado",
+        required=False,
+        help_text="Sólo para pago anticipado.",
+        **DATE,
+    )
+    # Not named like the service's `idempotency_key`: a refusal of the key shows on top of the form,
+    # since a hidden field shows no errors of its own.
+    key = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["key"] = new_key()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("key"):
+            raise forms.ValidationError(
+                "El formulario del pago no trae su clave; recargue la página y capture el pago de nuevo."
+            )
+        if not data.get("prepayment"):
+            data["notified_on"] = None
+        return data
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label="Motivo de la reversa", max_length=500, **NOTE)
+
+
+class TaskCompleteForm(forms.Form):
+    done_on = forms.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)
+    note = forms.CharField(label="Nota", required=False, max_length=1000, **NOTE)

@@ -1,0 +1,512 @@
+"""Loan pages: the list, the loan page with its sections and small HTMX forms, and the account statement.
+
+Every action posts to a view that validates the input, calls one servicing service and re-renders the
+section it changed (the other sections follow out-of-band: a payment moves the position, the schedule and
+the header at once). Without JavaScript the same views redirect back to the page, or show it with the
+error. The loan page reads a fixed number of queries whatever the loan's age: the active schedule, the
+disbursements, payments and tasks once each, the position from the loan row; never the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from filon.accounts.models import RegionalOffice, User
+from filon.core.allocation import Concept
+from filon.core.calendar import today_mx
+from filon.errors import DomainError
+from filon.ledger import chart
+from filon.origination.selectors import file_get_for_user
+from filon.servicing.models import (
+    Classification,
+    Disbursement,
+    Installment,
+    InstallmentStatus,
+    Loan,
+    LoanStatus,
+    LoanTask,
+    Payment,
+    PaymentStatus,
+    ScheduleVersion,
+    TaskStatus,
+)
+from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
+from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_position, loan_positions
+from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.statements import loan_statement
+from filon.servicing.tasks import task_complete
+from filon.web.http import is_htmx, place_errors, web_view
+from filon.web.loan_forms import CommissionForm, DisbursementForm, PaymentForm, ReverseForm, TaskCompleteForm
+
+ZERO = Decimal(0)
+PAGE_SIZE = 50
+MOVEMENTS_PAGE_SIZE = 50
+SECTIONS = ("header", "schedule", "disbursements", "commission", "payments", "tasks")
+ANCHORS = {
+    "header": "credito",
+    "schedule": "tabla",
+    "disbursements": "ministraciones",
+    "commission": "comision",
+    "payments": "pagos",
+    "tasks": "obligaciones",
+}
+
+# How a payment's allocation reads in the payments table: engine concepts grouped into columns.
+ALLOCATION_COLUMNS = {
+    Concept.COSTS.value: "costs",
+    Concept.COMMISSIONS.value: "costs",
+    Concept.MORATORIUM_INTEREST.value: "moratorium",
+    Concept.OVERDUE_INTEREST.value: "interest",
+    Concept.CURRENT_INTEREST.value: "interest",
+    Concept.OVERDUE_PRINCIPAL.value: "principal",
+    Concept.CURRENT_PRINCIPAL.value: "principal",
+    PREPAID_PRINCIPAL: "prepaid",
+    UNAPPLIED: "held",
+}
+
+
+# --------------------------------------------------------------------------------------------- list
+
+
+def _office_choices() -> list[RegionalOffice]:
+    return list(RegionalOffice.objects.order_by("name"))
+
+
+@dataclass(frozen=True)
+class LoanRow:
+    loan: Loan
+    principal: Decimal
+    interest: Decimal
+    moratorium: Decimal
+    unapplied: Decimal
+
+
+def _balances(position: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The position's ledger accounts (debit positive) as the four figures a person reads."""
+    return {
+        "principal": position.get(chart.CARTERA_VIGENTE, ZERO) + position.get(chart.CARTERA_VENCIDA, ZERO),
+        "interest": position.get(chart.INTERESES_DEVENGADOS, ZERO)
+        + position.get(chart.INTERESES_VENCIDOS, ZERO),
+        "moratorium": position.get(chart.INTERESES_MORATORIOS, ZERO),
+        "unapplied": -position.get(chart.PAGOS_POR_APLICAR, ZERO),
+    }
+
+
+@web_view()
+def loan_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    loans = loan_list_for_user(user=user)
+    filters: dict[str, str] = {}
+    status = request.GET.get("estado", "")
+    if status in LoanStatus.values:
+        loans = loans.filter(status=status)
+        filters["estado"] = status
+    classification = request.GET.get("clasificacion", "")
+    if classification in Classification.values:
+        loans = loans.filter(classification=classification)
+        filters["clasificacion"] = classification
+    offices = [] if user.is_regional else _office_choices()
+    office = request.GET.get("gerencia", "")
+    if offices and office in {o.code for o in offices}:
+        loans = loans.filter(office__code=office)
+        filters["gerencia"] = office
+    query = request.GET.get("q", "").strip()
+    if query:
+        loans = loans.filter(Q(number__icontains=query) | Q(applicant__name__icontains=query))
+    page = Paginator(loans.order_by("number", "pk"), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    positions = loan_positions([loan.pk for loan in page.object_list])
+    rows = [LoanRow(loan, **_balances(positions.get(loan.pk, {}))) for loan in page.object_list]
+    return render(
+        request,
+        "web/loans/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "q": query,
+            "estado": status if "estado" in filters else "",
+            "clasificacion": filters.get("clasificacion", ""),
+            "gerencia": filters.get("gerencia", ""),
+            # the pager keeps q and estado itself; the other filters ride along here
+            "pager_query": urlencode({k: v for k, v in filters.items() if k != "estado"}),
+            "statuses": LoanStatus.choices,
+            "classifications": Classification.choices,
+            "offices": offices,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------ loan creation
+
+
+@web_view(("POST",))
+def loan_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the loan of a file ready to disburse; a refusal shows its message and rule (web_view)."""
+    file = file_get_for_user(user=request.user, file_id=pk)
+    loan = loan_create_from_file(user=request.user, file=file)
+    messages.success(request, f"Se dio de alta el crédito {loan.number}.")
+    url = reverse("web:loan", args=[loan.pk])
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+# ---------------------------------------------------------------------------------------- loan page
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """An installment of the active schedule: projected figures and what actually happened."""
+
+    row: Installment
+    closing_balance: Decimal
+    total: Decimal
+    paid: Decimal
+    paid_on: date | None
+    days_late: int
+    late: bool
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payment: Payment
+    columns: dict[str, Decimal]
+    pieces: list[dict[str, Any]]
+
+
+def can_act(user: User, loan: Loan) -> bool:
+    """Whether the page offers this user the loan's forms (the services still refuse on their own)."""
+    return user.role in REGIONAL and user.office_id == loan.office_id
+
+
+def _paid_on(payments: Iterable[Payment]) -> dict[int, date]:
+    """The value date of the latest applied payment that went to each installment number."""
+    found: dict[int, date] = {}
+    for payment in payments:
+        if payment.status != PaymentStatus.APPLIED:
+            continue
+        for piece in payment.allocation:
+            number = piece.get("installment")
+            if number is not None and piece.get("concept") in ALLOCATION_COLUMNS:
+                found[number] = max(found.get(number, payment.value_date), payment.value_date)
+    return found
+
+
+def _schedule_rows(rows: list[Installment], paid_on: dict[int, date], today: date) -> list[ScheduleRow]:
+    out = []
+    for row in rows:
+        paid = row.principal_paid + row.interest_paid + row.moratorium_paid
+        when = paid_on.get(row.number) if paid else None
+        if row.status == InstallmentStatus.PAID:
+            days = max(0, ((when or row.payable) - row.payable).days)
+        else:
+            days = max(0, (today - row.payable).days)
+        out.append(
+            ScheduleRow(
+                row=row,
+                closing_balance=row.opening_balance - row.principal,
+                total=row.principal + row.interest,
+                paid=paid,
+                paid_on=when,
+                days_late=days,
+                late=row.status != InstallmentStatus.PAID and days > 0,
+            )
+        )
+    return out
+
+
+def _payment_rows(payments: list[Payment]) -> list[PaymentRow]:
+    from filon.servicing.payments import CONCEPT_LABELS
+
+    out = []
+    for payment in reversed(payments):  # newest first
+        columns = dict.fromkeys(("costs", "moratorium", "interest", "principal", "prepaid", "held"), ZERO)
+        pieces = []
+        for piece in payment.allocation:
+            amount = Decimal(piece["amount"])
+            columns[ALLOCATION_COLUMNS.get(piece["concept"], "costs")] += amount
+            pieces.append(
+                {
+                    "label": CONCEPT_LABELS.get(piece["concept"], piece["concept"]),
+                    "installment": piece.get("installment"),
+                    "amount": amount,
+                }
+            )
+        out.append(PaymentRow(payment, columns, pieces))
+    return out
+
+
+def _due_today(rows: list[Installment], today: date) -> Decimal:
+    """What is payable today: the unpaid part of the installments whose payment date has come (as the
+    account statement computes it)."""
+    return sum(
+        (
+            (r.principal - r.principal_paid)
+            + (r.interest - r.interest_paid)
+            + (r.moratorium_accrued - r.moratorium_paid)
+            for r in rows
+            if r.status != InstallmentStatus.PAID and r.payable <= today
+        ),
+        ZERO,
+    )
+
+
+def _task_forms(
+    tasks: list[LoanTask], acting: bool, overrides: dict[int, forms.Form]
+) -> list[dict[str, Any]]:
+    rows = []
+    for task in tasks:
+        bound = overrides.get(task.pk)
+        offered = acting and task.status == TaskStatus.PENDING
+        rows.append(
+            {
+                "task": task,
+                "form": (bound or TaskCompleteForm(prefix=f"t{task.pk}")) if offered else None,
+                "open": bound is not None,
+                # a refusal whose form is not offered any more (the task was met meanwhile) shows on the row
+                "errors": list(bound.non_field_errors()) if bound is not None and not offered else [],
+            }
+        )
+    return rows
+
+
+def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    today = today_mx()
+    acting = can_act(user, loan)
+    versions = list(
+        ScheduleVersion.objects.filter(loan=loan).annotate(rows=Count("installments")).order_by("-number")
+    )
+    active = next((v for v in versions if v.active), None)
+    rows = list(Installment.objects.filter(version=active).order_by("number")) if active is not None else []
+    disbursements = list(Disbursement.objects.filter(loan=loan).order_by("value_date", "id"))
+    payments = list(Payment.objects.filter(loan=loan).order_by("value_date", "id"))
+    tasks = list(
+        LoanTask.objects.filter(loan=loan).select_related("done_by").order_by("status", "due_on", "id")
+    )
+    latest = max((p for p in payments if p.status == PaymentStatus.APPLIED), key=lambda p: p.pk, default=None)
+    balances = _balances(loan_position(loan))
+    commission_total = loan.opening_commission + loan.opening_commission_iva
+    open_status = loan.status in (LoanStatus.PENDING, LoanStatus.ACTIVE)
+    task_overrides = extra.pop("task_forms", {})
+    context = {
+        "loan": loan,
+        "today": today,
+        "acting": acting,
+        "balances": balances,
+        "total_due": _due_today(rows, today),
+        "active_version": active,
+        "earlier_versions": [v for v in versions if not v.active],
+        "schedule": _schedule_rows(rows, _paid_on(payments), today),
+        "disbursements": disbursements,
+        "disbursed": sum((d.amount for d in disbursements), ZERO),
+        "commission_total": commission_total,
+        "payments": _payment_rows(payments),
+        "latest_payment": latest,
+        "tasks": _task_forms(tasks, acting, task_overrides),
+        "show_commission_form": acting
+        and open_status
+        and commission_total > 0
+        and not loan.opening_commission_paid_on,
+        "show_disbursement_form": acting and open_status,
+        "show_payment_form": acting and loan.status == LoanStatus.ACTIVE,
+        "show_reverse_form": acting and latest is not None,
+        "disbursement_form": extra.pop("disbursement_form", None)
+        or DisbursementForm(prefix="ministracion", revolving=loan.is_revolving),
+        "commission_form": extra.pop("commission_form", None) or CommissionForm(prefix="comision"),
+        "payment_form": extra.pop("payment_form", None) or PaymentForm(prefix="pago"),
+        "reverse_form": extra.pop("reverse_form", None) or ReverseForm(prefix="reversa"),
+        **extra,
+    }
+    return context
+
+
+@web_view()
+def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    return render(request, "web/loans/detail.html", loan_context(request, loan))
+
+
+def _respond(
+    request: HttpRequest,
+    pk: int,
+    section: str,
+    *,
+    status: int = 200,
+    notice: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    """After an action: the section (and the rest out-of-band) for HTMX; otherwise back to the page."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)  # fresh, as the service left it
+    if status == 200 and not is_htmx(request):
+        if notice:
+            messages.success(request, notice)
+        return redirect(reverse("web:loan", args=[loan.pk]) + f"#{ANCHORS[section]}")
+    context = loan_context(request, loan, notice=notice, notice_section=section, **extra)
+    if is_htmx(request):
+        context["primary"] = f"web/loans/_{section}.html"
+        context["others"] = [f"web/loans/_{s}.html" for s in SECTIONS if s != section]
+        return render(request, "web/files/_sections.html", context, status=status)
+    return render(request, "web/loans/detail.html", context, status=status)
+
+
+def _refused(error: DomainError | None) -> int:
+    """The status of a form that did not go through: the service's refusal's, else 422 (bad input)."""
+    return error.status if error is not None else 422
+
+
+# ------------------------------------------------------------------------------------------ actions
+
+
+@web_view(("POST",))
+def commission_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    form = CommissionForm(request.POST, prefix="comision")
+    error = None
+    if form.is_valid():
+        try:
+            commission_pay(user=request.user, loan=loan, value_date=form.cleaned_data["value_date"])
+        except DomainError as exc:
+            place_errors(form, exc)
+            error = exc
+        else:
+            return _respond(
+                request, pk, "commission", notice="Se registró el pago de la comisión por apertura."
+            )
+    return _respond(request, pk, "commission", status=_refused(error), commission_form=form)
+
+
+@web_view(("POST",))
+def disbursement_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    form = DisbursementForm(request.POST, prefix="ministracion", revolving=loan.is_revolving)
+    error = None
+    if form.is_valid():
+        try:
+            disbursement = disbursement_create(
+                user=request.user,
+                loan=loan,
+                amount=form.cleaned_data["amount"],
+                value_date=form.cleaned_data["value_date"],
+                drawdown_days=form.cleaned_data.get("drawdown_days"),
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+            error = exc
+        else:
+            what = "la disposición" if loan.is_revolving else "la ministración"
+            return _respond(
+                request,
+                pk,
+                "disbursements",
+                notice=f"Se registró {what} con fecha valor {disbursement.value_date:%d/%m/%Y}.",
+            )
+    return _respond(request, pk, "disbursements", status=_refused(error), disbursement_form=form)
+
+
+@web_view(("POST",))
+def payment_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a payment once per form: the key minted with the form makes a second post of the same form
+    return the first payment; after success the page shows a fresh form with a new key."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    form = PaymentForm(request.POST, prefix="pago")
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
+        known = Payment.objects.filter(loan=loan, idempotency_key=data["key"]).exists()
+        try:
+            payment = payment_apply(
+                user=request.user,
+                loan=loan,
+                amount=data["amount"],
+                value_date=data["value_date"],
+                idempotency_key=data["key"],
+                prepayment=data["prepayment"],
+                notified_on=data["notified_on"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+            error = exc
+        else:
+            notice = (
+                f"Este pago ya estaba registrado (fecha valor {payment.value_date:%d/%m/%Y}); no se duplicó."
+                if known
+                else f"Se registró el pago con fecha valor {payment.value_date:%d/%m/%Y}."
+            )
+            return _respond(request, pk, "payments", notice=notice)
+    return _respond(request, pk, "payments", status=_refused(error), payment_form=form)
+
+
+@web_view(("POST",))
+def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    payment = get_object_or_404(Payment, pk=payment_id, loan=loan)
+    form = ReverseForm(request.POST, prefix="reversa")
+    error = None
+    if form.is_valid():
+        try:
+            payment_reverse(user=request.user, payment=payment, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            place_errors(form, exc)
+            error = exc
+        else:
+            return _respond(
+                request,
+                pk,
+                "payments",
+                notice=f"Se reversó el pago del {payment.value_date:%d/%m/%Y}.",
+            )
+    return _respond(request, pk, "payments", status=_refused(error), reverse_form=form, show_reverse=True)
+
+
+@web_view(("POST",))
+def task_complete_view(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    task = get_object_or_404(LoanTask, pk=task_id, loan=loan)
+    form = TaskCompleteForm(request.POST, prefix=f"t{task.pk}")
+    error = None
+    if form.is_valid():
+        try:
+            task_complete(
+                user=request.user,
+                task=task,
+                done_on=form.cleaned_data["done_on"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+            error = exc
+        else:
+            return _respond(request, pk, "tasks", notice=f"Obligación cumplida: {task.get_kind_display()}.")
+    return _respond(request, pk, "tasks", status=_refused(error), task_forms={task.pk: form})
+
+
+# ---------------------------------------------------------------------------------------- statement
+
+
+@web_view()
+def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    statement = loan_statement(loan=loan)
+    paginator = Paginator(statement.movements, MOVEMENTS_PAGE_SIZE)
+    # The latest movements first come to view: without a page asked for, the last page.
+    page = paginator.get_page(request.GET.get("pagina") or paginator.num_pages)
+    return render(
+        request,
+        "web/loans/statement.html",
+        {"loan": loan, "statement": statement, "page": page},
+    )

@@ -1,0 +1,614 @@
+"""Loan pages: a loan opened from a ready file through the page, its commission, disbursements, payments
+(one per form, whatever the clicks), reversal and obligations through HTMX and plain posts; refusals with
+their rule and a 4xx; another office's loan does not exist; central roles see but do not post; the loan page
+reads a fixed number of queries for a ten-year loan with ten years of daily closes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from web_support import HTMX, frozen, login
+
+from conftest import proposal_data, to_ready
+from filon.core.calendar import today_mx
+from filon.ledger import chart
+from filon.ledger.models import JournalEntry, Posting
+from filon.ledger.services import account_ids, ledger_check, loan_balances
+from filon.servicing.models import (
+    DailyClose,
+    Installment,
+    InstallmentStatus,
+    Loan,
+    LoanStatus,
+    LoanTask,
+    Payment,
+    PaymentStatus,
+    ScheduleVersion,
+    TaskKind,
+    TaskStatus,
+)
+from filon.servicing.selectors import loan_positions
+from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+
+pytestmark = pytest.mark.django_db
+frozen_time = pytest.fixture(autouse=True)(frozen)
+
+AMOUNT = Decimal("12000000")
+
+
+@pytest.fixture
+def ready_file(cast, credit_file, sample_rates):
+    return to_ready(cast, credit_file)
+
+
+@pytest.fixture
+def loan(cast, ready_file):
+    return loan_create_from_file(user=cast.ana, file=ready_file)
+
+
+@pytest.fixture
+def active_loan(cast, loan):
+    commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
+    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=today_mx())
+    loan.refresh_from_db()
+    return loan
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"web:{name}", args=args)
+
+
+def form_key(body: str) -> str:
+    """The idempotency key the payment form carries."""
+    found = re.search(r'name="pago-key" value="([0-9a-f]{32})"', body)
+    assert found, "the payment form carries no key"
+    return found.group(1)
+
+
+def payment_post(key: str, amount: str = "150000.00", **extra) -> dict[str, str]:
+    return {
+        "pago-amount": amount,
+        "pago-value_date": today_mx().isoformat(),
+        "pago-key": key,
+        **extra,
+    }
+
+
+def assert_books_clean() -> None:
+    assert ledger_check(loan_positions=loan_positions()) == []
+
+
+# ------------------------------------------------------------------------------------- loan creation
+
+
+def test_a_ready_file_opens_its_loan_through_the_page(cast, ready_file):
+    ana = login(cast.ana)
+    page = ana.get(url("file", ready_file.pk)).content.decode()
+    assert "Dar de alta el crédito" in page
+    assert url("loan_create", ready_file.pk) in page
+    # central roles see the file but are not offered the button
+    assert "Dar de alta el crédito" not in login(cast.ramon).get(url("file", ready_file.pk)).content.decode()
+
+    response = ana.post(url("loan_create", ready_file.pk))
+    loan = Loan.objects.get(file=ready_file)
+    assert response.status_code == 302
+    assert response["Location"] == url("loan", loan.pk)
+    assert loan.status == LoanStatus.PENDING
+    assert loan.number == f"CR-{ready_file.folio}"
+
+    page = ana.get(url("loan", loan.pk)).content.decode()
+    assert f"Crédito {loan.number}" in page
+    assert "RO-2010-1160" in page  # the rule set it was contracted under
+    assert "TIIE_FONDEO + 3.50 %" in page
+    assert "Pendiente: se paga antes de la primera ministración" in page
+    # the file page now leads to the loan instead of offering a second one
+    page = ana.get(url("file", ready_file.pk)).content.decode()
+    assert "Dar de alta el crédito" not in page
+    assert f"Ver el crédito {loan.number}" in page
+
+    again = ana.post(url("loan_create", ready_file.pk))
+    assert again.status_code == 409
+    assert "El expediente ya tiene su crédito." in again.content.decode()
+    assert Loan.objects.filter(file=ready_file).count() == 1
+
+
+def test_a_file_not_ready_gets_no_loan(cast, credit_file, sample_rates):
+    response = login(cast.ana).post(url("loan_create", credit_file.pk))
+    assert response.status_code == 409
+    assert "Sólo un expediente listo para disponer da lugar a un crédito." in response.content.decode()
+    assert not Loan.objects.exists()
+
+
+def test_another_office_and_central_roles_cannot_open_the_loan(cast, ready_file):
+    assert login(cast.sofia).post(url("loan_create", ready_file.pk)).status_code == 404
+    response = login(cast.ramon).post(url("loan_create", ready_file.pk))
+    assert response.status_code == 403
+    assert "no puede dar de alta créditos" in response.content.decode()
+    assert not Loan.objects.exists()
+
+
+# ----------------------------------------------------------------------- commission and disbursement
+
+
+def test_commission_then_disbursement_through_plain_posts(cast, loan):
+    ana = login(cast.ana)
+    day = today_mx().isoformat()
+
+    refused = ana.post(
+        url("loan_disburse", loan.pk), {"ministracion-amount": "12000000", "ministracion-value_date": day}
+    )
+    assert refused.status_code == 409
+    body = refused.content.decode()
+    assert "La comisión por apertura y su IVA deben pagarse antes de disponer. (Regla 14)" in body
+    assert not loan.disbursements.exists()
+
+    done = ana.post(url("loan_commission", loan.pk), {"comision-value_date": day})
+    assert done.status_code == 302
+    assert done["Location"] == url("loan", loan.pk) + "#comision"
+    loan.refresh_from_db()
+    assert loan.opening_commission_paid_on == today_mx()
+
+    done = ana.post(
+        url("loan_disburse", loan.pk), {"ministracion-amount": "12000000", "ministracion-value_date": day}
+    )
+    assert done.status_code == 302
+    assert done["Location"] == url("loan", loan.pk) + "#ministraciones"
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.ACTIVE
+    assert loan.principal_balance == AMOUNT
+    assert loan_balances(loan.pk) == {chart.CARTERA_VIGENTE: AMOUNT}
+    assert_books_clean()
+
+    page = ana.get(done["Location"]).content.decode()
+    assert "Se registró la ministración con fecha valor 03/03/2026." in page
+    assert "Pagada el 03/03/2026" in page
+    assert "$12,000,000.00" in page
+    assert page.count('<tr><td class="num">') >= 84  # the 84 installments of the projected table
+
+    over = ana.post(
+        url("loan_disburse", loan.pk), {"ministracion-amount": "0.01", "ministracion-value_date": day}
+    )
+    assert over.status_code == 422
+    body = over.content.decode()
+    assert "excede el monto contratado" in body
+    assert 'id="id_ministracion-amount_error"' in body  # next to the amount
+    assert loan.disbursements.count() == 1
+
+
+def test_commission_and_disbursement_through_htmx(cast, loan):
+    ana = login(cast.ana)
+    day = today_mx().isoformat()
+    response = ana.post(url("loan_commission", loan.pk), {"comision-value_date": day}, **HTMX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section class="card" id="comision"')
+    assert "Se registró el pago de la comisión por apertura." in body
+    assert 'id="pagos" aria-labelledby="h-pagos" hx-swap-oob="true"' in body  # the rest out-of-band
+
+    refused = ana.post(
+        url("loan_disburse", loan.pk),
+        {"ministracion-amount": "13000000", "ministracion-value_date": day},
+        **HTMX,
+    )
+    assert refused.status_code == 422
+    body = refused.content.decode()
+    assert body.lstrip().startswith('<section class="card" id="ministraciones"')
+    assert "excede el monto contratado" in body
+    assert 'aria-invalid="true"' in body
+
+    bad = ana.post(url("loan_disburse", loan.pk), {"ministracion-amount": "mucho"}, **HTMX)
+    assert bad.status_code == 422
+    assert "Introduzca un número." in bad.content.decode()
+
+    done = ana.post(
+        url("loan_disburse", loan.pk),
+        {"ministracion-amount": "12000000", "ministracion-value_date": day},
+        **HTMX,
+    )
+    assert done.status_code == 200
+    body = done.content.decode()
+    assert "Se registró la ministración" in body
+    assert "Vigente en administración" in body  # the header, out-of-band, with the new status
+    assert loan_balances(loan.pk) == {chart.CARTERA_VIGENTE: AMOUNT}
+    assert_books_clean()
+
+
+def test_a_past_due_loan_takes_no_disbursement_and_cites_the_rule(cast, active_loan):
+    Loan.objects.filter(pk=active_loan.pk).update(days_past_due=5)
+    response = login(cast.ana).post(
+        url("loan_disburse", active_loan.pk),
+        {"ministracion-amount": "1", "ministracion-value_date": today_mx().isoformat()},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "5 días de atraso" in body
+    assert re.search(r"\(Regla [0-9.]+\)", body)
+
+
+# ------------------------------------------------------------------------------------------ payments
+
+
+def test_a_payment_form_posted_twice_records_one_payment(cast, active_loan):
+    ana = login(cast.ana)
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    key = form_key(page)
+    assert form_key(ana.get(url("loan", active_loan.pk)).content.decode()) != key  # fresh per render
+
+    first = ana.post(url("loan_payment", active_loan.pk), payment_post(key))
+    second = ana.post(url("loan_payment", active_loan.pk), payment_post(key))  # back + resubmit
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert Payment.objects.filter(loan=active_loan).count() == 1
+    payment = Payment.objects.get(loan=active_loan)
+    assert payment.idempotency_key == key
+    assert payment.amount == Decimal("150000.00")
+    page = ana.get(second["Location"]).content.decode()
+    assert "Este pago ya estaba registrado" in page
+    assert form_key(page) != key
+    assert_books_clean()
+
+
+def test_a_double_click_through_htmx_records_one_payment_and_shows_a_fresh_form(cast, active_loan):
+    ana = login(cast.ana)
+    key = form_key(ana.get(url("loan", active_loan.pk)).content.decode())
+    responses = [
+        ana.post(url("loan_payment", active_loan.pk), payment_post(key, "2500.50"), **HTMX) for _ in range(2)
+    ]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert Payment.objects.filter(loan=active_loan).count() == 1
+    first, second = (r.content.decode() for r in responses)
+    assert first.lstrip().startswith('<section class="card" id="pagos"')
+    assert "Se registró el pago con fecha valor 03/03/2026." in first
+    assert "Este pago ya estaba registrado" in second
+    assert key not in first
+    assert key not in second
+    assert form_key(first) != form_key(second)
+    # nothing is due on the day of the disbursement: the money waits in «pagos por aplicar»
+    assert "$2,500.50" in first
+    active_loan.refresh_from_db()
+    assert active_loan.unapplied_balance == Decimal("2500.50")
+    assert_books_clean()
+
+    again = ana.post(url("loan_payment", active_loan.pk), payment_post(form_key(second), "100"), **HTMX)
+    assert again.status_code == 200
+    assert Payment.objects.filter(loan=active_loan).count() == 2
+
+
+def test_a_refused_payment_keeps_its_key_and_says_why(cast, active_loan):
+    ana = login(cast.ana)
+    key = "a" * 32
+    future = (today_mx() + dt.timedelta(days=1)).isoformat()
+    response = ana.post(
+        url("loan_payment", active_loan.pk), payment_post(key, **{"pago-value_date": future}), **HTMX
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "La fecha valor no puede ser futura." in body
+    assert 'id="id_pago-value_date_error"' in body
+    assert form_key(body) == key
+    assert not Payment.objects.exists()
+
+    prepay = ana.post(
+        url("loan_payment", active_loan.pk), payment_post(key, **{"pago-prepayment": "on"}), **HTMX
+    )
+    assert prepay.status_code == 422
+    body = prepay.content.decode()
+    assert "debe notificarse con al menos" in body
+    assert 'id="id_pago-notified_on_error"' in body
+    assert re.search(r"\((Regla [0-9.]+|C-\d+)\)", body)
+    assert not Payment.objects.exists()
+
+    keyless = ana.post(url("loan_payment", active_loan.pk), payment_post(""), **HTMX)
+    assert keyless.status_code == 422
+    assert "no trae su clave" in keyless.content.decode()
+
+
+def test_the_latest_payment_is_reversed_with_a_reason(cast, active_loan):
+    ana = login(cast.ana)
+    ana.post(url("loan_payment", active_loan.pk), payment_post("k1", "1000"))
+    ana.post(url("loan_payment", active_loan.pk), payment_post("k2", "2000"))
+    first, latest = Payment.objects.filter(loan=active_loan).order_by("id")
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert url("loan_payment_reverse", active_loan.pk, latest.pk) in page
+    assert url("loan_payment_reverse", active_loan.pk, first.pk) not in page
+
+    no_reason = ana.post(url("loan_payment_reverse", active_loan.pk, latest.pk), {"reversa-reason": ""})
+    assert no_reason.status_code == 422
+    older = ana.post(
+        url("loan_payment_reverse", active_loan.pk, first.pk),
+        {"reversa-reason": "Depósito duplicado"},
+        **HTMX,
+    )
+    assert older.status_code == 409
+    assert "Sólo se reversa el último pago aplicado" in older.content.decode()
+
+    done = ana.post(
+        url("loan_payment_reverse", active_loan.pk, latest.pk), {"reversa-reason": "Cheque devuelto"}
+    )
+    assert done.status_code == 302
+    latest.refresh_from_db()
+    assert latest.status == PaymentStatus.REVERSED
+    assert latest.reversal_reason == "Cheque devuelto"
+    active_loan.refresh_from_db()
+    assert active_loan.unapplied_balance == Decimal("1000")
+    page = ana.get(done["Location"]).content.decode()
+    assert "Se reversó el pago del 03/03/2026." in page
+    assert "Cheque devuelto" in page
+    assert_books_clean()
+
+
+# --------------------------------------------------------------------------------------------- tasks
+
+
+def test_an_obligation_is_completed_through_the_page(cast, active_loan):
+    ana = login(cast.ana)
+    task = active_loan.tasks.get(kind=TaskKind.PROOF_OF_USE)
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert "Comprobación del 100 % de los recursos (13)" in page
+    assert url("loan_task_complete", active_loan.pk, task.pk) in page
+
+    response = ana.post(
+        url("loan_task_complete", active_loan.pk, task.pk),
+        {f"t{task.pk}-note": "Facturas del equipo revisadas"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "Obligación cumplida" in response.content.decode()
+    task.refresh_from_db()
+    assert (task.status, task.done_on, task.note) == (
+        TaskStatus.DONE,
+        today_mx(),
+        "Facturas del equipo revisadas",
+    )
+    again = ana.post(url("loan_task_complete", active_loan.pk, task.pk), {}, **HTMX)
+    assert again.status_code == 409
+    assert "La obligación ya está cumplida." in again.content.decode()
+
+    visit = active_loan.tasks.get(kind=TaskKind.QUARTERLY_VISIT)
+    plain = ana.post(url("loan_task_complete", active_loan.pk, visit.pk), {})
+    assert plain.status_code == 302
+    assert plain["Location"].endswith("#obligaciones")
+    # a recurring obligation schedules the next one
+    assert active_loan.tasks.filter(kind=TaskKind.QUARTERLY_VISIT, status=TaskStatus.PENDING).exists()
+
+
+# ------------------------------------------------------------------------------------ who sees what
+
+
+def test_another_office_gets_404_on_the_loan_and_every_form(cast, active_loan):
+    sofia = login(cast.sofia)
+    task = active_loan.tasks.first()
+    key = "b" * 32
+    login(cast.ana).post(url("loan_payment", active_loan.pk), payment_post(key, "10"))
+    payment = Payment.objects.get(idempotency_key=key)
+    for page in (url("loan", active_loan.pk), url("loan_statement", active_loan.pk)):
+        assert sofia.get(page).status_code == 404, page
+    posts = {
+        url("loan_commission", active_loan.pk): {"comision-value_date": today_mx().isoformat()},
+        url("loan_disburse", active_loan.pk): {
+            "ministracion-amount": "1",
+            "ministracion-value_date": today_mx().isoformat(),
+        },
+        url("loan_payment", active_loan.pk): payment_post("c" * 32),
+        url("loan_payment_reverse", active_loan.pk, payment.pk): {"reversa-reason": "x"},
+        url("loan_task_complete", active_loan.pk, task.pk): {},
+    }
+    for target, data in posts.items():
+        assert sofia.post(target, data).status_code == 404, target
+        assert sofia.post(target, data, **HTMX).status_code == 404, target
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.APPLIED
+    assert active_loan.disbursements.count() == 1
+    assert active_loan.number not in sofia.get(url("loans")).content.decode()
+
+
+def test_committee_and_legal_see_the_loan_but_cannot_post_payments(cast, active_loan):
+    for who in (cast.marta, cast.julia):
+        client = login(who)
+        page = client.get(url("loan", active_loan.pk))
+        assert page.status_code == 200
+        assert "Registrar pago" not in page.content.decode()
+        response = client.post(url("loan_payment", active_loan.pk), payment_post("d" * 32))
+        assert response.status_code == 403
+        assert "no puede registrar pagos" in response.content.decode()
+        htmx = client.post(url("loan_payment", active_loan.pk), payment_post("d" * 32), **HTMX)
+        assert htmx.status_code == 403
+    assert not Payment.objects.exists()
+
+
+# --------------------------------------------------------------------------------- list and statement
+
+
+def test_the_list_filters_and_shows_balances(cast, active_loan, offices):
+    ana = login(cast.ana)
+    body = ana.get(url("loans")).content.decode()
+    assert active_loan.number in body
+    assert "$12,000,000.00" in body
+    assert 'name="gerencia"' not in body  # a regional user sees only its office
+    assert active_loan.number not in ana.get(url("loans") + "?clasificacion=vencida").content.decode()
+    assert active_loan.number in ana.get(url("loans") + "?estado=active").content.decode()
+    assert active_loan.number not in ana.get(url("loans") + "?estado=pending").content.decode()
+
+    omar = login(cast.omar)
+    body = omar.get(url("loans")).content.decode()
+    assert 'name="gerencia"' in body
+    assert active_loan.number in body
+    assert active_loan.number in omar.get(url("loans") + "?gerencia=ZAC").content.decode()
+    assert active_loan.number not in omar.get(url("loans") + "?gerencia=HMO").content.decode()
+    assert f'<a href="{url("loans")}" aria-current="page">Créditos</a>' in body  # the nav link
+
+
+def test_the_list_pages_keep_their_filters(cast, active_loan):
+    for n in range(55):
+        Loan.objects.create(
+            number=f"CR-Z{n:03d}",
+            applicant=active_loan.applicant,
+            office=active_loan.office,
+            program=active_loan.program,
+            credit_type=active_loan.credit_type,
+            currency="MXN",
+            ruleset_version=active_loan.ruleset_version,
+            contracted_amount=Decimal("1000"),
+            contract_date=today_mx(),
+            moratorium_factor=Decimal("1.5"),
+            term_months=12,
+            created_by=cast.ana,
+        )
+    body = login(cast.omar).get(url("loans") + "?clasificacion=vigente&gerencia=ZAC").content.decode()
+    assert "Página 1 de 2" in body
+    assert "?clasificacion=vigente&amp;gerencia=ZAC&amp;pagina=2" in body
+
+
+def test_the_statement_shows_balances_movements_payments_and_next_payments(cast, active_loan):
+    ana = login(cast.ana)
+    ana.post(url("loan_payment", active_loan.pk), payment_post("e" * 32, "5000"))
+    response = ana.get(url("loan_statement", active_loan.pk))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"Estado de cuenta del crédito {active_loan.number}" in body
+    assert "Cartera de crédito vigente" in body or "1301" in body
+    assert "La contabilidad y la cartera no coinciden" not in body
+    assert "Ministración del crédito" in body
+    assert "Pagos por aplicar" in body
+    assert "$5,000.00" in body
+    assert "Próximos pagos" in body
+    assert "03/04/2026" in body
+
+
+# ------------------------------------------------------------------------------------- performance
+
+
+def _ten_years_of_history(user, loan: Loan) -> None:
+    """Ten years of daily closes (one accrual entry each), 120 payments with their allocation and
+    entries, 40 met obligations and earlier schedule versions, written in bulk."""
+    ids = account_ids()
+    start = today_mx() - dt.timedelta(days=3650)
+    days = [start + dt.timedelta(days=i) for i in range(3650)]
+    DailyClose.objects.bulk_create(
+        [
+            DailyClose(business_date=d, started_at=loan.created_at, finished_at=loan.created_at, loans=1)
+            for d in days
+        ],
+        ignore_conflicts=True,
+    )
+    accruals = JournalEntry.objects.bulk_create(
+        [JournalEntry(business_date=d, kind="devengo", description="Devengo diario", loan=loan) for d in days]
+    )
+    payment_entries = JournalEntry.objects.bulk_create(
+        [
+            JournalEntry(business_date=days[i * 30], kind="pago", description="Pago", loan=loan)
+            for i in range(120)
+        ]
+    )
+    postings = []
+    for entry in accruals:
+        postings += [
+            Posting(
+                entry=entry,
+                account_id=ids[(chart.INTERESES_DEVENGADOS, "MXN")],
+                loan=loan,
+                currency="MXN",
+                amount=Decimal("100.00"),
+            ),
+            Posting(
+                entry=entry,
+                account_id=ids[(chart.INGRESOS_INTERESES, "MXN")],
+                currency="MXN",
+                amount=Decimal("-100.00"),
+            ),
+        ]
+    Posting.objects.bulk_create(postings, batch_size=2000)
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                loan=loan,
+                idempotency_key=f"historia-{i}",
+                value_date=entry.business_date,
+                amount=Decimal("3000.00"),
+                currency="MXN",
+                allocation=[
+                    {"concept": "intereses_vencidos", "installment": i + 1, "amount": "1000.00"},
+                    {"concept": "capital_vencido", "installment": i + 1, "amount": "2000.00"},
+                ],
+                entry=entry,
+                created_by=user,
+            )
+            for i, entry in enumerate(payment_entries)
+        ]
+    )
+    active = loan.schedule_versions.get(active=True)
+    Installment.objects.filter(version=active, number__lte=100).update(status=InstallmentStatus.PAID)
+    rows = list(active.installments.all())
+    for number in range(active.number + 1, active.number + 6):
+        old = ScheduleVersion.objects.create(loan=loan, number=number, reason="Pago anticipado", active=False)
+        for row in rows:
+            row.pk, row.version = None, old
+        Installment.objects.bulk_create(rows)
+    LoanTask.objects.bulk_create(
+        [
+            LoanTask(
+                loan=loan,
+                kind=TaskKind.QUARTERLY_VISIT,
+                rule="16.4",
+                due_on=days[i * 90],
+                status=TaskStatus.DONE,
+                done_on=days[i * 90],
+                done_by=user,
+            )
+            for i in range(40)
+        ]
+    )
+
+
+def test_the_loan_page_reads_the_same_queries_for_a_ten_year_loan(
+    cast, applicant, sample_rates, django_assert_max_num_queries
+):
+    from filon.origination.services import file_create
+
+    loans = {}
+    for name, term in (("short", 12), ("long", 120)):
+        file = file_create(
+            user=cast.ana,
+            applicant=applicant,
+            proposal=proposal_data(
+                amount=Decimal("1200000"),
+                investment_program=Decimal("1400000"),
+                term_months=term,
+                grace_months=0,
+            ),
+        )
+        to_ready(cast, file)
+        loan = loan_create_from_file(user=cast.ana, file=file)
+        commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
+        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1200000"), value_date=today_mx())
+        loans[name] = loan
+    short, long = loans["short"], loans["long"]
+    _ten_years_of_history(cast.ana, long)
+    assert long.installments.filter(version__active=True).count() == 120
+    assert JournalEntry.objects.filter(loan=long).count() > 3650
+    assert short.installments.filter(version__active=True).count() == 12
+
+    ana = login(cast.ana)
+    ana.get(url("loan", short.pk))  # warm the session
+    with CaptureQueriesContext(connection) as short_queries:
+        response = ana.get(url("loan", short.pk))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(len(short_queries)):
+        response = ana.get(url("loan", long.pk))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('<tr class="overdue">') == 0  # nothing late: the history's rows were paid
+    assert "Versión 6: Pago anticipado" in body
+    assert "$3,000.00" in body
+    with django_assert_max_num_queries(15):
+        ana.get(url("loan", short.pk))
+    # the statement pages its movements
+    statement = ana.get(url("loan_statement", long.pk)).content.decode()
+    pages = -(-JournalEntry.objects.filter(loan=long).count() // 50)
+    assert f"Página {pages} de {pages}" in statement  # the latest movements first
