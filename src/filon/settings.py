@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "filon.ledger",
     "filon.servicing",
     "filon.goals",
+    "filon.operations",
     "filon.web",
 ]
 

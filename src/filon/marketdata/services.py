@@ -185,6 +185,19 @@ def observations_import_csv(
         return _store(spec=spec, rows=rows, missing=missing, source=source, user=user)
 
 
+def observations_store(
+    *,
+    series: str,
+    rows: Sequence[tuple[date, Decimal]],
+    source: str = Observation.Source.CSV,
+    user: Any = None,
+) -> ImportSummary:
+    """Store rows already checked by `parse_csv` (sorted by date) in one transaction: a long import is stored
+    chunk by chunk, each chunk a slice of the parsed rows, with the same rules as a whole-file import."""
+    with transaction.atomic():
+        return _store(spec=series_spec(series), rows=rows, missing=0, source=source, user=user)
+
+
 def observations_fetch_banxico(
     *,
     series_codes: Sequence[str],

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    name = "filon.operations"
+    verbose_name = "Operaciones por lotes"

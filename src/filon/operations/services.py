@@ -1,0 +1,279 @@
+"""Batch runs of the daily close and of a rate import, advanced one step per request (STYLE 9).
+
+A start service checks everything it can up front and fixes the work list: the business dates to close
+(`servicing.close.dates_to_close`), or the rows of a CSV parsed and validated whole (`marketdata.services.
+parse_csv`: a bad line refuses the import and nothing is stored). Each step claims the run with
+`select_for_update`, does one unit of work through the existing service (`close_day`; a chunk of rows through
+`observations_store`) and records it, all in one transaction: two tabs polling the same run never do the
+same date twice, and a step posted with the state it saw (`seen`) does nothing when another request has
+moved the run on. A step that fails marks the run failed with the message and its rule; the dates already
+closed and the chunks already stored stay. Audit records are written when a run starts and when it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from filon.audit.services import audit_record
+from filon.core.calendar import today_mx
+from filon.core.errors import InputError, InputErrors
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.marketdata.catalog import series_spec
+from filon.marketdata.services import observations_store, parse_csv
+from filon.operations.models import BatchRun, RunKind, RunStatus
+from filon.operations.selectors import close_run_active, run_require_kind
+from filon.servicing.close import close_day, dates_to_close, last_close_date
+
+logger = logging.getLogger(__name__)
+
+RATE_CHUNK = 250
+"""Rows of a rate import stored per step."""
+MAX_CSV_BYTES = 5 * 1024 * 1024
+MARKET_DATA_RULE = "C-10"
+"""The convention on market data (CSV import, cached locally) that a rejected file breaks."""
+
+
+# ------------------------------------------------------------------------------------- daily close
+
+
+def _busy(active: BatchRun | None) -> TransitionRefused:
+    if active is None:
+        return TransitionRefused("Otro cierre diario acaba de iniciarse; consulte las operaciones en curso.")
+    who = active.started_by.get_full_name() or active.started_by.username
+    started = timezone.localtime(active.started_at)
+    return TransitionRefused(
+        f"Ya hay un cierre diario en curso (ejecución {active.pk}, iniciada por {who} el "
+        f"{started:%d/%m/%Y} a las {started:%H:%M}): continúelo desde su página; solo se ejecuta un "
+        "cierre a la vez.",
+        field="through",
+    )
+
+
+def close_run_start(*, user: Any, through: date) -> BatchRun:
+    """Start a daily close through `through`: every business day missed since the last close, in order."""
+    run_require_kind(user, RunKind.CLOSE)
+    with transaction.atomic():
+        active = close_run_active()
+        if active is not None:
+            raise _busy(active)
+        if through > today_mx():
+            raise TransitionRefused(
+                f"No se puede cerrar hasta el {through:%d/%m/%Y}: es una fecha futura.", field="through"
+            )
+        days = dates_to_close(through)
+        if not days:
+            last = last_close_date()
+            since = f" (último cierre: {last:%d/%m/%Y})" if last else ""
+            raise TransitionRefused(
+                f"No hay días hábiles por cerrar hasta el {through:%d/%m/%Y}{since}.", field="through"
+            )
+        try:
+            with transaction.atomic():
+                run = BatchRun.objects.create(
+                    kind=RunKind.CLOSE,
+                    started_by=user,
+                    params={"through": through.isoformat()},
+                    items=[day.isoformat() for day in days],
+                    total_steps=len(days),
+                )
+        except IntegrityError:  # a concurrent start won the race
+            raise _busy(close_run_active()) from None
+        audit_record(
+            user=user,
+            action="operations.close.start",
+            obj=run,
+            after={"through": through.isoformat(), "dates": run.items},
+        )
+    return run
+
+
+def close_run_step(*, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun:
+    """Close the run's next business date (one `close_day`). `user` is who advances it (default: who
+    started it); `seen`, the steps done the caller saw: when the run has moved on since, nothing is done."""
+    return _step(run=run, kind=RunKind.CLOSE, user=user, seen=seen, work=_close_next)
+
+
+def _close_next(run: BatchRun, actor: Any) -> None:
+    day = date.fromisoformat(run.items[run.steps_done])
+    try:
+        record = close_day(business_date=day, user=actor)
+    except DomainError as exc:
+        raise _StepFailed(f"No se pudo cerrar el {day:%d/%m/%Y}: {exc.message}", exc.rule) from None
+    closes = dict(run.result.get("closes", {}))
+    closes[day.isoformat()] = record.pk
+    run.result = {**run.result, "closes": closes}
+    run.steps_done += 1
+
+
+# --------------------------------------------------------------------------------------- rate import
+
+
+def _line_error(error: InputError) -> DomainError:
+    where = error.field[:1].upper() + error.field[1:]
+    return DomainError(f"{where}: {error.message}", field="file", rule=error.rule or MARKET_DATA_RULE)
+
+
+def _csv_text(file: Any) -> str:
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_CSV_BYTES:
+        limit = MAX_CSV_BYTES // 1024 // 1024
+        message = f"El archivo pesa {size / 1024 / 1024:.1f} MB; el máximo es {limit} MB."
+        raise ValidationFailed([DomainError(message, field="file")])
+    content = file.read() if hasattr(file, "read") else file
+    if isinstance(content, bytes):
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                [
+                    DomainError(
+                        "El archivo no está en UTF-8: guárdelo como «CSV UTF-8» e impórtelo de nuevo.",
+                        field="file",
+                        rule=MARKET_DATA_RULE,
+                    )
+                ]
+            ) from None
+    return str(content)
+
+
+def rate_import_start(*, user: Any, series: str, file: Any, chunk: int | None = None) -> BatchRun:
+    """Parse and validate a whole `date,value` CSV for `series`, then start storing it in chunks.
+
+    `file` is an uploaded file (bytes, UTF-8) or text. Every bad line is reported at once, naming the line
+    and the value at fault (`ValidationFailed`), and nothing is stored."""
+    run_require_kind(user, RunKind.RATE_IMPORT)
+    try:
+        spec = series_spec(series, field="series")
+    except InputError as exc:
+        raise ValidationFailed([DomainError(exc.message, field="series", rule=MARKET_DATA_RULE)]) from None
+    try:
+        rows, missing = parse_csv(spec, _csv_text(file))
+    except InputErrors as exc:
+        raise ValidationFailed([_line_error(e) for e in exc.errors]) from None
+    name = str(getattr(file, "name", "") or "")
+    with transaction.atomic():
+        run = BatchRun.objects.create(
+            kind=RunKind.RATE_IMPORT,
+            started_by=user,
+            params={"series": spec.code, "file": name, "chunk": chunk or RATE_CHUNK},
+            items=[[day.isoformat(), str(value)] for day, value in rows],
+            total_steps=len(rows),
+            result={"created": 0, "updated": 0, "unchanged": 0, "missing": missing},
+        )
+        audit_record(
+            user=user,
+            action="operations.rate_import.start",
+            obj=run,
+            after={"series": spec.code, "file": name, "rows": len(rows), "missing": missing},
+        )
+        if not rows:  # only missing values: nothing to store
+            _finish(run, user)
+    return run
+
+
+def rate_import_step(*, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun:
+    """Store the run's next chunk of parsed rows through `observations_store` (see `close_run_step`)."""
+    return _step(run=run, kind=RunKind.RATE_IMPORT, user=user, seen=seen, work=_store_next)
+
+
+def _store_next(run: BatchRun, actor: Any) -> None:
+    start = run.steps_done
+    chunk = run.items[start : start + int(run.params.get("chunk") or RATE_CHUNK)]
+    rows = [(date.fromisoformat(day), Decimal(value)) for day, value in chunk]
+    try:
+        summary = observations_store(series=run.params["series"], rows=rows, user=actor)
+    except (InputError, DomainError) as exc:
+        raise _StepFailed(
+            f"No se pudieron guardar las observaciones del {rows[0][0]:%d/%m/%Y} al {rows[-1][0]:%d/%m/%Y}: "
+            f"{exc.message}",
+            exc.rule,
+        ) from None
+    result = dict(run.result)
+    for key in ("created", "updated", "unchanged"):
+        result[key] = int(result.get(key, 0)) + getattr(summary, key)
+    run.result = result
+    run.steps_done += len(rows)
+
+
+# ---------------------------------------------------------------------------------------- the steps
+
+
+class _StepFailed(Exception):
+    def __init__(self, message: str, rule: str | None = None) -> None:
+        self.message = message
+        self.rule = rule or ""
+        super().__init__(message)
+
+
+def run_step(*, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun:
+    """Advance a run of any kind by one step."""
+    step = close_run_step if run.kind == RunKind.CLOSE else rate_import_step
+    return step(run=run, user=user, seen=seen)
+
+
+def _step(
+    *, run: BatchRun, kind: str, user: Any, seen: int | None, work: Callable[[BatchRun, Any], None]
+) -> BatchRun:
+    if user is not None:
+        run_require_kind(user, kind)
+    with transaction.atomic():
+        locked = BatchRun.objects.select_for_update().select_related("started_by").get(pk=run.pk)
+        if locked.kind != kind:
+            raise TransitionRefused(f"La ejecución {locked.pk} no es de {RunKind(kind).label.lower()}.")
+        if not locked.is_active or (seen is not None and seen != locked.steps_done):
+            return locked  # finished, or another request already did this step
+        actor = user if user is not None else locked.started_by
+        try:
+            work(locked, actor)
+        except _StepFailed as exc:
+            _fail(locked, actor, exc.message, exc.rule)
+            return locked
+        except Exception as exc:  # recorded on the run, so that polling stops instead of retrying forever
+            logger.exception("Ejecución %s: paso fallido", locked.pk)
+            _fail(
+                locked,
+                actor,
+                f"Error inesperado ({type(exc).__name__}); lo ya hecho se conserva. Avise al administrador "
+                "del sistema.",
+                "",
+            )
+            return locked
+        if locked.steps_done >= locked.total_steps:
+            _finish(locked, actor)
+        else:
+            locked.status = RunStatus.RUNNING
+            locked.save(update_fields=["steps_done", "status", "result"])
+    return locked
+
+
+def _finish(run: BatchRun, actor: Any) -> None:
+    run.status = RunStatus.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["steps_done", "status", "result", "finished_at"])
+    audit_record(
+        user=actor,
+        action=f"operations.{run.kind}.finish",
+        obj=run,
+        after={"status": run.status, "steps_done": run.steps_done, "result": run.result},
+    )
+
+
+def _fail(run: BatchRun, actor: Any, message: str, rule: str) -> None:
+    run.status = RunStatus.FAILED
+    run.error = message
+    run.error_rule = rule
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "error_rule", "finished_at"])
+    audit_record(
+        user=actor,
+        action=f"operations.{run.kind}.finish",
+        obj=run,
+        after={"status": run.status, "steps_done": run.steps_done, "error": message, "rule": rule},
+    )
