@@ -33,7 +33,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -145,14 +145,23 @@ def dates_to_close(business_date: date) -> list[date]:
     return days
 
 
-def close_through(*, business_date: date, user: Any = None) -> list[DailyClose]:
+def close_through(
+    *, business_date: date, user: Any = None, progress: Callable[[date, int, int], None] | None = None
+) -> list[DailyClose]:
     """Close every business day missed up to `business_date`, in order, each in its own transaction (a
     crash keeps the days already closed; the rerun resumes with the next one). A date already closed
-    returns its close; a date before the last close that was not closed is refused."""
+    returns its close; a date before the last close that was not closed is refused. `progress(day, number,
+    total)` is told of each date before it is closed."""
     last = last_close_date()
     if last is not None and business_date <= last:
         return [close_day(business_date=business_date, user=user)]
-    return [close_day(business_date=day, user=user) for day in dates_to_close(business_date)]
+    days = dates_to_close(business_date)
+    closes = []
+    for number, day in enumerate(days, start=1):
+        if progress is not None:
+            progress(day, number, len(days))
+        closes.append(close_day(business_date=day, user=user))
+    return closes
 
 
 def close_day(*, business_date: date, user: Any = None) -> DailyClose:

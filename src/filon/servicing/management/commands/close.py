@@ -1,7 +1,7 @@
 """`filon close [--date AAAA-MM-DD]`: the daily close through a date (default: today in Mexico City).
 
 Closes, in order, every business day missed since the last close (STYLE 9: rerunnable, idempotent per
-date) and prints a summary of each one.
+date), printing a progress line as each date starts and then a summary of each one.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         through = _day(options["date"]) if options.get("date") else today_mx()
         try:
-            closes = close_through(business_date=through)
+            closes = close_through(business_date=through, progress=self._progress)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if not closes:
@@ -76,3 +76,9 @@ class Command(BaseCommand):
             return
         for record in closes:
             self.stdout.write(summary(record))
+
+    def _progress(self, day: date, number: int, total: int) -> None:
+        """A line per date as the close runs, before the summaries."""
+        days = "día" if total == 1 else "días"
+        self.stdout.write(f"Cerrando {day:%d/%m/%Y} — {number:,} de {total:,} {days}…")
+        self.stdout.flush()
