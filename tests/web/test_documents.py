@@ -356,3 +356,25 @@ def test_pipeline_xlsx_is_scoped_and_holds_the_attention_clock(cast, credit_file
     assert AuditRecord.objects.filter(user=cast.gerardo, action="document.pipeline_xlsx").count() == 1
 
     assert workbook(login(cast.sofia).get(reverse("web:pipeline_xlsx"))).active.max_row == 1
+
+
+# ------------------------------------------------------------------------------------------- links
+
+
+def test_the_pages_link_their_documents(cast, loan, closed_session):
+    ana = login(cast.ana)
+    for name in ("web:loan", "web:loan_statement"):
+        body = ana.get(reverse(name, args=[loan.pk])).content.decode()
+        for document in ("web:loan_schedule_pdf", "web:loan_schedule_xlsx", "web:loan_statement_pdf"):
+            assert reverse(document, args=[loan.pk]) in body, (name, document)
+    file = closed_session.items.get().file
+    assert (
+        reverse("web:file_dictamen_pdf", args=[file.pk])
+        in ana.get(reverse("web:file", args=[file.pk])).content.decode()
+    )
+    assert reverse("web:pipeline_xlsx") in ana.get(reverse("web:files")).content.decode()
+    home = ana.get("/").content.decode()
+    assert reverse("web:portfolio_xlsx") in home
+    assert reverse("web:pipeline_xlsx") in home
+    session_page = login(cast.sergio).get(reverse("web:session", args=[closed_session.pk])).content.decode()
+    assert reverse("web:session_minutes_pdf", args=[closed_session.pk]) in session_page
