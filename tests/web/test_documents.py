@@ -243,6 +243,8 @@ def test_dictamen_and_minutes_pdfs(cast, closed_session):
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"] == f'attachment; filename="dictamen-{file.folio}.pdf"'
     audited(cast.sergio, "file_dictamen_pdf", file)
+    trail = login(cast.sergio).get(reverse("web:file", args=[file.pk])).content.decode()
+    assert "Descarga del dictamen (PDF)" in trail
 
     response = login(cast.marta).get(reverse("web:session_minutes_pdf", args=[closed_session.pk]))
     assert response.status_code == 200

@@ -86,6 +86,11 @@ ACTION_LABELS = {
     "committee_resolution.authorized": "Acuerdo: autorizado",
     "committee_resolution.rejected": "Acuerdo: rechazado",
     "committee_resolution.returned": "Acuerdo: devuelto",
+    "document.file_dictamen_pdf": "Descarga del dictamen (PDF)",
+    "document.loan_schedule_pdf": "Descarga de la tabla de amortización (PDF)",
+    "document.loan_schedule_xlsx": "Descarga de la tabla de amortización (Excel)",
+    "document.loan_statement_pdf": "Descarga del estado de cuenta (PDF)",
+    "document.session_minutes_pdf": "Descarga del acta (PDF)",
 }
 
 
