@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from filon.core.calendar import today_mx
-from filon.errors import DomainError
+from filon.errors import DomainError, ValidationFailed
 from filon.marketdata.catalog import CATALOG
 from filon.operations.models import BatchRun, RunKind
 from filon.operations.selectors import (
@@ -28,7 +28,7 @@ from filon.operations.selectors import (
 )
 from filon.operations.services import close_run_start, rate_import_start, run_step
 from filon.servicing.close import dates_to_close, last_close_date
-from filon.web.http import html5_dates, is_htmx, place_errors, web_view
+from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
 
 RECENT_RUNS = 30
 
@@ -97,6 +97,8 @@ def rate_import_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             run = rate_import_start(user=request.user, series=data["series"], file=data["file"])
+        except ValidationFailed as exc:
+            _place_file_errors(form, exc)
         except DomainError as exc:
             place_errors(form, exc)
         else:
@@ -104,6 +106,19 @@ def rate_import_new(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/operations/rate_import_new.html", {"form": form}, status=422 if form.errors else 200
     )
+
+
+def _place_file_errors(form: RateImportForm, refused: ValidationFailed) -> None:
+    """The file's bad lines as a list above the form, one line each; a short note on the file field."""
+    lines = [e for e in refused.errors if e.field == "file"]
+    for error in lines:
+        form.add_error(None, error_text(error))
+    if lines:
+        many = f"{len(lines)} errores" if len(lines) > 1 else "un error"
+        form.add_error("file", f"El archivo tiene {many} (vea la lista arriba); no se guardó nada.")
+    others = [e for e in refused.errors if e.field != "file"]
+    if others:
+        place_errors(form, ValidationFailed(others))
 
 
 def _run_context(run: BatchRun) -> dict[str, Any]:
