@@ -612,3 +612,43 @@ def test_the_loan_page_reads_the_same_queries_for_a_ten_year_loan(
     statement = ana.get(url("loan_statement", long.pk)).content.decode()
     pages = -(-JournalEntry.objects.filter(loan=long).count() // 50)
     assert f"Página {pages} de {pages}" in statement  # the latest movements first
+
+
+def test_a_revolving_line_asks_for_the_drawdown_term(cast, applicant, sample_rates):
+    from filon.origination.services import file_create
+
+    file = file_create(
+        user=cast.ana,
+        applicant=applicant,
+        proposal=proposal_data(
+            credit_type="avio_revolvente",
+            amount=Decimal("5000000"),
+            investment_program=Decimal("5000000"),
+            term_months=12,
+            grace_months=0,
+        ),
+    )
+    to_ready(cast, file)
+    line = loan_create_from_file(user=cast.ana, file=file)
+    commission_pay(user=cast.ana, loan=line, value_date=today_mx())
+    ana = login(cast.ana)
+    page = ana.get(url("loan", line.pk)).content.decode()
+    assert "Disposiciones de la línea" in page
+    assert '<label for="id_ministracion-drawdown_days">Plazo de la disposición (días)' in page
+    day = today_mx().isoformat()
+    data = {"ministracion-amount": "1000000", "ministracion-value_date": day}
+    missing = ana.post(url("loan_disburse", line.pk), data, **HTMX)
+    assert missing.status_code == 422
+    assert 'id="id_ministracion-drawdown_days_error"' in missing.content.decode()
+    too_long = ana.post(url("loan_disburse", line.pk), {**data, "ministracion-drawdown_days": "181"}, **HTMX)
+    assert too_long.status_code == 422
+    body = too_long.content.decode()
+    assert "Cada disposición es de 30 a 180 días." in body
+    assert re.search(r"Cada disposición es de 30 a 180 días\. \(Regla [0-9.]+\)", body)
+    done = ana.post(url("loan_disburse", line.pk), {**data, "ministracion-drawdown_days": "90"}, **HTMX)
+    assert done.status_code == 200
+    assert "Se registró la disposición" in done.content.decode()
+    line.refresh_from_db()
+    assert line.principal_balance == Decimal("1000000")
+    assert line.disbursements.get().due_date == today_mx() + dt.timedelta(days=90)
+    assert_books_clean()
