@@ -53,7 +53,9 @@ from filon.web.loan_forms import CommissionForm, DisbursementForm, PaymentForm, 
 
 ZERO = Decimal(0)
 PAGE_SIZE = 50
+RECENT_PAYMENTS = 24  # the loan page shows the latest; the statement has them all
 MOVEMENTS_PAGE_SIZE = 50
+RECENT_PAYMENTS = 24  # the loan page shows the latest; the statement has them all
 SECTIONS = ("header", "schedule", "disbursements", "commission", "payments", "tasks")
 ANCHORS = {
     "header": "credito",
@@ -315,7 +317,8 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
         "disbursements": disbursements,
         "disbursed": sum((d.amount for d in disbursements), ZERO),
         "commission_total": commission_total,
-        "payments": _payment_rows(payments),
+        "payments": _payment_rows(payments[-RECENT_PAYMENTS:]),
+        "payments_count": len(payments),
         "latest_payment": latest,
         "tasks": _task_forms(tasks, acting, task_overrides),
         "show_commission_form": acting
