@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/filon
 
-.PHONY: env demo test test-sqlite test-postgres lint typecheck format bench lock clean
+.PHONY: env demo test test-sqlite test-postgres browser-deps lint typecheck format bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,11 +28,33 @@ demo: env  ## migrate SQLite, load rules and demo data, serve on 127.0.0.1:8000
 test: env lint typecheck test-sqlite test-postgres  ## every test tier on SQLite and (when reachable) PostgreSQL
 	@echo "Bases de datos probadas: $$(cat var/test-databases.txt | xargs)"
 
-test-sqlite: env
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright); the PDF tests need
+# the libraries and fonts WeasyPrint renders with. Installed with apt when missing.
+BROWSER_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+browser-deps:  ## Debian's chromium and WeasyPrint's libraries and fonts, with apt when missing
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	for package in $(BROWSER_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=""; \
+		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+		else \
+			echo "Faltan paquetes del sistema para las pruebas:$$missing. Instálelos como administrador con «apt-get install -y$$missing» (este usuario no es root y no puede usar sudo)." >&2; \
+			exit 1; \
+		fi; \
+		echo "Instalando con apt:$$missing"; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test-sqlite: env browser-deps
 	@mkdir -p var && echo "sqlite" > var/test-databases.txt
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q -m "not postgresql"
 
-test-postgres: env
+test-postgres: env browser-deps
 	@if $(BIN)/python -m filon.dbcheck "$(PG_URL)"; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest -p no:cacheprovider -n 2 --dist loadgroup -q -m "not pure" && \
 		echo "postgresql" >> var/test-databases.txt; \

@@ -1,0 +1,134 @@
+"""Headless Chromium for the end-to-end tests: Debian's browser, people logged in through the login form,
+and a screenshot of every page visited, kept under test-artifacts/screenshots/.
+
+Not a conftest: the test module imports the fixtures it uses from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.db import connections
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from filon.core.calendar import MEXICO_CITY
+
+# Debian's package, installed by `make browser-deps`; never a browser downloaded by Playwright.
+CHROMIUM = Path("/usr/bin/chromium")
+# What a closed network needs: no sandbox (containers, root), no GPU, and no call home of any kind.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "clave-de-prueba-123"  # the cast's password (tests/conftest.py)
+TIMEOUT_MS = 20_000
+# A Tuesday inside the FIX and sample-rate series; time moves on from here while the test runs.
+START = dt.datetime(2026, 3, 3, 10, 0, tzinfo=MEXICO_CITY)
+
+
+@pytest.fixture
+def clock() -> Iterator[None]:
+    with time_machine.travel(START, tick=True):
+        yield
+
+
+@pytest.fixture
+def async_unsafe_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API runs an event loop in the test thread, which trips Django's async-safety
+    check on the test's own ORM calls; allowed for the browser tests only, and restored afterwards."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def http_cookies(settings) -> None:
+    """The live server speaks plain http://localhost; production keeps FILON_SECURE_COOKIES on."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def browser(async_unsafe_allowed: None) -> Iterator[Browser]:
+    """Headless Chromium for one test.
+
+    While Playwright's loop runs, Django keeps the test thread's database connections apart from the
+    ones opened before (asgiref's Local behaves like a context variable under a running loop); they are
+    closed here, before the loop stops, or PostgreSQL could not drop the test database at the end.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(f"No está instalado Chromium en {CHROMIUM}: ejecute «make browser-deps».")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            connections.close_all()
+            chromium.close()
+
+
+class Screenshots:
+    """Numbered full-page screenshots in the order the pages were visited: 01-captura-solicitante.png …"""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for old in directory.glob("*.png"):
+            old.unlink()
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, page: Page, name: str) -> Path:
+        self.count += 1
+        path = self.directory / f"{self.count:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def shot() -> Screenshots:
+    return Screenshots(SCREENSHOTS)
+
+
+@pytest.fixture
+def sign_in(
+    browser: Browser, live_server, http_cookies: None, clock: None, shot: Screenshots
+) -> Iterator[Callable[..., Page]]:
+    """sign_in(user) → a page of that person's own browser context, logged in through the login form."""
+    contexts: list[BrowserContext] = []
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    def open_as(user, screenshot: str | None = None) -> Page:
+        context = browser.new_context(
+            base_url=live_server.url, locale="es-MX", timezone_id="America/Mexico_City"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        # No favicon request racing the page's own requests.
+        context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=b""))
+        contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
+        page.goto("/entrar/")
+        expect(page.get_by_role("heading", name="Entrar a Filón")).to_be_visible()
+        page.get_by_label("Usuario").fill(user.username)
+        page.get_by_label("Contraseña").fill(PASSWORD)
+        if screenshot:
+            shot(page, screenshot)
+        page.get_by_role("button", name="Entrar").click()
+        expect(page).to_have_url(re.compile(r"/$"))
+        expect(page.locator("form.logout")).to_contain_text(user.first_name)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -1,0 +1,299 @@
+"""A credit's whole journey in a real browser (headless Chromium), as the people involved see it.
+
+The Zacatecas analyst captures the applicant and opens the file, offers a guarantee and uploads a document
+that the manager approves and the legal area rules on; the file is proposed; the committee secretary
+convenes a session, the members vote and the secretary records the authorization; the legal area
+formalizes the contract and the file is released for disbursement; a Sonora analyst who opens the
+Zacatecas file gets the 404 page. Every page visited is kept as a screenshot (test-artifacts/screenshots/).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from browser_support import Screenshots, async_unsafe_allowed, browser, clock, http_cookies, shot, sign_in
+from playwright.sync_api import Page, expect
+
+from conftest import satisfy
+from filon.applicants.models import Applicant
+from filon.committees.models import AgendaItem, CommitteeSession
+from filon.origination.models import CreditFile
+from filon.rules.schema import Stage
+
+__all__ = ["async_unsafe_allowed", "browser", "clock", "http_cookies", "shot", "sign_in"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.django_db(transaction=True),
+]
+
+APPLICANT = "Minera La Veta Madre, S.A. de C.V."
+
+
+def required(label: str) -> re.Pattern[str]:
+    """A required field's label, which ends with the «*» mark."""
+    return re.compile(rf"^{re.escape(label)} \*$")
+
+
+def header(page: Page):
+    return page.locator("#estado")
+
+
+def status(page: Page):
+    return page.locator("#estado h1 .status")
+
+
+def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, tmp_path: Path):
+    # ------------------------------------------------------------------ the analyst captures the applicant
+    ana = sign_in(cast.ana, screenshot="entrar")
+    assert ana.evaluate("typeof window.htmx") == "object"  # the vendored HTMX is served by the live server
+    ana.get_by_role("link", name="Solicitantes").click()
+    expect(ana).to_have_url(re.compile(r"/solicitantes/$"))
+    ana.goto("/solicitantes/nuevo/")
+    ana.get_by_label("Tipo de persona").select_option("moral")
+    ana.get_by_label("Nombre o razón social").fill(APPLICANT)
+    ana.get_by_label(required("RFC")).fill("MVM120315AB4")
+    ana.get_by_label("Estado (clave de 3 letras)").select_option("ZAC")
+    ana.get_by_label("Municipio").fill("Fresnillo")
+    ana.get_by_label("Actividad (Anexo I)").select_option("21")
+    ana.get_by_label("Realiza extracción primaria").check()
+    ana.get_by_label("Clase de minería").select_option("concesible")
+    ana.get_by_label("Sector").select_option("industria")
+    ana.get_by_label("Empleos permanentes").fill("45")
+    ana.get_by_label("Ingresos brutos anuales (MXN)").fill("150000000")
+    ana.get_by_label("Producción (t/mes)").fill("2000")
+    ana.get_by_label("Años con ventas").fill("6")
+    ana.get_by_label("Capital contable (MXN)").fill("30000000")
+    shot(ana, "captura-solicitante")
+    ana.get_by_role("button", name="Guardar").click()
+
+    expect(ana).to_have_url(re.compile(r"/solicitantes/\d+/$"))
+    expect(ana.get_by_role("heading", level=1)).to_contain_text(APPLICANT)
+    applicant = Applicant.objects.get(rfc="MVM120315AB4")
+    assert (applicant.state, applicant.office_id) == ("ZAC", cast.zac.pk)  # the office follows the state
+    shot(ana, "solicitante")
+
+    # ------------------------------------------------------------------------ the file with its proposal
+    ana.get_by_role("link", name="Abrir expediente").click()
+    expect(ana).to_have_url(re.compile(r"/expedientes/nuevo/$"))
+    ana.get_by_label(required("Programa")).select_option("primer_piso")
+    ana.get_by_label("Tipo de crédito").select_option("refaccionario")
+    ana.get_by_label("Moneda").select_option("MXN")
+    ana.get_by_label("Monto solicitado").fill("12000000")
+    ana.get_by_label("Programa de inversión sin IVA").fill("14000000")
+    ana.get_by_label("Plazo (meses)").fill("84")
+    ana.get_by_label("Gracia de capital (meses)").fill("12")
+    ana.get_by_label("Periodicidad de pago (meses)").fill("1")
+    ana.get_by_label("Amortización").select_option("equal_principal")
+    ana.get_by_label("Destino del crédito").fill("Equipo de molienda")
+    shot(ana, "propuesta")
+    ana.get_by_role("button", name="Abrir expediente").click()
+
+    expect(ana).to_have_url(re.compile(r"/expedientes/\d+/$"))
+    file = CreditFile.objects.get(applicant=applicant)
+    file_url = f"/expedientes/{file.pk}/"
+    assert ana.url.endswith(file_url)
+    expect(header(ana)).to_contain_text(f"Expediente {file.folio}")
+    expect(status(ana)).to_have_text("Capturado")
+    expect(header(ana)).to_contain_text("$12,000,000.00")
+    expect(header(ana)).to_contain_text("84 meses, 12 de gracia")
+    assert file.folio.startswith("ZAC-2026-")
+
+    # The evaluation panel: findings, each with the rule it applies
+    evaluation = ana.locator("#evaluacion")
+    expect(evaluation.get_by_role("heading", name="Hallazgos")).to_be_visible()
+    findings = evaluation.locator("li.finding")
+    expect(findings.first).to_be_visible()
+    cited = evaluation.locator("li.finding .rule")
+    expect(cited.first).to_contain_text(re.compile(r"Regla \d"))
+    shot(ana, "expediente-evaluacion")
+
+    # --------------------------------------------------------------------- a guarantee, through its form
+    guarantees = ana.locator("#garantias")
+    guarantees.locator("summary", has_text="Agregar garantía").click()
+    guarantees.get_by_label("Tipo de garantía").select_option("hipoteca_industrial")
+    guarantees.get_by_label("Propietario").fill("Minera La Veta Madre")
+    guarantees.get_by_label("Descripción").fill("Nave industrial en Fresnillo")
+    guarantees.get_by_label("Valor (avalúo, factura sin IVA o nominal) en pesos").fill("30000000")
+    guarantees.get_by_label("Fecha del avalúo").fill("2026-02-01")
+    guarantees.get_by_label("Valuador").fill("Valuadores del Centro")
+    guarantees.get_by_label("Grado de gravamen").fill("1")
+    guarantees.get_by_label("Asegurable").check()
+    guarantees.get_by_role("button", name="Agregar garantía").click()
+
+    guarantees = ana.locator("#garantias")
+    expect(guarantees.locator(".notice")).to_have_text("Garantía registrada; el expediente se reevaluó.")
+    expect(guarantees.locator("tbody tr")).to_have_count(1)
+    expect(guarantees.locator("tbody")).to_contain_text("Nave industrial en Fresnillo")
+    expect(guarantees.locator("tbody")).to_contain_text("$30,000,000.00")
+    coverage = ana.locator("#cobertura")  # re-rendered out-of-band with the new coverage
+    expect(coverage.locator(".badge")).to_have_text("cumple")
+    shot(ana, "garantia-y-cobertura")
+
+    # -------------------------------------- a document uploaded through the browser, approved, ruled on
+    items = list(file.requirements.filter(stage=Stage.AUTHORIZATION.value).order_by("pk"))
+    item = next(i for i in items if i.legal_review)
+    document = tmp_path / "acta-constitutiva.pdf"
+    document.write_bytes(b"%PDF-1.4\n% acta constitutiva de Minera La Veta Madre\n%%EOF\n")
+    row = ana.locator(f"#req-{item.pk}")
+    row.locator("summary", has_text="Acciones").click()
+    row.locator(f"#id_r{item.pk}-file").set_input_files(document)
+    row.locator(f"#id_r{item.pk}-document_date").fill("2026-03-02")
+    row.get_by_role("button", name="Cargar").click()
+    checklist = ana.locator("#requisitos")
+    expect(checklist.locator(".notice")).to_have_text(f"Documento {item.code} cargado.")
+    row = ana.locator(f"#req-{item.pk}")
+    expect(row.get_by_role("link", name="acta-constitutiva.pdf")).to_be_visible()
+    expect(row).to_contain_text("documento del 02/03/2026")
+    shot(ana, "documento-cargado")
+
+    # The manager approves it, the legal area gives its opinion (both in their own browsers)
+    gerardo = sign_in(cast.gerardo)
+    gerardo.goto(file_url)
+    row = gerardo.locator(f"#req-{item.pk}")
+    row.locator("summary", has_text="Acciones").click()
+    row.locator(f"input[name='r{item.pk}-decision'][value='approve']").check()
+    row.get_by_role("button", name="Registrar revisión").click()
+    expect(gerardo.locator("#requisitos .notice")).to_have_text(f"Documento {item.code} aprobado.")
+    shot(gerardo, "documento-aprobado-gerente")
+
+    julia = sign_in(cast.julia)
+    julia.goto(file_url)
+    row = julia.locator(f"#req-{item.pk}")
+    row.locator("summary", has_text="Acciones").click()
+    row.locator(f"input[name='r{item.pk}dj-opinion'][value='favorable']").check()
+    row.get_by_role("button", name="Emitir dictamen").click()
+    expect(julia.locator("#requisitos .notice")).to_have_text(
+        f"Dictamen jurídico registrado para {item.code}."
+    )
+    row = julia.locator(f"#req-{item.pk}")
+    expect(row.locator(".req-status")).to_contain_text("Cumplido")
+    expect(row.locator(".req-status")).to_contain_text("Dictamen: Favorable")
+    shot(julia, "dictamen-juridico")
+
+    # The other authorization documents go through the same three forms; to keep the test short they are
+    # uploaded, approved and ruled on through the services (tests/conftest.py `satisfy`), as the same people.
+    satisfy(cast, file, Stage.AUTHORIZATION)
+
+    # --------------------------------------------- requirements complete → analysis → proposal (buttons)
+    ana.reload()
+    expect(ana.locator("#requisitos details.stage summary").first).to_contain_text(
+        f"{len(items)} de {len(items)} cumplidos"
+    )
+    ana.get_by_role("button", name="Declarar requisitos completos").click()
+    expect(status(ana)).to_have_text("Requisitos completos")
+    ana.get_by_role("button", name="Iniciar análisis").click()
+    expect(status(ana)).to_have_text("En análisis")
+    expect(header(ana).locator(".notice")).to_have_text("El expediente está en análisis.")
+    shot(ana, "expediente-en-analisis")
+
+    gerardo.goto(file_url)
+    gerardo.get_by_role("button", name="Proponer a comité").click()
+    expect(status(gerardo)).to_have_text("Propuesto a comité")
+    expect(header(gerardo)).to_contain_text("Tiempo de atención")
+    expect(header(gerardo)).to_contain_text("Comité Interno")
+    shot(gerardo, "propuesto-a-comite")
+
+    # ------------------------------------------------------------------------ the committee authorizes
+    sergio = sign_in(cast.sergio)
+    sergio.get_by_role("link", name="Comités").click()
+    expect(sergio).to_have_url(re.compile(r"/comites/$"))
+    sergio.goto("/comites/convocar/")
+    sergio.get_by_label("Comité").select_option("comite_interno")
+    sergio.get_by_label("Fecha de la sesión").fill("2026-03-03")
+    sergio.get_by_label("Lugar").fill("Sala de Consejo, CDMX")
+    shot(sergio, "convocar-sesion")
+    sergio.get_by_role("button", name="Convocar").click()
+
+    expect(sergio).to_have_url(re.compile(r"/comites/\d+/$"))
+    session = CommitteeSession.objects.get()
+    session_url = f"/comites/{session.pk}/"
+    expect(sergio.locator("#h-sesion")).to_contain_text(f"Sesión {session.number}")
+    expect(sergio.locator("#h-sesion .status")).to_have_text("Convocada")
+    expect(sergio.locator("#sesion")).to_contain_text("Sala de Consejo, CDMX")
+
+    sergio.locator("summary", has_text="Registrar asistencia").click()
+    for member in (cast.marta, cast.luis, cast.elena):
+        sergio.locator(f"input[name='members'][value='{member.pk}']").check()
+    sergio.get_by_role("button", name="Guardar asistencia").click()
+    expect(sergio.locator("#sesion")).to_contain_text("3 presentes")
+    expect(sergio.locator("#sesion")).to_contain_text("hay quórum")
+
+    sergio.get_by_label("Expediente propuesto").select_option(str(file.pk))
+    sergio.get_by_role("button", name="Agregar al orden del día").click()
+    agenda = sergio.locator("ol.agenda > li")
+    expect(agenda).to_have_count(1)
+    expect(agenda).to_contain_text(file.folio)
+    expect(agenda).to_contain_text("$12,000,000.00")
+    sergio.get_by_role("button", name="Celebrar sesión").click()
+    expect(sergio.locator("#h-sesion .status")).to_have_text("Celebrada")
+    shot(sergio, "sesion-celebrada")
+    item = AgendaItem.objects.get(session=session)
+
+    # Each member votes in their own browser
+    for member in (cast.marta, cast.luis, cast.elena):
+        page = sign_in(member)
+        page.goto(session_url)
+        vote = page.locator(f"#asunto-{item.pk}")
+        vote.locator(f"input[name='a{item.pk}-vote'][value='favor']").check()
+        vote.get_by_role("button", name="Votar").click()
+        expect(page.locator(f"#asunto-{item.pk}")).to_contain_text(f"{member.first_name} (a favor)")
+        shot(page, f"voto-{member.first_name.lower()}")
+
+    # The secretary records the resolution
+    sergio.reload()
+    agenda_item = sergio.locator(f"#asunto-{item.pk}")
+    expect(agenda_item).to_contain_text("Marta (a favor); Luis (a favor); Elena (a favor)")
+    agenda_item.get_by_label("Resolución").select_option("authorized")
+    agenda_item.get_by_label("Condiciones").fill("Seguro de la nave a favor del FIFOMI")
+    agenda_item.get_by_role("button", name="Registrar acuerdo").click()
+    expect(sergio.locator("#sesion .notice")).to_have_text("Acuerdo CI-2026-01/001 registrado.")
+    resolution = sergio.locator(f"#asunto-{item.pk} .resolution")
+    expect(resolution).to_contain_text("Autorizado")
+    expect(resolution).to_contain_text("condiciones: Seguro de la nave a favor del FIFOMI")
+    shot(sergio, "acuerdo-autorizado")
+
+    sergio.get_by_role("button", name="Cerrar sesión y asentar acta").click()  # confirmed in the dialog
+    expect(sergio.locator("#h-sesion .status")).to_have_text("Cerrada")
+    expect(sergio.locator("pre.minutes")).to_contain_text("ACTA DE LA SESIÓN CI-2026-01")
+    expect(sergio.locator("pre.minutes")).to_contain_text(file.folio)
+    shot(sergio, "acta")
+
+    ana.goto(file_url)
+    expect(status(ana)).to_have_text("Autorizado")
+    expect(header(ana)).to_contain_text("Seguro de la nave a favor del FIFOMI")
+    expect(ana.locator("#bitacora")).to_contain_text("Autorizado por el comité")
+    shot(ana, "expediente-autorizado")
+
+    # --------------------------------------------------- formalization and release for disbursement
+    # The contracting documents, through the services as above; the legal area formalizes the contract.
+    satisfy(cast, file, Stage.CONTRACTING)
+    julia.goto(file_url)
+    julia.locator("summary", has_text="Formalizar contrato").click()
+    julia.get_by_label("Fecha de firma del contrato").fill("2026-03-03")
+    julia.get_by_label("Número de contrato").fill("FIFOMI-ZAC-001")
+    julia.get_by_role("button", name="Formalizar").click()
+    expect(status(julia)).to_have_text("Formalizado")
+    expect(header(julia)).to_contain_text("FIFOMI-ZAC-001, firmado el 03/03/2026")
+    shot(julia, "contrato-formalizado")
+
+    # The pre-disbursement documents (services, as above); the analyst releases the file.
+    satisfy(cast, file, Stage.PRE_DISBURSEMENT)
+    ana.goto(file_url)
+    ana.get_by_role("button", name="Liberar para disposición").click()
+    expect(status(ana)).to_have_text("Listo para disponer")
+    expect(header(ana).locator(".notice")).to_have_text("El expediente está listo para disponer.")
+    shot(ana, "listo-para-disponer")
+
+    # ------------------------------------------- a Sonora analyst cannot see the Zacatecas file at all
+    sofia = sign_in(cast.sofia)
+    response = sofia.goto(file_url)
+    assert response is not None
+    assert response.status == 404
+    expect(sofia.get_by_role("heading", name="No encontrado")).to_be_visible()
+    expect(sofia.get_by_role("alert")).to_contain_text("no pertenece a su gerencia regional")
+    expect(sofia.locator("body")).not_to_contain_text(file.folio)
+    shot(sofia, "sonora-expediente-404")
