@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -31,32 +30,6 @@ def test_login_with_wrong_password_fails_in_spanish(client):
     assert response.status_code == 200
     assert "contraseña" in response.content.decode().lower()
     assert "_auth_user_id" not in client.session
-
-
-def test_demo_load_creates_the_printed_logins(capsys):
-    call_command("demo", "load")
-    out = capsys.readouterr().out
-    assert "RO-2010-1160" in out
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
-
-    users = get_user_model().objects.all()
-    assert {u.username for u in users} == {row[0] for row in DEMO_USERS}
-    assert {u.role for u in users} >= {
-        "administrador",
-        "analista",
-        "gerente_regional",
-        "juridico",
-        "riesgos",
-        "secretario_comite",
-        "miembro_comite",
-        "direccion",
-    }
-    assert all(u.check_password(DEMO_PASSWORD) for u in users)
-    assert get_user_model().objects.get(username="analista.zac").office.code == "ZAC"
-    for username, *_ in DEMO_USERS:
-        assert username in out
-    call_command("demo", "load")  # idempotent
-    assert get_user_model().objects.count() == len(DEMO_USERS)
 
 
 def test_createsuperuser_gets_the_administrator_role():

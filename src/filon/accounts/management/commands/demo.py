@@ -1,8 +1,11 @@
 """`filon demo load|run`: the demo a new user walks through.
 
 `load` brings the configured database to a demo state: the regional offices of the rule set in force,
-the illustrative sample rate series, and one login per role (idempotent). `run` also migrates the
-database and collects static files, then serves with the production WSGI server, printing the logins.
+the illustrative sample rate series, one login per role, and a realistic portfolio built through the
+services (`filon.accounts.demo_portfolio`: applicants, files at every stage, committee sessions, loans with
+their payments, the offices' goals), with the daily close brought up to today. Idempotent: a second load
+adds nothing. `run` also migrates the database and collects static files, then loads and serves with the
+production WSGI server, printing the logins.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from filon.accounts.models import RegionalOffice, Role, User
@@ -27,6 +31,8 @@ DEMO_USERS: list[tuple[str, str, str | None, str, str, list[str]]] = [
     ("gerente.zac", Role.GERENTE_REGIONAL, "ZAC", "José Luis", "Bonilla", []),
     ("analista.hmo", Role.ANALISTA, "HMO", "Sofía", "Valenzuela", []),
     ("gerente.hmo", Role.GERENTE_REGIONAL, "HMO", "Ramiro", "Durazo", []),
+    ("analista.chi", Role.ANALISTA, "CHI", "Daniela", "Terrazas", []),
+    ("gerente.chi", Role.GERENTE_REGIONAL, "CHI", "Arturo", "Loya", []),
     ("juridico", Role.JURIDICO, None, "Julia", "Castañeda", []),
     ("riesgos", Role.RIESGOS, None, "Ramón", "Ibarra", []),
     ("secretario", Role.SECRETARIO_COMITE, None, "Sergio", "Méndez", ["comite_interno", "comite_externo"]),
@@ -50,6 +56,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         ruleset = load_ruleset_for_date(today_mx())
         self._load()
+        self._portfolio()
         self.stdout.write(f"Reglas de operación en vigor: {ruleset.version} ({ruleset.source})")
         self.stdout.write("Tasas de referencia: muestra ilustrativa (no son datos oficiales).")
         self.stdout.write(f"Usuarios de demostración (contraseña común: {DEMO_PASSWORD}):")
@@ -66,6 +73,7 @@ class Command(BaseCommand):
 
         regional_offices_sync()
         sample_load()
+        hashed = None  # one hash of the shared demo password (a slow hash, computed once)
         for username, role, office, first, last, committees in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -80,8 +88,24 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                user.set_password(DEMO_PASSWORD)
+                hashed = hashed or make_password(DEMO_PASSWORD)
+                user.password = hashed
                 user.save(update_fields=["password"])
+
+    def _portfolio(self) -> None:
+        from filon.accounts.demo_portfolio import PortfolioSkipped, portfolio_load
+        from filon.errors import DomainError
+
+        users = {u.username: u for u in User.objects.filter(username__in=[row[0] for row in DEMO_USERS])}
+        try:
+            summary = portfolio_load(users=users)
+        except PortfolioSkipped as exc:
+            self.stderr.write(f"Se omitió la cartera de demostración: {exc}")
+            return
+        except DomainError as exc:
+            raise CommandError(f"No se pudo cargar la cartera de demostración: {exc.message}") from None
+        for line in summary.lines():
+            self.stdout.write(line)
 
     def _serve(self, address: str) -> None:
         from filon.accounts.management.commands.serve import exec_gunicorn

@@ -1,0 +1,136 @@
+"""`filon demo load`: the realistic demo portfolio, built through the services on the day it runs.
+
+Every state of a credit file, a committee session with votes and resolutions, loans current, late,
+prepaid and revolving, the offices' goals, books that check clean, logins that see their office's loans —
+and a second load that adds nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from filon.accounts.models import User
+from filon.committees.models import CommitteeSession, Decision, SessionStatus, Vote
+from filon.core.calendar import today_mx
+from filon.errors import NotFound
+from filon.goals.models import OfficeGoal
+from filon.goals.selectors import placement_progress
+from filon.ledger.services import ledger_check
+from filon.origination.models import CreditFile, FileStatus
+from filon.servicing.models import DailyClose, InstallmentStatus, Loan, Payment
+from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_positions
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def demo(capsys):
+    call_command("demo", "load")
+    return capsys.readouterr().out
+
+
+def test_demo_load_creates_the_printed_logins(demo):
+    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+
+    assert "RO-2010-1160" in demo
+    users = User.objects.all()
+    assert {u.username for u in users} == {row[0] for row in DEMO_USERS}
+    assert {u.role for u in users} >= {
+        "administrador",
+        "analista",
+        "gerente_regional",
+        "juridico",
+        "riesgos",
+        "secretario_comite",
+        "miembro_comite",
+        "direccion",
+    }
+    assert all(u.check_password(DEMO_PASSWORD) for u in users)
+    assert User.objects.get(username="analista.zac").office.code == "ZAC"
+    assert User.objects.get(username="analista.chi").office.code == "CHI"
+    for username, *_ in DEMO_USERS:
+        assert username in demo
+
+
+def test_demo_portfolio_covers_every_stage_and_the_books_check(demo, client):
+    assert "Cartera de demostración cargada:" in demo
+    assert set(CreditFile.objects.values_list("status", flat=True)) == set(FileStatus.values)
+    assert {f.office.code for f in CreditFile.objects.select_related("office")} == {"ZAC", "HMO", "CHI"}
+    assert {f.applicant.person_type for f in CreditFile.objects.select_related("applicant")} == {
+        "fisica",
+        "moral",
+    }
+    sizes = {f.evaluation["size"] for f in CreditFile.objects.exclude(evaluation=None)}
+    assert sizes == {"micro", "pequena", "mediana", "grande"}
+
+    # Goals of the current year, Zacatecas first with MXN 120 M.
+    year = today_mx().year
+    zac_goal = OfficeGoal.objects.get(office__code="ZAC", year=year)
+    assert zac_goal.placement_mxn == Decimal("120000000")
+    assert OfficeGoal.objects.filter(year=year).count() >= 3
+
+    # A committee session with its agenda, votes and the three kinds of resolution; one convened ahead.
+    closed = CommitteeSession.objects.filter(status=SessionStatus.CLOSED)
+    decisions = {item.resolution.decision for s in closed for item in s.items.select_related("resolution")}
+    assert decisions == {Decision.AUTHORIZED, Decision.REJECTED, Decision.RETURNED}
+    assert Vote.objects.filter(vote="contra").exists()
+    assert all(s.minutes.startswith("ACTA DE LA SESIÓN") for s in closed)
+    upcoming = CommitteeSession.objects.get(status=SessionStatus.CONVENED)
+    assert upcoming.date > today_mx()
+    assert upcoming.items.get().file.status == FileStatus.PROPOSED
+
+    # Loans: current, late (past due with moratorium after the close), prepaid, revolving, in dollars.
+    loans = Loan.objects.all()
+    late = [loan for loan in loans if loan.days_past_due > 0]
+    assert len(late) == 1
+    assert late[0].accrued_moratorium > 0
+    assert late[0].installments.filter(version__active=True, status=InstallmentStatus.OVERDUE).exists()
+    current = [loan for loan in loans if loan.days_past_due == 0 and loan.payments.exists()]
+    assert current
+    prepayment = Payment.objects.get(is_prepayment=True)
+    prepaid = prepayment.loan
+    assert prepaid.schedule_versions.count() == 2
+    assert prepayment.schedule_version == prepaid.schedule_versions.get(active=True)
+    old, new = (v.installments.count() for v in prepaid.schedule_versions.order_by("number"))
+    assert new < old  # the prepayment shortened the term (9.2.6)
+    line = loans.get(is_revolving=True)
+    assert line.disbursements.count() >= 2
+    assert line.installments.filter(status=InstallmentStatus.PAID).exists()
+    assert loans.filter(currency="USD").exists()
+    assert DailyClose.objects.exists()
+    assert ledger_check(loan_positions=loan_positions()) == []
+
+    # Placement of the year counts the loans contracted this year (the dollars at the FIX).
+    progress = placement_progress(office=zac_goal.office, year=year)
+    contracted = [loan for loan in loans.filter(office__code="ZAC") if loan.contract_date.year == year]
+    assert progress.loans == len(contracted)
+    assert progress.goal == zac_goal
+
+    # Each office's logins see their loans, and only theirs.
+    analista_zac = User.objects.get(username="analista.zac")
+    analista_hmo = User.objects.get(username="analista.hmo")
+    assert set(loan_list_for_user(user=analista_zac)) == set(loans.filter(office__code="ZAC"))
+    assert set(loan_list_for_user(user=analista_hmo)) == {prepaid}
+    with pytest.raises(NotFound):
+        loan_get_for_user(user=analista_zac, loan_id=prepaid.pk)
+    assert len(loan_list_for_user(user=User.objects.get(username="direccion"))) == loans.count()
+
+    client.force_login(analista_zac)
+    page = client.get("/").content.decode()
+    assert "Colocación del año vs meta" in page
+    assert "$120,000,000.00" in page
+    assert late[0].number in page  # the late loan on the office's dashboard
+
+
+def test_a_second_load_adds_nothing(demo, capsys):
+    models = [m for m in apps.get_models() if m._meta.app_label not in ("sessions", "contenttypes")]
+    before = {m._meta.label: m.objects.count() for m in models}
+    call_command("demo", "load")
+    assert "Cartera de demostración (ya estaba):" in capsys.readouterr().out
+    after = {m._meta.label: m.objects.count() for m in models}
+    assert after == before
+    assert before["servicing.Loan"] == 5
