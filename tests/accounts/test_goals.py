@@ -54,7 +54,7 @@ def test_direction_sets_a_goal_once_per_office_and_year_with_its_audit_record(ca
     assert (created.user, created.office, created.after["placement_mxn"]) == (
         cast.omar,
         cast.zac,
-        "120000000",
+        "120000000.00",
     )
 
     # The same values again write nothing; a change updates the same row and keeps the other targets.
@@ -65,7 +65,7 @@ def test_direction_sets_a_goal_once_per_office_and_year_with_its_audit_record(ca
     assert (changed.placement_mxn, changed.technical_assistance_services) == (Decimal("125000000"), 40)
     update = AuditRecord.objects.get(action="goal.update")
     assert update.before == {"placement_mxn": "120000000.00"}
-    assert update.after == {"placement_mxn": "125000000"}
+    assert update.after == {"placement_mxn": "125000000.00"}
     assert OfficeGoal.objects.count() == 1
     # Another year is another goal.
     goal_set(user=cast.omar, office=cast.zac, year=2027, placement_mxn=GOAL)

@@ -11,7 +11,7 @@ from filon.accounts.access import require_role
 from filon.accounts.models import RegionalOffice, Role, User
 from filon.audit.services import audit_record, snapshot
 from filon.core.calendar import today_mx
-from filon.core.money import format_money, is_cents
+from filon.core.money import format_money, is_cents, round_money
 from filon.errors import DomainError, ValidationFailed
 from filon.goals.models import OfficeGoal
 
@@ -74,7 +74,7 @@ def _validate(
             )
     if errors:
         raise ValidationFailed(errors)
-    return amount
+    return round_money(amount)  # already in centavos: only fixes the exponent (2 decimals on record)
 
 
 @transaction.atomic
