@@ -8,7 +8,11 @@ import datetime as dt
 import json
 
 import pytest
+import schemathesis
 import time_machine
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from conftest import satisfy, to_proposed
 from filon.committees.models import AgendaItem, CommitteeSession, Vote
@@ -19,6 +23,7 @@ from filon.origination.models import FileStatus
 from filon.rules.schema import Stage
 from filon.servicing.models import Payment
 from filon.servicing.selectors import loan_positions
+from filon.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -311,3 +316,43 @@ def test_agenda_attendance_votes_and_withdrawal_refusals(api, cast, proposed, cr
     assert api("sergio", "post", f"/committees/sessions/{sid}/close").json()["status"] == "closed"
     credit_file.refresh_from_db()
     assert credit_file.status == FileStatus.PROPOSED
+
+
+# ------------------------------------------------------------------------ property-based, on a real session
+
+COMMITTEE_OPERATIONS = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
+    tag="comités"
+)
+
+
+@pytest.fixture
+def live_session(cast, proposed, tokens):
+    """A convened Comité Interno session with the proposed file on its agenda and quorum present."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from filon.committees.services import agenda_add_file, session_attendance, session_convene
+
+    # Calling the WSGI app directly would close the test's connection at each request end (see
+    # test_schemathesis.py); keep it open.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    session = session_convene(user=cast.sergio, committee="comite_interno", date=today_mx(), place="Sala")
+    item = agenda_add_file(user=cast.sergio, session=session, file=proposed)
+    session_attendance(user=cast.sergio, session=session, members=[cast.marta, cast.luis, cast.elena])
+    yield {"session_id": session.pk, "item_id": item.pk}
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.mark.slow
+@COMMITTEE_OPERATIONS.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_committee_operations_never_error_on_a_real_session(case, live_session, tokens):
+    """Generated requests against an existing session (the secretary's token; a member's for votes): no
+    server error, and every documented response honours its schema."""
+    ids = {k: v for k, v in live_session.items() if k in case.path_parameters}
+    case.path_parameters = {**case.path_parameters, **ids}
+    who = "marta" if case.path.endswith("/votes") else "sergio"
+    response = case.call(headers={"Authorization": f"Bearer {tokens[who]}"})
+    case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from filon.accounts.models import User
-from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus
+from filon.committees.models import (
+    COMMITTEE_CHOICES,
+    AgendaItem,
+    CommitteeSession,
+    Decision,
+    SessionStatus,
+    VoteChoice,
+)
 from filon.committees.selectors import (
     agenda_items_for_user,
     session_get_for_user,
@@ -43,6 +50,7 @@ router = Router(tags=["comités"])
 # Dates a session can plausibly carry; outside them a date is a typo, refused as input.
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 ID = Field(..., ge=1, le=2_147_483_647)
+UserId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class _In(Schema):
@@ -228,7 +236,7 @@ def session_detail(request: HttpRequest, session_id: int) -> SessionOut:
 
 
 class ConveneIn(_In):
-    committee: str = Field(..., max_length=24, description="comite_interno | comite_externo | comite_tecnico")
+    committee: str = Field(..., max_length=24, json_schema_extra={"enum": [c for c, _ in COMMITTEE_CHOICES]})
     date: dt.date = Field(..., ge=FIRST_DATE, le=LAST_DATE)
     place: str = Field(..., max_length=200)
     quorum: int | None = Field(None, ge=1, le=99, description="Vacío: la mayoría de los miembros")
@@ -250,7 +258,9 @@ def session_new(request: HttpRequest, payload: ConveneIn) -> Status:
 
 
 class AttendanceIn(_In):
-    members: list[int] = Field(..., max_length=200, description="Identificadores de los miembros presentes")
+    members: list[UserId] = Field(
+        ..., max_length=200, description="Identificadores de los miembros presentes"
+    )
 
 
 @router.put(
@@ -304,7 +314,7 @@ def agenda_add(request: HttpRequest, session_id: int, payload: AgendaAddIn) -> S
 
 
 class VoteIn(_In):
-    vote: str = Field(..., max_length=12, description="favor | contra | abstencion")
+    vote: str = Field(..., max_length=12, json_schema_extra={"enum": list(VoteChoice.values)})
 
 
 @router.post(
@@ -319,7 +329,7 @@ def vote(request: HttpRequest, session_id: int, item_id: int, payload: VoteIn) -
 
 
 class ResolutionIn(_In):
-    decision: str = Field(..., max_length=12, description="authorized | rejected | returned")
+    decision: str = Field(..., max_length=12, json_schema_extra={"enum": list(Decision.values)})
     conditions: str = Field("", max_length=5000)
     observations: str = Field("", max_length=5000)
 

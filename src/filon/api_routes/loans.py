@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, WithJsonSchema
 
 from filon.core.money import CENT
 from filon.errors import DomainError, NotFound, ValidationFailed
@@ -33,7 +33,17 @@ KEY_MAX = Payment._meta.get_field("idempotency_key").max_length
 
 # Input guards that keep absurd values away from the database (the services decide everything else):
 # a money amount fits the ledger's columns, a date is one a loan can carry.
-MoneyIn = Annotated[Decimal, Field(max_digits=16, description='Importe, como texto: "150000.00"')]
+MoneyIn = Annotated[
+    Decimal,
+    Field(max_digits=16),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$",
+            "description": 'Importe en la moneda del crédito, como texto: "150000.00"',
+        }
+    ),
+]
 DateIn = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 31))]
 
 
@@ -587,7 +597,13 @@ def payment_post(
     request: HttpRequest,
     loan_id: int,
     payload: PaymentIn,
-    idempotency_key: str = Header(..., alias=IDEMPOTENCY_HEADER),
+    idempotency_key: str = Header(
+        ...,
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=KEY_MAX,
+        description="Una clave única por pago; repetir la solicitud con la misma clave no paga dos veces",
+    ),
 ) -> Status:
     key = _idempotency_key(idempotency_key)
     loan = _loan(request, loan_id)
