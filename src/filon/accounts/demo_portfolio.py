@@ -386,7 +386,7 @@ def _mortgage(file: CreditFile, value_mxn: Decimal, appraised: date, description
         value=value_mxn,
         appraisal_date=appraised,
         appraiser="Valuadores Asociados del Centro, S.C.",
-        insurer="Seguros Banorte",
+        insurer="Aseguradora Minera del Centro, S.A.",
         policy_number=f"IND-{file.folio}",
         fifomi_preferred_beneficiary=True,
     )
@@ -576,12 +576,13 @@ def _keep_paying(staff: Staff, today: date) -> int:
     return paid
 
 
-def _loan(staff: Staff, file: CreditFile, signed: date, first_disbursement: date, amount: str) -> Loan:
+def _loan(staff: Staff, file: CreditFile, signed: date, first_disbursement: date, amount: str | None) -> Loan:
+    """The file's loan, its opening commission paid on the contract date, and its first disbursement."""
     analyst = staff.analyst(file.office.code)
     loan = loan_create_from_file(user=analyst, file=file)
     if loan.opening_commission + loan.opening_commission_iva > 0:
         loan = commission_pay(user=analyst, loan=loan, value_date=signed)
-    if not loan.is_revolving:
+    if amount is not None:
         disbursement_create(user=analyst, loan=loan, amount=Decimal(amount), value_date=first_disbursement)
     loan.refresh_from_db()
     return loan
@@ -681,7 +682,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
     for key, file, amount in (
         ("current", current, "8000000"),
         ("late", late, "6000000"),
-        ("line", line, "0"),
+        ("line", line, None),  # a line: its drawdowns follow
         ("prepaid", prepaid, "15000000"),
     ):
         _ready(staff, file, signed, today)
