@@ -63,6 +63,7 @@ def test_demo_portfolio_covers_every_stage_and_the_books_check(demo, client):
     assert {f.applicant.person_type for f in CreditFile.objects.select_related("applicant")} == {
         "fisica",
         "moral",
+        "ejido",
     }
     sizes = {f.evaluation["size"] for f in CreditFile.objects.exclude(evaluation=None)}
     assert sizes == {"micro", "pequena", "mediana", "grande"}

@@ -311,6 +311,19 @@ def _applicants(staff: Staff) -> dict[str, Applicant]:
             equity_mxn=d("9000000"),
             years_of_sales=d("3"),
         ),
+        "ejido": _applicant(
+            staff,
+            "ZAC",
+            person_type="ejido",
+            name="Ejido Noria de Ángeles",
+            rfc="ENA750318RT5",
+            state="ZAC",
+            municipality="Noria de Ángeles",
+            activity=13,
+            employees=22,
+            equity_mxn=d("4200000"),
+            years_of_sales=d("10"),
+        ),
         # Hermosillo (Sonora)
         "cobre": _applicant(
             staff,
@@ -827,6 +840,15 @@ def _build(staff: Staff, cal: Calendar) -> None:
         description="Predio y banco de material en Jerez",
     )
     _satisfy(staff, captured, Stage.AUTHORIZATION, cal.back(5), today, limit=6)
+    ejido = _open(
+        staff,
+        a["ejido"],
+        _proposal("refaccionario", "1400000", 48, 6, purpose="Cargador frontal y criba vibratoria"),
+        applied=cal.back(3),
+        guarantee_mxn="3600000",
+        description="Nave de cribado y patio de maniobras del ejido",
+    )
+    _satisfy(staff, ejido, Stage.AUTHORIZATION, cal.back(3), today, limit=2)
     cancelled = _open(
         staff,
         a["rios"],
