@@ -17,6 +17,7 @@ from web_support import HTMX, frozen, login
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import today_mx
+from filon.core.money import format_money
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import account_ids, ledger_check, loan_balances
@@ -35,6 +36,7 @@ from filon.servicing.models import (
 )
 from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.statements import statement_period_default
 
 pytestmark = pytest.mark.django_db
 frozen_time = pytest.fixture(autouse=True)(frozen)
@@ -481,6 +483,30 @@ def test_the_statement_shows_balances_movements_payments_and_next_payments(cast,
     assert "03/04/2026" in body
 
 
+def test_the_statement_period_opens_with_the_balance_brought_forward(cast, active_loan):
+    ana = login(cast.ana)
+    disbursed = active_loan.disbursements.get()
+    after = disbursed.value_date + dt.timedelta(days=1)
+    until = after + dt.timedelta(days=30)
+    period = {"desde": after.isoformat(), "hasta": until.isoformat()}
+    response = ana.get(url("loan_statement", active_loan.pk), period)
+    assert response.status_code == 200
+    body = response.content.decode()
+    # the disbursement falls before the period: not a movement, but the opening balance carries it
+    assert "Ministración del crédito" not in body
+    assert (
+        f"Saldo de capital al inicio del periodo: <strong>{format_money(disbursed.amount)}</strong>" in body
+    )
+    # the PDF link asks for the same period
+    assert f"estado-de-cuenta.pdf?desde={after.isoformat()}&amp;hasta={until.isoformat()}" in body
+    # a period that ends before it starts is a field error, not a 500
+    response = ana.get(url("loan_statement", active_loan.pk), {"desde": "2026-03-01", "hasta": "2026-02-01"})
+    assert response.status_code == 422
+    assert "La fecha final del periodo es anterior a la inicial." in response.content.decode()
+    response = ana.get(url("loan_statement_pdf", active_loan.pk), {"desde": "2026-13-01"})
+    assert response.status_code == 422
+
+
 # ------------------------------------------------------------------------------------- performance
 
 
@@ -608,10 +634,18 @@ def test_the_loan_page_reads_the_same_queries_for_a_ten_year_loan(
     assert "$3,000.00" in body
     with django_assert_max_num_queries(15):
         ana.get(url("loan", short.pk))
-    # the statement pages its movements
-    statement = ana.get(url("loan_statement", long.pk)).content.decode()
-    pages = -(-JournalEntry.objects.filter(loan=long).count() // 50)
+    # the statement reads only its period's movements (the last three months by default), paged
+    with django_assert_max_num_queries(20):
+        statement = ana.get(url("loan_statement", long.pk)).content.decode()
+    start, end = statement_period_default(today_mx())
+    in_period = JournalEntry.objects.filter(loan=long, business_date__range=(start, end)).count()
+    assert 60 < in_period < 100
+    pages = -(-in_period // 50)
     assert f"Página {pages} de {pages}" in statement  # the latest movements first
+    # the whole history on demand: starting from nothing, every entry counted
+    whole = ana.get(url("loan_statement", long.pk), {"desde": "2000-01-01"}).content.decode()
+    total = JournalEntry.objects.filter(loan=long).count()
+    assert f"Página {-(-total // 50)} de {-(-total // 50)}" in whole
 
 
 def test_a_revolving_line_asks_for_the_drawdown_term(cast, applicant, sample_rates):

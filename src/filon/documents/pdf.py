@@ -173,8 +173,11 @@ def loan_schedule_html(*, loan: Loan, user: User) -> str:
 # ------------------------------------------------------------------------------------ loan statement
 
 
-def loan_statement_html(*, loan: Loan, user: User) -> str:
-    statement = loan_statement(loan=loan)
+def loan_statement_html(
+    *, loan: Loan, user: User, period_from: dt.date | None = None, period_to: dt.date | None = None
+) -> str:
+    """The statement of the period given (the whole history without bounds)."""
+    statement = loan_statement(loan=loan, period_from=period_from, period_to=period_to)
     context = {
         **_frame(user=user, title="Estado de cuenta", subject=f"Crédito {loan.number}"),
         **loan_terms_context(loan),

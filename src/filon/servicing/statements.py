@@ -1,6 +1,10 @@
 """A loan's account statement (estado de cuenta) as data for the UI: the header, the balances from the ledger
-beside the servicing position, every movement with a running principal balance, the next payments and the
-payments with how each was applied. Amounts are Decimal; formatting for people is the UI's job.
+beside the servicing position, the movements of a period with a running principal balance that starts from
+the period's opening balance, the next payments and the period's payments with how each was applied.
+Amounts are Decimal; formatting for people is the UI's job.
+
+A loan posts one accrual entry per daily close, so a whole history runs to thousands of movements: pages
+ask for a period (`statement_period_default`), and only that period's entries are read.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from filon.core.calendar import today_mx
+from filon.core.calendar import add_months, today_mx
 from filon.core.money import round_money
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry, Posting
@@ -115,6 +119,9 @@ class LoanStatement:
     maturity_date: date | None
     accrued_through: date | None
     days_past_due: int
+    period_from: date | None  # None: from the first movement
+    period_to: date | None  # None: through the last movement
+    opening_principal: Decimal  # the principal balance before the period's first day
     balances: tuple[Balance, ...]
     movements: tuple[Movement, ...]
     next_payments: tuple[NextPayment, ...]
@@ -141,18 +148,41 @@ def _normal(code: str, amount: Decimal) -> Decimal:
     return -amount if spec is not None and spec.normal == "credit" else amount
 
 
-def _movements(loan: Loan) -> list[Movement]:
+def statement_period_default(today: date) -> tuple[date, date]:
+    """The period a statement shows unless asked otherwise: the current month and the two before it."""
+    return add_months(today.replace(day=1), -2), today
+
+
+def _opening_principal(loan: Loan, period_from: date | None) -> Decimal:
+    """The loan's principal (vigente + vencida) before `period_from`: only disbursements, payments and
+    reclassifications touch those accounts, so the rows read stay few however old the loan is."""
+    if period_from is None:
+        return ZERO
+    amounts = Posting.objects.filter(
+        loan=loan, account__code__in=PRINCIPAL_ACCOUNTS, entry__business_date__lt=period_from
+    ).values_list("amount", flat=True)
+    return sum(amounts, ZERO)
+
+
+def _movements(
+    loan: Loan, period_from: date | None, period_to: date | None, opening: Decimal
+) -> list[Movement]:
     names = {spec.code: spec.name for spec in chart.CHART}
+    entries = JournalEntry.objects.filter(loan=loan)
+    if period_from is not None:
+        entries = entries.filter(business_date__gte=period_from)
+    if period_to is not None:
+        entries = entries.filter(business_date__lte=period_to)
     lines: dict[int, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
     for entry_id, code, amount, loan_id in (
-        Posting.objects.filter(entry__loan=loan)
+        Posting.objects.filter(entry__in=entries)
         .order_by("entry_id", "id")
         .values_list("entry_id", "account__code", "amount", "loan_id")
     ):
         lines[entry_id].append((code, amount, loan_id))
-    running = ZERO
+    running = opening
     movements = []
-    for entry in JournalEntry.objects.filter(loan=loan).order_by("business_date", "id"):
+    for entry in entries.order_by("business_date", "id"):
         rows = lines.get(entry.pk, [])
         running += sum(
             (amount for code, amount, owner in rows if code in PRINCIPAL_ACCOUNTS and owner == loan.pk), ZERO
@@ -203,8 +233,11 @@ def _next_payments(loan: Loan, today: date, upcoming: int) -> list[NextPayment]:
     return found
 
 
-def loan_statement(*, loan: Loan, upcoming: int = 3) -> LoanStatement:
-    """The statement of one loan. Access control is the caller's selector (`loan_get_for_user`)."""
+def loan_statement(
+    *, loan: Loan, period_from: date | None = None, period_to: date | None = None, upcoming: int = 3
+) -> LoanStatement:
+    """The statement of one loan: balances as of today, the movements and payments of the period (the whole
+    history when no bound is given). Access control is the caller's selector (`loan_get_for_user`)."""
     loan = Loan.objects.select_related("applicant", "office").get(pk=loan.pk)
     today = today_mx()
     ledger = loan_balances(loan.pk)
@@ -221,6 +254,12 @@ def loan_statement(*, loan: Loan, upcoming: int = 3) -> LoanStatement:
         )
         for code in codes
     )
+    opening = _opening_principal(loan, period_from)
+    paid = loan.payments.all()
+    if period_from is not None:
+        paid = paid.filter(value_date__gte=period_from)
+    if period_to is not None:
+        paid = paid.filter(value_date__lte=period_to)
     payments = tuple(
         PaymentLine(
             id=p.pk,
@@ -235,7 +274,7 @@ def loan_statement(*, loan: Loan, upcoming: int = 3) -> LoanStatement:
             ),
             reversal_reason=p.reversal_reason,
         )
-        for p in loan.payments.order_by("value_date", "id")
+        for p in paid.order_by("value_date", "id")
     )
     return LoanStatement(
         as_of=today,
@@ -251,8 +290,11 @@ def loan_statement(*, loan: Loan, upcoming: int = 3) -> LoanStatement:
         maturity_date=loan.maturity_date,
         accrued_through=loan.accrued_through,
         days_past_due=loan.days_past_due,
+        period_from=period_from,
+        period_to=period_to,
+        opening_principal=opening,
         balances=balances,
-        movements=tuple(_movements(loan)),
+        movements=tuple(_movements(loan, period_from, period_to, opening)),
         next_payments=tuple(_next_payments(loan, today, upcoming)),
         payments=payments,
     )

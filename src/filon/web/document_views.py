@@ -13,9 +13,11 @@ from filon.committees.selectors import session_get_for_user, session_minutes_for
 from filon.core.calendar import today_mx
 from filon.documents import excel, pdf
 from filon.documents.services import document_issued
+from filon.errors import DomainError, ValidationFailed
 from filon.origination.selectors import file_get_for_user, file_list_for_user
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user
 from filon.web.http import web_view
+from filon.web.loan_forms import statement_period
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,7 +78,14 @@ def loan_schedule_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view()
 def loan_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
-    content = pdf.render_pdf(pdf.loan_statement_html(loan=loan, user=request.user))
+    form, start, end = statement_period(request.GET, today_mx())
+    if form.errors:
+        raise ValidationFailed(
+            [DomainError(str(e), field=name) for name, errors in form.errors.items() for e in errors]
+        )
+    content = pdf.render_pdf(
+        pdf.loan_statement_html(loan=loan, user=request.user, period_from=start, period_to=end)
+    )
     return _issue(
         request,
         document="loan_statement_pdf",

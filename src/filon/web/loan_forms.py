@@ -4,11 +4,13 @@ services decide. Field names match the services' `field=` so their refusals land
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django import forms
 
 from filon.origination.forms import MONEY
+from filon.servicing.statements import statement_period_default
 from filon.web.forms import DATE, NOTE
 
 
@@ -78,3 +80,31 @@ class ReverseForm(forms.Form):
 class TaskCompleteForm(forms.Form):
     done_on = forms.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)
     note = forms.CharField(label="Nota", required=False, max_length=1000, **NOTE)
+
+
+class StatementPeriodForm(forms.Form):
+    """The period of an account statement (GET). Empty bounds take the default period."""
+
+    desde = forms.DateField(label="Desde", required=False, **DATE)
+    hasta = forms.DateField(label="Hasta", required=False, **DATE)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("desde"), data.get("hasta")
+        if start and end and start > end:
+            self.add_error("hasta", "La fecha final del periodo es anterior a la inicial.")
+        return data
+
+
+def statement_period(query: Any, today: date) -> tuple[StatementPeriodForm, date, date]:
+    """The period asked for in `query` (the page's or the PDF's GET), or the default one: a bad bound is a
+    field error on the form and the default period is shown meanwhile."""
+    form = StatementPeriodForm(query or None)
+    start, end = statement_period_default(today)
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["desde"] or start
+        end = form.cleaned_data["hasta"] or end
+        if start > end:
+            form.add_error("desde", "La fecha inicial del periodo es posterior a la final.")
+            start, end = statement_period_default(today)
+    return form, start, end

@@ -49,13 +49,19 @@ from filon.servicing.services import REGIONAL, commission_pay, disbursement_crea
 from filon.servicing.statements import loan_statement
 from filon.servicing.tasks import task_complete
 from filon.web.http import is_htmx, place_errors, web_view
-from filon.web.loan_forms import CommissionForm, DisbursementForm, PaymentForm, ReverseForm, TaskCompleteForm
+from filon.web.loan_forms import (
+    CommissionForm,
+    DisbursementForm,
+    PaymentForm,
+    ReverseForm,
+    TaskCompleteForm,
+    statement_period,
+)
 
 ZERO = Decimal(0)
 PAGE_SIZE = 50
 RECENT_PAYMENTS = 24  # the loan page shows the latest; the statement has them all
 MOVEMENTS_PAGE_SIZE = 50
-RECENT_PAYMENTS = 24  # the loan page shows the latest; the statement has them all
 SECTIONS = ("header", "schedule", "disbursements", "commission", "payments", "tasks")
 ANCHORS = {
     "header": "credito",
@@ -504,12 +510,22 @@ def task_complete_view(request: HttpRequest, pk: int, task_id: int) -> HttpRespo
 @web_view()
 def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
-    statement = loan_statement(loan=loan)
+    form, start, end = statement_period(request.GET, today_mx())
+    statement = loan_statement(loan=loan, period_from=start, period_to=end)
     paginator = Paginator(statement.movements, MOVEMENTS_PAGE_SIZE)
     # The latest movements first come to view: without a page asked for, the last page.
     page = paginator.get_page(request.GET.get("pagina") or paginator.num_pages)
+    period_query = urlencode({"desde": start.isoformat(), "hasta": end.isoformat()})
     return render(
         request,
         "web/loans/statement.html",
-        {"loan": loan, "statement": statement, "page": page},
+        {
+            "loan": loan,
+            "statement": statement,
+            "page": page,
+            "period_form": form,
+            "pager_query": period_query,
+            "period_query": period_query,
+        },
+        status=422 if form.errors else 200,
     )
