@@ -185,8 +185,13 @@ def test_each_user_sees_the_placement_of_the_offices_they_may_see(cast, zac_loan
     assert [(p.office.code, p.placed) for p in placement_progress_for_user(user=cast.sofia, year=2026)] == [
         ("HMO", Decimal("0"))
     ]
-    central = placement_progress_for_user(user=cast.omar, year=2026)
-    assert [p.office.code for p in central] == ["HMO", "ZAC"]  # offices with a goal or a loan, by name
+    central = {p.office.code: p for p in placement_progress_for_user(user=cast.omar, year=2026)}
+    assert len(central) == 14  # every office, with or without a goal
+    assert (central["ZAC"].placed, central["HMO"].target, central["CHI"].goal) == (
+        Decimal("30500000.00"),
+        Decimal("80000000"),
+        None,
+    )
 
 
 # --------------------------------------------------------------------------------------- dashboards
@@ -203,6 +208,8 @@ def test_dashboards_show_placement_against_goal(client, cast, zac_loans):
     assert "$30,500,000.00" in page
     assert "25.4 %" in page
     assert "$89,500,000.00" in page  # what is left to place
+    assert "$200,000,000.00" in page  # the offices' goals add up
+    assert "sin meta" in page  # Chihuahua and the other offices have none
     assert "$80,000,000.00" in page
     assert "Hermosillo" in page
 

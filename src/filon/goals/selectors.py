@@ -99,16 +99,14 @@ def placement_progress(*, office: RegionalOffice, year: int) -> PlacementProgres
 
 
 def placement_progress_for_user(*, user: User, year: int) -> list[PlacementProgress]:
-    """Placement against goal for the offices the user sees: a regional user's own office; for central
-    roles every office with a goal or a loan contracted in the year, in name order."""
+    """Placement against goal for the offices the user sees, in name order: a regional user's own office;
+    every office for the central roles (an office without a goal shows as such)."""
     offices = scope_to_office(RegionalOffice.objects.all(), user, "pk").order_by("name")
     ids = [o.pk for o in offices] if user.is_regional else None
     placed = _placed_by_office(year, ids)
     goals = {g.office_id: g for g in OfficeGoal.objects.filter(year=year, office__in=offices)}
     rows = []
     for office in offices:
-        if not user.is_regional and office.pk not in goals and office.pk not in placed:
-            continue
         total, count = placed.get(office.pk, (ZERO, 0))
         rows.append(
             PlacementProgress(office=office, year=year, goal=goals.get(office.pk), placed=total, loans=count)

@@ -197,9 +197,16 @@ def direction_panel(user: User) -> dict[str, Any]:
 def placement_panel(user: User, year: int) -> dict[str, Any]:
     """Placement of the year against its goal (SPEC G-1): the user's own office, or every office."""
     try:
-        return {"year": year, "rows": placement_progress_for_user(user=user, year=year), "error": None}
+        rows = placement_progress_for_user(user=user, year=year)
     except DomainError as exc:  # e.g. no FIX to convert a USD loan: say so instead of a wrong figure
         return {"year": year, "rows": [], "error": exc}
+    goals = [row.target for row in rows if row.target is not None]
+    total = {
+        "target": sum(goals, Decimal(0)) if goals else None,
+        "placed": sum((row.placed for row in rows), Decimal(0)),
+        "loans": sum(row.loans for row in rows),
+    }
+    return {"year": year, "rows": rows, "error": None, "total": total if len(rows) > 1 else None}
 
 
 def legal_panel(user: User) -> dict[str, Any]:
