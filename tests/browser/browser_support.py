@@ -38,9 +38,10 @@ START = dt.datetime(2026, 3, 3, 10, 0, tzinfo=MEXICO_CITY)
 
 
 @pytest.fixture
-def clock() -> Iterator[None]:
-    with time_machine.travel(START, tick=True):
-        yield
+def clock() -> Iterator[time_machine.Traveller]:
+    """Time for the test and the live server, from START on; `clock.move_to(...)` jumps ahead."""
+    with time_machine.travel(START, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -78,6 +79,17 @@ def browser(async_unsafe_allowed: None) -> Iterator[Browser]:
             chromium.close()
 
 
+def log_in(page: Page, user, shot: Screenshots | None = None, name: str = "") -> None:
+    """Fill in and send the login form the page shows; the user's name then shows in the top bar."""
+    expect(page.get_by_role("heading", name="Entrar a Filón")).to_be_visible()
+    page.get_by_label("Usuario").fill(user.username)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    if shot:
+        shot(page, name)
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.locator("form.logout")).to_contain_text(user.first_name)
+
+
 class Screenshots:
     """Numbered full-page screenshots in the order the pages were visited: 01-captura-solicitante.png …"""
 
@@ -102,7 +114,7 @@ def shot() -> Screenshots:
 
 @pytest.fixture
 def sign_in(
-    browser: Browser, live_server, http_cookies: None, clock: None, shot: Screenshots
+    browser: Browser, live_server, http_cookies: None, clock: time_machine.Traveller, shot: Screenshots
 ) -> Iterator[Callable[..., Page]]:
     """sign_in(user) → a page of that person's own browser context, logged in through the login form."""
     contexts: list[BrowserContext] = []
@@ -119,14 +131,8 @@ def sign_in(
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
         page.goto("/entrar/")
-        expect(page.get_by_role("heading", name="Entrar a Filón")).to_be_visible()
-        page.get_by_label("Usuario").fill(user.username)
-        page.get_by_label("Contraseña").fill(PASSWORD)
-        if screenshot:
-            shot(page, screenshot)
-        page.get_by_role("button", name="Entrar").click()
+        log_in(page, user, shot if screenshot else None, screenshot or "")
         expect(page).to_have_url(re.compile(r"/$"))
-        expect(page.locator("form.logout")).to_contain_text(user.first_name)
         return page
 
     yield open_as

@@ -9,18 +9,32 @@ Zacatecas file gets the 404 page. Every page visited is kept as a screenshot (te
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from browser_support import Screenshots, async_unsafe_allowed, browser, clock, http_cookies, shot, sign_in
-from playwright.sync_api import Page, expect
+from browser_support import (
+    Screenshots,
+    async_unsafe_allowed,
+    browser,
+    clock,
+    http_cookies,
+    log_in,
+    shot,
+    sign_in,
+)
+from playwright.sync_api import Locator, Page, expect
 
 from conftest import satisfy
 from filon.applicants.models import Applicant
 from filon.committees.models import AgendaItem, CommitteeSession
+from filon.core.calendar import MEXICO_CITY
+from filon.core.money import format_money
 from filon.origination.models import CreditFile
 from filon.rules.schema import Stage
+from filon.servicing.models import Loan
 
 __all__ = ["async_unsafe_allowed", "browser", "clock", "http_cookies", "shot", "sign_in"]
 
@@ -38,6 +52,11 @@ def required(label: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(label)} \*$")
 
 
+def field(scope: Locator, term: str) -> Locator:
+    """The value (<dd>) next to a term (<dt>) of a description list."""
+    return scope.locator("dt", has_text=term).locator("xpath=following-sibling::dd[1]").first
+
+
 def header(page: Page):
     return page.locator("#estado")
 
@@ -46,9 +65,10 @@ def status(page: Page):
     return page.locator("#estado h1 .status")
 
 
-def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, tmp_path: Path):
+def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, tmp_path: Path):
     # ------------------------------------------------------------------ the analyst captures the applicant
     ana = sign_in(cast.ana, screenshot="entrar")
+    ana.wait_for_load_state("load")  # deferred scripts have run
     assert ana.evaluate("typeof window.htmx") == "object"  # the vendored HTMX is served by the live server
     ana.get_by_role("link", name="Solicitantes").click()
     expect(ana).to_have_url(re.compile(r"/solicitantes/$"))
@@ -102,13 +122,16 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, tmp_path
     expect(header(ana)).to_contain_text("84 meses, 12 de gracia")
     assert file.folio.startswith("ZAC-2026-")
 
-    # The evaluation panel: findings, each with the rule it applies
+    # The evaluation panel: findings, each with the rule it applies; no guarantee yet, so an impediment
     evaluation = ana.locator("#evaluacion")
     expect(evaluation.get_by_role("heading", name="Hallazgos")).to_be_visible()
-    findings = evaluation.locator("li.finding")
-    expect(findings.first).to_be_visible()
-    cited = evaluation.locator("li.finding .rule")
-    expect(cited.first).to_contain_text(re.compile(r"Regla \d"))
+    expect(evaluation.locator(".badge").first).to_have_text("Con impedimentos")
+    impediment = evaluation.locator("li.finding.error")
+    expect(impediment).to_have_count(1)
+    expect(impediment).to_contain_text("La cobertura de garantías es 0 a 1, menor que la mínima de 2 a 1")
+    expect(impediment.locator(".rule")).to_have_text("Regla 10.2.1")
+    office = evaluation.locator("li.finding", has_text="Lo atiende la Gerencia Regional Zacatecas.")
+    expect(office.locator(".rule")).to_have_text("Regla 4")
     shot(ana, "expediente-evaluacion")
 
     # --------------------------------------------------------------------- a guarantee, through its form
@@ -131,6 +154,9 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, tmp_path
     expect(guarantees.locator("tbody")).to_contain_text("$30,000,000.00")
     coverage = ana.locator("#cobertura")  # re-rendered out-of-band with the new coverage
     expect(coverage.locator(".badge")).to_have_text("cumple")
+    evaluation = ana.locator("#evaluacion")  # re-evaluated: the impediment is gone
+    expect(evaluation.locator(".badge").first).to_have_text("Sin impedimentos")
+    expect(evaluation.locator("li.finding.error")).to_have_count(0)
     shot(ana, "garantia-y-cobertura")
 
     # -------------------------------------- a document uploaded through the browser, approved, ruled on
@@ -288,12 +314,99 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, tmp_path
     expect(header(ana).locator(".notice")).to_have_text("El expediente está listo para disponer.")
     shot(ana, "listo-para-disponer")
 
-    # ------------------------------------------- a Sonora analyst cannot see the Zacatecas file at all
+    # ------------------------------------------ the loan: opened, commission paid, disbursed in full
+    ana.get_by_role("button", name="Dar de alta el crédito").click()
+    expect(ana).to_have_url(re.compile(r"/creditos/\d+/$"))
+    loan = Loan.objects.get(file=file)
+    loan_url = f"/creditos/{loan.pk}/"
+    assert ana.url.endswith(loan_url)
+    expect(ana.locator(".messages")).to_contain_text(f"Se dio de alta el crédito {loan.number}.")
+    expect(ana.locator("#h-credito")).to_contain_text(f"Crédito {loan.number}")
+    expect(ana.locator("#h-credito .status")).to_have_text("Por disponer")
+    expect(field(ana.locator("#credito"), "Monto contratado")).to_contain_text("$12,000,000.00")
+    commission = ana.locator("#comision")
+    expect(field(commission, "Total")).to_have_text("$208,800.00")  # 1.5 % of the amount plus IVA
+    expect(commission).to_contain_text("Pendiente: se paga antes de la primera ministración")
+    shot(ana, "credito-alta")
+
+    commission.locator("summary", has_text="Registrar pago de comisión").click()
+    commission.get_by_label("Fecha del pago de la comisión").fill("2026-03-03")
+    commission.get_by_role("button", name="Registrar pago de comisión").click()
+    commission = ana.locator("#comision")
+    expect(commission.locator(".notice")).to_have_text("Se registró el pago de la comisión por apertura.")
+    expect(field(commission, "Estado")).to_have_text("Pagada el 03/03/2026")
+
+    disbursements = ana.locator("#ministraciones")
+    disbursements.locator("summary", has_text="Registrar ministración").click()
+    disbursements.get_by_label("Importe de la ministración").fill("12000000")
+    disbursements.get_by_label("Fecha valor").fill("2026-03-03")
+    disbursements.get_by_role("button", name="Registrar", exact=True).click()
+    disbursements = ana.locator("#ministraciones")
+    expect(disbursements.locator(".notice")).to_have_text(
+        "Se registró la ministración con fecha valor 03/03/2026."
+    )
+    expect(disbursements).to_contain_text("Dispuesto: $12,000,000.00 de $12,000,000.00 contratados.")
+    expect(ana.locator("#h-credito .status")).to_have_text("Vigente en administración")
+    expect(field(ana.locator("#credito"), "Capital")).to_have_text("$12,000,000.00")
+    expect(ana.locator("#tabla summary").first).to_contain_text("Proyectada (84 amortizaciones)")
+    shot(ana, "credito-ministrado")
+
+    # ---------------------- a month on, the first installment (interest only, in the grace period) is paid
+    first = loan.schedule_versions.get(active=True).installments.get(number=1)
+    assert (first.due, first.payable, first.principal) == (
+        dt.date(2026, 4, 3),
+        dt.date(2026, 4, 6),  # Good Friday is no banking day: payable on Monday
+        Decimal("0.00"),
+    )
+    installment = format_money(first.interest)
+    clock.move_to(dt.datetime(2026, 4, 6, 10, 0, tzinfo=MEXICO_CITY))
+    ana.reload()  # the session expired long ago (30 idle minutes): the analyst signs in again
+    expect(ana).to_have_url(re.compile(r"/entrar/\?next="))
+    log_in(ana, cast.ana)
+    expect(ana).to_have_url(re.compile(rf"{loan_url}$"))
+    expect(ana.locator("#h-posicion")).to_have_text("Posición al 06/04/2026")
+    expect(field(ana.locator("#credito"), "Exigible hoy")).to_have_text(installment)
+
+    payments = ana.locator("#pagos")
+    payments.locator("summary", has_text="Registrar pago").click()
+    payments.get_by_label("Importe recibido").fill(str(first.interest))
+    payments.get_by_label("Fecha valor").fill("2026-04-06")
+    payments.get_by_role("button", name="Registrar pago", exact=True).click()
+    payments = ana.locator("#pagos")
+    expect(payments.locator(".notice")).to_have_text("Se registró el pago con fecha valor 06/04/2026.")
+    expect(payments.locator("tbody tr")).to_have_count(1)
+    expect(payments.locator("tbody tr")).to_contain_text(installment)
+    expect(payments.locator("tbody tr")).to_contain_text("Aplicado")
+    expect(field(ana.locator("#credito"), "Exigible hoy")).to_have_text("$0.00")
+    shot(ana, "pago-registrado")
+
+    # The account statement shows the payment and where it went; the books agree with the portfolio
+    ana.locator("#credito").get_by_role("link", name="Estado de cuenta").click()
+    expect(ana).to_have_url(re.compile(rf"{loan_url}estado-de-cuenta/$"))
+    expect(ana.locator("#h-edc")).to_contain_text(f"Estado de cuenta del crédito {loan.number} al 06/04/2026")
+    summary = ana.locator("section", has=ana.locator("#h-edc"))
+    expect(field(summary, "Saldo de capital")).to_have_text("$12,000,000.00")
+    expect(field(summary, "Exigible hoy")).to_have_text("$0.00")
+    paid = ana.locator("section", has=ana.locator("#h-edc-pagos")).locator("tbody tr")
+    expect(paid).to_have_count(1)
+    expect(paid).to_contain_text("06/04/2026")
+    expect(paid).to_contain_text(f"Intereses ordinarios exigibles (amortización 1): {installment}")
+    books = ana.locator("section", has=ana.locator("#h-saldos"))
+    expect(books.locator("tbody tr").first).to_contain_text("Cartera de crédito vigente")
+    expect(books.locator(".badge.danger")).to_have_count(0)  # every account agrees with the portfolio
+    shot(ana, "estado-de-cuenta")
+
+    # ------------------------------------ a Sonora analyst cannot see the Zacatecas file or loan at all
     sofia = sign_in(cast.sofia)
-    response = sofia.goto(file_url)
-    assert response is not None
-    assert response.status == 404
-    expect(sofia.get_by_role("heading", name="No encontrado")).to_be_visible()
-    expect(sofia.get_by_role("alert")).to_contain_text("no pertenece a su gerencia regional")
-    expect(sofia.locator("body")).not_to_contain_text(file.folio)
-    shot(sofia, "sonora-expediente-404")
+    for name, url in (
+        ("expediente", file_url),
+        ("credito", loan_url),
+        ("estado-de-cuenta", f"{loan_url}estado-de-cuenta/"),
+    ):
+        response = sofia.goto(url)
+        assert response is not None
+        assert response.status == 404, url
+        expect(sofia.get_by_role("heading", name="No encontrado")).to_be_visible()
+        expect(sofia.get_by_role("alert")).to_contain_text("no pertenece a su gerencia regional")
+        expect(sofia.locator("main")).not_to_contain_text(file.folio)
+        shot(sofia, f"sonora-{name}-404")
