@@ -621,7 +621,7 @@ def payment_post(
     differs = _differences(payment, payload, loan)
     if differs:
         raise IdempotencyConflict(
-            f"La clave {key!r} ya se usó para otro pago de este crédito ({_money(payment.amount)} "
+            f"La clave «{key}» ya se usó para otro pago de este crédito ({_money(payment.amount)} "
             f"{payment.currency}, fecha valor {payment.value_date:%d/%m/%Y}); difiere en: "
             f"{', '.join(differs)}. No se aplicó nada: use una clave nueva para un pago distinto.",
             field=IDEMPOTENCY_HEADER,
