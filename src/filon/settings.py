@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "filon.servicing",
     "filon.goals",
     "filon.operations",
+    "filon.programs",
+    "filon.funds",
+    "filon.factoring",
     "filon.web",
 ]
 

@@ -3,7 +3,15 @@
 from django.urls import path
 
 from filon.web import committee_views as committees
-from filon.web import document_urls, loan_urls, operations_urls, views
+from filon.web import (
+    document_urls,
+    factoring_urls,
+    fund_urls,
+    loan_urls,
+    operations_urls,
+    program_urls,
+    views,
+)
 from filon.web import file_views as files
 
 app_name = "web"
@@ -72,3 +80,4 @@ urlpatterns = [
 ]
 
 urlpatterns += loan_urls.urlpatterns + document_urls.urlpatterns + operations_urls.urlpatterns
+urlpatterns += program_urls.urlpatterns + fund_urls.urlpatterns + factoring_urls.urlpatterns

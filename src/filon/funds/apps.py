@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FundsConfig(AppConfig):
+    name = "filon.funds"
+    verbose_name = "Fondos de garantía"
