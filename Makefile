@@ -78,6 +78,8 @@ bench: env  ## benchmarks (figures, not pass/fail)
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/close.py --loans 100000 --database sqlite
 	$(BIN)/python bench/close.py --loans 100000 --database postgres
+	$(BIN)/python bench/loan_detail.py --database sqlite --quiet
+	$(BIN)/python bench/loan_detail.py --database postgres --quiet
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

@@ -1,0 +1,899 @@
+"""The loan detail page, its statement and the loan API under load: p50/p95/p99 with 20 concurrent clients.
+
+    python bench/loan_detail.py --database sqlite|postgres [--years 10] [--loans 200] [--clients 20]
+        [--requests 25] [--warmup 2] [--pause MS] [--profile] [--quiet] [--keep] [--reuse]
+
+Builds a fresh database (SQLite: var/bench-loan.sqlite3; PostgreSQL: `filon_bench_loan` on 127.0.0.1:5432,
+user postgres, dropped and recreated) through the real services, with the clock frozen (time_machine) and
+moved along business day by business day: the offices, the demo's logins (`user_create`), the illustrative
+sample rates plus an illustrative TIIE 28 and FIX history for the years before the sample, and one
+refaccionario of a Zacatecas applicant (12 M MXN, 120 monthly installments, 12 of grace, TIIE 28) contracted
+`--years` before TODAY and disbursed a week later — originated through every service (applicant, file,
+guarantee, requirements, committee resolution, contract) —, paid on every payable date (`payment_apply`),
+with a daily close (`close_day`) on every business day through TODAY: its ledger has the real volume, an
+accrual entry a day and a payment a month. `--loans` other loans (Zacatecas and Hermosillo, refaccionario
+and avío, 24 to 84 months) are originated along the way in the same way; most pay on time, one in ten stops
+paying after a year (moratorium, cartera vencida). The shipped rule set holds the annual UMA from 2024 on
+and its versions are never edited, so the build reads a copy of it with the earlier years' UMA added
+(`EARLIER_UMA`; FILON_RULES_DIR, the server too). The build time is reported, split into origination,
+payments and closes.
+
+Then it starts the production server configuration (`filon serve`: gunicorn, DEBUG off, its default number
+of workers) on a free loopback port, logs the Zacatecas analyst in through the login form (CSRF) once per
+client, creates an API token, and per target lets every client warm up and then send `--requests`
+requests back to back (or `--pause` ms apart), `--clients` clients at once (a thread and an httpx.Client
+each): the loan page (`web:loan`; the credit file's page while the loan page does not exist), the statement
+page and `GET /api/v1/loans/{id}` (skipped with a message while a target answers 404). Per target:
+requests, errors (any status but 200), p50/p95/p99 in ms, requests per second and the verdict on 100 ms at
+the 95th percentile. A target that misses it (every target with `--profile`) is then profiled in this
+process: one request through Django's test client, its queries grouped by shape with their time, and the
+project's functions and all functions by time. `--keep` keeps the database and `--reuse` measures a kept
+one again without rebuilding it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import logging
+import math
+import os
+import platform
+import pstats
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+SQLITE_FILE = VAR / "bench-loan.sqlite3"
+# The annual UMA of the years before the rule set's first entry (INEGI: the daily UMA × 365; 2016's from the
+# reform's 28 January), so files can be evaluated in those years (C-7). The shipped rule set starts in 2024
+# and its versions are never edited, so the build reads a copy with these added (FILON_RULES_DIR).
+EARLIER_UMA = (
+    ("2016-01-28", "26659.60"),
+    ("2017-02-01", "27553.85"),
+    ("2018-02-01", "29419.00"),
+    ("2019-02-01", "30838.85"),
+    ("2020-02-01", "31711.20"),
+    ("2021-02-01", "32711.30"),
+    ("2022-02-01", "35120.30"),
+    ("2023-02-01", "37865.10"),
+)
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_NAME = "filon_bench_loan"
+TODAY = date(2026, 11, 13)  # a Friday; the illustrative sample rates run through 31/12/2026
+TARGET_MS = 100.0
+ANALYST = "analista.zac"
+BUILD_USERS = ("analista.zac", "gerente.zac", "analista.hmo", "gerente.hmo", "juridico", "secretario")
+HISTORY_START = date(2010, 1, 4)  # the illustrative TIIE 28 and FIX history starts here; the sample in 2024
+SAMPLE_START = date(2024, 1, 1)
+MAIN_AMOUNT = Decimal("12000000")
+
+
+# ------------------------------------------------------------------------------------------ database
+
+
+@dataclass(frozen=True)
+class Work:
+    """The run's own files beside its database (one directory per database kind, so that a SQLite and a
+    PostgreSQL run can go at once): uploads, collected static files, the rule-set copy, the server log."""
+
+    kind: str
+
+    @property
+    def root(self) -> Path:
+        return VAR / f"bench-loan-{self.kind}"
+
+    @property
+    def media(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def rules(self) -> Path:
+        return self.root / "rules"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "server.log"
+
+
+def _database(kind: str, *, fresh: bool) -> str:
+    if kind == "sqlite":
+        VAR.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if fresh:
+                Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{SQLITE_FILE}"
+    if not fresh:
+        return f"{PG_SERVER}/{PG_NAME}"
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_NAME}")
+    return f"{PG_SERVER}/{PG_NAME}"
+
+
+def _drop(kind: str, work: Work) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    shutil.rmtree(work.root, ignore_errors=True)
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+
+
+def _rules(work: Work) -> Path:
+    """A copy of the shipped rule sets whose UMA table also holds EARLIER_UMA."""
+    shutil.rmtree(work.rules, ignore_errors=True)
+    shutil.copytree(ROOT / "src" / "filon" / "rules" / "data", work.rules)
+    for applicants in work.rules.glob("*/applicants.yaml"):
+        text = applicants.read_text(encoding="utf-8")
+        rows = "".join(
+            f'    - {{effective_from: {day}, annual_mxn: "{value}"}}\n' for day, value in EARLIER_UMA
+        )
+        if "\n  uma:\n" not in text:
+            raise SystemExit(f"{applicants}: no se encontró la tabla de UMA")
+        applicants.write_text(text.replace("\n  uma:\n", "\n  uma:\n" + rows, 1), encoding="utf-8")
+    return work.rules
+
+
+def _settle(kind: str) -> None:
+    """Statistics and a checkpoint, as a database in service has them (see bench/close.py)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if kind == "postgres":
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+        else:
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+# ------------------------------------------------------------------------------------------ the build
+
+
+def _history_csv(code: str) -> io.StringIO:
+    """An illustrative series for the years before the shipped sample: TIIE 28 drifting between 4 % and
+    11.5 %, FIX between 17 and 21 pesos, two observations a month (the sample's own spacing for TIIE 28)."""
+    lines = [
+        "# MUESTRA ILUSTRATIVA — no son datos oficiales; historia inventada para el banco de pruebas.",
+        "date,value",
+    ]
+    day, step = HISTORY_START, 0
+    while day < SAMPLE_START:
+        for dom in (2, 16):
+            when = day.replace(day=dom)
+            if code == "TIIE28":
+                value = Decimal(400 + (step * 53) % 750) / Decimal(10_000)
+            else:
+                value = Decimal(1700 + (step * 37) % 400) / Decimal(100)
+            lines.append(f"{when.isoformat()},{value}")
+            step += 1
+        day = (day.replace(day=28) + timedelta(days=5)).replace(day=1)
+    return io.StringIO("\n".join(lines) + "\n")
+
+
+def _pdf(name: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% expediente de prueba\n", content_type="application/pdf")
+
+
+@dataclass
+class Office:
+    analyst: Any
+    manager: Any
+    state: str
+    municipality: str
+
+
+@dataclass
+class Plan:
+    """One loan to originate on `day`: what it is and how its borrower pays."""
+
+    n: int
+    day: date
+    office: str
+    credit_type: str
+    amount: Decimal
+    term: int
+    grace: int
+    stops_after: int | None  # installments paid before the borrower stops paying, None: always pays
+
+
+@dataclass
+class Build:
+    loans: int = 0
+    payments: int = 0
+    closes: int = 0
+    origination_s: float = 0.0
+    payments_s: float = 0.0
+    closes_s: float = 0.0
+    main_loan_id: int = 0
+    main_file_id: int = 0
+    stops: dict[int, int | None] = field(default_factory=dict)
+    paid: dict[int, int] = field(default_factory=dict)
+
+
+def _business_on_or_after(day: date) -> date:
+    from filon.core.calendar import is_business_day
+
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _plans(count: int, first: date, last: date) -> list[Plan]:
+    span = (last - first).days
+    plans = []
+    for n in range(count):
+        day = _business_on_or_after(first + timedelta(days=(n + 1) * span // (count + 1)))
+        avio = n % 3 == 2
+        plans.append(
+            Plan(
+                n=n,
+                day=min(day, last),
+                office="HMO" if n % 4 == 3 else "ZAC",
+                credit_type="habilitacion_avio" if avio else "refaccionario",
+                amount=Decimal(2_000_000 + (n * 7919) % 10 * 1_000_000),
+                term=(24, 36)[n % 2] if avio else (36, 60, 84)[n % 3],
+                grace=6 if avio else 12,
+                stops_after=12 if n % 10 == 9 else None,
+            )
+        )
+    return plans
+
+
+def _originate(
+    *, n: int, office: Office, users: dict[str, Any], credit_type: str, amount: Decimal, term: int, grace: int
+) -> tuple[Any, Any]:
+    """A credit file from a new applicant to a disbursed loan, through every origination service."""
+    from filon.applicants.services import ApplicantData, applicant_create
+    from filon.core.calendar import today_mx
+    from filon.origination.services import (
+        GuaranteeData,
+        ProposalData,
+        file_create,
+        file_formalize,
+        file_propose,
+        file_ready_to_disburse,
+        file_requirements_complete,
+        file_resolve,
+        file_start_analysis,
+        guarantee_add,
+        requirement_legal_opinion,
+        requirement_review,
+        requirement_upload,
+    )
+    from filon.rules.schema import Stage
+    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+
+    today = today_mx()
+    letters = "".join("ABCDEFGHJKLMNPRSTUVWXYZ"[(n // 23**k) % 23] for k in range(3))
+    applicant = applicant_create(
+        user=office.analyst,
+        data=ApplicantData(
+            person_type="moral",
+            name=f"Minera {letters} {n:03d}, S.A. de C.V.",
+            rfc=f"{letters}120315AB4",
+            state=office.state,
+            municipality=office.municipality,
+            activity=21,
+            mining_class="concesible",
+            employees=45,
+            equity_mxn=Decimal("30000000"),
+            annual_gross_income_mxn=Decimal("150000000"),
+            production_tons_month=Decimal("2000"),
+            years_of_sales=Decimal("6"),
+            primary_extraction=True,
+        ),
+    ).obj
+    file = file_create(
+        user=office.analyst,
+        applicant=applicant,
+        proposal=ProposalData(
+            program="primer_piso",
+            credit_type=credit_type,
+            currency="MXN",
+            amount=amount,
+            investment_program=amount + Decimal("2000000"),
+            term_months=term,
+            grace_months=grace,
+        ),
+    )
+    guarantee_add(
+        user=office.analyst,
+        file=file,
+        data=GuaranteeData(
+            type="hipoteca_industrial",
+            owner=applicant.name,
+            description=f"Nave industrial en {office.municipality}",
+            value=amount * 3,
+            appraisal_date=today - timedelta(days=30),
+            appraiser="Valuadores del Centro",
+        ),
+    )
+
+    def satisfy(stage: Stage) -> None:
+        for item in file.requirements.filter(stage=stage.value):
+            requirement_upload(user=office.analyst, item=item, uploaded=_pdf("doc.pdf"), document_date=today)
+            requirement_review(user=office.manager, item=item, approve=True)
+            if item.legal_review:
+                requirement_legal_opinion(user=users["juridico"], item=item, favorable=True)
+
+    satisfy(Stage.AUTHORIZATION)
+    file_requirements_complete(user=office.analyst, file=file)
+    file_start_analysis(user=office.analyst, file=file)
+    file_propose(user=office.manager, file=file)
+    file_resolve(
+        user=users["secretario"],
+        file=file,
+        decision="authorized",
+        resolved_on=today,
+        conditions="Seguro de la nave a favor del FIFOMI",
+    )
+    satisfy(Stage.CONTRACTING)
+    file_formalize(user=users["juridico"], file=file, signed_on=today, contract_number=f"FIFOMI-{file.folio}")
+    satisfy(Stage.PRE_DISBURSEMENT)
+    file_ready_to_disburse(user=office.manager, file=file)
+    loan = loan_create_from_file(user=office.analyst, file=file)
+    commission_pay(user=office.analyst, loan=loan, value_date=today)
+    disbursement_create(user=office.analyst, loan=loan, amount=amount, value_date=today)
+    return file, loan
+
+
+def _pay_due(day: date, offices: dict[str, Office], build: Build) -> None:
+    """Every borrower who pays settles what is payable on `day`: the installments whose payable date it is
+    and anything left over from before, plus moratorium, by the payments service."""
+    from django.db.models import Sum
+
+    from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus
+    from filon.servicing.payments import payment_apply
+
+    unpaid = (InstallmentStatus.PENDING, InstallmentStatus.DUE, InstallmentStatus.OVERDUE)
+    loan_ids = set(
+        Installment.objects.filter(version__active=True, payable=day, status__in=unpaid).values_list(
+            "loan_id", flat=True
+        )
+    )
+    for loan in Loan.objects.filter(pk__in=loan_ids, status=LoanStatus.ACTIVE).select_related("office"):
+        stops = build.stops.get(loan.pk)
+        if stops is not None and build.paid.get(loan.pk, 0) >= stops:
+            continue
+        owed = Installment.objects.filter(
+            loan=loan, version__active=True, payable__lte=day, status__in=unpaid
+        ).aggregate(
+            principal=Sum("principal"),
+            principal_paid=Sum("principal_paid"),
+            interest=Sum("interest"),
+            interest_paid=Sum("interest_paid"),
+            moratorium=Sum("moratorium_accrued"),
+            moratorium_paid=Sum("moratorium_paid"),
+        )
+        amount = (
+            owed["principal"]
+            - owed["principal_paid"]
+            + owed["interest"]
+            - owed["interest_paid"]
+            + owed["moratorium"]
+            - owed["moratorium_paid"]
+        )
+        if amount <= 0:
+            continue
+        payment_apply(
+            user=offices[loan.office.code].analyst,
+            loan=loan,
+            amount=amount,
+            value_date=day,
+            idempotency_key=f"bench-{loan.pk}-{day.isoformat()}",
+        )
+        build.paid[loan.pk] = build.paid.get(loan.pk, 0) + 1
+        build.payments += 1
+
+
+def _build(*, years: int, loans: int, quiet: bool) -> Build:
+    """The whole history, day by day under a frozen clock; returns what was built and how long it took."""
+    import time_machine
+
+    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+    from filon.accounts.models import RegionalOffice
+    from filon.accounts.services import regional_offices_sync, user_create
+    from filon.core.calendar import MEXICO_CITY, add_months, is_business_day
+    from filon.marketdata.models import Observation
+    from filon.marketdata.services import observations_import_csv, sample_load
+    from filon.servicing.close import close_day
+
+    build = Build()
+    contract = _business_on_or_after(add_months(TODAY, -12 * years))
+    # the main loan is disbursed a week after its contract: its last installment falls after TODAY
+    disburse = _business_on_or_after(contract + timedelta(days=7))
+    plans = _plans(loans, disburse + timedelta(days=1), TODAY - timedelta(days=30))
+    by_day: dict[date, list[Plan]] = {}
+    for plan in plans:
+        by_day.setdefault(plan.day, []).append(plan)
+
+    def at(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, 10, 0, tzinfo=MEXICO_CITY)
+
+    with time_machine.travel(at(contract), tick=False) as clock:
+        regional_offices_sync()
+        sample_load()
+        for code in ("TIIE28", "FIX"):
+            observations_import_csv(series=code, file=_history_csv(code), source=Observation.Source.SAMPLE)
+        offices_by_code = {o.code: o for o in RegionalOffice.objects.all()}
+        users = {
+            username: user_create(
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                office=offices_by_code[office] if office else None,
+                first_name=first,
+                last_name=last,
+                committees=committees,
+            )
+            for username, role, office, first, last, committees in DEMO_USERS
+            if username in BUILD_USERS
+        }
+        offices = {
+            "ZAC": Office(users["analista.zac"], users["gerente.zac"], "ZAC", "Fresnillo"),
+            "HMO": Office(users["analista.hmo"], users["gerente.hmo"], "SON", "Cananea"),
+        }
+        began = time.perf_counter()
+        day = contract
+        last_report = time.perf_counter()
+        while day <= TODAY:
+            if not is_business_day(day):
+                day += timedelta(days=1)
+                continue
+            clock.move_to(at(day))
+            started = time.perf_counter()
+            if day == disburse:
+                file, loan = _originate(
+                    n=0,
+                    office=offices["ZAC"],
+                    users=users,
+                    credit_type="refaccionario",
+                    amount=MAIN_AMOUNT,
+                    term=120,
+                    grace=12,
+                )
+                build.main_loan_id, build.main_file_id = loan.pk, file.pk
+                build.loans += 1
+            for plan in by_day.get(day, []):
+                _, loan = _originate(
+                    n=plan.n + 1,
+                    office=offices[plan.office],
+                    users=users,
+                    credit_type=plan.credit_type,
+                    amount=plan.amount,
+                    term=plan.term,
+                    grace=plan.grace,
+                )
+                build.stops[loan.pk] = plan.stops_after
+                build.loans += 1
+            originated = time.perf_counter()
+            build.origination_s += originated - started
+            _pay_due(day, offices, build)
+            paid = time.perf_counter()
+            build.payments_s += paid - originated
+            close_day(business_date=day)
+            build.closes += 1
+            build.closes_s += time.perf_counter() - paid
+            if not quiet and time.perf_counter() - last_report > 30:
+                last_report = time.perf_counter()
+                print(
+                    f"  … {day:%d/%m/%Y}: {build.loans} créditos, {build.payments:,} pagos, "
+                    f"{build.closes:,} cierres ({time.perf_counter() - began:,.0f} s)",
+                    flush=True,
+                )
+            day += timedelta(days=1)
+    return build
+
+
+def _volume() -> dict[str, int]:
+    from filon.audit.models import AuditRecord
+    from filon.ledger.models import JournalEntry, Posting
+    from filon.servicing.models import Installment, Loan, Payment
+
+    return {
+        "créditos": Loan.objects.count(),
+        "amortizaciones": Installment.objects.count(),
+        "pagos": Payment.objects.count(),
+        "pólizas": JournalEntry.objects.count(),
+        "movimientos contables": Posting.objects.count(),
+        "registros de auditoría": AuditRecord.objects.count(),
+    }
+
+
+# ----------------------------------------------------------------------------------------- the server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(database_url: str, port: int, work: Work) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        FILON_SECURE_COOKIES="0",
+        FILON_DEBUG="0",
+        FILON_MEDIA_ROOT=str(work.media),
+        FILON_STATIC_ROOT=str(work.static),
+        FILON_RULES_DIR=str(work.rules),
+    )
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = work.log.open("wb")
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "filon"), "serve", "--address", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+
+def _wait(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{base}/entrar/", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    raise SystemExit(f"El servidor no respondió en {base}:\n{tail}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _workers(log: Path) -> str:
+    """How many gunicorn worker processes `filon serve` started (read from its log)."""
+    booted = re.findall(r"Booting worker with pid", log.read_text(encoding="utf-8", errors="replace"))
+    return str(len(booted))
+
+
+# ----------------------------------------------------------------------------------------- the clients
+
+
+def _login(base: str, password: str) -> Any:
+    """An httpx.Client with the analyst's session, through the login form and its CSRF token."""
+    import httpx
+
+    client = httpx.Client(base_url=base, timeout=30)
+    page = client.get("/entrar/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    if page.status_code != 200 or token is None:
+        raise SystemExit(f"El formulario de entrada respondió {page.status_code} sin token CSRF.")
+    answer = client.post(
+        "/entrar/",
+        data={"username": ANALYST, "password": password, "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": f"{base}/entrar/"},
+    )
+    if answer.status_code != 302 or "sessionid" not in client.cookies:
+        raise SystemExit(f"No se pudo entrar como {ANALYST}: respuesta {answer.status_code}.")
+    return client
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    latencies: list[float]
+    errors: dict[int | str, int]
+    elapsed: float
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]  # nearest rank
+
+
+def _load(
+    clients: list[Any], path: str, requests: int, warmup: int, headers: dict[str, str], pause: float
+) -> Result:
+    """Every client sends `warmup` untimed requests, then all start together and send `requests` each,
+    back to back (or `pause` seconds apart)."""
+    import httpx
+
+    latencies: list[float] = []
+    errors: dict[int | str, int] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(len(clients) + 1)
+
+    def run(client: Any) -> None:
+        # the warm-up also replaces keep-alive connections the server closed while this client was idle
+        for _ in range(warmup):
+            with contextlib.suppress(httpx.HTTPError):
+                client.get(path, headers=headers)
+        start.wait()
+        mine: list[float] = []
+        bad: dict[int | str, int] = {}
+        for _ in range(requests):
+            began = time.perf_counter()
+            try:
+                response = client.get(path, headers=headers)
+                response.read()
+                status: int | str = response.status_code
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            mine.append((time.perf_counter() - began) * 1000)
+            if status != 200:
+                bad[status] = bad.get(status, 0) + 1
+            if pause:
+                time.sleep(pause)
+        with lock:
+            latencies.extend(mine)
+            for key, count in bad.items():
+                errors[key] = errors.get(key, 0) + count
+
+    threads = [threading.Thread(target=run, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return Result("", path, latencies, errors, time.perf_counter() - began)
+
+
+def _report(result: Result) -> bool:
+    count = len(result.latencies)
+    p95 = result.percentile(95)
+    errors = sum(result.errors.values())
+    detail = (
+        f" ({', '.join(f'{k}: {v}' for k, v in sorted(result.errors.items(), key=str))})" if errors else ""
+    )
+    print(
+        f"{result.name} — GET {result.path}\n"
+        f"  {count:,} peticiones, {errors} errores{detail}; "
+        f"p50 {result.percentile(50):.1f} ms, p95 {p95:.1f} ms, p99 {result.percentile(99):.1f} ms, "
+        f"máx {max(result.latencies):.1f} ms, media {statistics.fmean(result.latencies):.1f} ms; "
+        f"{count / result.elapsed:,.1f} peticiones/s\n"
+        f"  p95 < {TARGET_MS:.0f} ms: {'sí' if p95 < TARGET_MS and not errors else 'no'}",
+        flush=True,
+    )
+    return p95 < TARGET_MS and not errors
+
+
+# ------------------------------------------------------------------------------------------- profiling
+
+
+def _profile(name: str, path: str, user: Any, token: str | None) -> None:
+    """One request through Django's test client in this process: its queries and its hottest code."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    else:
+        client.force_login(user)
+    client.get(path, headers=headers)  # warm: templates, rule sets, the rate series cache
+    queries: list[tuple[str, float]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((sql, (time.perf_counter() - began) * 1000))
+
+    profiler = cProfile.Profile()
+    with connection.execute_wrapper(timed):
+        began = time.perf_counter()
+        profiler.enable()
+        response = client.get(path, headers=headers)
+        profiler.disable()
+        elapsed = (time.perf_counter() - began) * 1000
+    in_db = sum(ms for _, ms in queries)
+    print(
+        f"\nPerfil de «{name}» (una petición en proceso, respuesta {response.status_code}, "
+        f"{len(response.content):,} bytes): {elapsed:.1f} ms, {len(queries)} consultas, "
+        f"{in_db:.1f} ms en la base de datos"
+    )
+    shapes: dict[str, list[float]] = {}
+    for sql, ms in queries:
+        shape = re.sub(r"\b\d+\b", "N", re.sub(r"'[^']*'", "'…'", sql))
+        shapes.setdefault(shape, []).append(ms)
+    print("  Consultas por forma (veces, ms en total):")
+    for shape, times in sorted(shapes.items(), key=lambda item: -sum(item[1]))[:8]:
+        print(f"    {len(times):>4} × {sum(times):7.1f} ms  {shape[:260]}")
+    src = str(ROOT / "src") + os.sep
+    for title, order, restriction in (
+        ("Código del proyecto por tiempo acumulado", "cumulative", r"filon"),
+        ("Funciones con más tiempo propio", "tottime", r"."),
+    ):
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(restriction, 14)
+        rows = [line for line in stream.getvalue().splitlines() if re.match(r"\s+[\d/]+\s+\d", line)]
+        print(f"  {title} (llamadas, s propios, s acumulados, función):")
+        for line in rows:
+            calls, own, _, cumulative, _, where = line.split(None, 5)
+            where = where.replace(src, "").replace(str(Path(sys.prefix)) + os.sep, "")
+            print(f"    {calls:>10} {own:>7} {cumulative:>7}  {where[-110:]}")
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Detalle de crédito bajo carga: percentiles de latencia.")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--years", type=int, default=10, help="años de historia del crédito (10)")
+    parser.add_argument("--loans", type=int, default=200, help="otros créditos en la cartera (200)")
+    parser.add_argument("--clients", type=int, default=20, help="clientes concurrentes (20)")
+    parser.add_argument("--requests", type=int, default=25, help="peticiones medidas por cliente (25)")
+    parser.add_argument("--warmup", type=int, default=2, help="peticiones previas por cliente (2)")
+    parser.add_argument(
+        "--pause", type=float, default=0, help="ms de espera de cada cliente entre peticiones (0: seguidas)"
+    )
+    parser.add_argument("--keep", action="store_true", help="conserva la base de datos al terminar")
+    parser.add_argument("--profile", action="store_true", help="perfila cada página aunque cumpla")
+    parser.add_argument("--quiet", action="store_true", help="sin avance durante la construcción")
+    parser.add_argument(
+        "--reuse", action="store_true", help="mide la base conservada con --keep, sin reconstruirla"
+    )
+    args = parser.parse_args()
+    database_url = _database(args.database, fresh=not args.reuse)
+    os.environ["DATABASE_URL"] = database_url
+    work = Work(args.database)
+    work.root.mkdir(parents=True, exist_ok=True)
+    os.environ["FILON_MEDIA_ROOT"] = str(work.media)
+    os.environ["FILON_STATIC_ROOT"] = str(work.static)
+    os.environ["FILON_RULES_DIR"] = str(_rules(work))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "filon.settings"
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.urls import NoReverseMatch, reverse
+
+    from filon.accounts.management.commands.demo import DEMO_PASSWORD
+    from filon.accounts.models import User
+    from filon.accounts.services import api_token_create
+    from filon.ledger.models import Posting
+    from filon.servicing.models import Installment, Loan, Payment
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    server = None
+    try:
+        if args.reuse:
+            build = Build()
+            main_loan = Loan.objects.order_by("pk").first()  # the build originates it first
+            if main_loan is None:
+                raise SystemExit("No hay base conservada: ejecute antes con --keep.")
+            build.main_loan_id, build.main_file_id = main_loan.pk, main_loan.file_id or 0
+            print(f"Base conservada ({args.database}), sin reconstruir")
+        else:
+            call_command("migrate", verbosity=0)
+            began = time.perf_counter()
+            build = _build(years=args.years, loans=args.loans, quiet=args.quiet)
+            built_s = time.perf_counter() - began
+            _settle(args.database)
+            print(
+                f"Base construida en {built_s:,.1f} s ({args.database}): {args.years} años de historia, "
+                f"{build.loans} créditos originados ({build.origination_s:,.1f} s), {build.payments:,} "
+                f"pagos ({build.payments_s:,.1f} s), {build.closes:,} cierres diarios ({build.closes_s:,.1f} s)"
+            )
+        volume = _volume()
+        print("  " + ", ".join(f"{name}: {count:,}" for name, count in volume.items()))
+        loan_id = build.main_loan_id
+
+        print(
+            f"  crédito medido (id {loan_id}): {Installment.objects.filter(loan_id=loan_id).count()} "
+            f"amortizaciones, {Payment.objects.filter(loan_id=loan_id).count()} pagos, "
+            f"{Posting.objects.filter(loan_id=loan_id).count():,} movimientos contables"
+        )
+        analyst = User.objects.get(username=ANALYST)
+        _, token = api_token_create(actor=None, user=analyst, name="Banco de pruebas")
+        connection.close()
+
+        try:
+            loan_path = reverse("web:loan", kwargs={"pk": loan_id})
+            loan_name = "Detalle del crédito"
+        except NoReverseMatch:
+            loan_path = reverse("web:file", kwargs={"pk": build.main_file_id})
+            loan_name = "Detalle del expediente (aún no existe la página del crédito «web:loan»)"
+        targets = [
+            (loan_name, loan_path, False),
+            ("Estado de cuenta", f"/creditos/{loan_id}/estado-de-cuenta/", False),
+            ("API: crédito", f"/api/v1/loans/{loan_id}", True),
+        ]
+
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = _serve(database_url, port, work)
+        _wait(base, server, work.log)
+        print(
+            f"Máquina: {os.cpu_count()} núcleos, Python {platform.python_version()}, "
+            f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}".rstrip()
+            + f"; servidor «filon serve» con {_workers(work.log)} procesos gunicorn de 4 hilos en {base}"
+        )
+        if args.database == "postgres":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                print(f"  PostgreSQL {cursor.fetchone()[0]}")
+        sessions = [_login(base, DEMO_PASSWORD) for _ in range(args.clients)]
+        import httpx
+
+        api_clients = [httpx.Client(base_url=base, timeout=30) for _ in range(args.clients)]
+        print(
+            f"{args.clients} clientes concurrentes, {args.requests} peticiones medidas cada uno "
+            f"tras {args.warmup} de calentamiento, "
+            + (f"{args.pause:g} ms entre peticiones\n" if args.pause else "sin espera entre peticiones\n")
+        )
+        missed = []
+        for name, path, is_api in targets:
+            clients = api_clients if is_api else sessions
+            headers = {"Authorization": f"Bearer {token}"} if is_api else {}
+            probe = clients[0].get(path, headers=headers)
+            if probe.status_code == 404:
+                print(f"{name} — GET {path}: responde 404, aún no existe; se omite.\n")
+                continue
+            result = _load(clients, path, args.requests, args.warmup, headers, args.pause / 1000)
+            result.name = name
+            if not _report(result) or args.profile:
+                missed.append((name, path, is_api))
+            print()
+        for client in sessions + api_clients:
+            client.close()
+        _stop(server)
+        server = None
+        for name, path, is_api in missed:
+            _profile(name, path, analyst, token if is_api else None)
+    finally:
+        if server is not None:
+            _stop(server)
+        if not args.keep and not args.reuse:
+            _drop(args.database, work)
+
+
+if __name__ == "__main__":
+    main()
