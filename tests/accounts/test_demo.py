@@ -7,15 +7,17 @@ and a second load that adds nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.management import call_command
 
 from filon.accounts.models import User
 from filon.committees.models import CommitteeSession, Decision, SessionStatus, Vote
-from filon.core.calendar import today_mx
+from filon.core.calendar import MEXICO_CITY, today_mx
 from filon.errors import NotFound
 from filon.goals.models import OfficeGoal
 from filon.goals.selectors import placement_progress
@@ -135,3 +137,16 @@ def test_a_second_load_adds_nothing(demo, capsys):
     after = {m._meta.label: m.objects.count() for m in models}
     assert after == before
     assert before["servicing.Loan"] == 5
+
+
+def test_the_demo_loads_on_any_day(capsys):
+    """On the first business day of a year, after the shipped sample rates end (projected rates), and with
+    the holidays of December behind: the same portfolio, and books that check clean."""
+    with time_machine.travel(dt.datetime(2027, 1, 4, 10, 0, tzinfo=MEXICO_CITY), tick=False):
+        call_command("demo", "load")
+        assert "Cartera de demostración cargada:" in capsys.readouterr().out
+        assert set(CreditFile.objects.values_list("status", flat=True)) == set(FileStatus.values)
+        assert OfficeGoal.objects.get(office__code="ZAC", year=2027).placement_mxn == Decimal("120000000")
+        assert Loan.objects.filter(days_past_due__gt=0).count() == 1
+        assert DailyClose.objects.get().business_date == dt.date(2027, 1, 4)
+        assert ledger_check(loan_positions=loan_positions()) == []
