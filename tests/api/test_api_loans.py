@@ -202,6 +202,17 @@ def test_payment_once_per_key_then_reversed(api, loan):
     statement = api("ana", "get", f"/loans/{loan.pk}/statement").json()
     assert statement["balanced"] is True
     assert [p["id"] for p in statement["payments"]] == [payment["id"]]
+    assert statement["period_from"] is None
+    period = api(
+        "ana", "get", f"/loans/{loan.pk}/statement?period_from=2026-07-01&period_to=2026-07-31"
+    ).json()
+    assert (period["period_from"], period["opening_principal"]) == ("2026-07-01", "12000000.00")
+    assert [p["id"] for p in period["payments"]] == [payment["id"]]
+    assert all(m["date"] >= "2026-07-01" for m in period["movements"])
+    earlier = api("ana", "get", f"/loans/{loan.pk}/statement?period_to=2026-06-30").json()
+    assert earlier["payments"] == []
+    response = api("ana", "get", f"/loans/{loan.pk}/statement?period_from=julio")
+    assert (response.status_code, fields(response)) == (422, {"period_from"})
     rows = api("ana", "get", f"/loans/{loan.pk}/schedule").json()["installments"]
     assert Decimal(rows[0]["interest_paid"]) > 0
 

@@ -331,6 +331,11 @@ class StatementOut(Schema):
     maturity_date: dt.date | None
     accrued_through: dt.date | None
     days_past_due: int
+    period_from: dt.date | None = Field(
+        ..., description="Inicio del periodo (vacío: desde el primer movimiento)"
+    )
+    period_to: dt.date | None = Field(..., description="Fin del periodo (vacío: hasta el último movimiento)")
+    opening_principal: Decimal = Field(..., description="Saldo de capital antes del periodo")
     principal_balance: Decimal
     total_due: Decimal
     balanced: bool = Field(..., description="Cada saldo del mayor coincide con la posición del crédito")
@@ -343,10 +348,13 @@ class StatementOut(Schema):
 @router.get(
     "/loans/{loan_id}/statement",
     response=StatementOut,
-    summary="Estado de cuenta: saldos del mayor junto a la posición, movimientos, próximos pagos y pagos",
+    summary="Estado de cuenta: saldos del mayor junto a la posición, próximos pagos, y los movimientos y pagos "
+    "del periodo (todo el historial si no se indica)",
 )
-def loan_statement_get(request: HttpRequest, loan_id: int) -> StatementOut:
-    s = loan_statement(loan=_loan(request, loan_id))
+def loan_statement_get(
+    request: HttpRequest, loan_id: int, period_from: dt.date | None = None, period_to: dt.date | None = None
+) -> StatementOut:
+    s = loan_statement(loan=_loan(request, loan_id), period_from=period_from, period_to=period_to)
     return StatementOut(
         as_of=s.as_of,
         loan_id=s.loan_id,
@@ -361,6 +369,9 @@ def loan_statement_get(request: HttpRequest, loan_id: int) -> StatementOut:
         maturity_date=s.maturity_date,
         accrued_through=s.accrued_through,
         days_past_due=s.days_past_due,
+        period_from=s.period_from,
+        period_to=s.period_to,
+        opening_principal=_money(s.opening_principal),
         principal_balance=_money(s.principal_balance),
         total_due=_money(s.total_due),
         balanced=s.balanced,
