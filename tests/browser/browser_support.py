@@ -121,6 +121,7 @@ def sign_in(
     expect.set_options(timeout=TIMEOUT_MS)
 
     def open_as(user, screenshot: str | None = None) -> Page:
+        """The login page is kept as `screenshot` when given; the home page each person lands on, always."""
         context = browser.new_context(
             base_url=live_server.url, locale="es-MX", timezone_id="America/Mexico_City"
         )
@@ -133,6 +134,7 @@ def sign_in(
         page.goto("/entrar/")
         log_in(page, user, shot if screenshot else None, screenshot or "")
         expect(page).to_have_url(re.compile(r"/$"))
+        shot(page, f"inicio-{user.username.split('.')[0]}")
         return page
 
     yield open_as

@@ -3,8 +3,10 @@
 The Zacatecas analyst captures the applicant and opens the file, offers a guarantee and uploads a document
 that the manager approves and the legal area rules on; the file is proposed; the committee secretary
 convenes a session, the members vote and the secretary records the authorization; the legal area
-formalizes the contract and the file is released for disbursement; a Sonora analyst who opens the
-Zacatecas file gets the 404 page. Every page visited is kept as a screenshot (test-artifacts/screenshots/).
+formalizes the contract and the file is released for disbursement; the analyst opens the loan, records
+the opening commission and the disbursement, and a month later the first payment, which the account
+statement shows applied; a Sonora analyst who opens the Zacatecas file or loan gets the 404 page.
+Every page visited is kept as a screenshot (test-artifacts/screenshots/).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def required(label: str) -> re.Pattern[str]:
 
 def field(scope: Locator, term: str) -> Locator:
     """The value (<dd>) next to a term (<dt>) of a description list."""
-    return scope.locator("dt", has_text=term).locator("xpath=following-sibling::dd[1]").first
+    term_cell = scope.locator("dt").filter(has_text=re.compile(rf"^\s*{re.escape(term)}\s*$"))
+    return term_cell.locator("xpath=following-sibling::dd[1]")
 
 
 def header(page: Page):
@@ -72,6 +75,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     assert ana.evaluate("typeof window.htmx") == "object"  # the vendored HTMX is served by the live server
     ana.get_by_role("link", name="Solicitantes").click()
     expect(ana).to_have_url(re.compile(r"/solicitantes/$"))
+    shot(ana, "solicitantes")
     ana.goto("/solicitantes/nuevo/")
     ana.get_by_label("Tipo de persona").select_option("moral")
     ana.get_by_label("Nombre o razón social").fill(APPLICANT)
@@ -201,7 +205,8 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     shot(julia, "dictamen-juridico")
 
     # The other authorization documents go through the same three forms; to keep the test short they are
-    # uploaded, approved and ruled on through the services (tests/conftest.py `satisfy`), as the same people.
+    # uploaded, approved and ruled on through the services (tests/conftest.py `satisfy`, which goes over
+    # the whole stage, the document above included), as the same people: ana, gerardo and julia.
     satisfy(cast, file, Stage.AUTHORIZATION)
 
     # --------------------------------------------- requirements complete → analysis → proposal (buttons)
@@ -227,6 +232,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     sergio = sign_in(cast.sergio)
     sergio.get_by_role("link", name="Comités").click()
     expect(sergio).to_have_url(re.compile(r"/comites/$"))
+    shot(sergio, "comites")
     sergio.goto("/comites/convocar/")
     sergio.get_by_label("Comité").select_option("comite_interno")
     sergio.get_by_label("Fecha de la sesión").fill("2026-03-03")
@@ -362,7 +368,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     clock.move_to(dt.datetime(2026, 4, 6, 10, 0, tzinfo=MEXICO_CITY))
     ana.reload()  # the session expired long ago (30 idle minutes): the analyst signs in again
     expect(ana).to_have_url(re.compile(r"/entrar/\?next="))
-    log_in(ana, cast.ana)
+    log_in(ana, cast.ana, shot, "entrar-de-nuevo")
     expect(ana).to_have_url(re.compile(rf"{loan_url}$"))
     expect(ana.locator("#h-posicion")).to_have_text("Posición al 06/04/2026")
     expect(field(ana.locator("#credito"), "Exigible hoy")).to_have_text(installment)
