@@ -79,6 +79,13 @@ def browser(async_unsafe_allowed: None) -> Iterator[Browser]:
             chromium.close()
 
 
+def landed(page: Page, url: str) -> None:
+    """After a click that navigates: the address matches `url` (a regular expression) and the new page
+    has loaded, its deferred scripts (HTMX) included, so its forms are ready for the next click."""
+    expect(page).to_have_url(re.compile(url))
+    page.wait_for_load_state("load")
+
+
 def log_in(page: Page, user, shot: Screenshots | None = None, name: str = "") -> None:
     """Fill in and send the login form the page shows; the user's name then shows in the top bar."""
     expect(page.get_by_role("heading", name="Entrar a Filón")).to_be_visible()
@@ -133,7 +140,7 @@ def sign_in(
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
         page.goto("/entrar/")
         log_in(page, user, shot if screenshot else None, screenshot or "")
-        expect(page).to_have_url(re.compile(r"/$"))
+        landed(page, r"/$")
         shot(page, f"inicio-{user.username.split('.')[0]}")
         return page
 

@@ -23,6 +23,7 @@ from browser_support import (
     browser,
     clock,
     http_cookies,
+    landed,
     log_in,
     shot,
     sign_in,
@@ -71,10 +72,9 @@ def status(page: Page):
 def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, tmp_path: Path):
     # ------------------------------------------------------------------ the analyst captures the applicant
     ana = sign_in(cast.ana, screenshot="entrar")
-    ana.wait_for_load_state("load")  # deferred scripts have run
     assert ana.evaluate("typeof window.htmx") == "object"  # the vendored HTMX is served by the live server
     ana.get_by_role("link", name="Solicitantes").click()
-    expect(ana).to_have_url(re.compile(r"/solicitantes/$"))
+    landed(ana, r"/solicitantes/$")
     shot(ana, "solicitantes")
     ana.goto("/solicitantes/nuevo/")
     ana.get_by_label("Tipo de persona").select_option("moral")
@@ -94,7 +94,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     shot(ana, "captura-solicitante")
     ana.get_by_role("button", name="Guardar").click()
 
-    expect(ana).to_have_url(re.compile(r"/solicitantes/\d+/$"))
+    landed(ana, r"/solicitantes/\d+/$")
     expect(ana.get_by_role("heading", level=1)).to_contain_text(APPLICANT)
     applicant = Applicant.objects.get(rfc="MVM120315AB4")
     assert (applicant.state, applicant.office_id) == ("ZAC", cast.zac.pk)  # the office follows the state
@@ -102,7 +102,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
 
     # ------------------------------------------------------------------------ the file with its proposal
     ana.get_by_role("link", name="Abrir expediente").click()
-    expect(ana).to_have_url(re.compile(r"/expedientes/nuevo/$"))
+    landed(ana, r"/expedientes/nuevo/$")
     ana.get_by_label(required("Programa")).select_option("primer_piso")
     ana.get_by_label("Tipo de crédito").select_option("refaccionario")
     ana.get_by_label("Moneda").select_option("MXN")
@@ -116,7 +116,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     shot(ana, "propuesta")
     ana.get_by_role("button", name="Abrir expediente").click()
 
-    expect(ana).to_have_url(re.compile(r"/expedientes/\d+/$"))
+    landed(ana, r"/expedientes/\d+/$")
     file = CreditFile.objects.get(applicant=applicant)
     file_url = f"/expedientes/{file.pk}/"
     assert ana.url.endswith(file_url)
@@ -231,7 +231,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     # ------------------------------------------------------------------------ the committee authorizes
     sergio = sign_in(cast.sergio)
     sergio.get_by_role("link", name="Comités").click()
-    expect(sergio).to_have_url(re.compile(r"/comites/$"))
+    landed(sergio, r"/comites/$")
     shot(sergio, "comites")
     sergio.goto("/comites/convocar/")
     sergio.get_by_label("Comité").select_option("comite_interno")
@@ -240,7 +240,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     shot(sergio, "convocar-sesion")
     sergio.get_by_role("button", name="Convocar").click()
 
-    expect(sergio).to_have_url(re.compile(r"/comites/\d+/$"))
+    landed(sergio, r"/comites/\d+/$")
     session = CommitteeSession.objects.get()
     session_url = f"/comites/{session.pk}/"
     expect(sergio.locator("#h-sesion")).to_contain_text(f"Sesión {session.number}")
@@ -322,7 +322,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
 
     # ------------------------------------------ the loan: opened, commission paid, disbursed in full
     ana.get_by_role("button", name="Dar de alta el crédito").click()
-    expect(ana).to_have_url(re.compile(r"/creditos/\d+/$"))
+    landed(ana, r"/creditos/\d+/$")
     loan = Loan.objects.get(file=file)
     loan_url = f"/creditos/{loan.pk}/"
     assert ana.url.endswith(loan_url)
@@ -367,9 +367,9 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
     installment = format_money(first.interest)
     clock.move_to(dt.datetime(2026, 4, 6, 10, 0, tzinfo=MEXICO_CITY))
     ana.reload()  # the session expired long ago (30 idle minutes): the analyst signs in again
-    expect(ana).to_have_url(re.compile(r"/entrar/\?next="))
+    landed(ana, r"/entrar/\?next=")
     log_in(ana, cast.ana, shot, "entrar-de-nuevo")
-    expect(ana).to_have_url(re.compile(rf"{loan_url}$"))
+    landed(ana, rf"{loan_url}$")
     expect(ana.locator("#h-posicion")).to_have_text("Posición al 06/04/2026")
     expect(field(ana.locator("#credito"), "Exigible hoy")).to_have_text(installment)
 
@@ -388,7 +388,7 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
 
     # The account statement shows the payment and where it went; the books agree with the portfolio
     ana.locator("#credito").get_by_role("link", name="Estado de cuenta").click()
-    expect(ana).to_have_url(re.compile(rf"{loan_url}estado-de-cuenta/$"))
+    landed(ana, rf"{loan_url}estado-de-cuenta/$")
     expect(ana.locator("#h-edc")).to_contain_text(f"Estado de cuenta del crédito {loan.number} al 06/04/2026")
     summary = ana.locator("section", has=ana.locator("#h-edc"))
     expect(field(summary, "Saldo de capital")).to_have_text("$12,000,000.00")
