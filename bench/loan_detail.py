@@ -550,6 +550,7 @@ def _serve(database_url: str, port: int, work: Work) -> subprocess.Popen[bytes]:
         FILON_MEDIA_ROOT=str(work.media),
         FILON_STATIC_ROOT=str(work.static),
         FILON_RULES_DIR=str(work.rules),
+        PYTHONPATH=str(ROOT / "src"),  # the code this script runs, whatever the environment installed
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log = work.log.open("wb")
