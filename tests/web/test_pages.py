@@ -262,3 +262,12 @@ def test_empty_or_garbage_posts_are_never_a_server_error(cast, credit_file, sess
         assert sergio.post(url, garbage).status_code in (302, 403, 404, 409, 422), url
     for url in session_urls[-3:-1]:
         assert marta.post(url, garbage).status_code in (403, 422), url
+
+
+def test_a_session_dated_before_any_rule_set_is_a_field_error(cast):
+    response = login(cast.sergio).post(
+        reverse("web:session_new"),
+        {"committee": "comite_interno", "date": "2009-12-31", "place": "Sala de juntas"},
+    )
+    assert response.status_code == 422
+    assert "No hay reglas de operación vigentes al 31/12/2009." in response.content.decode()

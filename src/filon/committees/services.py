@@ -41,7 +41,7 @@ from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
 from filon.origination.services import file_resolve, file_ruleset, guarantee_change_resolve
-from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules import NoRuleSetInForce, RuleSet, load_ruleset_for_date
 from filon.rules.schema import Committee
 
 SESSION_FIELDS = ["committee", "number", "date", "place", "status", "secretary_id", "quorum"]
@@ -183,7 +183,10 @@ def session_convene(
         errors.append(DomainError("Indique el lugar de la sesión.", field="place"))
     if errors:
         raise ValidationFailed(errors)
-    name = committee_name(committee, date)
+    try:
+        name = committee_name(committee, date)
+    except NoRuleSetInForce as exc:
+        raise ValidationFailed([DomainError(str(exc), field="date")]) from exc
     if committee not in (user.committees or []):
         raise Forbidden(f"Usted no es secretario del {name}.", field="committee")
     members = committee_members(committee=committee)
