@@ -133,7 +133,8 @@ def sign_in(
             base_url=live_server.url, locale="es-MX", timezone_id="America/Mexico_City"
         )
         context.set_default_timeout(TIMEOUT_MS)
-        # No favicon request racing the page's own requests.
+        # No favicon request racing the page's own: on in-memory SQLite the live server's request threads
+        # share one database connection.
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=b""))
         contexts.append(context)
         page = context.new_page()
