@@ -1,0 +1,56 @@
+"""Reads on the program's EPOs and documents, scoped to the user's regional office (another office's EPO
+does not exist for a regional user: 404). Regional users work the program; risk and direction read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from filon.accounts.access import require_role, scope_to_office
+from filon.accounts.models import Role, User
+from filon.errors import NotFound
+from filon.factoring.models import Epo, FactoringDocument
+from filon.factoring.services import line_used
+
+READERS = (Role.ANALISTA, Role.GERENTE_REGIONAL, Role.RIESGOS, Role.DIRECCION)
+
+
+def epo_list_for_user(*, user: User) -> QuerySet[Epo]:
+    require_role(user, READERS, "consultar las Cadenas Productivas")
+    return scope_to_office(Epo.objects.select_related("applicant", "office"), user)
+
+
+def epo_get_for_user(*, user: User, epo_id: int) -> Epo:
+    found = epo_list_for_user(user=user).filter(pk=epo_id).first()
+    if found is None:
+        raise NotFound("No existe la EPO.")
+    return found
+
+
+def document_get_for_user(*, user: User, document_id: int) -> FactoringDocument:
+    require_role(user, READERS, "consultar las Cadenas Productivas")
+    qs = scope_to_office(
+        FactoringDocument.objects.select_related("epo", "epo__applicant", "supplier"), user, "epo__office"
+    )
+    found = qs.filter(pk=document_id).first()
+    if found is None:
+        raise NotFound("No existe el documento.")
+    return found
+
+
+@dataclass(frozen=True)
+class LinePosition:
+    amount: Decimal
+    used: Decimal
+    available: Decimal
+
+
+def epo_line_position(epo: Epo) -> LinePosition:
+    used = line_used(epo)
+    return LinePosition(epo.line_amount, used, epo.line_amount - used)
+
+
+def epo_documents(epo: Epo) -> QuerySet[FactoringDocument]:
+    return epo.documents.select_related("supplier", "discount", "discount__loan").order_by("due_date", "id")

@@ -1,0 +1,795 @@
+"""Cadenas Productivas (P-1): EPO admission, supplier adhesion, documents, discounts, collection, platform fee.
+
+Every figure comes from the rule set the EPO was admitted under (`cadenas_productivas`, `programs`,
+`commissions`, `rates`). Money moves only through `filon.ledger.services.entry_post`; a discount opens a
+servicing `Loan` of the EPO with one bullet installment at the document's maturity, so collection is an
+ordinary payment (`servicing.payments.payment_apply`) and a late EPO is handled by the daily close.
+
+Readings recorded here:
+- Rate: the EPO's base series (TIIE 28 by P-1 1.5, «la tasa base podrá ser modificada») by the C-5 look-up
+  on the discount date, plus the EPO's spread and administration points, fixed for the document's life;
+  interest is simple, Actual/360 (C-2), over [discount date, due date).
+- Up-front interest is income on the discount date (the chart has no unearned-interest account); the
+  installment then carries the period rate (for moratorium) and no interest.
+- The per-drawdown commission (14, I-6) and its IVA are netted from the deposit to the supplier.
+- Platform fee (P-1 1.5): the Rules give no figure («la tasa que aplique NAFIN»), so the annual rate is
+  the setting `FACTORING_PLATFORM_FEE_RATE` (ILLUSTRATIVE default below), applied Actual/360 to the
+  average daily balance of the EPO's discounted documents in the month, charged to the EPO with IVA.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+
+from filon.accounts.access import require_role
+from filon.accounts.models import Role, User
+from filon.audit.services import audit_record, snapshot
+from filon.core.calendar import add_months, next_business_day, today_mx
+from filon.core.daycount import simple_rate
+from filon.core.money import is_cents, round_money
+from filon.core.rates import TIIE28, MissingRate
+from filon.core.schedule import FixedRate
+from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.factoring.models import (
+    Discount,
+    DocumentStatus,
+    Epo,
+    EpoStatus,
+    FactoringDocument,
+    InterestMode,
+    PlatformFee,
+    SupplierAdhesion,
+    UploadedBy,
+)
+from filon.ledger import chart
+from filon.ledger.models import Posting
+from filon.ledger.services import Line, entry_post
+from filon.marketdata.selectors import rate_series_get
+from filon.origination.models import CreditFile, FileStatus
+from filon.origination.services import file_ruleset
+from filon.rules import load_ruleset_version
+from filon.rules.schema import CreditType, ProgramCode, RuleSet
+from filon.servicing.accrual import loan_accrue
+from filon.servicing.models import (
+    Disbursement,
+    Installment,
+    Loan,
+    LoanStatus,
+    ScheduleVersion,
+)
+from filon.servicing.payments import payment_apply
+from filon.servicing.services import lock_loan
+
+REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
+PROGRAM = ProgramCode.CADENAS_PRODUCTIVAS
+CREDIT_TYPE = CreditType("avio_revolvente_proveedores")
+CURRENCY = "MXN"
+ZERO = Decimal(0)
+# ILLUSTRATIVE: the Rules (P-1 1.5) price the platform with NAFIN's rate and give no figure.
+PLATFORM_FEE_RATE_ILLUSTRATIVE = Decimal("0.005")
+OPEN_DOCUMENTS = (DocumentStatus.UPLOADED, DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE)
+
+
+def platform_fee_rate() -> Decimal:
+    return Decimal(str(getattr(settings, "FACTORING_PLATFORM_FEE_RATE", PLATFORM_FEE_RATE_ILLUSTRATIVE)))
+
+
+def epo_ruleset(epo: Epo) -> RuleSet:
+    return load_ruleset_version(epo.ruleset_version)
+
+
+def _check_office(user: User, office_id: int, what: str) -> None:
+    if user.is_regional and user.office_id != office_id:
+        raise Forbidden(f"{what} pertenece a otra gerencia regional.")
+
+
+def _money(value: Decimal, field: str, label: str) -> None:
+    if not isinstance(value, Decimal) or value <= 0 or not is_cents(value):
+        raise ValidationFailed([DomainError(f"{label} debe ser positivo y en centavos.", field=field)])
+
+
+def _lock_epo(epo: Epo) -> Epo:
+    return Epo.objects.select_for_update(of=("self",)).select_related("applicant", "office").get(pk=epo.pk)
+
+
+def line_used(epo: Epo) -> Decimal:
+    """Face value of the EPO's documents not yet collected: what the line carries."""
+    total = epo.documents.filter(status__in=OPEN_DOCUMENTS).aggregate(total=Sum("face_value"))["total"]
+    return total or ZERO
+
+
+# ------------------------------------------------------------------------------------------ the EPO
+
+
+@transaction.atomic
+def epo_admit(
+    *,
+    user: User,
+    file: CreditFile,
+    line_amount: Decimal,
+    line_months: int,
+    guarantee_type: str,
+    guarantee_value: Decimal,
+    spread: Decimal,
+    admin_points: Decimal = ZERO,
+    admitted_on: date | None = None,
+    base_series: str = TIIE28,
+) -> Epo:
+    """Admit a large buyer to the program with its discount line (P-1 1.5–1.7): its P-1 file must be
+    authorized by the committee the rule set names, and its mortgage must cover the line 1 : 1."""
+    require_role(user, REGIONAL, "admitir empresas de primer orden")
+    file = (
+        CreditFile.objects.select_for_update(of=("self",))
+        .select_related("applicant", "office")
+        .get(pk=file.pk)
+    )
+    _check_office(user, file.office_id, "El expediente")
+    ruleset = file_ruleset(file)
+    cp = ruleset.cadenas_productivas
+    program = ruleset.programs[PROGRAM]
+    admitted_on = admitted_on or today_mx()
+    if file.program != PROGRAM:
+        raise TransitionRefused(
+            "La admisión de una EPO requiere su expediente del programa de Cadenas Productivas.",
+            field="file",
+            rule=program.rule,
+        )
+    if file.status not in (FileStatus.AUTHORIZED, FileStatus.FORMALIZED, FileStatus.READY_TO_DISBURSE):
+        raise TransitionRefused(
+            f"El expediente de la EPO no está autorizado por el comité (está «{file.get_status_display()}»).",
+            field="file",
+            rule=program.rule,
+        )
+    if file.committee != cp.epo_admitted_by:
+        raise TransitionRefused(
+            f"La EPO debe autorizarla el {cp.epo_admitted_by}; su expediente lo resolvió «{file.committee}».",
+            field="file",
+            rule=program.rule,
+        )
+    if Epo.objects.filter(applicant=file.applicant_id).exists():
+        raise TransitionRefused("La empresa ya está admitida como EPO.", field="file")
+    errors: list[DomainError] = []
+    _money(line_amount, "line_amount", "El monto de la línea")
+    _money(guarantee_value, "guarantee_value", "El valor de la garantía")
+    if line_amount > file.amount:
+        errors.append(
+            DomainError(
+                f"La línea ({line_amount:,.2f}) excede el monto autorizado del expediente ({file.amount:,.2f}).",
+                field="line_amount",
+            )
+        )
+    if not 1 <= line_months <= cp.line_max_months:
+        errors.append(
+            DomainError(
+                f"La vigencia de la línea es de hasta {cp.line_max_months} meses.",
+                field="line_months",
+                rule=cp.rule,
+            )
+        )
+    coverage_rule = program.coverage.rule if program.coverage else cp.rule
+    if guarantee_type not in cp.epo_guarantee_types:
+        errors.append(
+            DomainError(
+                "La garantía de la EPO debe ser hipotecaria industrial o urbana.",
+                field="guarantee_type",
+                rule=coverage_rule,
+            )
+        )
+    if guarantee_value < line_amount * cp.epo_guarantee_ratio:
+        ratio = (guarantee_value / line_amount).quantize(Decimal("0.01"))
+        errors.append(
+            DomainError(
+                f"La garantía hipotecaria cubre {ratio} a 1 la línea; se requiere {cp.epo_guarantee_ratio} a 1.",
+                field="guarantee_value",
+                rule=coverage_rule,
+            )
+        )
+    if not cp.epo_spread_min <= spread <= cp.epo_spread_max:
+        errors.append(
+            DomainError(
+                f"La sobretasa de la EPO va de {cp.epo_spread_min * 100:.2f} a {cp.epo_spread_max * 100:.2f} puntos.",
+                field="spread",
+                rule=cp.rule,
+            )
+        )
+    if not ZERO <= admin_points <= cp.admin_points_max:
+        errors.append(
+            DomainError(
+                f"La sobretasa por administración es de hasta {cp.admin_points_max * 100:.2f} puntos.",
+                field="admin_points",
+                rule=cp.rule,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    agreement = ""
+    from filon.committees.models import Resolution
+
+    resolution = Resolution.objects.filter(item__file=file, decision="authorized").order_by("-pk").first()
+    if resolution is not None:
+        agreement = resolution.agreement_number
+    epo = Epo.objects.create(
+        applicant=file.applicant,
+        office=file.office,
+        file=file,
+        committee=file.committee,
+        agreement_number=agreement,
+        ruleset_version=ruleset.version,
+        admitted_on=admitted_on,
+        guarantee_type=guarantee_type,
+        guarantee_value=guarantee_value,
+        line_amount=line_amount,
+        line_expires_on=add_months(admitted_on, line_months),
+        next_review_on=add_months(admitted_on, cp.review_months),
+        base_series=base_series,
+        spread=spread,
+        admin_points=admin_points,
+        created_by=user,
+    )
+    audit_record(user=user, action="factoring.epo_admit", obj=epo, after=snapshot(epo), office=epo.office)
+    return epo
+
+
+@transaction.atomic
+def supplier_adhere(
+    *,
+    user: User,
+    epo: Epo,
+    supplier: Any,
+    agreement_ref: str,
+    spread: Decimal,
+    admin_points: Decimal = ZERO,
+    adhered_on: date | None = None,
+) -> SupplierAdhesion:
+    """A MIPYME supplier signs the adhesion agreement to the EPO's chain (P-1 1.4); its rate is Tasa NAFIN
+    + 2–4 points (+ up to 3 of administration), never above Tasa NAFIN + 7 (1.5)."""
+    require_role(user, REGIONAL, "adherir proveedores")
+    epo = _lock_epo(epo)
+    _check_office(user, epo.office_id, "La EPO")
+    cp = epo_ruleset(epo).cadenas_productivas
+    program = epo_ruleset(epo).programs[PROGRAM]
+    if epo.status != EpoStatus.ADMITTED:
+        raise TransitionRefused(
+            "La EPO está suspendida: no adhiere proveedores.", field="epo", rule=program.rule
+        )
+    if supplier.pk == epo.applicant_id:
+        raise ValidationFailed([DomainError("La EPO no puede ser su propio proveedor.", field="supplier")])
+    errors: list[DomainError] = []
+    if not agreement_ref.strip():
+        errors.append(
+            DomainError("Indique el convenio de adhesión.", field="agreement_ref", rule=program.rule)
+        )
+    if not cp.supplier_spread_min <= spread <= cp.supplier_spread_max:
+        errors.append(
+            DomainError(
+                f"La sobretasa del proveedor va de {cp.supplier_spread_min * 100:.2f} a "
+                f"{cp.supplier_spread_max * 100:.2f} puntos.",
+                field="spread",
+                rule=cp.rule,
+            )
+        )
+    if not ZERO <= admin_points <= cp.admin_points_max:
+        errors.append(
+            DomainError(
+                f"La sobretasa por administración es de hasta {cp.admin_points_max * 100:.2f} puntos.",
+                field="admin_points",
+                rule=cp.rule,
+            )
+        )
+    elif spread + admin_points > cp.supplier_max_over_nafin:
+        errors.append(
+            DomainError(
+                f"La tasa final del proveedor es de hasta Tasa NAFIN + {cp.supplier_max_over_nafin * 100:.2f} puntos.",
+                field="admin_points",
+                rule=cp.rule,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    adhesion, created = SupplierAdhesion.objects.get_or_create(
+        epo=epo,
+        supplier=supplier,
+        defaults={
+            "adhered_on": adhered_on or today_mx(),
+            "agreement_ref": agreement_ref.strip(),
+            "spread": spread,
+            "admin_points": admin_points,
+            "created_by": user,
+        },
+    )
+    if not created:
+        if adhesion.active:
+            raise TransitionRefused("El proveedor ya está adherido a esta EPO.", field="supplier")
+        adhesion.active = True
+        adhesion.adhered_on = adhered_on or today_mx()
+        adhesion.agreement_ref, adhesion.spread, adhesion.admin_points = (
+            agreement_ref.strip(),
+            spread,
+            admin_points,
+        )
+        adhesion.save()
+    audit_record(
+        user=user,
+        action="factoring.supplier_adhere",
+        obj=adhesion,
+        after=snapshot(adhesion),
+        office=epo.office,
+    )
+    return adhesion
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    user: User,
+    epo: Epo,
+    supplier: Any,
+    kind: str,
+    number: str,
+    face_value: Decimal,
+    issue_date: date,
+    due_date: date,
+    uploaded_by: str,
+    uploaded_file: UploadedFile | None = None,
+) -> FactoringDocument:
+    """Publish a document the EPO owes an adhered supplier (9.1.4): at most `max_document_days` to its
+    due date (P-1 1.5) and within the EPO's line."""
+    require_role(user, REGIONAL, "publicar documentos de cadenas productivas")
+    epo = _lock_epo(epo)
+    _check_office(user, epo.office_id, "La EPO")
+    ruleset = epo_ruleset(epo)
+    cp, program = ruleset.cadenas_productivas, ruleset.programs[PROGRAM]
+    today = today_mx()
+    if epo.status != EpoStatus.ADMITTED:
+        raise TransitionRefused(
+            "La EPO está suspendida: no publica documentos.", field="epo", rule=program.rule
+        )
+    if today > epo.line_expires_on:
+        raise TransitionRefused(
+            f"La línea de la EPO venció el {epo.line_expires_on:%d/%m/%Y}.", field="epo", rule=cp.rule
+        )
+    adhered = SupplierAdhesion.objects.filter(epo=epo, supplier=supplier, active=True).exists()
+    if not adhered:
+        raise TransitionRefused(
+            f"El proveedor {supplier.name} no está adherido a las Cadenas Productivas de esta EPO.",
+            field="supplier",
+            rule=program.rule,
+        )
+    errors: list[DomainError] = []
+    if kind not in dict(FactoringDocument._meta.get_field("kind").choices or []):
+        errors.append(DomainError("Tipo de documento desconocido.", field="kind"))
+    if uploaded_by not in UploadedBy.values:
+        errors.append(DomainError("Indique si publica la EPO o el proveedor.", field="uploaded_by"))
+    if not number.strip():
+        errors.append(DomainError("Indique el número del documento.", field="number"))
+    if not isinstance(face_value, Decimal) or face_value <= 0 or not is_cents(face_value):
+        errors.append(DomainError("El valor nominal debe ser positivo y en centavos.", field="face_value"))
+    if issue_date > today:
+        errors.append(DomainError("La fecha de emisión no puede ser futura.", field="issue_date"))
+    if due_date <= today:
+        errors.append(DomainError("El documento ya venció o vence hoy.", field="due_date"))
+    latest = today + timedelta(days=cp.max_document_days)
+    if due_date > latest:
+        errors.append(
+            DomainError(
+                f"El plazo de cada documento es de hasta {cp.max_document_days} días: vence el "
+                f"{due_date:%d/%m/%Y}, a {(due_date - today).days} días (a más tardar {latest:%d/%m/%Y}).",
+                field="due_date",
+                rule=cp.rule,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    available = epo.line_amount - line_used(epo)
+    if face_value > available:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"El documento ({face_value:,.2f}) excede el disponible de la línea de la EPO "
+                    f"({available:,.2f}).",
+                    field="face_value",
+                    rule=cp.rule,
+                )
+            ]
+        )
+    if FactoringDocument.objects.filter(
+        epo=epo, supplier=supplier, kind=kind, number=number.strip()
+    ).exists():
+        raise ValidationFailed([DomainError("Ese documento ya está publicado.", field="number")])
+    document = FactoringDocument.objects.create(
+        epo=epo,
+        supplier=supplier,
+        kind=kind,
+        number=number.strip(),
+        face_value=face_value,
+        issue_date=issue_date,
+        due_date=due_date,
+        uploaded_by=uploaded_by,
+        uploaded_by_user=user,
+        uploaded_on=today,
+    )
+    if uploaded_file is not None:
+        document.document_file.save(uploaded_file.name or "documento", uploaded_file, save=True)
+    audit_record(
+        user=user,
+        action="factoring.document_upload",
+        obj=document,
+        after=snapshot(document),
+        office=epo.office,
+    )
+    return document
+
+
+# ------------------------------------------------------------------------------------------ discount
+
+
+def discount_terms(
+    *, epo: Epo, face_value: Decimal, value_date: date, due_date: date, mode: str
+) -> dict[str, Any]:
+    """The figures of a discount (pure over the rule set and the stored base series)."""
+    ruleset = epo_ruleset(epo)
+    cp, commissions = ruleset.cadenas_productivas, ruleset.commissions
+    try:
+        base = rate_series_get(epo.base_series).value_before(value_date)
+    except MissingRate as exc:
+        raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
+    rate = base + epo.spread + epo.admin_points
+    advance = round_money(face_value * cp.max_advance_fraction)
+    period = FixedRate(rate).period_rate([value_date, due_date])
+    period_rate = period.factor() - 1
+    interest = round_money(advance * period_rate)
+    commission_rate = (
+        commissions.per_drawdown_rate.get(CURRENCY, ZERO)
+        if CREDIT_TYPE in commissions.per_drawdown_credit_types
+        else ZERO
+    )
+    commission = round_money(advance * commission_rate)
+    iva = round_money(commission * commissions.iva_rate)
+    up_front = mode == InterestMode.UP_FRONT
+    return {
+        "base": base,
+        "rate": rate,
+        "period_rate": period_rate,
+        "days": (due_date - value_date).days,
+        "advance": advance,
+        "interest": interest,
+        "commission": commission,
+        "iva": iva,
+        "disbursed": advance - commission - iva - (interest if up_front else ZERO),
+    }
+
+
+def _lock_document(document: FactoringDocument) -> FactoringDocument:
+    return (
+        FactoringDocument.objects.select_for_update(of=("self",))
+        .select_related("epo", "epo__applicant", "epo__office", "supplier")
+        .get(pk=document.pk)
+    )
+
+
+@transaction.atomic
+def document_discount(
+    *, user: User, document: FactoringDocument, interest_mode: str, value_date: date | None = None
+) -> Discount:
+    """Discount a published document: the advance (up to `max_advance_fraction` of face value) is deposited
+    to the supplier less the commission and its IVA (14, I-6), and less the interest when it is charged up
+    front (P-1 1.5); the EPO owes the advance (and the interest, at maturity) on the due date."""
+    require_role(user, REGIONAL, "descontar documentos")
+    document = _lock_document(document)
+    epo = _lock_epo(document.epo)
+    _check_office(user, epo.office_id, "El documento")
+    ruleset = epo_ruleset(epo)
+    cp, program = ruleset.cadenas_productivas, ruleset.programs[PROGRAM]
+    value_date = value_date or today_mx()
+    if interest_mode not in InterestMode.values:
+        raise ValidationFailed(
+            [DomainError("Indique la forma de pago de los intereses.", field="interest_mode")]
+        )
+    if value_date > today_mx():
+        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+    if document.status != DocumentStatus.UPLOADED:
+        raise TransitionRefused(
+            f"El documento está «{document.get_status_display()}»: sólo se descuenta uno publicado.",
+            field="status",
+        )
+    if epo.status != EpoStatus.ADMITTED:
+        raise TransitionRefused("La EPO está suspendida: no se descuentan sus documentos.", field="epo")
+    if value_date > epo.line_expires_on:
+        raise TransitionRefused(
+            f"La línea de la EPO venció el {epo.line_expires_on:%d/%m/%Y}.", field="value_date", rule=cp.rule
+        )
+    if not SupplierAdhesion.objects.filter(epo=epo, supplier=document.supplier, active=True).exists():
+        raise TransitionRefused(
+            f"El proveedor {document.supplier.name} no está adherido a las Cadenas Productivas de esta EPO.",
+            field="supplier",
+            rule=program.rule,
+        )
+    days = (document.due_date - value_date).days
+    if days <= 0 or days > cp.max_document_days:
+        raise TransitionRefused(
+            f"El plazo del descuento es de 1 a {cp.max_document_days} días; este sería de {days}.",
+            field="due_date",
+            rule=cp.rule,
+        )
+    terms = discount_terms(
+        epo=epo,
+        face_value=document.face_value,
+        value_date=value_date,
+        due_date=document.due_date,
+        mode=interest_mode,
+    )
+    up_front = interest_mode == InterestMode.UP_FRONT
+    loan = Loan.objects.create(
+        number=f"CP-{epo.pk:04d}-{document.pk:06d}",
+        file=None,
+        applicant=epo.applicant,
+        office=epo.office,
+        program=PROGRAM.value,
+        credit_type=CREDIT_TYPE.value,
+        currency=CURRENCY,
+        ruleset_version=epo.ruleset_version,
+        contracted_amount=terms["advance"],
+        contract_date=value_date,
+        base_series=epo.base_series,
+        spread=epo.spread + epo.admin_points,
+        fixed_rate=terms["rate"],
+        moratorium_factor=ruleset.rates.moratorium_factor,
+        # One payment of principal (and interest) at maturity: the close reads term ≤ periodicity as a
+        # single-payment credit (CNBV 30 days to cartera vencida) and prices the period in one piece.
+        term_months=1,
+        payment_every_months=1,
+        amortization="equal_principal",
+        per_drawdown_commission_rate=None,
+        status=LoanStatus.ACTIVE,
+        principal_balance=terms["advance"],
+        first_disbursed_on=value_date,
+        accrued_through=value_date - timedelta(days=1),
+        maturity_date=document.due_date,
+        created_by=user,
+    )
+    lines = [
+        Line(chart.CARTERA_VIGENTE, terms["advance"], CURRENCY, loan.pk),
+        Line(chart.BANCOS, -terms["disbursed"], CURRENCY),
+    ]
+    if terms["commission"]:
+        lines.append(Line(chart.COMISIONES_COBRADAS, -terms["commission"], CURRENCY))
+    if terms["iva"]:
+        lines.append(Line(chart.IVA_TRASLADADO, -terms["iva"], CURRENCY))
+    if up_front and terms["interest"]:
+        lines.append(Line(chart.INGRESOS_INTERESES, -terms["interest"], CURRENCY))
+    entry = entry_post(
+        kind="descuento_documento",
+        business_date=value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=f"Descuento de {document} de {document.supplier.name} a cargo de {epo.applicant.name}",
+        lines=lines,
+    )
+    Disbursement.objects.create(
+        loan=loan,
+        amount=terms["advance"],
+        value_date=value_date,
+        due_date=document.due_date,
+        entry=entry,
+        commission=terms["commission"],
+        commission_iva=terms["iva"],
+        created_by=user,
+    )
+    version = ScheduleVersion.objects.create(
+        loan=loan, number=1, reason=f"Descuento de {document}", created_by=user
+    )
+    Installment.objects.create(
+        version=version,
+        loan=loan,
+        number=1,
+        start=value_date,
+        due=document.due_date,
+        payable=next_business_day(document.due_date),
+        rate=terms["period_rate"].quantize(Decimal("0.000000001")),
+        projected=False,
+        opening_balance=terms["advance"],
+        principal=terms["advance"],
+        interest=ZERO if up_front else terms["interest"],
+        projected_interest=ZERO if up_front else terms["interest"],
+    )
+    discount = Discount.objects.create(
+        document=document,
+        loan=loan,
+        advance=terms["advance"],
+        base_rate=terms["base"],
+        rate=terms["rate"],
+        interest_mode=interest_mode,
+        days=terms["days"],
+        interest=terms["interest"],
+        commission=terms["commission"],
+        commission_iva=terms["iva"],
+        disbursed_amount=terms["disbursed"],
+        disbursed_on=value_date,
+        created_by=user,
+    )
+    document.status = DocumentStatus.DISCOUNTED
+    document.save(update_fields=["status"])
+    audit_record(
+        user=user,
+        action="factoring.document_discount",
+        obj=discount,
+        after=snapshot(discount),
+        office=epo.office,
+    )
+    return discount
+
+
+def amount_owed(*, loan: Loan) -> Decimal:
+    """What the EPO owes on a discounted document as the loan's position stands (after accrual)."""
+    return loan.principal_balance + loan.accrued_interest + loan.accrued_moratorium - loan.unapplied_balance
+
+
+@transaction.atomic
+def document_collect(
+    *, user: User, document: FactoringDocument, value_date: date | None = None, amount: Decimal | None = None
+) -> Discount:
+    """The EPO pays the document (P-1 1.5: at maturity): an ordinary payment of the discount's loan, so a
+    late EPO pays its moratorium too. Without `amount`, everything owed on the value date."""
+    require_role(user, REGIONAL, "registrar cobros de cadenas productivas")
+    document = _lock_document(document)
+    _check_office(user, document.epo.office_id, "El documento")
+    if document.status not in (DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE):
+        raise TransitionRefused(
+            f"El documento está «{document.get_status_display()}»: no hay nada que cobrar.", field="status"
+        )
+    discount = Discount.objects.select_for_update(of=("self",)).get(document=document)
+    value_date = value_date or today_mx()
+    loan = lock_loan(discount.loan)
+    if value_date > today_mx():
+        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+    if amount is None:
+        loan_accrue(loan=loan, through=value_date)
+        amount = amount_owed(loan=loan)
+    before = snapshot(document, ["status"])
+    payment_apply(
+        user=user,
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        idempotency_key=f"cadena-{document.pk}-{value_date.isoformat()}-{amount}",
+    )
+    loan.refresh_from_db()
+    if loan.status == LoanStatus.PAID_OFF:
+        document.status = DocumentStatus.COLLECTED
+        discount.collected_on = value_date
+        discount.save(update_fields=["collected_on"])
+    elif loan.days_past_due > 0:
+        document.status = DocumentStatus.OVERDUE
+    else:
+        document.status = DocumentStatus.DISCOUNTED
+    document.save(update_fields=["status"])
+    audit_record(
+        user=user,
+        action="factoring.document_collect",
+        obj=document,
+        before=before,
+        after={**snapshot(document, ["status"]), "amount": str(amount), "value_date": value_date.isoformat()},
+        office=document.epo.office,
+    )
+    return discount
+
+
+@transaction.atomic
+def documents_overdue_sync(*, user: Any = None) -> int:
+    """Mirror the daily close on the documents: a discounted document whose loan is past due reads «vencido»,
+    and one regularized reads «descontado» again. Idempotent; returns the documents changed."""
+    changed = 0
+    rows = FactoringDocument.objects.select_for_update(of=("self",)).filter(
+        status__in=(DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE)
+    )
+    for document in rows.select_related("discount__loan", "epo__office"):
+        loan = document.discount.loan
+        target = DocumentStatus.OVERDUE if loan.days_past_due > 0 else DocumentStatus.DISCOUNTED
+        if loan.status == LoanStatus.PAID_OFF:
+            continue
+        if document.status != target:
+            before = snapshot(document, ["status"])
+            document.status = target
+            document.save(update_fields=["status"])
+            audit_record(
+                user=user,
+                action="factoring.document_overdue",
+                obj=document,
+                before=before,
+                after={**snapshot(document, ["status"]), "days_past_due": loan.days_past_due},
+                office=document.epo.office,
+            )
+            changed += 1
+    return changed
+
+
+# ------------------------------------------------------------------------------------------ platform fee
+
+
+def average_daily_balance(*, epo: Epo, month: date) -> Decimal:
+    """The average of the EPO's discounted principal (cartera vigente + vencida of its discounts, read from
+    the ledger) at the end of each calendar day of the month."""
+    first = month.replace(day=1)
+    days = monthrange(first.year, first.month)[1]
+    last = first.replace(day=days)
+    loan_ids = list(Discount.objects.filter(document__epo=epo).values_list("loan_id", flat=True))
+    postings = Posting.objects.filter(
+        loan_id__in=loan_ids, account__code__in=(chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA)
+    )
+    opening = postings.filter(entry__business_date__lt=first).aggregate(total=Sum("amount"))["total"] or ZERO
+    moves: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for day, amount in postings.filter(entry__business_date__range=(first, last)).values_list(
+        "entry__business_date", "amount"
+    ):
+        moves[day] += amount
+    balance, total = round_money(opening), ZERO
+    for offset in range(days):
+        balance += moves.get(first + timedelta(days=offset), ZERO)
+        total += balance
+    return round_money(total / days)
+
+
+@transaction.atomic
+def platform_fee_charge(*, user: User, epo: Epo, month: date, value_date: date | None = None) -> PlatformFee:
+    """Charge the EPO the platform fee of a finished month on its average daily balance (P-1 1.5), once."""
+    require_role(user, REGIONAL, "cobrar la contraprestación por plataforma")
+    epo = _lock_epo(epo)
+    _check_office(user, epo.office_id, "La EPO")
+    ruleset = epo_ruleset(epo)
+    first = month.replace(day=1)
+    days = monthrange(first.year, first.month)[1]
+    value_date = value_date or today_mx()
+    if first.replace(day=days) >= value_date:
+        raise TransitionRefused(
+            f"El mes {first:%m/%Y} no ha terminado: la contraprestación se calcula sobre el saldo promedio "
+            "del mes completo.",
+            field="month",
+            rule=ruleset.cadenas_productivas.rule,
+        )
+    if PlatformFee.objects.filter(epo=epo, month=first).exists():
+        raise TransitionRefused(f"La contraprestación de {first:%m/%Y} ya se cobró.", field="month")
+    average = average_daily_balance(epo=epo, month=first)
+    rate = platform_fee_rate()
+    fee = round_money(average * simple_rate(rate, days))
+    if fee <= 0:
+        raise TransitionRefused(
+            f"La EPO no tuvo saldo descontado en {first:%m/%Y}: no hay contraprestación.", field="month"
+        )
+    iva = round_money(fee * ruleset.commissions.iva_rate)
+    entry = entry_post(
+        kind="contraprestacion_plataforma",
+        business_date=value_date,
+        user=user,
+        description=f"Contraprestación por plataforma {first:%m/%Y} de {epo.applicant.name}",
+        lines=[
+            Line(chart.BANCOS, fee + iva, CURRENCY),
+            Line(chart.COMISIONES_COBRADAS, -fee, CURRENCY),
+            Line(chart.IVA_TRASLADADO, -iva, CURRENCY),
+        ],
+    )
+    charge = PlatformFee.objects.create(
+        epo=epo,
+        month=first,
+        average_balance=average,
+        rate=rate,
+        fee=fee,
+        iva=iva,
+        entry=entry,
+        created_by=user,
+    )
+    audit_record(
+        user=user, action="factoring.platform_fee", obj=charge, after=snapshot(charge), office=epo.office
+    )
+    return charge
