@@ -1,0 +1,232 @@
+"""Moving a special program's file along: applicants, requirements, program steps, statements.
+
+P-2 and P-4 gave resources until 2014 (their valid_until), so their files live in a frozen 2013 with a FIX
+series of that year; P-3 has no end date and lives in the cast's 2026.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from conftest import applicant_data, proposal_data, satisfy
+from filon.applicants.services import applicant_create
+from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.origination.services import (
+    GuaranteeData,
+    file_create,
+    file_propose,
+    file_requirements_complete,
+    file_resolve,
+    file_start_analysis,
+    guarantee_add,
+)
+from filon.programs.models import StepKind
+from filon.programs.services import (
+    StatementData,
+    financial_statement_add,
+    parametric_evaluation_record,
+    program_step_record,
+    program_steps_ensure,
+)
+from filon.rules.schema import Stage
+
+# The rule set's UMA starts in 2024 and origination's market look-up returns none stored: for 2013 files the
+# engine is given that year's SMGVDF a year (64.76 × 365), through which C-7 reads the size thresholds.
+SMGVDF_2013_ANNUAL = Decimal("23637.40")
+IN_2013 = dt.datetime(2013, 3, 5, 11, 0, tzinfo=MEXICO_CITY)  # a Tuesday inside P-2's and P-4's terms
+IN_2026 = dt.datetime(2026, 3, 3, 11, 0, tzinfo=MEXICO_CITY)
+
+
+def fix_2013() -> None:
+    from filon.marketdata.models import Observation, Series
+
+    series, _ = Series.objects.get_or_create(code="FIX", defaults={"name": "Tipo de cambio FIX"})
+    start = dt.date(2012, 10, 1)
+    Observation.objects.bulk_create(
+        [
+            Observation(series=series, date=start + dt.timedelta(days=i), value=Decimal("12.80"))
+            for i in range(500)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def with_2013_reference_unit(monkeypatch) -> None:
+    from filon.origination import services
+
+    real = services.market_values_on
+
+    def market_values_on(day):
+        fx, uma = real(day)
+        return fx, uma if uma is not None or day.year >= 2024 else SMGVDF_2013_ANNUAL
+
+    monkeypatch.setattr(services, "market_values_on", market_values_on)
+
+
+def trc_users():
+    """A Torreón (Coahuila) analyst and manager, for P-4."""
+    from filon.accounts.models import RegionalOffice, User
+
+    trc = RegionalOffice.objects.get(code="TRC")
+    make = User.objects.create_user
+    return (
+        make("tomas.trc", password="clave-de-prueba-123", role="analista", office=trc, first_name="Tomás"),
+        make(
+            "teresa.trc",
+            password="clave-de-prueba-123",
+            role="gerente_regional",
+            office=trc,
+            first_name="Teresa",
+        ),
+    )
+
+
+def p2_file(cast, *, amount="1500000", rfc="MPM120315AB1", name="Minera El Potosí Chico, S.A. de C.V."):
+    applicant = applicant_create(user=cast.ana, data=applicant_data(name=name, rfc=rfc)).obj
+    return file_create(
+        user=cast.ana,
+        applicant=applicant,
+        proposal=proposal_data(
+            program="pequena_mineria",
+            amount=Decimal(amount),
+            investment_program=Decimal(amount),
+            term_months=60,
+            grace_months=6,
+        ),
+    )
+
+
+def p3_file(
+    cast, *, amount="1500000", rfc="CMC120315AB1", name="Comercializadora Minera de Cananea, S.A. de C.V."
+):
+    applicant = applicant_create(
+        user=cast.sofia,
+        data=applicant_data(
+            name=name,
+            rfc=rfc,
+            state="SON",
+            municipality="Cananea",
+            activity=1,
+            employees=20,
+            annual_gross_income_mxn=Decimal("20000000"),
+            equity_mxn=Decimal("5000000"),
+        ),
+    ).obj
+    return file_create(
+        user=cast.sofia,
+        applicant=applicant,
+        proposal=proposal_data(
+            program="cananea",
+            amount=Decimal(amount),
+            investment_program=Decimal(amount) + Decimal("100000"),
+            term_months=60,
+            grace_months=6,
+        ),
+    )
+
+
+def p4_file(analyst, *, amount="1000000"):
+    applicant = applicant_create(
+        user=analyst,
+        data=applicant_data(
+            name="Carbonífera de Sabinas, S.A. de C.V.",
+            rfc="CSA120315AB1",
+            state="COA",
+            municipality="Sabinas",
+            activity=16,
+        ),
+    ).obj
+    return file_create(
+        user=analyst,
+        applicant=applicant,
+        proposal=proposal_data(
+            program="carbon_coahuila",
+            amount=Decimal(amount),
+            investment_program=Decimal(amount),
+            term_months=60,
+            grace_months=6,
+        ),
+    )
+
+
+def mortgage(file, value):
+    return GuaranteeData(
+        type="hipoteca_industrial",
+        owner=file.applicant.name,
+        description="Planta de beneficio y terreno",
+        value=Decimal(value),
+        appraisal_date=today_mx() - dt.timedelta(days=30),
+        appraiser="Valuadores del Norte",
+    )
+
+
+def retention_letter(file):
+    return GuaranteeData(
+        type="carta_retencion",
+        owner="PRODEMI",
+        description="Carta de retención de liquidaciones dirigida a PRODEMI",
+        value=Decimal("1"),
+    )
+
+
+def analysed(cast, file, *, user, guarantees):
+    """Guarantees, every authorization requirement met (reviewed by `cast.julia` where legal), analysis."""
+    for data in guarantees:
+        guarantee_add(user=user, file=file, data=data)
+    satisfy_as(cast, user, file)
+    file_requirements_complete(user=user, file=file)
+    return file_start_analysis(user=user, file=file)
+
+
+def satisfy_as(cast, user, file):
+    if user == cast.ana:
+        satisfy(cast, file, Stage.AUTHORIZATION)
+        return
+    from conftest import pdf
+    from filon.origination.services import requirement_legal_opinion, requirement_review, requirement_upload
+
+    for item in file.requirements.filter(stage=Stage.AUTHORIZATION.value):
+        requirement_upload(user=user, item=item, uploaded=pdf(), document_date=today_mx())
+        requirement_review(user=user, item=item, approve=True)
+        if item.legal_review:
+            requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
+
+
+def statement(user, applicant, *, ebitda="3000000", debt="5000000", service="200000"):
+    return financial_statement_add(
+        user=user,
+        applicant=applicant,
+        data=StatementData(
+            period_end=dt.date(today_mx().year - 1, 12, 31),
+            revenue_mxn=Decimal("20000000"),
+            operating_costs_mxn=Decimal("17000000"),
+            ebitda_mxn=Decimal(ebitda),
+            debt_service_mxn=Decimal(service),
+            total_debt_mxn=Decimal(debt),
+            equity_mxn=Decimal("30000000"),
+        ),
+    )
+
+
+def steps_done(user, file, *, parametric=True, favorable=True):
+    """Every program step done by hand, the parametric one by a recorded evaluation."""
+    evaluation = None
+    for step in program_steps_ensure(file=file):
+        if step.kind == StepKind.PARAMETRIC:
+            if parametric:
+                evaluation = parametric_evaluation_record(
+                    user=user, file=file, technical_opinion_favorable=favorable
+                )
+            continue
+        program_step_record(
+            user=user, step=step, status="done", document=f"Constancia del paso {step.number}"
+        )
+    return evaluation
+
+
+def propose_and_authorize(cast, file, *, proposer, resolved_on=None):
+    file_propose(user=proposer, file=file)
+    return file_resolve(
+        user=cast.sergio, file=file, decision="authorized", resolved_on=resolved_on or today_mx()
+    )
