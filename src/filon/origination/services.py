@@ -779,6 +779,9 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     _check_office(user, file.office_id)
     _require_status(file, (FileStatus.UNDER_ANALYSIS,), "proponer a comité")
     _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
+    from filon.programs.services import program_steps_check_proposable
+
+    program_steps_check_proposable(file=file)
     result = file_evaluate(file=file)
     errors = [f for f in result["findings"] if f["severity"] == "error"]
     if errors:
@@ -816,6 +819,9 @@ def file_resolve(
     _require_status(file, (FileStatus.PROPOSED,), "resolver")
     before = _file_snapshot(file)
     if decision == "authorized":
+        from filon.programs.services import budget_check_authorization
+
+        budget_check_authorization(file=file, on=resolved_on)
         file.status = FileStatus.AUTHORIZED
         file.authorized_on = resolved_on
         file.authorization_expires_on = resolved_on + timedelta(days=authorization_validity_days(file))
