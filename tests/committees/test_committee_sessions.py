@@ -52,6 +52,7 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
+from filon.programs.services import program_step_record, program_steps_ensure
 from filon.rules import load_ruleset_for_date
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,8 @@ def propose(cast, file, *, user=None, proposer=None, guarantee_value="30000000")
             requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
     file_requirements_complete(user=user, file=file)
     file_start_analysis(user=user, file=file)
+    for step in program_steps_ensure(file=file):  # a special program's own steps (Chapter II)
+        program_step_record(user=user, step=step, status="done", document="Constancia en el expediente")
     return file_propose(user=proposer, file=file)
 
 
