@@ -1,5 +1,5 @@
 """Headless Chromium for the end-to-end tests: Debian's browser, people logged in through the login form,
-and a screenshot of every page visited, kept under test-artifacts/screenshots/.
+and a screenshot of every page visited, kept under test-artifacts/screenshots/<database>/.
 
 Not a conftest: the test module imports the fixtures it uses from here.
 """
@@ -116,7 +116,10 @@ class Screenshots:
 
 @pytest.fixture
 def shot() -> Screenshots:
-    return Screenshots(SCREENSHOTS)
+    """One folder per database, so the SQLite and PostgreSQL runs keep their own pictures."""
+    from django.db import connection
+
+    return Screenshots(SCREENSHOTS / connection.vendor)
 
 
 @pytest.fixture
