@@ -71,12 +71,15 @@ class Posting(models.Model):
     loan = models.ForeignKey(
         "servicing.Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
     )
+    fund = models.ForeignKey(
+        "funds.GuaranteeFund", on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+    )
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=18, decimal_places=2)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["loan", "account"])]
+        indexes = [models.Index(fields=["loan", "account"]), models.Index(fields=["fund", "account"])]
         constraints = [models.CheckConstraint(name="posting_not_zero", condition=~models.Q(amount=0))]
         verbose_name = "movimiento"
         verbose_name_plural = "movimientos"

@@ -19,7 +19,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 
 from filon.errors import DomainError, TransitionRefused
-from filon.ledger.chart import CHART, CURRENCIES
+from filon.ledger.chart import CHART, CURRENCIES, FONDOS_DE_GARANTIA
 from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
 
 CENT = Decimal("0.01")
@@ -32,12 +32,14 @@ class UnbalancedEntry(DomainError):
 
 @dataclass(frozen=True)
 class Line:
-    """One posting of an entry to be made: account code, signed amount, currency, optional loan id."""
+    """One posting of an entry to be made: account code, signed amount, currency, optional loan id and
+    guarantee fund id (a fund's money is its sub-balance of 2301, see `fund_balances`)."""
 
     account: str
     amount: Decimal
     currency: str
     loan_id: int | None = None
+    fund_id: int | None = None
 
 
 def chart_sync() -> None:
@@ -121,6 +123,7 @@ def entry_post(
                 entry=entry,
                 account_id=ids[(line.account, line.currency)],
                 loan_id=line.loan_id,
+                fund_id=line.fund_id,
                 currency=line.currency,
                 amount=line.amount,
             )
@@ -131,11 +134,13 @@ def entry_post(
 
 
 def _merge(lines: Iterable[Line]) -> list[Line]:
-    """Add up lines on the same account, currency and loan; drop the ones that cancel out."""
-    totals: dict[tuple[str, str, int | None], Decimal] = defaultdict(lambda: ZERO)
+    """Add up lines on the same account, currency, loan and fund; drop the ones that cancel out."""
+    totals: dict[tuple[str, str, int | None, int | None], Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
-        totals[(line.account, line.currency, line.loan_id)] += line.amount
-    return [Line(acc, amount, cur, loan) for (acc, cur, loan), amount in totals.items() if amount != 0]
+        totals[(line.account, line.currency, line.loan_id, line.fund_id)] += line.amount
+    return [
+        Line(acc, amount, cur, loan, fund) for (acc, cur, loan, fund), amount in totals.items() if amount != 0
+    ]
 
 
 def entry_reverse(
@@ -145,9 +150,9 @@ def entry_reverse(
     if JournalEntry.objects.filter(reverses=entry).exists():
         raise TransitionRefused("La póliza ya fue reversada.", field="entry")
     lines = [
-        Line(code, -amount, currency, loan_id)
-        for code, amount, currency, loan_id in entry.postings.values_list(
-            "account__code", "amount", "currency", "loan_id"
+        Line(code, -amount, currency, loan_id, fund_id)
+        for code, amount, currency, loan_id, fund_id in entry.postings.values_list(
+            "account__code", "amount", "currency", "loan_id", "fund_id"
         )
     ]
     return entry_post(
@@ -190,9 +195,28 @@ def account_balance(code: str, currency: str) -> Decimal:
     return total or ZERO
 
 
+def fund_balances(fund_ids: Iterable[int] | None = None, *, until: date | None = None) -> dict[int, Decimal]:
+    """What each guarantee fund holds: its credit balance of 2301 «Fondos de garantía» (positive = money
+    the fund has), read from the postings that carry the fund."""
+    qs = Posting.objects.filter(account__code=FONDOS_DE_GARANTIA, fund__isnull=False)
+    if fund_ids is not None:
+        qs = qs.filter(fund_id__in=list(fund_ids))
+    if until is not None:
+        qs = qs.filter(entry__business_date__lte=until)
+    return {
+        fund_id: -total.quantize(CENT)
+        for fund_id, total in qs.values_list("fund_id").annotate(total=_sum_amount())
+    }
+
+
 def trial_balance() -> dict[tuple[str, str], Decimal]:
     rows = Posting.objects.values_list("account__code", "currency").annotate(total=_sum_amount())
     return {(code, cur): total for code, cur, total in rows if total}
+
+
+def _posting_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Sort key of (account, loan, fund, amount) rows whose ids may be None."""
+    return tuple((value is None, value or 0) for value in row)
 
 
 @dataclass(frozen=True)
@@ -231,9 +255,18 @@ def ledger_check(*, loan_positions: dict[int, dict[str, Decimal]] | None = None)
                 )
             )
     for entry in JournalEntry.objects.filter(reverses__isnull=False).select_related("reverses")[:10000]:
-        original = sorted(entry.reverses.postings.values_list("account_id", "loan_id", "amount"))
+        original = sorted(
+            entry.reverses.postings.values_list("account_id", "loan_id", "fund_id", "amount"),
+            key=_posting_key,
+        )
         mirrored = sorted(
-            (a, loan, -amt) for a, loan, amt in entry.postings.values_list("account_id", "loan_id", "amount")
+            (
+                (a, loan, fund, -amt)
+                for a, loan, fund, amt in entry.postings.values_list(
+                    "account_id", "loan_id", "fund_id", "amount"
+                )
+            ),
+            key=_posting_key,
         )
         if original != mirrored:
             breaches.append(

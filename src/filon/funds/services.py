@@ -1,0 +1,501 @@
+"""Guarantee funds: creation from the rule set, contributions, the fund's interest, paying a defaulted credit,
+refunding a miner's own contribution, and the what-if of a default scenario.
+
+Money moves only through `filon.ledger.services`; every posting to 2301 «Fondos de garantía» carries its fund:
+- contribution: Bancos ← Fondos de garantía (fund);
+- the fund's interest: Bancos ← Rendimientos de fondos de garantía (5104, FIFOMI's income; P-2 2.5) — it
+  never adds to the fund;
+- a fund paying a defaulted credit: Fondos de garantía (fund) ← Bancos, then the payment itself goes through
+  `servicing.payments.payment_apply` (Bancos ← receivables), so the engine's allocation (costs, moratorium,
+  interest, principal; oldest installment first) is the one that applies the fund's money;
+- refund of a miner's own contribution at payoff (P-2 2.5): Fondos de garantía (fund) ← Bancos.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from filon.accounts.access import require_role
+from filon.accounts.models import Role, User
+from filon.audit.services import audit_record, snapshot
+from filon.core.allocation import Concept
+from filon.core.calendar import today_mx
+from filon.core.fund_whatif import Default, FundInput, WhatIf, fund_whatif
+from filon.core.money import ZERO, format_money, is_cents, round_money
+from filon.errors import DomainError, NotFound, TransitionRefused, ValidationFailed
+from filon.funds.models import Contributor, FundKind, FundMovement, GuaranteeFund, MovementKind
+from filon.funds.selectors import (
+    FUND_READERS,
+    fund_balance,
+    fund_rule,
+    program_coverage,
+    program_fund_rules,
+)
+from filon.ledger import chart
+from filon.ledger.services import Line, entry_post, fund_balances
+from filon.rules import load_ruleset_for_date
+from filon.rules.schema import ProgramCode
+from filon.servicing.accrual import loan_accrue
+from filon.servicing.models import Loan, LoanStatus, Payment
+from filon.servicing.payments import _active_rows, _debts, payment_apply
+from filon.servicing.services import lock_loan
+
+FUND_OPERATORS = (Role.DIRECCION, Role.ADMINISTRADOR)
+FUND_PAYERS = (Role.GERENTE_REGIONAL,)
+MXN = "MXN"
+
+CONTRIBUTION_KIND = "fondo_aportacion"
+INTEREST_KIND = "fondo_rendimiento"
+PAYMENT_KIND = "fondo_pago"
+REFUND_KIND = "fondo_devolucion"
+
+
+def _lock(fund: GuaranteeFund) -> GuaranteeFund:
+    return GuaranteeFund.objects.select_for_update().get(pk=fund.pk)
+
+
+def _amount_errors(amount: Decimal) -> None:
+    if not isinstance(amount, Decimal) or amount <= 0 or not is_cents(amount):
+        raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
+
+
+def _movement(
+    *,
+    user: User,
+    fund: GuaranteeFund,
+    kind: MovementKind,
+    on: date,
+    amount: Decimal,
+    description: str,
+    lines: Sequence[Line],
+    loan: Loan | None = None,
+    payment: Payment | None = None,
+    entry_kind: str,
+) -> FundMovement:
+    entry = entry_post(
+        kind=entry_kind,
+        business_date=on,
+        description=description,
+        lines=lines,
+        loan_id=loan.pk if loan else None,
+        user=user,
+    )
+    movement = FundMovement.objects.create(
+        fund=fund,
+        kind=kind,
+        business_date=on,
+        amount=amount,
+        entry=entry,
+        loan=loan,
+        payment=payment,
+        description=description[:300],
+        created_by=user,
+    )
+    audit_record(
+        user=user,
+        action=f"fund.{kind.value}",
+        obj=fund,
+        after={
+            **snapshot(movement, ["kind", "business_date", "amount", "loan_id", "payment_id", "entry_id"]),
+            "balance": str(fund_balance(fund)),
+        },
+        office=loan.office if loan else None,
+    )
+    return movement
+
+
+# ------------------------------------------------------------------------------------------------ create
+
+
+@transaction.atomic
+def fund_create(
+    *,
+    user: User,
+    code: str,
+    name: str,
+    program: str,
+    contributor: str,
+    state: str = "",
+    loan: Loan | None = None,
+    kind: str | None = None,
+) -> GuaranteeFund:
+    """A fund of a special program, under the program's guarantee-fund entry of the rule set in force."""
+    require_role(user, FUND_OPERATORS, "dar de alta fondos de garantía")
+    errors: list[DomainError] = []
+    code = code.strip()
+    if not code:
+        errors.append(DomainError("La clave del fondo es obligatoria.", field="code"))
+    elif GuaranteeFund.objects.filter(code=code).exists():
+        errors.append(DomainError(f"Ya existe un fondo con la clave {code}.", field="code"))
+    if not name.strip():
+        errors.append(DomainError("El nombre del fondo es obligatorio.", field="name"))
+    if program not in {p.value for p in ProgramCode}:
+        errors.append(DomainError("Programa desconocido.", field="program"))
+    if contributor not in Contributor.values:
+        errors.append(DomainError("Aportante desconocido.", field="contributor"))
+    if errors:
+        raise ValidationFailed(errors)
+    entries = [e for e in program_fund_rules(program) if kind is None or e.kind == kind]
+    if not entries:
+        raise TransitionRefused(
+            "Las Reglas de Operación vigentes no prevén un fondo de garantía para este programa.",
+            field="program",
+        )
+    entry = entries[0]
+    if contributor == Contributor.MINER:
+        if loan is None:
+            raise ValidationFailed(
+                [DomainError("La aportación propia de un minero es de un crédito: indíquelo.", field="loan")]
+            )
+        if entry.kind != FundKind.FIRST_LOSS_POOL:
+            raise TransitionRefused(
+                "Sólo el fondo de aportaciones del programa admite aportaciones propias de mineros.",
+                field="contributor",
+                rule=entry.rule,
+            )
+    if loan is not None and loan.program != program:
+        raise ValidationFailed([DomainError("El crédito no es de este programa.", field="loan")])
+    fund = GuaranteeFund.objects.create(
+        code=code,
+        name=name.strip(),
+        program=program,
+        kind=entry.kind,
+        rule=entry.rule,
+        ruleset_version=load_ruleset_for_date(today_mx()).version,
+        contributor=contributor,
+        state=state.strip().upper(),
+        loan=loan if contributor == Contributor.MINER else None,
+        created_by=user,
+    )
+    audit_record(user=user, action="fund.create", obj=fund, after=snapshot(fund))
+    return fund
+
+
+# ----------------------------------------------------------------------------------------- contributions
+
+
+@transaction.atomic
+def fund_contribute(
+    *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, description: str = ""
+) -> FundMovement:
+    """A contribution deposited in FIFOMI's bank account: Bancos ← Fondos de garantía (fund)."""
+    require_role(user, FUND_OPERATORS, "registrar aportaciones a fondos de garantía")
+    fund = _lock(fund)
+    _amount_errors(amount)
+    if not fund.active:
+        raise TransitionRefused("El fondo está cerrado.", field="fund", rule=fund.rule)
+    text = description.strip() or f"Aportación al fondo {fund.code}"
+    return _movement(
+        user=user,
+        fund=fund,
+        kind=MovementKind.CONTRIBUTION,
+        on=on,
+        amount=amount,
+        description=text,
+        entry_kind=CONTRIBUTION_KIND,
+        lines=[
+            Line(chart.BANCOS, amount, fund.currency),
+            Line(chart.FONDOS_DE_GARANTIA, -amount, fund.currency, fund_id=fund.pk),
+        ],
+        loan=fund.loan,
+    )
+
+
+@transaction.atomic
+def fund_interest_record(*, user: User, fund: GuaranteeFund, amount: Decimal, on: date) -> FundMovement:
+    """The fund's interest belongs to FIFOMI (P-2 2.5): Bancos ← Rendimientos (5104); the fund keeps its
+    balance."""
+    require_role(user, FUND_OPERATORS, "registrar rendimientos de fondos de garantía")
+    fund = _lock(fund)
+    _amount_errors(amount)
+    return _movement(
+        user=user,
+        fund=fund,
+        kind=MovementKind.INTEREST,
+        on=on,
+        amount=amount,
+        description=f"Rendimientos del fondo {fund.code} (ingreso del FIFOMI)",
+        entry_kind=INTEREST_KIND,
+        lines=[
+            Line(chart.BANCOS, amount, fund.currency),
+            Line(chart.INGRESOS_FONDOS, -amount, fund.currency, fund_id=fund.pk),
+        ],
+    )
+
+
+# -------------------------------------------------------------------------------------- paying a default
+
+
+@transaction.atomic
+def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date) -> FundMovement:
+    """The fund pays what a defaulted credit owes on `on` (P-2 2.4, P-4 4.2: costs, moratorium, interest,
+    principal, oldest first, through the payment engine) until the fund is exhausted. A portfolio first-loss
+    fund (P-3, FOCIR) pays no more than its share of the portfolio's losses; a liquid guarantee in
+    proportion to each credit (P-4) no more than that share of the credit."""
+    require_role(user, FUND_PAYERS, "aplicar fondos de garantía a créditos vencidos")
+    fund = _lock(fund)
+    locked = lock_loan(loan)
+    if user.is_regional and user.office_id != locked.office_id:
+        raise NotFound("No existe el crédito.")
+    rule = fund_rule(fund)
+    cite = fund.rule
+    if not fund.active:
+        raise TransitionRefused("El fondo está cerrado.", field="fund", rule=cite)
+    if locked.program != fund.program:
+        raise TransitionRefused(
+            f"El fondo {fund.code} cubre créditos del programa «{fund.get_program_display()}».",
+            field="fund",
+            rule=cite,
+        )
+    if fund.loan_id is not None and fund.loan_id != locked.pk:
+        raise TransitionRefused(
+            "La aportación propia de un minero sólo cubre su propio crédito.", field="fund", rule=cite
+        )
+    if locked.status != LoanStatus.ACTIVE:
+        raise TransitionRefused(
+            f"El crédito no admite pagos: está «{locked.get_status_display()}».", field="loan", rule=cite
+        )
+    loan_accrue(loan=locked, through=on)
+    debts = _debts(_active_rows(locked, unpaid_only=True), on)
+    if not any(d.row.payable < on for d in debts):
+        raise TransitionRefused(
+            f"El crédito {locked.number} no tiene adeudos vencidos al {on:%d/%m/%Y}: el fondo paga créditos "
+            "en incumplimiento.",
+            field="loan",
+            rule=cite,
+        )
+    owed = sum((d.amount for d in debts), ZERO)
+    exposure = _exposure(locked)
+    available = fund_balance(fund)
+    paid_before = sum(fund.movements.filter(kind=MovementKind.PAYMENT).values_list("amount", flat=True), ZERO)
+    if (
+        fund.kind == FundKind.PORTFOLIO_FIRST_LOSS
+        and rule is not None
+        and rule.fraction_of_losses is not None
+    ):
+        losses = _portfolio_losses(fund, also=locked)
+        available = min(available, max(ZERO, round_money(rule.fraction_of_losses * losses) - paid_before))
+    if fund.kind == FundKind.LIQUID_RATIO and rule is not None and rule.fraction_of_credit is not None:
+        on_this = sum(
+            fund.movements.filter(kind=MovementKind.PAYMENT, loan=locked).values_list("amount", flat=True),
+            ZERO,
+        )
+        cap = round_money(rule.fraction_of_credit * locked.contracted_amount)
+        available = min(available, max(ZERO, cap - on_this))
+    amount = min(available, owed)
+    if amount <= 0:
+        raise TransitionRefused(
+            f"El fondo {fund.code} ya no tiene recursos para este crédito (saldo "
+            f"{format_money(fund_balance(fund))}).",
+            field="fund",
+            rule=cite,
+        )
+    text = f"Pago del fondo {fund.code} al crédito vencido {locked.number}, {on:%d/%m/%Y}"
+    transfer = entry_post(
+        kind=PAYMENT_KIND,
+        business_date=on,
+        description=text,
+        loan_id=locked.pk,
+        user=user,
+        lines=[
+            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
+            Line(chart.BANCOS, -amount, fund.currency),
+        ],
+    )
+    payment = payment_apply(
+        user=user,
+        loan=locked,
+        amount=amount,
+        value_date=on,
+        idempotency_key=f"fondo:{fund.code}:{transfer.pk}",
+    )
+    movement = FundMovement.objects.create(
+        fund=fund,
+        kind=MovementKind.PAYMENT,
+        business_date=on,
+        amount=amount,
+        exposure=exposure,
+        entry=transfer,
+        loan=locked,
+        payment=payment,
+        description=text,
+        created_by=user,
+    )
+    audit_record(
+        user=user,
+        action="fund.payment",
+        obj=fund,
+        after={
+            **snapshot(movement, ["kind", "business_date", "amount", "loan_id", "payment_id", "entry_id"]),
+            "allocation": payment.allocation,
+            "balance": str(fund_balance(fund)),
+        },
+        office=locked.office,
+    )
+    loan.refresh_from_db()
+    return movement
+
+
+def _portfolio_losses(fund: GuaranteeFund, *, also: Loan) -> Decimal:
+    """The portfolio's realized losses for a first-loss fund: the exposure (principal, interest and
+    moratorium owed) of every credit the fund has covered, taken at its first cover, plus the credit now in
+    default."""
+    losses = _prior_losses(fund)
+    if not fund.movements.filter(kind=MovementKind.PAYMENT, loan=also).exists():
+        losses += _exposure(also)
+    return losses
+
+
+def _exposure(loan: Loan) -> Decimal:
+    return loan.principal_balance + loan.accrued_interest + loan.accrued_moratorium
+
+
+# -------------------------------------------------------------------------------------- refund at payoff
+
+
+@transaction.atomic
+def fund_refund(*, user: User, fund: GuaranteeFund, on: date) -> FundMovement:
+    """A miner's own contribution goes back to the miner when the credit is paid off (P-2 2.5):
+    Fondos de garantía (fund) ← Bancos, and the fund closes."""
+    require_role(user, FUND_OPERATORS, "devolver aportaciones a fondos de garantía")
+    fund = _lock(fund)
+    if fund.contributor != Contributor.MINER or fund.loan is None:
+        raise TransitionRefused(
+            "Sólo la aportación propia de un minero se devuelve al liquidar su crédito.",
+            field="fund",
+            rule=fund.rule,
+        )
+    if not fund.active:
+        raise TransitionRefused("La aportación ya fue devuelta.", field="fund", rule=fund.rule)
+    loan = fund.loan
+    if loan.status != LoanStatus.PAID_OFF:
+        raise TransitionRefused(
+            f"El crédito {loan.number} no está liquidado: la aportación se devuelve al liquidarlo.",
+            field="loan",
+            rule=fund.rule,
+        )
+    amount = fund_balance(fund)
+    if amount <= 0:
+        raise TransitionRefused("El fondo no tiene saldo que devolver.", field="fund", rule=fund.rule)
+    movement = _movement(
+        user=user,
+        fund=fund,
+        kind=MovementKind.REFUND,
+        on=on,
+        amount=amount,
+        description=f"Devolución de la aportación del fondo {fund.code} al liquidar el crédito {loan.number}",
+        entry_kind=REFUND_KIND,
+        lines=[
+            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
+            Line(chart.BANCOS, -amount, fund.currency),
+        ],
+        loan=loan,
+    )
+    fund.active = False
+    fund.save(update_fields=["active"])
+    return movement
+
+
+# ----------------------------------------------------------------------------------------------- what-if
+
+
+@dataclass(frozen=True)
+class ScenarioDefault:
+    loan: str  # the credit's number
+    on: date
+
+
+def fund_whatif_for_program(
+    *, user: User, program: str, defaults: Sequence[ScenarioDefault]
+) -> tuple[WhatIf, dict[str, Loan]]:
+    """What the program's active funds would pay if these credits defaulted on these dates (in date
+    order). Each credit owes its current position by concept (moratorium, interest, principal as the books
+    hold them; not projected to the date); a miner's own contribution covers only its credit. Returns the
+    outcome and the credits by number."""
+    require_role(user, FUND_READERS, "simular el pago de los fondos de garantía")
+    funds = list(GuaranteeFund.objects.filter(program=program, active=True).order_by("id"))
+    balances = fund_balances([f.pk for f in funds])
+    rules = {entry.kind: entry for entry in program_fund_rules(program)}
+    inputs: list[FundInput] = []
+    for fund in funds:
+        entry = rules.get(fund.kind)
+        paid = sum(fund.movements.filter(kind=MovementKind.PAYMENT).values_list("amount", flat=True), ZERO)
+        portfolio = fund.kind == FundKind.PORTFOLIO_FIRST_LOSS and entry is not None
+        inputs.append(
+            FundInput(
+                code=fund.code,
+                balance=max(ZERO, balances.get(fund.pk, ZERO)),
+                loss_fraction=entry.fraction_of_losses if portfolio and entry else None,
+                prior_losses=_prior_losses(fund) if portfolio else ZERO,
+                prior_paid=paid if portfolio else ZERO,
+                credit_fraction=entry.fraction_of_credit
+                if entry is not None and fund.kind == FundKind.LIQUID_RATIO
+                else None,
+            )
+        )
+    loans = {
+        loan.number: loan
+        for loan in Loan.objects.filter(number__in=[d.loan for d in defaults], program=program)
+    }
+    counted = set(
+        FundMovement.objects.filter(
+            fund__in=[f for f in funds if f.kind == FundKind.PORTFOLIO_FIRST_LOSS], kind=MovementKind.PAYMENT
+        ).values_list("loan_id", flat=True)
+    )
+    scenario: list[Default] = []
+    for item in defaults:
+        loan = loans.get(item.loan)
+        if loan is None:
+            raise ValidationFailed(
+                [DomainError(f"No existe el crédito {item.loan} en este programa.", field="defaults")]
+            )
+        own = [f.code for f in funds if f.loan_id is not None and f.loan_id != loan.pk]
+        scenario.append(
+            Default(
+                loan=loan.number,
+                on=item.on,
+                owed={
+                    Concept.MORATORIUM_INTEREST: loan.accrued_moratorium,
+                    Concept.OVERDUE_INTEREST: loan.accrued_interest,
+                    Concept.OVERDUE_PRINCIPAL: loan.principal_balance,
+                },
+                funds=tuple(f.code for f in funds if f.code not in own),
+                contracted=loan.contracted_amount,
+                loss=ZERO if loan.pk in counted else None,
+            )
+        )
+    return fund_whatif(inputs, scenario), loans
+
+
+def _prior_losses(fund: GuaranteeFund) -> Decimal:
+    firsts: dict[int, Decimal] = {}
+    for loan_id, exposure in (
+        fund.movements.filter(kind=MovementKind.PAYMENT).order_by("id").values_list("loan_id", "exposure")
+    ):
+        firsts.setdefault(loan_id, exposure or ZERO)
+    return sum(firsts.values(), ZERO)
+
+
+# -------------------------------------------------------------------------------- the block on new credits
+
+
+def coverage_refusal(*, loan: Loan, amount: Decimal) -> DomainError | None:
+    """R-2.6 / P-2 2.4 (and P-4's liquid 0.33 : 1): a program whose rule set asks its funds for a fraction
+    of each credit takes no new money out while its funds are short. Called by the disbursement."""
+    if loan.currency != MXN:
+        return None
+    coverage = program_coverage(loan.program, extra=amount if loan.status == LoanStatus.ACTIVE else ZERO)
+    if coverage is None or not coverage.shortfall:
+        return None
+    return TransitionRefused(
+        f"El fondo de garantía del programa no alcanza: se requieren {format_money(coverage.required)} "
+        f"({coverage.fraction * 100:.0f} % de los créditos por disponer y del saldo), hay "
+        f"{format_money(coverage.held)}; faltan {format_money(coverage.shortfall)}.",
+        field="fund",
+        rule=coverage.rule,
+    )
