@@ -295,6 +295,11 @@ def disbursement_create(
     loan = lock_loan(loan)
     _check_office(user, loan)
     _refuse_disbursement(loan, amount, value_date)
+    from filon.funds.services import coverage_refusal  # imports this module: P-2's fund (R-2.6)
+
+    refusal = coverage_refusal(loan=loan, amount=amount)
+    if refusal is not None:
+        raise refusal
     cur = loan.currency
     if loan.is_revolving:
         return _drawdown(user=user, loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
