@@ -1,0 +1,106 @@
+"""Guarantee-fund pages (Rules, Chapter II): the funds with their balances and each program's coverage, a
+fund's statement, and the what-if of a default scenario. For direction, risk and administration; each view
+calls one selector or service of `filon.funds`, which checks the role."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from filon.errors import DomainError
+from filon.funds.selectors import (
+    fund_balance,
+    fund_get_for_user,
+    fund_list_for_user,
+    fund_statement,
+    program_coverage,
+)
+from filon.funds.services import ScenarioDefault, fund_whatif_for_program
+from filon.origination.models import PROGRAM_CHOICES
+from filon.web.http import place_errors, web_view
+
+FUND_PROGRAMS = [
+    (code, name)
+    for code, name in PROGRAM_CHOICES
+    if code in ("pequena_mineria", "cananea", "carbon_coahuila")
+]
+_LINE = re.compile(r"^\s*(?P<loan>\S+)\s+(?P<on>\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$")
+
+
+@web_view()
+def funds(request: HttpRequest) -> HttpResponse:
+    found = list(fund_list_for_user(user=request.user))
+    programs = sorted({fund.program for fund in found})
+    coverages = [c for c in (program_coverage(p) for p in programs) if c is not None]
+    labels = dict(PROGRAM_CHOICES)
+    return render(
+        request,
+        "web/funds/list.html",
+        {
+            "funds": [(fund, fund_balance(fund)) for fund in found],
+            "coverages": [(labels.get(c.program, c.program), c) for c in coverages],
+        },
+    )
+
+
+@web_view()
+def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = fund_get_for_user(user=request.user, fund_id=pk)
+    return render(
+        request, "web/funds/detail.html", {"statement": fund_statement(user=request.user, fund=fund)}
+    )
+
+
+class WhatIfForm(forms.Form):
+    program = forms.ChoiceField(label="Programa", choices=FUND_PROGRAMS)
+    defaults = forms.CharField(
+        label="Créditos en incumplimiento",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Uno por renglón: número de crédito y fecha de incumplimiento (dd/mm/aaaa), p. ej. "
+        "«CR-ZAC-2026-0001 15/07/2026». Los fondos pagan primero los créditos que incumplieron antes.",
+    )
+
+    def clean_defaults(self) -> list[ScenarioDefault]:
+        found: list[ScenarioDefault] = []
+        for number, line in enumerate(self.cleaned_data["defaults"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = _LINE.match(line)
+            if match is None:
+                raise forms.ValidationError(f"Renglón {number}: escriba el número de crédito y la fecha.")
+            try:
+                on = _date(match["on"])
+            except ValueError:
+                raise forms.ValidationError(f"Renglón {number}: la fecha no existe.") from None
+            found.append(ScenarioDefault(match["loan"], on))
+        if not found:
+            raise forms.ValidationError("Indique al menos un crédito.")
+        return found
+
+
+def _date(text: str) -> date:
+    if "/" in text:
+        day, month, year = (int(part) for part in text.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+@web_view(("GET", "POST"))
+def fund_whatif(request: HttpRequest) -> HttpResponse:
+    fund_list_for_user(user=request.user)  # the role check, before showing the form
+    form = WhatIfForm(request.POST or None)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome, _loans = fund_whatif_for_program(
+                user=request.user,
+                program=form.cleaned_data["program"],
+                defaults=form.cleaned_data["defaults"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+    return render(request, "web/funds/whatif.html", {"form": form, "outcome": outcome})
