@@ -5,9 +5,11 @@ books checking clean after each. Time is frozen on Tuesday 03/03/2026 unless a t
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from factoring_support import (
     TODAY,
     admit,
@@ -221,29 +223,32 @@ def test_discount_with_interest_up_front(cast, epo, provider):
     assert document.status == DocumentStatus.DISCOUNTED
 
 
-def test_discount_exact_figures(cast, epo, provider):
-    """A hand-computed case: TIIE 28 of the sample on 02/03/2026 + 3 points, 90 days."""
+def test_discount_exact_figures_up_front(cast, epo, provider):
+    """By hand: TIIE 28 of the sample published 02/03/2026 is 7.54 % (C-5: the latest before 03/03), + 3
+    points = 10.54 %; 90 days on 1,000,000.00 → 26,350.00; commission 0.5 % = 5,000.00, IVA 16 % = 800.00."""
     document = upload(cast, epo, provider, days=90)
     discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
-    assert discount.base_rate == _base()
-    expected = {
-        "interest": (FACE * discount.rate * 90 / 360).quantize(Decimal("0.01")),
-        "commission": Decimal("5000.00"),  # 0.5 % of 1,000,000.00
-        "iva": Decimal("800.00"),  # 16 % of the commission
+    assert (discount.base_rate, discount.rate) == (Decimal("0.0754"), Decimal("0.1054"))
+    assert discount.interest == Decimal("26350.00")
+    assert (discount.commission, discount.commission_iva) == (Decimal("5000.00"), Decimal("800.00"))
+    assert discount.disbursed_amount == Decimal("967850.00")
+    entry = discount.loan.disbursements.get().entry
+    postings = {(p.account.code, p.amount) for p in entry.postings.select_related("account")}
+    assert postings == {
+        (chart.CARTERA_VIGENTE, Decimal("1000000.00")),
+        (chart.BANCOS, Decimal("-967850.00")),
+        (chart.INGRESOS_INTERESES, Decimal("-26350.00")),
+        (chart.COMISIONES_COBRADAS, Decimal("-5000.00")),
+        (chart.IVA_TRASLADADO, Decimal("-800.00")),
     }
-    assert (discount.interest, discount.commission, discount.commission_iva) == (
-        expected["interest"],
-        expected["commission"],
-        expected["iva"],
-    )
 
 
 def test_discount_with_interest_at_maturity_and_collection(cast, epo, provider):
     document = upload(cast, epo, provider, days=60)
     discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.AT_MATURITY)
-    interest = (FACE * discount.rate * 60 / 360).quantize(Decimal("0.01"))
+    interest = Decimal("17566.67")  # 1,000,000.00 × 10.54 % × 60 / 360 = 17,566.666…
     assert discount.interest == interest
-    assert discount.disbursed_amount == FACE - Decimal("5800.00")
+    assert discount.disbursed_amount == Decimal("994200.00")  # interest at maturity: only commission + IVA
     (row,) = discount.loan.installments.all()
     assert row.interest == interest
     TODAY + dt.timedelta(days=60)  # Saturday 02/05/2026: payable Monday 04/05
@@ -258,7 +263,7 @@ def test_discount_with_interest_at_maturity_and_collection(cast, epo, provider):
     assert discount.collected_on == row.payable
     assert loan.status == LoanStatus.PAID_OFF
     payment = loan.payments.get()
-    assert payment.amount == FACE + interest
+    assert payment.amount == Decimal("1017566.67")
     assert loan_balances(loan.pk) == {}
     assert ledger_check() == []
 
@@ -266,22 +271,26 @@ def test_discount_with_interest_at_maturity_and_collection(cast, epo, provider):
 def test_a_late_epo_enters_the_overdue_flow_with_moratorium(cast, epo, provider):
     document = upload(cast, epo, provider, days=30)
     discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.AT_MATURITY)
-    due = TODAY + dt.timedelta(days=30)  # Thursday 02/04/2026 (Holy Thursday: payable Monday 06/04)
     (row,) = discount.loan.installments.all()
+    assert row.due == dt.date(2026, 4, 2)  # Holy Thursday, a bank holiday: payable Monday 06/04
+    assert row.payable == dt.date(2026, 4, 6)
     late_close = row.payable + dt.timedelta(days=10)
     with travel(late_close):
         close_through(business_date=late_close)
-        assert documents_overdue_sync() == 1
+        out = io.StringIO()
+        call_command("factoring", "sync", stdout=out)
+        assert out.getvalue().strip() == "Documentos actualizados: 1."
+        assert documents_overdue_sync() == 0  # idempotent
     loan = discount.loan
     loan.refresh_from_db()
     row.refresh_from_db()
     assert row.status == InstallmentStatus.OVERDUE
     assert loan.days_past_due == 10
     assert loan.accrued_interest == discount.interest
-    annual = discount.rate
-    mora = (FACE * row.rate * 360 / (due - TODAY).days * Decimal("1.5") * 10 / 360).quantize(Decimal("0.01"))
-    assert abs(loan.accrued_moratorium - mora) <= Decimal("0.05")
-    assert abs(row.rate * 360 / 30 - annual) < Decimal("0.0000001")
+    assert discount.interest == Decimal("8783.33")  # 30 days at 10.54 %
+    # 9.2.5: 1.5 × the ordinary rate on the unpaid principal, 10 days after the payable date, Actual/360
+    mora = Decimal("4391.67")
+    assert loan.accrued_moratorium == mora
     assert loan.classification == Classification.VIGENTE  # single payment: vencida after 30 days
     document.refresh_from_db()
     assert document.status == DocumentStatus.OVERDUE
@@ -294,7 +303,8 @@ def test_a_late_epo_enters_the_overdue_flow_with_moratorium(cast, epo, provider)
     assert loan.status == LoanStatus.PAID_OFF
     assert document.status == DocumentStatus.COLLECTED
     payment = loan.payments.get()
-    assert payment.amount > FACE + discount.interest + mora - Decimal("0.05")
+    # one more day of moratorium (439.17) for the payment on the day after the close
+    assert payment.amount == FACE + discount.interest + mora + Decimal("439.17")
     assert loan_balances(loan.pk) == {}
     assert ledger_check() == []
 
@@ -324,4 +334,25 @@ def test_platform_fee_on_the_average_daily_balance(cast, epo, provider):
     assert fee.rate == Decimal("0.005")  # illustrative setting
     assert fee.fee == (Decimal("935483.87") * Decimal("0.005") * 31 / 360).quantize(Decimal("0.01"))
     assert fee.iva == (fee.fee * Decimal("0.16")).quantize(Decimal("0.01"))
+    assert ledger_check() == []
+
+
+def test_a_document_unpaid_30_days_after_maturity_becomes_cartera_vencida(cast, epo, provider):
+    document = upload(cast, epo, provider, days=30)
+    discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
+    (row,) = discount.loan.installments.all()
+    assert row.interest == 0
+    day = dt.date(2026, 5, 8)  # 32 days after the payable Monday 06/04
+    with travel(day):
+        close_through(business_date=day)
+        documents_overdue_sync()
+    loan = discount.loan
+    loan.refresh_from_db()
+    assert loan.days_past_due == 32
+    assert loan.classification == Classification.VENCIDA  # single payment at maturity: 30 days (CNBV B-6)
+    assert loan.accrued_interest == 0  # charged up front
+    assert loan.accrued_moratorium > 0
+    assert loan_balances(loan.pk).get(chart.CARTERA_VENCIDA) == FACE
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.OVERDUE
     assert ledger_check() == []

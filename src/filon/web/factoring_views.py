@@ -1,0 +1,167 @@
+"""Cadenas Productivas (P-1) pages: the EPOs with their line, suppliers and documents; publishing a document,
+discounting it and collecting it from the EPO. Thin: the forms type the input, `filon.factoring.services`
+decides, and its refusals land next to the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from filon.accounts.models import User
+from filon.errors import DomainError
+from filon.factoring.models import DocumentKind, Epo, InterestMode, UploadedBy
+from filon.factoring.selectors import (
+    document_get_for_user,
+    epo_documents,
+    epo_get_for_user,
+    epo_line_position,
+    epo_list_for_user,
+)
+from filon.factoring.services import document_collect, document_discount, document_upload
+from filon.origination.forms import MONEY
+from filon.web.forms import DATE
+from filon.web.http import place_errors, web_view
+
+
+class DocumentUploadForm(forms.Form):
+    supplier = forms.TypedChoiceField(label="Proveedor adherido", coerce=int)
+    kind = forms.ChoiceField(label="Tipo de documento", choices=DocumentKind.choices)
+    number = forms.CharField(label="Número del documento", max_length=40)
+    face_value = forms.DecimalField(label="Valor nominal", **MONEY)
+    issue_date = forms.DateField(label="Fecha de emisión", **DATE)
+    due_date = forms.DateField(label="Fecha de vencimiento", **DATE)
+    uploaded_by = forms.ChoiceField(label="Lo publica", choices=UploadedBy.choices)
+    document_file = forms.FileField(label="Archivo del documento (PDF)", required=False)
+
+    def __init__(self, *args: Any, epo: Epo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adhesions = epo.adhesions.filter(active=True).select_related("supplier")
+        self.suppliers = {a.supplier_id: a.supplier for a in adhesions}
+        field = self.fields["supplier"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—")] + [(pk, s.name) for pk, s in self.suppliers.items()]
+
+
+class DiscountForm(forms.Form):
+    interest_mode = forms.ChoiceField(label="Forma de pago", choices=InterestMode.choices)
+
+
+def _back(epo_id: int, notice: str) -> HttpResponse:
+    return redirect(f"{reverse('web:epo', args=[epo_id])}?{urlencode({'aviso': notice})}")
+
+
+def can_act(user: User, epo: Epo) -> bool:
+    return bool(user.is_regional and user.office_id == epo.office_id)
+
+
+@web_view()
+def epo_list(request: HttpRequest) -> HttpResponse:
+    epos = list(epo_list_for_user(user=request.user))
+    rows = [(epo, epo_line_position(epo)) for epo in epos]
+    return render(request, "web/factoring/list.html", {"rows": rows})
+
+
+def _detail(
+    request: HttpRequest,
+    epo: Epo,
+    *,
+    upload_form: DocumentUploadForm | None = None,
+    status: int = 200,
+    notice: str = "",
+    refusal: DomainError | None = None,
+) -> HttpResponse:
+    return render(
+        request,
+        "web/factoring/detail.html",
+        {
+            "epo": epo,
+            "line": epo_line_position(epo),
+            "adhesions": epo.adhesions.select_related("supplier").order_by("supplier__name"),
+            "documents": epo_documents(epo),
+            "can_act": can_act(request.user, epo),
+            "upload_form": upload_form or DocumentUploadForm(epo=epo, prefix="doc"),
+            "discount_form": DiscountForm(prefix="descuento"),
+            "notice": notice or request.GET.get("aviso", ""),
+            "refusal": refusal,
+        },
+        status=status,
+    )
+
+
+@web_view()
+def epo_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, epo_get_for_user(user=request.user, epo_id=pk))
+
+
+@web_view(("POST",))
+def document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
+    epo = epo_get_for_user(user=request.user, epo_id=pk)
+    form = DocumentUploadForm(request.POST, request.FILES, epo=epo, prefix="doc")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = document_upload(
+                user=request.user,
+                epo=epo,
+                supplier=form.suppliers[data["supplier"]],
+                kind=data["kind"],
+                number=data["number"],
+                face_value=data["face_value"],
+                issue_date=data["issue_date"],
+                due_date=data["due_date"],
+                uploaded_by=data["uploaded_by"],
+                uploaded_file=data.get("document_file"),
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _back(epo.pk, f"Se publicó el documento {document.number}.")
+    return _detail(request, epo, upload_form=form, status=422)
+
+
+@web_view(("POST",))
+def document_discount_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = document_get_for_user(user=request.user, document_id=pk)
+    form = DiscountForm(request.POST, prefix="descuento")
+    if not form.is_valid():
+        return _detail(
+            request,
+            document.epo,
+            status=422,
+            refusal=DomainError("Indique la forma de pago de los intereses.", field="interest_mode"),
+        )
+    discount = document_discount(
+        user=request.user, document=document, interest_mode=form.cleaned_data["interest_mode"]
+    )
+    return _back(
+        document.epo_id, f"Se descontó el documento {document.number}: crédito {discount.loan.number}."
+    )
+
+
+@web_view(("POST",))
+def document_collect_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = document_get_for_user(user=request.user, document_id=pk)
+    document_collect(user=request.user, document=document)
+    document.refresh_from_db()
+    return _back(
+        document.epo_id,
+        f"Se registró el pago de la EPO del documento {document.number} ({document.get_status_display().lower()}).",
+    )
+
+
+@web_view()
+def document_file_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = document_get_for_user(user=request.user, document_id=pk)
+    if not document.document_file:
+        raise Http404("El documento no tiene archivo.")
+    try:
+        handle = document.document_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404("El archivo ya no está disponible.") from exc
+    name = f"{document.get_kind_display()}-{document.number}.pdf".replace(" ", "-")
+    return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")

@@ -1,0 +1,116 @@
+"""Cadenas Productivas pages: the EPO list and page with its line, suppliers and documents; the upload form
+with Spanish field errors citing the rule; the discount and collection actions; office scoping (a Sonora
+analyst gets 404) and read-only access for risk and direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from factoring_support import TODAY, authorized_epo, frozen_today, supplier
+
+from filon.factoring.models import DocumentStatus, FactoringDocument
+from filon.factoring.services import supplier_adhere
+from filon.ledger.services import ledger_check
+
+pytestmark = pytest.mark.django_db
+frozen_time = pytest.fixture(autouse=True)(frozen_today)
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def epo(cast, sample_rates):
+    epo = authorized_epo(cast)
+    firm = supplier(cast)
+    supplier_adhere(
+        user=cast.ana, epo=epo, supplier=firm, agreement_ref="CA-2026-001", spread=Decimal("0.03")
+    )
+    epo.firm = firm
+    return epo
+
+
+def _form(epo, days=90, number="F-77", face="250000.00"):
+    return {
+        "doc-supplier": str(epo.firm.pk),
+        "doc-kind": "contra_recibo",
+        "doc-number": number,
+        "doc-face_value": face,
+        "doc-issue_date": (TODAY - dt.timedelta(days=3)).isoformat(),
+        "doc-due_date": (TODAY + dt.timedelta(days=days)).isoformat(),
+        "doc-uploaded_by": "epo",
+        "doc-document_file": SimpleUploadedFile("cr.pdf", b"%PDF-1.4\n% contrarrecibo\n", "application/pdf"),
+    }
+
+
+def test_list_and_page_show_the_line(cast, epo):
+    client = login(cast.ana)
+    page = client.get("/cadenas/")
+    assert page.status_code == 200
+    assert "Grupo Minero del Norte ZAC" in page.content.decode()
+    detail = client.get(f"/cadenas/{epo.pk}/").content.decode()
+    assert "$20,000,000.00" in detail
+    assert "Servicios Mineros de Fresnillo" in detail
+    assert "Publicar documento" in detail
+
+
+def test_upload_discount_and_collect_through_the_pages(cast, epo):
+    client = login(cast.ana)
+    response = client.post(f"/cadenas/{epo.pk}/documentos/", _form(epo))
+    assert response.status_code == 302
+    document = FactoringDocument.objects.get(number="F-77")
+    assert document.document_file.name.endswith(".pdf")
+    page = client.get(response["Location"]).content.decode()
+    assert "Se publicó el documento F-77." in page
+    assert "$19,750,000.00" in page  # available
+    download = client.get(f"/cadenas/documentos/{document.pk}/archivo/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    assert login(cast.sofia).get(f"/cadenas/documentos/{document.pk}/archivo/").status_code == 404
+    response = client.post(
+        f"/cadenas/documentos/{document.pk}/descontar/", {"descuento-interest_mode": "up_front"}
+    )
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DISCOUNTED
+    page = client.get(response["Location"]).content.decode()
+    assert document.discount.loan.number in page
+    assert "$1,250.00" in page  # commission 0.5 % of 250,000.00
+    assert ledger_check() == []
+
+
+def test_a_document_due_in_181_days_gets_a_spanish_field_error_with_the_rule(cast, epo):
+    response = login(cast.ana).post(f"/cadenas/{epo.pk}/documentos/", _form(epo, days=181))
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "El plazo de cada documento es de hasta 180 días" in body
+    assert "P-1 1.5" in body
+    assert not FactoringDocument.objects.exists()
+
+
+def test_missing_fields_are_refused_in_spanish(cast, epo):
+    data = _form(epo)
+    data["doc-face_value"] = ""
+    response = login(cast.ana).post(f"/cadenas/{epo.pk}/documentos/", data)
+    assert response.status_code == 422
+    assert "Este campo es obligatorio." in response.content.decode()
+
+
+def test_another_office_gets_404_and_central_roles_only_read(cast, epo):
+    sofia = login(cast.sofia)
+    assert sofia.get(f"/cadenas/{epo.pk}/").status_code == 404
+    assert sofia.post(f"/cadenas/{epo.pk}/documentos/", _form(epo)).status_code == 404
+    assert "Grupo Minero" not in sofia.get("/cadenas/").content.decode()
+    for user in (cast.ramon, cast.omar):
+        page = login(user).get(f"/cadenas/{epo.pk}/")
+        assert page.status_code == 200
+        assert "Publicar documento" not in page.content.decode()
+    assert login(cast.ramon).post(f"/cadenas/{epo.pk}/documentos/", _form(epo)).status_code == 403
+    assert login(cast.julia).get("/cadenas/").status_code == 403
