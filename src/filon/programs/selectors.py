@@ -235,3 +235,43 @@ def active_scoring_model(code: str | None = None) -> ScoringModel | None:
 
 def evaluations_of(file: CreditFile) -> QuerySet[ParametricEvaluation]:
     return ParametricEvaluation.objects.filter(file=file).select_related("model", "statement", "created_by")
+
+
+@dataclass(frozen=True)
+class StepRow:
+    number: int
+    text: str
+    kind: str
+    rule: str
+    step: ProgramStep | None  # None until the file's steps are first recorded
+
+    @property
+    def status(self) -> str:
+        return self.step.status if self.step else "pending"
+
+    @property
+    def status_label(self) -> str:
+        return self.step.get_status_display() if self.step else "Pendiente"
+
+
+def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] | None:
+    """What the file page shows of its program: the rule set's steps with what was recorded, the
+    parametric evaluations and the applicant's latest statements. None for a file of Capítulo I."""
+    if not program.steps:
+        return None
+    from filon.core.calendar import today_mx
+    from filon.programs.models import StepKind
+
+    recorded = {s.number: s for s in steps_of(file)}
+    rows = []
+    for number, text in enumerate(program.steps, start=1):
+        kind = StepKind.PARAMETRIC if "paramétrica" in text.casefold() else StepKind.GENERAL
+        rows.append(StepRow(number, text, str(kind), program.rule, recorded.get(number)))
+    return {
+        "program": program,
+        "rows": rows,
+        "done": sum(1 for r in rows if r.status == "done"),
+        "has_parametric": any(r.kind == StepKind.PARAMETRIC for r in rows),
+        "evaluations": list(evaluations_of(file)[:5]),
+        "statement": latest_statement(file.applicant_id, today_mx()),
+    }

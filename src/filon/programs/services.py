@@ -641,3 +641,16 @@ def budget_check_authorization(*, file: CreditFile, on: date | None = None) -> N
             field="amount",
             rule=ruleset.budget.rule,
         )
+
+
+@transaction.atomic
+def program_step_mark(
+    *, user: User, file: CreditFile, number: int, status: str, document: str = "", notes: str = ""
+) -> ProgramStep:
+    """Record step `number` of the file's program (the page's form): the steps are created if need be."""
+    require_role(user, REGIONAL, "registrar los pasos del programa")
+    _check_office(user, file)
+    step = next((s for s in program_steps_ensure(file=file) if s.number == number), None)
+    if step is None:
+        raise ValidationFailed([DomainError("El programa no tiene ese paso.", field="step")])
+    return program_step_record(user=user, step=step, status=status, document=document, notes=notes)

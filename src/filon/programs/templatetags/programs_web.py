@@ -1,0 +1,41 @@
+"""The file page's "Pasos del programa" section, as an inclusion tag so the file views stay as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from filon.origination.models import FileStatus
+from filon.programs.forms import ParametricForm, StatementForm, StepForm
+from filon.programs.selectors import file_program_panel
+from filon.programs.services import EDITABLE_STEPS, REGIONAL
+from filon.rules.schema import ProgramCode
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/programs/_file_steps.html", takes_context=True)
+def program_steps_section(context: template.Context, file: Any) -> dict[str, Any]:
+    from filon.origination.services import file_ruleset
+
+    program = file_ruleset(file).programs[ProgramCode(file.program)]
+    panel = file_program_panel(file, program)
+    user = context["request"].user
+    can_edit = (
+        panel is not None
+        and user.role in REGIONAL
+        and user.office_id == file.office_id
+        and file.status in EDITABLE_STEPS
+    )
+    return {
+        "file": file,
+        "panel": panel,
+        "can_edit": can_edit,
+        "closed": file.status not in EDITABLE_STEPS and file.status != FileStatus.CANCELLED,
+        "step_form": StepForm(prefix="paso"),
+        "parametric_form": ParametricForm(prefix="param"),
+        "statement_form": context.get("statement_form") or StatementForm(prefix="ef"),
+        "program_error": context.get("program_error", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
