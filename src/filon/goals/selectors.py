@@ -3,6 +3,10 @@
 Placement is the sum of the contracted amounts of the office's loans whose contract date falls in the
 year (cancelled loans do not count); a USD loan counts in pesos at the FIX of its contract date, read by
 the C-5 look-up as C-6 converts every USD figure (the latest FIX published before that date).
+
+The scorecard adds the other targets: technical-assistance services are the visits dated in the year;
+courses, the training events that started in the year up to today (those scheduled later in the year are
+shown apart); participants, those who attended them.
 """
 
 from __future__ import annotations
@@ -11,12 +15,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Count, Q, QuerySet
+
 from filon.accounts.access import scope_to_office
 from filon.accounts.models import RegionalOffice, User
+from filon.core.calendar import today_mx
 from filon.core.money import round_money
 from filon.core.rates import MissingRate, RateSeries
-from filon.errors import DomainError
-from filon.goals.models import OfficeGoal
+from filon.errors import DomainError, NotFound
+from filon.goals.models import (
+    OfficeGoal,
+    PartnerOrganization,
+    TechnicalAssistanceVisit,
+    TrainingEvent,
+    TrainingParticipant,
+)
 
 ZERO = Decimal(0)
 FIX = "FIX"
@@ -119,3 +132,191 @@ def goal_list(*, year: int | None = None) -> list[OfficeGoal]:
     if year is not None:
         goals = goals.filter(year=year)
     return list(goals)
+
+
+# ------------------------------------------------------------------ training and technical assistance
+
+
+def training_events_for_user(*, user: User) -> QuerySet[TrainingEvent]:
+    """The training events of the user's office (every office's for the central roles)."""
+    events = TrainingEvent.objects.select_related("office", "recorded_by")
+    return scope_to_office(events, user).annotate(
+        attended=Count("participants", filter=Q(participants__attended=True)),
+        enrolled=Count("participants"),
+    )
+
+
+def training_event_get_for_user(*, user: User, event_id: int) -> TrainingEvent:
+    """Another office's event does not exist for a regional user (404, not 403)."""
+    event = training_events_for_user(user=user).filter(pk=event_id).first()
+    if event is None:
+        raise NotFound("No existe el curso de capacitación.")
+    return event
+
+
+def training_participants(event: TrainingEvent) -> QuerySet[TrainingParticipant]:
+    return event.participants.select_related("applicant").order_by("pk")
+
+
+def assistance_visits_for_user(*, user: User) -> QuerySet[TechnicalAssistanceVisit]:
+    visits = TechnicalAssistanceVisit.objects.select_related("office", "applicant", "recorded_by")
+    return scope_to_office(visits, user).prefetch_related("partners")
+
+
+def partner_list(*, active_only: bool = False) -> QuerySet[PartnerOrganization]:
+    """The partner organizations (shared by every office, so not scoped), with what they promoted."""
+    partners = PartnerOrganization.objects.annotate(
+        n_events=Count("events", distinct=True), n_visits=Count("visits", distinct=True)
+    )
+    return partners.filter(active=True) if active_only else partners
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target of an office's year: the goal (None without goals for the year) and what was done."""
+
+    key: str
+    label: str
+    goal: Decimal | int | None
+    actual: Decimal | int
+    money: bool = False
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """Actual over goal, 4 decimals; None without a goal (or a goal of zero)."""
+        if not self.goal:
+            return None
+        return (Decimal(self.actual) / Decimal(self.goal)).quantize(RATIO_PLACES)
+
+    @property
+    def percent_bar(self) -> int:
+        ratio = self.ratio
+        return 0 if ratio is None else int(min(ratio, Decimal(1)) * 100)
+
+
+TARGET_LABELS = {
+    "placement": "Colocación (MXN)",
+    "technical_assistance": "Servicios de asistencia técnica",
+    "courses": "Cursos de capacitación",
+    "participants": "Participantes en capacitación",
+}
+
+
+@dataclass(frozen=True)
+class OfficeScorecard:
+    office: RegionalOffice | None  # None: the total of several offices
+    year: int
+    goal: OfficeGoal | None
+    placement: PlacementProgress | None
+    targets: list[TargetProgress]
+    scheduled_courses: int  # training events later in the year, not counted yet
+
+    def target(self, key: str) -> TargetProgress:
+        return next(t for t in self.targets if t.key == key)
+
+    @property
+    def name(self) -> str:
+        return self.office.name if self.office else "Total"
+
+
+@dataclass(frozen=True)
+class _Activity:
+    visits: int = 0
+    courses: int = 0
+    participants: int = 0
+    scheduled: int = 0
+
+
+def _activity_by_office(year: int, office_ids: list[int] | None) -> dict[int, _Activity]:
+    """Visits, courses held, attended participants and courses still to come in `year`, per office."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    held_until = min(end, today_mx())
+    visits = TechnicalAssistanceVisit.objects.filter(date__gte=start, date__lte=end)
+    events = TrainingEvent.objects.filter(start_date__gte=start, start_date__lte=end)
+    if office_ids is not None:
+        visits, events = visits.filter(office_id__in=office_ids), events.filter(office_id__in=office_ids)
+    counts: dict[int, dict[str, int]] = {}
+    for row in visits.order_by().values("office_id").annotate(n=Count("id")):
+        counts.setdefault(row["office_id"], {})["visits"] = row["n"]
+    held = events.filter(start_date__lte=held_until)
+    for row in held.order_by().values("office_id").annotate(n=Count("id")):
+        counts.setdefault(row["office_id"], {})["courses"] = row["n"]
+    attended = TrainingParticipant.objects.filter(event__in=held, attended=True)
+    for row in attended.order_by().values("event__office_id").annotate(n=Count("id")):
+        counts.setdefault(row["event__office_id"], {})["participants"] = row["n"]
+    later = events.filter(start_date__gt=held_until)
+    for row in later.order_by().values("office_id").annotate(n=Count("id")):
+        counts.setdefault(row["office_id"], {})["scheduled"] = row["n"]
+    return {office_id: _Activity(**values) for office_id, values in counts.items()}
+
+
+def _scorecard(progress: PlacementProgress, activity: _Activity) -> OfficeScorecard:
+    goal = progress.goal
+    targets = [
+        TargetProgress("placement", TARGET_LABELS["placement"], progress.target, progress.placed, money=True),
+        TargetProgress(
+            "technical_assistance",
+            TARGET_LABELS["technical_assistance"],
+            goal.technical_assistance_services if goal else None,
+            activity.visits,
+        ),
+        TargetProgress(
+            "courses", TARGET_LABELS["courses"], goal.training_courses if goal else None, activity.courses
+        ),
+        TargetProgress(
+            "participants",
+            TARGET_LABELS["participants"],
+            goal.training_participants if goal else None,
+            activity.participants,
+        ),
+    ]
+    return OfficeScorecard(
+        office=progress.office,
+        year=progress.year,
+        goal=goal,
+        placement=progress,
+        targets=targets,
+        scheduled_courses=activity.scheduled,
+    )
+
+
+def office_scorecard(*, office: RegionalOffice, year: int) -> OfficeScorecard:
+    """The office's four targets of `year` against what it placed, visited and trained (SPEC G-1)."""
+    progress = placement_progress(office=office, year=year)
+    activity = _activity_by_office(year, [office.pk]).get(office.pk, _Activity())
+    return _scorecard(progress, activity)
+
+
+def scorecards_for_user(*, user: User, year: int) -> list[OfficeScorecard]:
+    """The scorecards of the offices the user sees, in name order: a regional user's own office; every
+    office for the central roles."""
+    rows = placement_progress_for_user(user=user, year=year)
+    ids = [row.office.pk for row in rows] if user.is_regional else None
+    activity = _activity_by_office(year, ids)
+    return [_scorecard(row, activity.get(row.office.pk, _Activity())) for row in rows]
+
+
+def scorecard_total(cards: list[OfficeScorecard], year: int) -> OfficeScorecard:
+    """The sum of several offices' scorecards; a target's goal is the sum of the goals that are set."""
+    targets = []
+    for key, label in TARGET_LABELS.items():
+        parts = [card.target(key) for card in cards]
+        goals = [t.goal for t in parts if t.goal is not None]
+        zero: Decimal | int = ZERO if key == "placement" else 0
+        targets.append(
+            TargetProgress(
+                key,
+                label,
+                sum(goals, zero) if goals else None,
+                sum((t.actual for t in parts), zero),
+                money=key == "placement",
+            )
+        )
+    return OfficeScorecard(
+        office=None,
+        year=year,
+        goal=None,
+        placement=None,
+        targets=targets,
+        scheduled_courses=sum(card.scheduled_courses for card in cards),
+    )
