@@ -54,6 +54,7 @@ def test_list_and_page_show_the_line(cast, epo):
     client = login(cast.ana)
     page = client.get("/cadenas/")
     assert page.status_code == 200
+    assert '<a href="/cadenas/" aria-current="page">Cadenas</a>' in page.content.decode()  # the nav link
     assert "Grupo Minero del Norte ZAC" in page.content.decode()
     detail = client.get(f"/cadenas/{epo.pk}/").content.decode()
     assert "$20,000,000.00" in detail
@@ -114,3 +115,27 @@ def test_another_office_gets_404_and_central_roles_only_read(cast, epo):
         assert "Publicar documento" not in page.content.decode()
     assert login(cast.ramon).post(f"/cadenas/{epo.pk}/documentos/", _form(epo)).status_code == 403
     assert login(cast.julia).get("/cadenas/").status_code == 403
+
+
+def test_the_discount_loan_page_and_statement_render(cast, epo):
+    from filon.factoring.models import InterestMode
+    from filon.factoring.services import document_discount, document_upload
+
+    document = document_upload(
+        user=cast.ana,
+        epo=epo,
+        supplier=epo.firm,
+        kind="invoice",
+        number="F-9",
+        face_value=Decimal("100000.00"),
+        issue_date=TODAY,
+        due_date=TODAY + dt.timedelta(days=45),
+        uploaded_by="supplier",
+    )
+    discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.AT_MATURITY)
+    client = login(cast.ana)
+    page = client.get(f"/creditos/{discount.loan.pk}/")
+    assert page.status_code == 200
+    assert discount.loan.number in page.content.decode()
+    assert client.get(f"/creditos/{discount.loan.pk}/estado-de-cuenta/").status_code == 200
+    assert login(cast.sofia).get(f"/creditos/{discount.loan.pk}/").status_code == 404
