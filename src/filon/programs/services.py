@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from filon.accounts.access import require_role
@@ -596,11 +596,24 @@ def parametric_evaluation_record(
 # ---------------------------------------------------------------------------------------- budget
 
 
+BUDGET_LOCK_KEY = 0x46494C4F4E  # one PostgreSQL advisory lock for every budget check ("FILON")
+
+
+def _serialize_budget_checks() -> None:
+    """Two authorizations checked at once must not both fit in the same remaining allotment: on PostgreSQL
+    the check holds a transaction-level advisory lock (the amounts it sums live in rows it cannot lock
+    beforehand); SQLite already serializes the writing transactions."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [BUDGET_LOCK_KEY])
+
+
 def budget_check_authorization(*, file: CreditFile, on: date | None = None) -> None:
     """Refuse an authorization that would exceed the program's allotment (and validity), the year's
     first-tier budget (G-2) or its large-company share (R-5.3). Called by `file_resolve`; a year with no
     budget recorded checks only the allotment."""
     on = on or today_mx()
+    _serialize_budget_checks()
     ruleset = _ruleset_for(file)
     program = ruleset.programs[ProgramCode(file.program)]
     amount = file_amount_mxn(file)
