@@ -356,3 +356,52 @@ def test_a_document_unpaid_30_days_after_maturity_becomes_cartera_vencida(cast, 
     document.refresh_from_db()
     assert document.status == DocumentStatus.OVERDUE
     assert ledger_check() == []
+
+
+# ------------------------------------------------------------------------------------------ life of the line
+
+
+def test_a_lapsed_annual_review_stops_new_documents_until_recorded(cast, epo, provider):
+    from filon.factoring.services import epo_review
+
+    later = dt.date(2027, 3, 4)  # the day after the review was due
+    with travel(later):
+        with pytest.raises(TransitionRefused) as exc:
+            upload(cast, epo, provider, number="F-R")
+        assert exc.value.rule == "P-1 1.5"
+        with pytest.raises(Forbidden):
+            epo_review(user=cast.ana, epo=epo)
+        epo = epo_review(user=cast.gerardo, epo=epo)
+        assert epo.next_review_on == dt.date(2028, 3, 4)
+        document = document_upload(
+            user=cast.ana,
+            epo=epo,
+            supplier=provider,
+            kind="invoice",
+            number="F-R",
+            face_value=FACE,
+            issue_date=later,
+            due_date=later + dt.timedelta(days=30),
+            uploaded_by="epo",
+        )
+    assert document.status == DocumentStatus.UPLOADED
+
+
+def test_a_suspended_epo_and_a_withdrawn_supplier_publish_nothing(cast, epo, provider):
+    from filon.factoring.models import SupplierAdhesion
+    from filon.factoring.services import epo_status_set, supplier_withdraw
+
+    document = upload(cast, epo, provider, number="F-S1")
+    epo_status_set(user=cast.gerardo, epo=epo, status="suspended", reason="Incumplimiento del convenio")
+    with pytest.raises(TransitionRefused):
+        upload(cast, epo, provider, number="F-S2")
+    with pytest.raises(TransitionRefused):
+        document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
+    epo_status_set(user=cast.gerardo, epo=epo, status="admitted", reason="Convenio regularizado")
+    adhesion = SupplierAdhesion.objects.get(epo=epo, supplier=provider)
+    supplier_withdraw(user=cast.ana, adhesion=adhesion, reason="Dejó de ser proveedor")
+    with pytest.raises(TransitionRefused) as exc:
+        upload(cast, epo, provider, number="F-S3")
+    assert exc.value.rule == "P-1 1"
+    with pytest.raises(TransitionRefused):
+        document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)

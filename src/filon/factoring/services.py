@@ -327,6 +327,88 @@ def supplier_adhere(
     return adhesion
 
 
+@transaction.atomic
+def epo_review(*, user: User, epo: Epo, reviewed_on: date | None = None, note: str = "") -> Epo:
+    """The line's annual review and qualification (P-1 1.5) is recorded by the regional manager: the next
+    one falls `review_months` later (never past the line's expiry). A lapsed review stops new documents."""
+    require_role(user, (Role.GERENTE_REGIONAL,), "registrar la revisión anual de la línea")
+    epo = _lock_epo(epo)
+    _check_office(user, epo.office_id, "La EPO")
+    cp = epo_ruleset(epo).cadenas_productivas
+    reviewed_on = reviewed_on or today_mx()
+    if reviewed_on > today_mx():
+        raise ValidationFailed(
+            [DomainError("La fecha de revisión no puede ser futura.", field="reviewed_on")]
+        )
+    before = snapshot(epo, ["next_review_on"])
+    epo.next_review_on = min(add_months(reviewed_on, cp.review_months), epo.line_expires_on)
+    epo.save(update_fields=["next_review_on"])
+    audit_record(
+        user=user,
+        action="factoring.epo_review",
+        obj=epo,
+        before=before,
+        after=snapshot(epo, ["next_review_on"]),
+        office=epo.office,
+        note=note.strip() or f"Revisión anual del {reviewed_on:%d/%m/%Y}",
+    )
+    return epo
+
+
+@transaction.atomic
+def epo_status_set(*, user: User, epo: Epo, status: str, reason: str) -> Epo:
+    """Suspend an EPO (no new documents or discounts; what is discounted is still collected) or admit it
+    again; the regional manager records why."""
+    require_role(user, (Role.GERENTE_REGIONAL,), "suspender o reactivar una EPO")
+    epo = _lock_epo(epo)
+    _check_office(user, epo.office_id, "La EPO")
+    if status not in EpoStatus.values:
+        raise ValidationFailed([DomainError(f"Estado desconocido «{status}».", field="status")])
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo.", field="reason")])
+    if epo.status == status:
+        raise TransitionRefused(f"La EPO ya está «{epo.get_status_display()}».", field="status")
+    before = snapshot(epo, ["status"])
+    epo.status = status
+    epo.save(update_fields=["status"])
+    audit_record(
+        user=user,
+        action="factoring.epo_status",
+        obj=epo,
+        before=before,
+        after=snapshot(epo, ["status"]),
+        office=epo.office,
+        note=reason.strip(),
+    )
+    return epo
+
+
+@transaction.atomic
+def supplier_withdraw(*, user: User, adhesion: SupplierAdhesion, reason: str) -> SupplierAdhesion:
+    """End a supplier's adhesion: it publishes no new documents; those already discounted run their course."""
+    require_role(user, REGIONAL, "dar de baja proveedores")
+    adhesion = (
+        SupplierAdhesion.objects.select_for_update(of=("self",)).select_related("epo").get(pk=adhesion.pk)
+    )
+    _check_office(user, adhesion.epo.office_id, "La EPO")
+    if not adhesion.active:
+        raise TransitionRefused("El proveedor ya no está adherido.", field="supplier")
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo de la baja.", field="reason")])
+    adhesion.active = False
+    adhesion.save(update_fields=["active"])
+    audit_record(
+        user=user,
+        action="factoring.supplier_withdraw",
+        obj=adhesion,
+        before={"active": True},
+        after={"active": False},
+        office=adhesion.epo.office,
+        note=reason.strip(),
+    )
+    return adhesion
+
+
 # ------------------------------------------------------------------------------------------ documents
 
 
@@ -359,6 +441,13 @@ def document_upload(
     if today > epo.line_expires_on:
         raise TransitionRefused(
             f"La línea de la EPO venció el {epo.line_expires_on:%d/%m/%Y}.", field="epo", rule=cp.rule
+        )
+    if today > epo.next_review_on:
+        raise TransitionRefused(
+            f"La revisión anual de la línea venció el {epo.next_review_on:%d/%m/%Y}: regístrela antes de "
+            "publicar documentos.",
+            field="epo",
+            rule=cp.rule,
         )
     adhered = SupplierAdhesion.objects.filter(epo=epo, supplier=supplier, active=True).exists()
     if not adhered:
