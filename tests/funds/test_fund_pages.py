@@ -69,6 +69,7 @@ def test_list_and_statement(cast, focir):
     text = page.content.decode()
     assert "FOCIR" in text
     assert "$6,000,000.00" in text
+    assert 'href="/fondos/" aria-current="page"' in text  # the main menu's link
     detail = client.get(f"/fondos/{fund.pk}/").content.decode()
     assert "$6,000,000.00" in detail
     assert "$1,234.56" in detail  # the fund's interest, FIFOMI's income

@@ -24,6 +24,7 @@ from filon.funds.models import FundMovement, MovementKind
 from filon.funds.selectors import fund_balance, fund_statement, funds_check, program_coverage
 from filon.funds.services import (
     ScenarioDefault,
+    fund_apply_to_last_installments,
     fund_contribute,
     fund_cover_default,
     fund_create,
@@ -34,7 +35,7 @@ from filon.funds.services import (
 from filon.ledger import chart
 from filon.ledger.services import account_balance, ledger_check
 from filon.servicing.models import Loan, LoanStatus
-from filon.servicing.payments import payment_apply
+from filon.servicing.payments import payment_apply, payment_reverse
 from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 
@@ -323,3 +324,42 @@ def test_who_may_do_what(cast):
         fund_contribute(user=cast.gerardo, fund=fund, amount=Decimal("1"), on=TODAY)
     with pytest.raises(Forbidden):
         fund_statement(user=cast.ana, fund=fund)
+
+
+def test_miner_contribution_applied_to_the_last_installments(cast, applicant, ruleset):
+    """The other way out of a miner's contribution (P-2 2.5): a prepayment from the last installment back,
+    with its notice; the fund's payment is not reversed as the borrower's."""
+    p2 = rule_of(ruleset, "pequena_mineria")
+    state = fund_create(
+        user=cast.omar, code="PM-ZAC", name="Fondo estatal", program="pequena_mineria", contributor="state"
+    )
+    fund_contribute(user=cast.omar, fund=state, amount=Decimal("500000"), on=DISBURSED)
+    on = dt.date(2026, 4, 20)
+    with time_machine.travel(dt.datetime(2026, 4, 20, 11, 0, tzinfo=MEXICO_CITY), tick=False):
+        loan = make_loan(cast, applicant, "pequena_mineria")
+        own = fund_create(
+            user=cast.omar,
+            code="PM-MINERO-2",
+            name="Aportación propia",
+            program="pequena_mineria",
+            contributor="miner",
+            loan=loan,
+        )
+        fund_contribute(user=cast.omar, fund=own, amount=Decimal("100000"), on=DISBURSED)
+        disburse(cast, loan)
+        last_before = loan.installments.filter(version__active=True).order_by("-number").first()
+        movement = fund_apply_to_last_installments(user=cast.gerardo, fund=own, on=on, notified_on=DISBURSED)
+        payment = movement.payment
+        assert payment.is_prepayment
+        assert [p["concept"] for p in payment.allocation] == ["capital_anticipado"]
+        loan.refresh_from_db()
+        assert loan.principal_balance == MILLION - Decimal("100000")
+        last_after = loan.installments.filter(version__active=True).order_by("-number").first()
+        assert last_after.number < last_before.number  # the term shortens from the end
+        own.refresh_from_db()
+        assert not own.active
+        assert fund_balance(own) == ZERO
+        with pytest.raises(TransitionRefused) as refused:
+            payment_reverse(user=cast.gerardo, payment=payment, reason="error")
+        assert refused.value.rule == p2
+    assert_books()

@@ -401,6 +401,85 @@ def fund_refund(*, user: User, fund: GuaranteeFund, on: date) -> FundMovement:
     return movement
 
 
+@transaction.atomic
+def fund_apply_to_last_installments(
+    *, user: User, fund: GuaranteeFund, on: date, notified_on: date
+) -> FundMovement:
+    """The other way out of a miner's own contribution (P-2 2.5): applied to the credit's last payments.
+    The fund's money goes through `payment_apply` as a prepayment with its notice (9.2.6): what is owed
+    today first, the rest to principal from the last installment back; the fund closes when it is empty."""
+    require_role(user, FUND_PAYERS, "aplicar aportaciones de mineros a sus créditos")
+    fund = _lock(fund)
+    if fund.contributor != Contributor.MINER or fund.loan is None:
+        raise TransitionRefused(
+            "Sólo la aportación propia de un minero se aplica a los últimos pagos de su crédito.",
+            field="fund",
+            rule=fund.rule,
+        )
+    locked = lock_loan(fund.loan)
+    if user.is_regional and user.office_id != locked.office_id:
+        raise NotFound("No existe el crédito.")
+    if not fund.active or locked.status != LoanStatus.ACTIVE:
+        raise TransitionRefused(
+            "La aportación ya no está en el fondo o el crédito no admite pagos.", field="fund", rule=fund.rule
+        )
+    loan_accrue(loan=locked, through=on)
+    owed_now = sum((d.amount for d in _debts(_active_rows(locked, unpaid_only=True), on)), ZERO)
+    not_due = sum(
+        (r.principal - r.principal_paid for r in _active_rows(locked, unpaid_only=True) if r.payable > on),
+        ZERO,
+    )
+    amount = min(fund_balance(fund), owed_now + not_due)
+    if amount <= 0:
+        raise TransitionRefused("El fondo no tiene saldo que aplicar.", field="fund", rule=fund.rule)
+    text = f"Aportación del fondo {fund.code} aplicada a los últimos pagos del crédito {locked.number}"
+    transfer = entry_post(
+        kind=PAYMENT_KIND,
+        business_date=on,
+        description=text,
+        loan_id=locked.pk,
+        user=user,
+        lines=[
+            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
+            Line(chart.BANCOS, -amount, fund.currency),
+        ],
+    )
+    payment = payment_apply(
+        user=user,
+        loan=locked,
+        amount=amount,
+        value_date=on,
+        idempotency_key=f"fondo:{fund.code}:{transfer.pk}",
+        prepayment=amount > owed_now,
+        notified_on=notified_on,
+    )
+    movement = FundMovement.objects.create(
+        fund=fund,
+        kind=MovementKind.PAYMENT,
+        business_date=on,
+        amount=amount,
+        entry=transfer,
+        loan=locked,
+        payment=payment,
+        description=text,
+        created_by=user,
+    )
+    if not fund_balance(fund):
+        fund.active = False
+        fund.save(update_fields=["active"])
+    audit_record(
+        user=user,
+        action="fund.apply_to_last",
+        obj=fund,
+        after={
+            **snapshot(movement, ["kind", "business_date", "amount", "loan_id", "payment_id", "entry_id"]),
+            "allocation": payment.allocation,
+        },
+        office=locked.office,
+    )
+    return movement
+
+
 # ----------------------------------------------------------------------------------------------- what-if
 
 
