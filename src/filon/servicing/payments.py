@@ -39,6 +39,7 @@ from filon.core.errors import InputErrors
 from filon.core.money import is_cents, round_money
 from filon.core.prepayment import prepayment_apply, prepayment_notice_deadline
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.funds.models import FundMovement
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry
 from filon.ledger.services import Line, entry_post, entry_reverse, last_closed_date
@@ -625,6 +626,14 @@ def _refuse_reversal(*, loan: Loan, payment: Payment, reason: str) -> None:
         raise ValidationFailed([DomainError("Indique el motivo de la reversa.", field="reason")])
     if payment.status == PaymentStatus.REVERSED:
         raise TransitionRefused("El pago ya fue reversado.", field="status")
+    movement = FundMovement.objects.filter(payment=payment).select_related("fund").first()
+    if movement is not None:
+        raise TransitionRefused(
+            f"El pago lo hizo el fondo de garantía {movement.fund.code}; no se reversa como un pago del "
+            "acreditado.",
+            field="payment",
+            rule=movement.fund.rule,
+        )
     latest = Payment.objects.filter(loan=loan, status=PaymentStatus.APPLIED).order_by("-id").first()
     if latest is not None and latest.pk != payment.pk:
         raise TransitionRefused(
