@@ -415,3 +415,28 @@ def test_default_scoring_model_is_loaded_and_a_new_version_replaces_it(cast):
     assert "deben sumar 100" in exc.value.message
     with pytest.raises(Forbidden):
         scoring_model_load(user=cast.ana, data={**data, "version": "4"})
+
+
+def test_scoring_model_loads_from_a_file_through_the_command(cast, tmp_path):
+    import json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    default = ScoringModel.objects.get(code="parametrico_programas", version="1")
+    path = tmp_path / "modelo.json"
+    data = {
+        "code": "parametrico_programas",
+        "version": "2026-1",
+        "name": "Evaluación paramétrica 2026",
+        "committee_agreement": "CIC/03/2026",
+        "approved_on": "2026-01-20",
+        "pass_mark": "72",
+        "factors": default.factors,
+    }
+    path.write_text(json.dumps(data), encoding="utf-8")
+    call_command("programs", "scoring-load", str(path), "--user", cast.sergio.username)
+    assert ScoringModel.objects.get(active=True).version == "2026-1"
+    path.write_text(json.dumps({**data, "version": "2026-2", "pass_mark": "0"}), encoding="utf-8")
+    with pytest.raises(CommandError, match="calificación aprobatoria"):
+        call_command("programs", "scoring-load", str(path), "--user", cast.sergio.username)
