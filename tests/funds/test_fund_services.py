@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
@@ -363,3 +364,48 @@ def test_miner_contribution_applied_to_the_last_installments(cast, applicant, ru
             payment_reverse(user=cast.gerardo, payment=payment, reason="error")
         assert refused.value.rule == p2
     assert_books()
+
+
+def test_funds_command(cast):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.db import transaction
+
+    from filon.ledger.services import Line, entry_post
+
+    fund = fund_create(
+        user=cast.omar, code="FOCIR", name="FOCIR", program="cananea", contributor="third_party"
+    )
+    fund_contribute(user=cast.omar, fund=fund, amount=Decimal("6000000"), on=TODAY)
+    out = StringIO()
+    call_command("funds", "list", stdout=out)
+    assert "FOCIR" in out.getvalue()
+    assert "$6,000,000.00" in out.getvalue()
+    out = StringIO()
+    call_command("funds", "check", stdout=out)
+    assert "Fondos cuadrados: 1 fondos" in out.getvalue()
+
+    # A movement the ledger does not carry on the fund is a breach.
+    with transaction.atomic():
+        entry = entry_post(
+            kind="x",
+            business_date=TODAY,
+            description="sin fondo",
+            lines=[
+                Line(chart.BANCOS, Decimal("10"), "MXN"),
+                Line(chart.FONDOS_DE_GARANTIA, Decimal("-10"), "MXN"),
+            ],
+        )
+        FundMovement.objects.create(
+            fund=fund,
+            kind=MovementKind.CONTRIBUTION,
+            business_date=TODAY,
+            amount=Decimal("10"),
+            entry=entry,
+            description="x",
+            created_by=cast.omar,
+        )
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("funds", "check", stdout=out)
+    assert "fondo FOCIR: movimientos 6000010.00, libro 6000000.00" in out.getvalue()

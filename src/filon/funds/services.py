@@ -568,6 +568,10 @@ def coverage_refusal(*, loan: Loan, amount: Decimal) -> DomainError | None:
     of each credit takes no new money out while its funds are short. Called by the disbursement."""
     if loan.currency != MXN:
         return None
+    # Lock the program's funds: two disbursements of the program are checked one after the other.
+    list(
+        GuaranteeFund.objects.select_for_update().filter(program=loan.program, active=True).values_list("pk")
+    )
     coverage = program_coverage(loan.program, extra=amount if loan.status == LoanStatus.ACTIVE else ZERO)
     if coverage is None or not coverage.shortfall:
         return None

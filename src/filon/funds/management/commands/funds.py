@@ -1,0 +1,56 @@
+"""`filon funds list` prints each guarantee fund with its ledger balance and each program's coverage;
+`filon funds check` verifies the funds' invariants (movements agree with the ledger, no fund below zero)
+and exits 1 on any breach."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from filon.core.money import format_money
+from filon.funds.models import GuaranteeFund
+from filon.funds.selectors import fund_balance, funds_check, program_coverage
+
+
+class Command(BaseCommand):
+    help = "Fondos de garantía: saldos y cobertura por programa (list) o verificación de invariantes (check)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True, metavar="ACCIÓN")
+        actions.add_parser("list", help="cada fondo con su saldo contable y la cobertura de cada programa")
+        actions.add_parser(
+            "check",
+            help="verifica que los movimientos de cada fondo coincidan con su saldo contable y que ninguno sea "
+            "negativo; sale con 1 si algo falla",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        getattr(self, "_" + options["action"])()
+
+    def _list(self) -> None:
+        funds = list(GuaranteeFund.objects.order_by("program", "code"))
+        if not funds:
+            self.stdout.write("No hay fondos de garantía registrados.")
+            return
+        for fund in funds:
+            state = "" if fund.active else " (cerrado)"
+            self.stdout.write(
+                f"{fund.code:<16} {fund.get_program_display():<45} {format_money(fund_balance(fund)):>18}{state}"
+            )
+        for program in sorted({fund.program for fund in funds}):
+            coverage = program_coverage(program)
+            if coverage is None:
+                continue
+            self.stdout.write(
+                f"Cobertura {program}: requerido {format_money(coverage.required)}, en los fondos "
+                f"{format_money(coverage.held)}, faltante {format_money(coverage.shortfall)} ({coverage.rule})"
+            )
+
+    def _check(self) -> None:
+        breaches = funds_check()
+        for breach in breaches:
+            self.stdout.write(breach)
+        if breaches:
+            raise CommandError(f"Fondos descuadrados: {len(breaches)} incidencia(s).", returncode=1)
+        self.stdout.write(f"Fondos cuadrados: {GuaranteeFund.objects.count()} fondos")
