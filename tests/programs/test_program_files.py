@@ -440,3 +440,42 @@ def test_scoring_model_loads_from_a_file_through_the_command(cast, tmp_path):
     path.write_text(json.dumps({**data, "version": "2026-2", "pass_mark": "0"}), encoding="utf-8")
     with pytest.raises(CommandError, match="calificación aprobatoria"):
         call_command("programs", "scoring-load", str(path), "--user", cast.sergio.username)
+
+
+def test_p3_authorization_after_the_agreed_validity_is_refused(cast, in_2026):
+    # P-3 runs 24 months from the FOCIR fund's formalization (3.19), a date recorded by agreement.
+    program_allotment_set(
+        user=cast.omar,
+        program="cananea",
+        amount_mxn=Decimal("20000000"),
+        valid_from=dt.date(2023, 1, 10),
+        valid_until=dt.date(2025, 1, 10),
+        agreement="Formalización del fondo FOCIR",
+    )
+    file = p3_file(cast)
+    analysed(cast, file, user=cast.sofia, guarantees=[mortgage(file, "3000000")])
+    statement(cast.sofia, file.applicant)
+    steps_done(cast.sofia, file)
+    file_propose(user=cast.sofia, file=file)
+    with pytest.raises(TransitionRefused) as exc:
+        file_resolve(user=cast.sergio, file=file, decision="authorized", resolved_on=today_mx())
+    assert exc.value.rule == "P-3 3"
+    assert "otorgó recursos hasta el 10/01/2025" in exc.value.message
+
+
+def test_a_file_that_changes_program_changes_its_steps(cast, in_2026):
+    from filon.origination.services import file_update_proposal
+
+    file = p3_file(cast)
+    steps = program_steps_ensure(file=file)
+    program_step_record(user=cast.sofia, step=steps[0], status="done", document="Comprobante de domicilio")
+    file_update_proposal(
+        user=cast.sofia,
+        file=file,
+        proposal=proposal_data(
+            amount=Decimal("1500000"), investment_program=Decimal("1600000"), term_months=60
+        ),
+    )
+    assert program_steps_ensure(file=CreditFile.objects.get(pk=file.pk)) == []
+    # The step already done stays on record; the pending ones of the former program are gone.
+    assert list(ProgramStep.objects.filter(file=file).values_list("number", "status")) == [(1, "done")]

@@ -141,3 +141,22 @@ def test_file_page_steps_are_marked_by_the_files_office(cast):
 def test_primer_piso_file_page_has_no_program_section(cast, credit_file):
     text = login(cast.ana).get(f"/expedientes/{credit_file.pk}/").content.decode()
     assert "Pasos del programa" not in text
+
+
+def test_direction_records_an_agreed_allotment(cast):
+    client = login(cast.omar)
+    data = {
+        "derrama-amount_mxn": "26000000",
+        "derrama-valid_from": "2026-01-15",
+        "derrama-valid_until": "2028-01-15",
+        "derrama-agreement": "Formalización del fondo FOCIR, 15/01/2026",
+    }
+    assert client.post("/programas/cananea/derrama/", data).status_code == 302
+    page = client.get("/programas/cananea/").content.decode()
+    assert "$26,000,000.00" in page
+    assert "15/01/2028" in page
+    assert "(por acuerdo)" in page
+    bad = client.post("/programas/cananea/derrama/", {**data, "derrama-valid_until": "2025-01-01"})
+    assert bad.status_code == 422
+    assert "La vigencia termina antes de iniciar." in bad.content.decode()
+    assert login(cast.sofia).post("/programas/cananea/derrama/", data).status_code == 403

@@ -47,3 +47,10 @@ class YearBudgetForm(forms.Form):
     year = forms.IntegerField(label="Año", min_value=2010, max_value=2100)
     first_tier_mxn = forms.DecimalField(label="Presupuesto de primer piso (MXN)", **MONEY)
     notes = forms.CharField(label="Notas", required=False, max_length=500)
+
+
+class AllotmentForm(forms.Form):
+    amount_mxn = forms.DecimalField(label="Derrama (MXN)", **MONEY)
+    valid_from = forms.DateField(label="Vigente desde", required=False, **DATE)
+    valid_until = forms.DateField(label="Vigente hasta", required=False, **DATE)
+    agreement = forms.CharField(label="Acuerdo que la establece", max_length=200)

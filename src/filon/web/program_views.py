@@ -18,7 +18,14 @@ from django.urls import reverse
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, ValidationFailed
 from filon.origination.selectors import file_get_for_user
-from filon.programs.forms import ParametricForm, ParticipantForm, StatementForm, StepForm, YearBudgetForm
+from filon.programs.forms import (
+    AllotmentForm,
+    ParametricForm,
+    ParticipantForm,
+    StatementForm,
+    StepForm,
+    YearBudgetForm,
+)
 from filon.programs.selectors import (
     budget_overview,
     participants_for,
@@ -34,6 +41,7 @@ from filon.programs.services import (
     financial_statement_add,
     parametric_evaluation_record,
     participant_add,
+    program_allotment_set,
     program_step_mark,
     year_budget_set,
 )
@@ -142,6 +150,22 @@ def participant_new(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "web/programs/detail.html", context, status=exc.status)
     messages.success(request, f"Se registró a {form.cleaned_data['name']} en el programa.")
     return redirect(reverse("web:program", args=[code]) + "#participantes")
+
+
+@web_view(("POST",))
+def allotment_view(request: HttpRequest, code: str) -> HttpResponse:
+    form = html5_dates(AllotmentForm(request.POST, prefix="derrama"))
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        program_allotment_set(user=request.user, program=code, **form.cleaned_data)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        context = _detail_context(request, code, allotment_form=form, allotment_error=error_text(exc))
+        return render(request, "web/programs/detail.html", context, status=exc.status)
+    messages.success(request, "Se registró la derrama del programa.")
+    return redirect(reverse("web:program", args=[code]) + "#derrama")
 
 
 # ----------------------------------------------------------------------------- the file's steps
