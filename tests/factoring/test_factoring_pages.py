@@ -139,3 +139,46 @@ def test_the_discount_loan_page_and_statement_render(cast, epo):
     assert discount.loan.number in page.content.decode()
     assert client.get(f"/creditos/{discount.loan.pk}/estado-de-cuenta/").status_code == 200
     assert login(cast.sofia).get(f"/creditos/{discount.loan.pk}/").status_code == 404
+
+
+def test_admission_and_adhesion_through_the_pages(cast, sample_rates):
+    from factoring_support import epo_file, supplier, to_authorized
+
+    from filon.factoring.models import Epo, SupplierAdhesion
+
+    file = epo_file(cast)
+    to_authorized(cast, file)
+    client = login(cast.ana)
+    assert file.folio in client.get("/cadenas/").content.decode()
+    data = {
+        "epo-file": str(file.pk),
+        "epo-line_amount": "20000000",
+        "epo-line_months": "36",
+        "epo-guarantee_type": "hipoteca_urbana",
+        "epo-guarantee_value": "19800000",
+        "epo-spread": "3",
+        "epo-admin_points": "0",
+    }
+    refused = client.post("/cadenas/admitir/", data)
+    assert refused.status_code == 422
+    assert "0.99 a 1" in refused.content.decode()
+    assert "P-1 1.6" in refused.content.decode()
+    data["epo-guarantee_value"] = "20000000"
+    response = client.post("/cadenas/admitir/", data)
+    assert response.status_code == 302
+    epo = Epo.objects.get(file=file)
+    assert epo.spread == Decimal("0.03")
+    firm = supplier(cast)
+    adhesion = {
+        "adh-supplier": str(firm.pk),
+        "adh-agreement_ref": "CA-9",
+        "adh-spread": "5",
+        "adh-admin_points": "0",
+    }
+    refused = client.post(f"/cadenas/{epo.pk}/proveedores/", adhesion)
+    assert refused.status_code == 422
+    assert "La sobretasa del proveedor va de 2.00 a 4.00 puntos. (P-1 1.5)" in refused.content.decode()
+    adhesion["adh-spread"] = "2.5"
+    assert client.post(f"/cadenas/{epo.pk}/proveedores/", adhesion).status_code == 302
+    assert SupplierAdhesion.objects.get(epo=epo).spread == Decimal("0.025")
+    assert login(cast.sofia).post(f"/cadenas/{epo.pk}/proveedores/", adhesion).status_code == 404

@@ -10,9 +10,14 @@ from django.db.models import QuerySet
 
 from filon.accounts.access import require_role, scope_to_office
 from filon.accounts.models import Role, User
+from filon.applicants.models import Applicant
+from filon.applicants.selectors import applicant_list_for_user
 from filon.errors import NotFound
 from filon.factoring.models import Epo, FactoringDocument
 from filon.factoring.services import line_used
+from filon.origination.models import CreditFile, FileStatus
+from filon.origination.selectors import file_list_for_user
+from filon.rules.schema import ProgramCode
 
 READERS = (Role.ANALISTA, Role.GERENTE_REGIONAL, Role.RIESGOS, Role.DIRECCION)
 
@@ -54,3 +59,27 @@ def epo_line_position(epo: Epo) -> LinePosition:
 
 def epo_documents(epo: Epo) -> QuerySet[FactoringDocument]:
     return epo.documents.select_related("supplier", "discount", "discount__loan").order_by("due_date", "id")
+
+
+def files_admissible_for_user(*, user: User) -> QuerySet[CreditFile]:
+    """The user's P-1 files authorized by the committee and not yet an EPO: what `epo_admit` accepts."""
+    return (
+        file_list_for_user(user=user)
+        .filter(
+            program=ProgramCode.CADENAS_PRODUCTIVAS,
+            status__in=(FileStatus.AUTHORIZED, FileStatus.FORMALIZED, FileStatus.READY_TO_DISBURSE),
+            epo__isnull=True,
+        )
+        .select_related("applicant")
+    )
+
+
+def suppliers_adherable(*, user: User, epo: Epo) -> QuerySet[Applicant]:
+    """Applicants the user sees that could adhere to the EPO (not the EPO, not already active in it)."""
+    active = epo.adhesions.filter(active=True).values_list("supplier_id", flat=True)
+    return (
+        applicant_list_for_user(user=user)
+        .exclude(pk=epo.applicant_id)
+        .exclude(pk__in=active)
+        .order_by("name")
+    )

@@ -6,7 +6,9 @@ from filon.web import factoring_views as factoring
 
 urlpatterns: list[URLPattern] = [
     path("cadenas/", factoring.epo_list, name="epos"),
+    path("cadenas/admitir/", factoring.epo_admit_view, name="epo_admit"),
     path("cadenas/<int:pk>/", factoring.epo_detail, name="epo"),
+    path("cadenas/<int:pk>/proveedores/", factoring.supplier_adhere_view, name="epo_supplier_adhere"),
     path("cadenas/<int:pk>/documentos/", factoring.document_upload_view, name="epo_document_upload"),
     path(
         "cadenas/documentos/<int:pk>/descontar/",

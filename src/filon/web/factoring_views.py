@@ -4,6 +4,7 @@ decides, and its refusals land next to the field they name."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -21,8 +22,16 @@ from filon.factoring.selectors import (
     epo_get_for_user,
     epo_line_position,
     epo_list_for_user,
+    files_admissible_for_user,
+    suppliers_adherable,
 )
-from filon.factoring.services import document_collect, document_discount, document_upload
+from filon.factoring.services import (
+    document_collect,
+    document_discount,
+    document_upload,
+    epo_admit,
+    supplier_adhere,
+)
 from filon.origination.forms import MONEY
 from filon.web.forms import DATE
 from filon.web.http import place_errors, web_view
@@ -47,6 +56,49 @@ class DocumentUploadForm(forms.Form):
         field.choices = [("", "—")] + [(pk, s.name) for pk, s in self.suppliers.items()]
 
 
+POINTS = {"max_digits": 6, "decimal_places": 2, "min_value": Decimal("0")}
+HUNDRED = Decimal(100)
+GUARANTEE_TYPES = [
+    ("hipoteca_industrial", "Hipoteca industrial"),
+    ("hipoteca_urbana", "Hipoteca urbana"),
+]
+
+
+class EpoAdmitForm(forms.Form):
+    """Rates in percentage points (3.00 = 3 %), as the Rules write them."""
+
+    file = forms.TypedChoiceField(label="Expediente P-1 autorizado por el comité", coerce=int)
+    line_amount = forms.DecimalField(label="Monto de la línea", **MONEY)
+    line_months = forms.IntegerField(label="Vigencia de la línea (meses)", min_value=1, max_value=120)
+    guarantee_type = forms.ChoiceField(label="Garantía de la EPO", choices=GUARANTEE_TYPES)
+    guarantee_value = forms.DecimalField(label="Valor de la garantía hipotecaria", **MONEY)
+    spread = forms.DecimalField(label="Sobretasa de la EPO (puntos)", **POINTS)
+    admin_points = forms.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.files_by_id = {f.pk: f for f in files_admissible_for_user(user=user)}
+        field = self.fields["file"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—")] + [
+            (pk, f"{f.folio} — {f.applicant.name}") for pk, f in self.files_by_id.items()
+        ]
+
+
+class AdhesionForm(forms.Form):
+    supplier = forms.TypedChoiceField(label="Proveedor", coerce=int)
+    agreement_ref = forms.CharField(label="Convenio de adhesión", max_length=60)
+    spread = forms.DecimalField(label="Sobretasa del proveedor sobre Tasa NAFIN (puntos)", **POINTS)
+    admin_points = forms.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
+
+    def __init__(self, *args: Any, user: User, epo: Epo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.suppliers = {a.pk: a for a in suppliers_adherable(user=user, epo=epo)}
+        field = self.fields["supplier"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—")] + [(pk, a.name) for pk, a in self.suppliers.items()]
+
+
 class DiscountForm(forms.Form):
     interest_mode = forms.ChoiceField(label="Forma de pago", choices=InterestMode.choices)
 
@@ -59,11 +111,64 @@ def can_act(user: User, epo: Epo) -> bool:
     return bool(user.is_regional and user.office_id == epo.office_id)
 
 
-@web_view()
-def epo_list(request: HttpRequest) -> HttpResponse:
+def _list(request: HttpRequest, form: EpoAdmitForm | None = None, status: int = 200) -> HttpResponse:
     epos = list(epo_list_for_user(user=request.user))
     rows = [(epo, epo_line_position(epo)) for epo in epos]
-    return render(request, "web/factoring/list.html", {"rows": rows})
+    user = request.user
+    admit_form = form
+    if admit_form is None and user.is_regional:
+        admit_form = EpoAdmitForm(user=user, prefix="epo")
+    return render(request, "web/factoring/list.html", {"rows": rows, "admit_form": admit_form}, status=status)
+
+
+@web_view()
+def epo_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+@web_view(("POST",))
+def epo_admit_view(request: HttpRequest) -> HttpResponse:
+    form = EpoAdmitForm(request.POST, user=request.user, prefix="epo")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            epo = epo_admit(
+                user=request.user,
+                file=form.files_by_id[data["file"]],
+                line_amount=data["line_amount"],
+                line_months=data["line_months"],
+                guarantee_type=data["guarantee_type"],
+                guarantee_value=data["guarantee_value"],
+                spread=data["spread"] / HUNDRED,
+                admin_points=data["admin_points"] / HUNDRED,
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _back(epo.pk, f"Se admitió la EPO {epo.applicant.name}.")
+    return _list(request, form, status=422)
+
+
+@web_view(("POST",))
+def supplier_adhere_view(request: HttpRequest, pk: int) -> HttpResponse:
+    epo = epo_get_for_user(user=request.user, epo_id=pk)
+    form = AdhesionForm(request.POST, user=request.user, epo=epo, prefix="adh")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            adhesion = supplier_adhere(
+                user=request.user,
+                epo=epo,
+                supplier=form.suppliers[data["supplier"]],
+                agreement_ref=data["agreement_ref"],
+                spread=data["spread"] / HUNDRED,
+                admin_points=data["admin_points"] / HUNDRED,
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _back(epo.pk, f"Se adhirió el proveedor {adhesion.supplier.name}.")
+    return _detail(request, epo, adhesion_form=form, status=422)
 
 
 def _detail(
@@ -71,6 +176,7 @@ def _detail(
     epo: Epo,
     *,
     upload_form: DocumentUploadForm | None = None,
+    adhesion_form: AdhesionForm | None = None,
     status: int = 200,
     notice: str = "",
     refusal: DomainError | None = None,
@@ -85,6 +191,7 @@ def _detail(
             "documents": epo_documents(epo),
             "can_act": can_act(request.user, epo),
             "upload_form": upload_form or DocumentUploadForm(epo=epo, prefix="doc"),
+            "adhesion_form": adhesion_form or AdhesionForm(user=request.user, epo=epo, prefix="adh"),
             "discount_form": DiscountForm(prefix="descuento"),
             "notice": notice or request.GET.get("aviso", ""),
             "refusal": refusal,
