@@ -104,3 +104,24 @@ def test_whatif_form(cast, focir):
     assert "No existe el crédito CR-NO-EXISTE" in refused.content.decode()
     bad = client.post("/fondos/simulacion/", {"program": "cananea", "defaults": "sin fecha"}).content.decode()
     assert "Renglón 1" in bad
+
+
+def test_direction_records_a_contribution_and_risk_only_reads(cast, focir):
+    fund, _loan = focir
+    omar = login(cast.omar)
+    assert "Registrar un movimiento" in omar.get(f"/fondos/{fund.pk}/").content.decode()
+    done = omar.post(
+        f"/fondos/{fund.pk}/",
+        {"kind": "contribution", "amount": "500000", "on": "2026-07-15", "description": ""},
+    )
+    assert done.status_code == 302
+    assert "$6,500,000.00" in omar.get(f"/fondos/{fund.pk}/").content.decode()
+    bad = omar.post(f"/fondos/{fund.pk}/", {"kind": "interest", "amount": "-1", "on": "2026-07-15"})
+    assert bad.status_code == 200
+    assert "Importe" in bad.content.decode()
+
+    ramon = login(cast.ramon)
+    assert "Registrar un movimiento" not in ramon.get(f"/fondos/{fund.pk}/").content.decode()
+    refused = ramon.post(f"/fondos/{fund.pk}/", {"kind": "contribution", "amount": "1", "on": "2026-07-15"})
+    assert refused.status_code == 403
+    assert "$6,500,000.00" in ramon.get("/fondos/").content.decode()

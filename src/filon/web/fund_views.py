@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from filon.errors import DomainError
+from filon.core.calendar import today_mx
+from filon.errors import DomainError, Forbidden
 from filon.funds.selectors import (
     fund_balance,
     fund_get_for_user,
@@ -19,9 +21,15 @@ from filon.funds.selectors import (
     fund_statement,
     program_coverage,
 )
-from filon.funds.services import ScenarioDefault, fund_whatif_for_program
+from filon.funds.services import (
+    FUND_OPERATORS,
+    ScenarioDefault,
+    fund_contribute,
+    fund_interest_record,
+    fund_whatif_for_program,
+)
 from filon.origination.models import PROGRAM_CHOICES
-from filon.web.http import place_errors, web_view
+from filon.web.http import html5_dates, place_errors, web_view
 
 FUND_PROGRAMS = [
     (code, name)
@@ -47,11 +55,48 @@ def funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-@web_view()
+class MovementForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Movimiento",
+        choices=[
+            ("contribution", "Aportación al fondo"),
+            ("interest", "Rendimiento del fondo (ingreso del FIFOMI)"),
+        ],
+    )
+    amount = forms.DecimalField(label="Importe (MXN)", min_value=Decimal("0.01"), decimal_places=2)
+    on = forms.DateField(label="Fecha")
+    description = forms.CharField(label="Concepto", required=False, max_length=200)
+
+
+@web_view(("GET", "POST"))
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     fund = fund_get_for_user(user=request.user, fund_id=pk)
+    can_record = request.user.role in FUND_OPERATORS
+    form = html5_dates(MovementForm(request.POST or None, initial={"on": today_mx()})) if can_record else None
+    if request.method == "POST":
+        if form is None:
+            raise Forbidden("Su rol no puede registrar movimientos de fondos de garantía.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["kind"] == "contribution":
+                    fund_contribute(
+                        user=request.user,
+                        fund=fund,
+                        amount=data["amount"],
+                        on=data["on"],
+                        description=data["description"],
+                    )
+                else:
+                    fund_interest_record(user=request.user, fund=fund, amount=data["amount"], on=data["on"])
+            except DomainError as exc:
+                place_errors(form, exc)
+            else:
+                return redirect("web:fund", pk=fund.pk)
     return render(
-        request, "web/funds/detail.html", {"statement": fund_statement(user=request.user, fund=fund)}
+        request,
+        "web/funds/detail.html",
+        {"statement": fund_statement(user=request.user, fund=fund), "form": form},
     )
 
 
