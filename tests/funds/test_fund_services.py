@@ -179,6 +179,20 @@ def test_p2_contributions_coverage_block_and_default_paid_in_order(cast, applica
     assert statement.balance == MILLION - movement.amount
     assert len(statement.movements) == 3
 
+    # What-if: the first credit defaulting back on 01/05 (its books then: the whole principal) and the second
+    # today. The state fund's remaining money goes to the first defaulted; the exhausted one pays nothing.
+    outcome, _ = fund_whatif_for_program(
+        user=cast.ramon,
+        program="pequena_mineria",
+        defaults=[ScenarioDefault(second.number, TODAY), ScenarioDefault(first.number, dt.date(2026, 5, 1))],
+    )
+    assert [loan.loan for loan in outcome.loans] == [first.number, second.number]
+    assert outcome.loans[0].defaulted >= MILLION
+    paid = {fund.code: fund.paid for fund in outcome.funds}
+    assert paid == {"PM-ZAC": MILLION - movement.amount, "PM-ORG": ZERO}
+    assert outcome.loans[1].covered == ZERO
+    assert outcome.covered + outcome.uncovered == outcome.defaulted
+
 
 def test_a_current_credit_is_not_paid_by_the_fund(cast, applicant, ruleset):
     fund = fund_create(

@@ -37,7 +37,7 @@ from filon.funds.selectors import (
     program_fund_rules,
 )
 from filon.ledger import chart
-from filon.ledger.services import Line, entry_post, fund_balances
+from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
 from filon.rules import load_ruleset_for_date
 from filon.rules.schema import ProgramCode
 from filon.servicing.accrual import loan_accrue
@@ -493,8 +493,8 @@ def fund_whatif_for_program(
     *, user: User, program: str, defaults: Sequence[ScenarioDefault]
 ) -> tuple[WhatIf, dict[str, Loan]]:
     """What the program's active funds would pay if these credits defaulted on these dates (in date
-    order). Each credit owes its current position by concept (moratorium, interest, principal as the books
-    hold them; not projected to the date); a miner's own contribution covers only its credit. Returns the
+    order). Each credit owes by concept (moratorium, interest, principal) what its books show on the date
+    (`_owed_on`); a miner's own contribution covers only its credit. Returns the
     outcome and the credits by number."""
     require_role(user, FUND_READERS, "simular el pago de los fondos de garantía")
     funds = list(GuaranteeFund.objects.filter(program=program, active=True).order_by("id"))
@@ -538,17 +538,34 @@ def fund_whatif_for_program(
             Default(
                 loan=loan.number,
                 on=item.on,
-                owed={
-                    Concept.MORATORIUM_INTEREST: loan.accrued_moratorium,
-                    Concept.OVERDUE_INTEREST: loan.accrued_interest,
-                    Concept.OVERDUE_PRINCIPAL: loan.principal_balance,
-                },
+                owed=_owed_on(loan, item.on),
                 funds=tuple(f.code for f in funds if f.code not in own),
                 contracted=loan.contracted_amount,
                 loss=ZERO if loan.pk in counted else None,
             )
         )
     return fund_whatif(inputs, scenario), loans
+
+
+def _owed_on(loan: Loan, on: date) -> dict[Concept, Decimal]:
+    """What a credit owes by concept on `on` as its books show it: the ledger's balances through that date
+    for a past date, the current position for a later one (no projection of interest)."""
+    if on >= today_mx():
+        return {
+            Concept.MORATORIUM_INTEREST: loan.accrued_moratorium,
+            Concept.OVERDUE_INTEREST: loan.accrued_interest,
+            Concept.OVERDUE_PRINCIPAL: loan.principal_balance,
+        }
+    books = loan_balances(loan.pk, until=on)
+    return {
+        Concept.MORATORIUM_INTEREST: max(ZERO, books.get(chart.INTERESES_MORATORIOS, ZERO)),
+        Concept.OVERDUE_INTEREST: max(
+            ZERO, books.get(chart.INTERESES_DEVENGADOS, ZERO) + books.get(chart.INTERESES_VENCIDOS, ZERO)
+        ),
+        Concept.OVERDUE_PRINCIPAL: max(
+            ZERO, books.get(chart.CARTERA_VIGENTE, ZERO) + books.get(chart.CARTERA_VENCIDA, ZERO)
+        ),
+    }
 
 
 def _prior_losses(fund: GuaranteeFund) -> Decimal:
