@@ -24,6 +24,7 @@ from filon.programs.models import (
     ProgramParticipant,
     ProgramStep,
     ScoringModel,
+    StepKind,
     YearBudget,
 )
 from filon.rules import RuleSet
@@ -213,6 +214,18 @@ def program_files_for_user(*, user: User, program: ProgramCode | str) -> QuerySe
 
 # ------------------------------------------------------------------------------------ file's steps
 
+# Steps are told apart by their text in the rule set: the parametric evaluation and the NOM-032 check.
+PARAMETRIC_MARK = "paramétrica"
+NOM_032_MARK = "NOM-032"
+
+
+def step_kind(text: str) -> StepKind:
+    if PARAMETRIC_MARK in text.casefold():
+        return StepKind.PARAMETRIC
+    if NOM_032_MARK in text:
+        return StepKind.NOM_032
+    return StepKind.GENERAL
+
 
 def steps_of(file: CreditFile) -> QuerySet[ProgramStep]:
     return ProgramStep.objects.filter(file=file, program=file.program).select_related("done_by")
@@ -260,13 +273,11 @@ def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] 
     if not program.steps:
         return None
     from filon.core.calendar import today_mx
-    from filon.programs.models import StepKind
 
     recorded = {s.number: s for s in steps_of(file)}
     rows = []
     for number, text in enumerate(program.steps, start=1):
-        kind = StepKind.PARAMETRIC if "paramétrica" in text.casefold() else StepKind.GENERAL
-        rows.append(StepRow(number, text, str(kind), program.rule, recorded.get(number)))
+        rows.append(StepRow(number, text, str(step_kind(text)), program.rule, recorded.get(number)))
     return {
         "program": program,
         "rows": rows,

@@ -45,6 +45,7 @@ from filon.programs.selectors import (
     latest_statement,
     program_allotment,
     program_used_mxn,
+    step_kind,
     year_usage,
 )
 from filon.rules import RuleSet, load_ruleset_for_date
@@ -59,9 +60,6 @@ SCORING_ADMINS = (Role.SECRETARIO_COMITE, Role.ADMINISTRADOR)
 # so the rule set carries no id for it.
 FIRST_TIER_BUDGET_RULE = "G-2"
 CAPPED_KINDS = (ParticipantKind.STATE_GOVERNMENT, ParticipantKind.ORGANISM)
-# Steps are told apart by their text in the rule set: the parametric evaluation and the NOM-032 check.
-PARAMETRIC_MARK = "paramétrica"
-NOM_032_MARK = "NOM-032"
 EDITABLE_STEPS = (
     FileStatus.CAPTURED,
     FileStatus.REQUIREMENTS_COMPLETE,
@@ -287,14 +285,6 @@ def participant_update(
 # ---------------------------------------------------------------------------------- file's steps
 
 
-def _step_kind(text: str) -> str:
-    if PARAMETRIC_MARK in text.casefold():
-        return StepKind.PARAMETRIC
-    if NOM_032_MARK in text:
-        return StepKind.NOM_032
-    return StepKind.GENERAL
-
-
 def program_steps_ensure(*, file: CreditFile) -> list[ProgramStep]:
     """The file's program steps, created from the rule set the first time they are asked for; a file whose
     program changed loses the other program's pending steps. Runs in the caller's transaction."""
@@ -310,7 +300,7 @@ def program_steps_ensure(*, file: CreditFile) -> list[ProgramStep]:
                 number=number,
                 code=code,
                 text=text,
-                kind=_step_kind(text),
+                kind=step_kind(text),
                 rule=program.rule,
             )
     return sorted(existing.values(), key=lambda s: s.number)
