@@ -29,7 +29,7 @@ from filon.committees.selectors import (
 from filon.core.calendar import today_mx
 from filon.core.money import format_amount
 from filon.errors import DomainError
-from filon.goals.selectors import placement_progress_for_user
+from filon.goals.selectors import scorecard_total, scorecards_for_user
 from filon.origination.models import (
     STAGE_CHOICES,
     CreditFile,
@@ -91,6 +91,11 @@ ACTION_LABELS = {
     "document.loan_schedule_xlsx": "Descarga de la tabla de amortización (Excel)",
     "document.loan_statement_pdf": "Descarga del estado de cuenta (PDF)",
     "document.session_minutes_pdf": "Descarga del acta (PDF)",
+    "document.scorecard_xlsx": "Descarga de metas y avance (Excel)",
+    "partner.create": "Alta de organización aliada",
+    "training_event.record": "Registro de curso de capacitación",
+    "training_participant.add": "Registro de participante en curso",
+    "technical_assistance.record": "Registro de visita de asistencia técnica",
 }
 
 
@@ -195,18 +200,27 @@ def direction_panel(user: User) -> dict[str, Any]:
 
 
 def placement_panel(user: User, year: int) -> dict[str, Any]:
-    """Placement of the year against its goal (SPEC G-1): the user's own office, or every office."""
+    """Placement of the year against its goal (SPEC G-1): the user's own office, or every office; and the
+    technical-assistance and training targets against the visits and courses of the year."""
     try:
-        rows = placement_progress_for_user(user=user, year=year)
+        cards = scorecards_for_user(user=user, year=year)
     except DomainError as exc:  # e.g. no FIX to convert a USD loan: say so instead of a wrong figure
         return {"year": year, "rows": [], "error": exc}
+    rows = [card.placement for card in cards]
     goals = [row.target for row in rows if row.target is not None]
     total = {
         "target": sum(goals, Decimal(0)) if goals else None,
         "placed": sum((row.placed for row in rows), Decimal(0)),
         "loans": sum(row.loans for row in rows),
     }
-    return {"year": year, "rows": rows, "error": None, "total": total if len(rows) > 1 else None}
+    return {
+        "year": year,
+        "rows": rows,
+        "error": None,
+        "total": total if len(rows) > 1 else None,
+        "cards": cards,
+        "cards_total": scorecard_total(cards, year) if len(cards) > 1 else None,
+    }
 
 
 def legal_panel(user: User) -> dict[str, Any]:

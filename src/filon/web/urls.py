@@ -7,6 +7,7 @@ from filon.web import (
     document_urls,
     factoring_urls,
     fund_urls,
+    goal_urls,
     loan_urls,
     operations_urls,
     program_urls,
@@ -81,3 +82,4 @@ urlpatterns = [
 
 urlpatterns += loan_urls.urlpatterns + document_urls.urlpatterns + operations_urls.urlpatterns
 urlpatterns += program_urls.urlpatterns + fund_urls.urlpatterns + factoring_urls.urlpatterns
+urlpatterns += goal_urls.urlpatterns
