@@ -334,7 +334,38 @@ def test_platform_fee_on_the_average_daily_balance(cast, epo, provider):
     assert fee.rate == Decimal("0.005")  # illustrative setting
     assert fee.fee == (Decimal("935483.87") * Decimal("0.005") * 31 / 360).quantize(Decimal("0.01"))
     assert fee.iva == (fee.fee * Decimal("0.16")).quantize(Decimal("0.01"))
+    assert (fee.fee, fee.iva) == (Decimal("402.78"), Decimal("64.44"))
     assert ledger_check() == []
+
+
+def test_the_monthly_fee_command_charges_each_epo_once(cast, epo, provider):
+    document = upload(cast, epo, provider, days=58)
+    document_discount(user=cast.ana, document=document, interest_mode=InterestMode.AT_MATURITY)
+    with travel(dt.date(2026, 4, 1)):
+        out = io.StringIO()
+        call_command("factoring", "fees", "--month", "2026-03", "--user", "ana.zac", stdout=out)
+        assert "saldo promedio $935,483.87, contraprestación $402.78 + IVA $64.44" in out.getvalue()
+        again = io.StringIO()
+        call_command("factoring", "fees", "--month", "2026-03", "--user", "ana.zac", stdout=again)
+        assert again.getvalue().strip() == "EPO con contraprestación cobrada: 0."
+    assert epo.platform_fees.count() == 1
+
+
+def test_a_payment_on_the_loan_page_marks_the_document_collected_on_sync(cast, epo, provider):
+    from filon.servicing.payments import payment_apply
+
+    document = upload(cast, epo, provider, days=60)
+    discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
+    (row,) = discount.loan.installments.all()
+    with travel(row.payable):
+        payment_apply(
+            user=cast.ana, loan=discount.loan, amount=FACE, value_date=row.payable, idempotency_key="epo-1"
+        )
+        assert documents_overdue_sync() == 1
+    document.refresh_from_db()
+    discount.refresh_from_db()
+    assert document.status == DocumentStatus.COLLECTED
+    assert discount.collected_on == row.payable
 
 
 def test_a_document_unpaid_30_days_after_maturity_becomes_cartera_vencida(cast, epo, provider):

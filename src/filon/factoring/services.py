@@ -64,6 +64,7 @@ from filon.servicing.models import (
     Installment,
     Loan,
     LoanStatus,
+    PaymentStatus,
     ScheduleVersion,
 )
 from filon.servicing.payments import payment_apply
@@ -777,30 +778,40 @@ def document_collect(
 
 @transaction.atomic
 def documents_overdue_sync(*, user: Any = None) -> int:
-    """Mirror the daily close on the documents: a discounted document whose loan is past due reads «vencido»,
-    and one regularized reads «descontado» again. Idempotent; returns the documents changed."""
+    """Mirror the loans on the documents after the daily close or a payment made on the loan's own page: a
+    document whose loan is past due reads «vencido», one regularized «descontado» again, one paid off
+    «cobrado» (on its last payment's date). Idempotent; returns the documents changed."""
     changed = 0
     rows = FactoringDocument.objects.select_for_update(of=("self",)).filter(
         status__in=(DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE)
     )
-    for document in rows.select_related("discount__loan", "epo__office"):
-        loan = document.discount.loan
-        target = DocumentStatus.OVERDUE if loan.days_past_due > 0 else DocumentStatus.DISCOUNTED
+    for document in rows.select_related("discount", "discount__loan", "epo__office"):
+        discount = document.discount
+        loan = discount.loan
         if loan.status == LoanStatus.PAID_OFF:
+            target = DocumentStatus.COLLECTED
+        elif loan.days_past_due > 0:
+            target = DocumentStatus.OVERDUE
+        else:
+            target = DocumentStatus.DISCOUNTED
+        if document.status == target:
             continue
-        if document.status != target:
-            before = snapshot(document, ["status"])
-            document.status = target
-            document.save(update_fields=["status"])
-            audit_record(
-                user=user,
-                action="factoring.document_overdue",
-                obj=document,
-                before=before,
-                after={**snapshot(document, ["status"]), "days_past_due": loan.days_past_due},
-                office=document.epo.office,
-            )
-            changed += 1
+        before = snapshot(document, ["status"])
+        document.status = target
+        document.save(update_fields=["status"])
+        if target == DocumentStatus.COLLECTED:
+            last = loan.payments.filter(status=PaymentStatus.APPLIED).order_by("-value_date").first()
+            discount.collected_on = last.value_date if last else today_mx()
+            discount.save(update_fields=["collected_on"])
+        audit_record(
+            user=user,
+            action="factoring.document_sync",
+            obj=document,
+            before=before,
+            after={**snapshot(document, ["status"]), "days_past_due": loan.days_past_due},
+            office=document.epo.office,
+        )
+        changed += 1
     return changed
 
 
@@ -882,3 +893,17 @@ def platform_fee_charge(*, user: User, epo: Epo, month: date, value_date: date |
         user=user, action="factoring.platform_fee", obj=charge, after=snapshot(charge), office=epo.office
     )
     return charge
+
+
+def platform_fees_charge_month(*, user: User, month: date) -> list[PlatformFee]:
+    """The month's platform fee of every admitted EPO of the user's office that carried a balance and has
+    not been charged: rerunnable (each EPO is charged once per month, in its own transaction)."""
+    from filon.factoring.selectors import epo_list_for_user
+
+    first = month.replace(day=1)
+    charged = []
+    for epo in epo_list_for_user(user=user).exclude(platform_fees__month=first):
+        if average_daily_balance(epo=epo, month=first) <= 0:
+            continue
+        charged.append(platform_fee_charge(user=user, epo=epo, month=first))
+    return charged
