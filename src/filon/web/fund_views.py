@@ -20,6 +20,7 @@ from filon.funds.selectors import (
     fund_list_for_user,
     fund_statement,
     program_coverage,
+    program_fund_rules,
 )
 from filon.funds.services import (
     FUND_OPERATORS,
@@ -31,11 +32,12 @@ from filon.funds.services import (
 from filon.origination.models import PROGRAM_CHOICES
 from filon.web.http import html5_dates, place_errors, web_view
 
-FUND_PROGRAMS = [
-    (code, name)
-    for code, name in PROGRAM_CHOICES
-    if code in ("pequena_mineria", "cananea", "carbon_coahuila")
-]
+
+def fund_programs() -> list[tuple[str, str]]:
+    """The programs whose rule set in force has a guarantee fund."""
+    return [(code, name) for code, name in PROGRAM_CHOICES if program_fund_rules(code)]
+
+
 _LINE = re.compile(r"^\s*(?P<loan>\S+)\s+(?P<on>\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})\s*$")
 
 
@@ -101,7 +103,7 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class WhatIfForm(forms.Form):
-    program = forms.ChoiceField(label="Programa", choices=FUND_PROGRAMS)
+    program = forms.ChoiceField(label="Programa", choices=fund_programs)
     defaults = forms.CharField(
         label="Créditos en incumplimiento",
         widget=forms.Textarea(attrs={"rows": 5}),
