@@ -39,7 +39,14 @@ from filon.origination.services import (
     file_propose,
     file_resolve,
 )
-from filon.programs.models import ParametricEvaluation, ProgramStep, ScoringModel, StepKind, StepStatus
+from filon.programs.models import (
+    ParametricEvaluation,
+    ProgramStep,
+    ScoringModel,
+    StepKind,
+    StepStatus,
+    YearBudget,
+)
 from filon.programs.selectors import program_usage, year_usage
 from filon.programs.services import (
     ParticipantData,
@@ -380,6 +387,16 @@ def test_first_tier_budget_is_refused_under_g2(cast, in_2026, credit_file):
     budget_check_authorization(file=credit_file, on=dt.date(2027, 1, 4))
     with pytest.raises(Forbidden):
         year_budget_set(user=cast.ana, year=2026, first_tier_mxn=Decimal("10"))
+    with pytest.raises(ValidationFailed) as exc:
+        year_budget_set(user=cast.omar, year=2009, first_tier_mxn=Decimal("10"))
+    assert exc.value.errors[0].field == "year"
+    # With room it is authorized; the budget cannot then drop below what the year authorized.
+    year_budget_set(user=cast.omar, year=2026, first_tier_mxn=Decimal("20000000"))
+    file_resolve(user=cast.sergio, file=credit_file, decision="authorized", resolved_on=today_mx())
+    with pytest.raises(TransitionRefused) as exc:
+        year_budget_set(user=cast.omar, year=2026, first_tier_mxn=Decimal("5000000"))
+    assert exc.value.rule == "G-2"
+    assert YearBudget.objects.get(year=2026).first_tier_mxn == Decimal("20000000")
 
 
 def test_a_year_without_budget_does_not_block(cast, in_2026, credit_file):

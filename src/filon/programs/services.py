@@ -49,6 +49,7 @@ from filon.programs.selectors import (
     year_usage,
 )
 from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules.loader import NoRuleSetInForce
 from filon.rules.schema import Program, ProgramCode
 
 ZERO = Decimal(0)
@@ -96,7 +97,10 @@ def year_budget_set(*, user: User, year: int, first_tier_mxn: Decimal, notes: st
     """Set the year's first-tier budget (G-2); its large-company share is the rule set's (R-5.3)."""
     require_role(user, BUDGET_ADMINS, "fijar el presupuesto de primer piso")
     _positive(first_tier_mxn, "first_tier_mxn", "El presupuesto")
-    ruleset = load_ruleset_for_date(date(year, 12, 31))
+    try:
+        ruleset = load_ruleset_for_date(date(year, 12, 31))
+    except NoRuleSetInForce as exc:
+        raise ValidationFailed([DomainError(str(exc), field="year")]) from None
     fraction = ruleset.budget.large_company_max_fraction
     used = year_usage(year)
     if first_tier_mxn < used.used_mxn:
