@@ -43,7 +43,14 @@ from filon.core.calendar import (
     today_mx,
 )
 from filon.core.money import format_money
-from filon.goals.services import goal_set
+from filon.goals.models import PartnerOrganization, TrainingEvent
+from filon.goals.services import (
+    goal_set,
+    partner_create,
+    technical_assistance_record,
+    training_event_record,
+    training_participant_add,
+)
 from filon.origination.models import CreditFile, FileStatus, RequirementItem
 from filon.origination.services import (
     GuaranteeData,
@@ -95,6 +102,7 @@ class Summary:
     sessions: list[str] = field(default_factory=list)
     loans: list[str] = field(default_factory=list)
     goals: list[str] = field(default_factory=list)
+    training: list[str] = field(default_factory=list)
     closed_through: date | None = None
 
     def lines(self) -> list[str]:
@@ -108,6 +116,7 @@ class Summary:
             *[f"  Sesión {s}" for s in self.sessions],
             *[f"  Crédito {line}" for line in self.loans],
             *[f"  Meta {line}" for line in self.goals],
+            *[f"  {line}" for line in self.training],
         ]
         if self.closed_through:
             out.append(f"  Cierre diario al {self.closed_through:%d/%m/%Y}")
@@ -882,8 +891,91 @@ def _goals(staff: Staff, year: int) -> list[str]:
     return lines
 
 
+# The Zacatecas office's course for the mining suppliers of Chalchihuites, promoted with the mining cluster
+# and the state government (seed 000), with its participants; and two technical-assistance visits.
+COURSE_TITLE = "Curso para proveedores de la minería de Chalchihuites"
+PARTNERS = [
+    ("Clúster Minero de Zacatecas (Clusmin)", "cluster", "ZAC"),
+    ("Gobierno del Estado de Zacatecas", "state_government", "ZAC"),
+]
+PARTICIPANTS = [  # name, organization, role, attended
+    ("Rosalba Murillo Ceniceros", "Ferretería y Suministros Chalchihuites", "supplier", True),
+    ("Jesús Manuel Robles Díaz", "Transportes Robles de Chalchihuites", "supplier", True),
+    ("Ana Cecilia Flores Ibarra", "Taller de Maquinados El Minero", "supplier", True),
+    ("Raúl Sifuentes Medina", "Secretaría de Economía de Zacatecas", "official", True),
+    ("Héctor Ávila Gallegos", "Uniformes y Equipo de Seguridad Ávila", "supplier", False),
+]
+
+
+def _partner(staff: Staff, name: str, kind: str, state: str) -> PartnerOrganization:
+    found = PartnerOrganization.objects.filter(name=name).first()
+    return found or partner_create(user=staff.manager("ZAC"), name=name, kind=kind, state=state)
+
+
+def _training(staff: Staff, cal: Calendar) -> list[str]:
+    """The Chalchihuites course and two visits, recorded once through the services."""
+    office = RegionalOffice.objects.get(code="ZAC")
+    course = TrainingEvent.objects.filter(office=office, title=COURSE_TITLE).first()
+    if course is None:
+        partners = [_partner(staff, *row) for row in PARTNERS]
+        analyst = staff.analyst("ZAC")
+        start = cal.back(45)
+        course = training_event_record(
+            user=analyst,
+            office=office,
+            title=COURSE_TITLE,
+            topic="De proveedor a empresario: acceso al financiamiento y contratos con las empresas mineras",
+            start_date=start,
+            end_date=add_business_days(start, 1),
+            municipality="Chalchihuites",
+            state="ZAC",
+            hours=Decimal("12"),
+            partners=partners,
+            notes="Programa especial de proveeduría del municipio minero de Chalchihuites.",
+        )
+        suppliers = Applicant.objects.get(rfc="SMZ110227QR4")  # Servicios Mineros de Zacatecas
+        training_participant_add(user=analyst, event=course, applicant=suppliers, role="supplier")
+        for name, organization, role, attended in PARTICIPANTS:
+            training_participant_add(
+                user=analyst,
+                event=course,
+                name=name,
+                organization=organization,
+                role=role,
+                attended=attended,
+            )
+        technical_assistance_record(
+            user=analyst,
+            office=office,
+            applicant=Applicant.objects.get(rfc="MPF150610K27"),  # Minera Plata Fina
+            date=cal.back(60),
+            kind="processing",
+            advisor="Ing. Martha Elena Castañeda",
+            findings="La recuperación de plata en flotación está 6 puntos abajo del diseño de la planta.",
+            recommendations="Pruebas metalúrgicas con el nuevo reactivo; calibrar los ciclones.",
+            partners=partners[:1],
+        )
+        technical_assistance_record(
+            user=staff.manager("ZAC"),
+            office=office,
+            applicant=Applicant.objects.get(rfc="MVM120315AB4"),  # Minera La Veta Madre
+            date=cal.back(10),
+            kind="financial",
+            advisor="Lic. Fernando Ruiz Esparza",
+            findings="Flujo insuficiente por la baja de ley en el rebaje 4; dos amortizaciones vencidas.",
+            recommendations="Plan de pagos con los ingresos del nuevo frente; reportar la producción mensual.",
+        )
+    attended = course.participants.filter(attended=True).count()
+    return [
+        f"Curso {course.title} ({course.start_date:%d/%m/%Y}): {attended} asistentes, promovido con "
+        + " y ".join(p.name for p in course.partners.order_by("name")),
+        f"Visitas de asistencia técnica de Zacatecas: {office.assistance_visits.count()}",
+    ]
+
+
 def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summary:
-    """Load the demo portfolio (once), the current year's goals, and close the books through today."""
+    """Load the demo portfolio (once), the current year's goals, the Zacatecas course for the mining suppliers
+    of Chalchihuites and two technical-assistance visits (once), and close the books through today."""
     cal = Calendar(today or today_mx())
     staff = Staff(users)
     loaded = False
@@ -895,9 +987,15 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
     else:
         _keep_paying(staff, cal.today)
     goals = _goals(staff, cal.today.year)
+    training = _training(staff, cal)
     files_expire(today=cal.today)
     closes = close_through(business_date=cal.today)
-    summary = Summary(loaded=loaded, goals=goals, closed_through=closes[-1].business_date if closes else None)
+    summary = Summary(
+        loaded=loaded,
+        goals=goals,
+        training=training,
+        closed_through=closes[-1].business_date if closes else None,
+    )
     summary.applicants = Applicant.objects.count()
     for status in FileStatus.values:
         summary.files[status] = CreditFile.objects.filter(status=status).count()
