@@ -57,9 +57,6 @@ REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
 BUDGET_ADMINS = (Role.DIRECCION, Role.ADMINISTRADOR)
 PROGRAM_ADMINS = (Role.DIRECCION, Role.RIESGOS, Role.ADMINISTRADOR)
 SCORING_ADMINS = (Role.SECRETARIO_COMITE, Role.ADMINISTRADOR)
-# The yearly first-tier budget is a goal of the institution (SPEC G-2, seeds), not a section of the Rules,
-# so the rule set carries no id for it.
-FIRST_TIER_BUDGET_RULE = "G-2"
 CAPPED_KINDS = (ParticipantKind.STATE_GOVERNMENT, ParticipantKind.ORGANISM)
 EDITABLE_STEPS = (
     FileStatus.CAPTURED,
@@ -108,7 +105,7 @@ def year_budget_set(*, user: User, year: int, first_tier_mxn: Decimal, notes: st
             f"El presupuesto no puede ser menor que lo ya autorizado en {year} "
             f"({format_money(used.used_mxn)}).",
             field="first_tier_mxn",
-            rule=FIRST_TIER_BUDGET_RULE,
+            rule=ruleset.budget.first_tier_rule,
         )
     budget = YearBudget.objects.select_for_update().filter(year=year).first()
     fields = ["year", "first_tier_mxn", "large_company_max_fraction", "notes"]
@@ -637,7 +634,7 @@ def budget_check_authorization(*, file: CreditFile, on: date | None = None) -> N
             f"({format_money(usage.budget.first_tier_mxn)}): ya hay {format_money(usage.used_mxn)} autorizados "
             f"y se pide {format_money(amount)}.",
             field="amount",
-            rule=FIRST_TIER_BUDGET_RULE,
+            rule=ruleset.budget.first_tier_rule,
         )
     cap = usage.large_company_cap_mxn
     if is_large_company(file) and cap is not None and usage.large_company_used_mxn + amount > cap:

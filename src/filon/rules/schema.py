@@ -581,6 +581,9 @@ class CadenasProductivas(Model):
 
 class Budget(Cited):
     large_company_max_fraction: Fraction01
+    first_tier_rule: Rule = Field(
+        description="the id a refusal cites when an authorization exceeds the year's first-tier budget"
+    )
 
 
 # ------------------------------------------------------------------------------------------ rule set
