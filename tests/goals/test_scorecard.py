@@ -278,3 +278,12 @@ def test_the_scorecard_page_by_year(client, cast, activity):
     response = client.get("/metas/?anio=1990")
     assert response.status_code == 422
     assert "El año debe estar entre 2000" in response.content.decode()
+
+
+def test_the_goals_command_shows_every_target_against_what_was_done(cast, activity, capsys):
+    from django.core.management import call_command
+
+    call_command("goals", "show", "--year", "2026")
+    out = capsys.readouterr().out
+    assert "asistencia técnica 2 de 48, cursos 1 de 6 (1 programado), participantes 2 de 180" in out
+    assert "asistencia técnica 1 de 36, cursos 0 de 4, participantes 0 de 120" in out

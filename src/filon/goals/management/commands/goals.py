@@ -1,5 +1,6 @@
 """`filon goals set --office ZAC --year 2026 --placement 120000000 [--ta N] [--courses N] [--participants N]`
-and `filon goals show [--year AAAA]`: the regional offices' yearly goals and the placement against them."""
+and `filon goals show [--year AAAA]`: the regional offices' yearly goals, and the placement, the
+technical-assistance visits, the courses held and their attendees against them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from filon.accounts.models import RegionalOffice, User
 from filon.core.calendar import today_mx
 from filon.core.money import format_money, format_percent
 from filon.errors import DomainError, ValidationFailed
-from filon.goals.selectors import goal_list, placement_progress
+from filon.goals.selectors import goal_list, office_scorecard
 from filon.goals.services import goal_set
 
 
@@ -29,9 +30,7 @@ def _error(exc: DomainError) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = (
-        "Metas anuales de las gerencias regionales: fijarlas (set) y ver el avance de la colocación (show)."
-    )
+    help = "Metas anuales de las gerencias regionales: fijarlas (set) y ver su avance (show)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -93,9 +92,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Metas {year} y colocación del año (créditos contratados en {year}):")
         for goal in goals:
             try:
-                progress = placement_progress(office=goal.office, year=year)
+                card = office_scorecard(office=goal.office, year=year)
             except DomainError as exc:
                 raise _error(exc) from None
+            progress = card.placement
+            assert progress is not None
             ratio = progress.ratio or Decimal(0)
             self.stdout.write(
                 f"  {goal.office.code:<4} {goal.office.name:<16} meta {format_money(goal.placement_mxn):>18}  "
@@ -103,7 +104,12 @@ class Command(BaseCommand):
                 f"{progress.loans} crédito{'s' if progress.loans != 1 else ''})  "
                 f"faltan {format_money(progress.remaining or Decimal(0))}"
             )
+            ta, courses, people = (
+                card.target(k) for k in ("technical_assistance", "courses", "participants")
+            )
+            n = card.scheduled_courses
+            scheduled = f" ({n} programado{'s' if n != 1 else ''})" if n else ""
             self.stdout.write(
-                f"       asistencia técnica {goal.technical_assistance_services}, cursos "
-                f"{goal.training_courses}, participantes {goal.training_participants}"
+                f"       asistencia técnica {ta.actual} de {ta.goal}, cursos {courses.actual} de "
+                f"{courses.goal}{scheduled}, participantes {people.actual} de {people.goal}"
             )
