@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from filon.accounts.access import require_role
 from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User
@@ -190,6 +190,11 @@ def _clean(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
+def _same(a: str, b: str) -> bool:
+    """The same name whatever its case and spacing (in Python: SQLite folds the case of ASCII only)."""
+    return _clean(a).casefold() == _clean(b).casefold()
+
+
 def _require_own_office(user: User, office: RegionalOffice | None, action: str) -> None:
     """Only the office's own analysts and manager record its training and technical assistance."""
     require_role(user, RECORD_ROLES, action)
@@ -239,7 +244,7 @@ def partner_create(
     errors: list[DomainError] = []
     if not name:
         errors.append(DomainError("Indique el nombre de la organización.", field="name"))
-    elif PartnerOrganization.objects.filter(name__iexact=name).exists():
+    elif any(_same(name, other) for other in PartnerOrganization.objects.values_list("name", flat=True)):
         errors.append(DomainError(f"Ya está registrada la organización «{name}».", field="name"))
     elif len(name) > PartnerOrganization._meta.get_field("name").max_length:
         errors.append(DomainError("El nombre de la organización es demasiado largo.", field="name"))
@@ -249,9 +254,15 @@ def partner_create(
         errors.append(error)
     if errors:
         raise ValidationFailed(errors)
-    partner = PartnerOrganization.objects.create(
-        name=name, kind=kind, state=state, active=bool(active), created_by=user
-    )
+    try:
+        with transaction.atomic():  # a concurrent registration of the same name meets the unique index
+            partner = PartnerOrganization.objects.create(
+                name=name, kind=kind, state=state, active=bool(active), created_by=user
+            )
+    except IntegrityError:
+        raise ValidationFailed(
+            [DomainError(f"Ya está registrada la organización «{name}».", field="name")]
+        ) from None
     audit_record(
         user=user,
         action="partner.create",
@@ -366,9 +377,12 @@ def training_participant_add(
             )
     elif not name:
         errors.append(DomainError("Indique el solicitante o el nombre del participante.", field="name"))
-    elif event.participants.filter(
-        applicant__isnull=True, name__iexact=name, organization__iexact=organization
-    ).exists():
+    elif any(
+        _same(name, other_name) and _same(organization, other_organization)
+        for other_name, other_organization in event.participants.filter(applicant__isnull=True).values_list(
+            "name", "organization"
+        )
+    ):
         errors.append(DomainError(f"{name} ya está registrado en este curso.", field="name"))
     if role not in ParticipantRole.values:
         errors.append(DomainError("Elija el carácter del participante.", field="role"))
