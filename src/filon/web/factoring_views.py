@@ -192,7 +192,6 @@ def _detail(
             "can_act": can_act(request.user, epo),
             "upload_form": upload_form or DocumentUploadForm(epo=epo, prefix="doc"),
             "adhesion_form": adhesion_form or AdhesionForm(user=request.user, epo=epo, prefix="adh"),
-            "discount_form": DiscountForm(prefix="descuento"),
             "notice": notice or request.GET.get("aviso", ""),
             "refusal": refusal,
         },
