@@ -436,3 +436,15 @@ def test_a_suspended_epo_and_a_withdrawn_supplier_publish_nothing(cast, epo, pro
     assert exc.value.rule == "P-1 1"
     with pytest.raises(TransitionRefused):
         document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
+
+
+def test_a_document_cannot_fall_due_after_the_line(cast, sample_rates):
+    file = epo_file(cast)
+    to_authorized(cast, file)
+    epo = admit(cast, file, line_months=3)  # the line ends 03/06/2026
+    firm = supplier(cast)
+    supplier_adhere(user=cast.ana, epo=epo, supplier=firm, agreement_ref="CA-3", spread=Decimal("0.02"))
+    with pytest.raises(ValidationFailed) as exc:
+        upload(cast, epo, firm, days=100)
+    assert (exc.value.errors[0].field, exc.value.errors[0].rule) == ("due_date", "P-1 1.5")
+    assert upload(cast, epo, firm, days=92).due_date == dt.date(2026, 6, 3)

@@ -480,6 +480,14 @@ def document_upload(
                 rule=cp.rule,
             )
         )
+    elif due_date > epo.line_expires_on:
+        errors.append(
+            DomainError(
+                f"El documento vence después de la línea de la EPO ({epo.line_expires_on:%d/%m/%Y}).",
+                field="due_date",
+                rule=cp.rule,
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     available = epo.line_amount - line_used(epo)
