@@ -89,8 +89,10 @@ def test_p2_file_from_application_through_steps_to_authorization(cast, in_2013):
     file = p2_file(cast)
     steps = program_steps_ensure(file=file)
     program = rules().programs["pequena_mineria"]
-    assert [s.text for s in steps] == program.steps
+    assert [s.text for s in steps] == [spec.text for spec in program.steps]
     assert {s.rule for s in steps} == {program.rule}
+    # the liquid guarantee's deposit is due before disbursement, every other step before the proposal
+    assert [s.due for s in steps] == ["authorization"] * 5 + ["pre_disbursement"]
     assert [s.kind for s in steps].count(StepKind.PARAMETRIC) == 1
     analysed(cast, file, user=cast.ana, guarantees=[mortgage(file, "2000000")])
 
@@ -99,7 +101,7 @@ def test_p2_file_from_application_through_steps_to_authorization(cast, in_2013):
         file_propose(user=cast.gerardo, file=file)
     assert exc.value.rule == program.rule
     assert exc.value.field == "program_steps"
-    assert "Faltan 6 paso(s) del programa" in exc.value.message
+    assert "Faltan 5 paso(s) del programa antes de proponer a comité" in exc.value.message
     assert CreditFile.objects.get(pk=file.pk).status == FileStatus.UNDER_ANALYSIS
 
     statement(cast.ana, file.applicant)
@@ -333,6 +335,53 @@ def test_p4_file_with_nom_032_and_retention_letter(cast, in_2013):
     file = propose_and_authorize(cast, file, proposer=teresa)
     assert file.status == FileStatus.AUTHORIZED
     assert ProgramStep.objects.filter(file=file, status=StepStatus.DONE).count() == len(steps)
+
+
+def test_p4_steps_due_after_the_committee_block_formalization_and_release(cast, in_2013):
+    """The retention letter is due before the contract is signed and the liquid guarantee's deposit before
+    the release for disbursement: neither holds the file back from the committee."""
+    from program_support import satisfy_as
+
+    from filon.origination.services import file_formalize, file_ready_to_disburse
+    from filon.rules.schema import Stage
+
+    tomas, teresa = trc_users()
+    file = p4_file(tomas)
+    analysed(cast, file, user=tomas, guarantees=[mortgage(file, "1500000"), retention_letter(file)])
+    statement(tomas, file.applicant)
+    later = {}
+    for step in program_steps_ensure(file=file):
+        if step.due != "authorization":
+            later[step.due] = step
+        elif step.kind == StepKind.PARAMETRIC:
+            from filon.programs.services import parametric_evaluation_record
+
+            parametric_evaluation_record(user=teresa, file=file, technical_opinion_favorable=True)
+        else:
+            program_step_record(user=tomas, step=step, status="done", document="Constancia")
+    assert "Carta de retención" in later["contracting"].text
+    assert "garantía líquida" in later["pre_disbursement"].text
+    file = propose_and_authorize(cast, file, proposer=teresa)
+    assert file.status == FileStatus.AUTHORIZED
+
+    satisfy_as(cast, tomas, file, Stage.CONTRACTING)
+    with pytest.raises(TransitionRefused) as exc:
+        file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number="FIFOMI-P4-1")
+    assert "antes de formalizar" in exc.value.message
+    assert "Carta de retención" in exc.value.message
+    assert exc.value.rule == "P-4 4"
+    program_step_record(user=tomas, step=later["contracting"], status="done", document="Carta firmada")
+    file = file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number="FIFOMI-P4-1")
+    assert file.status == FileStatus.FORMALIZED
+
+    satisfy_as(cast, tomas, file, Stage.PRE_DISBURSEMENT)
+    with pytest.raises(TransitionRefused) as exc:
+        file_ready_to_disburse(user=tomas, file=file)
+    assert "antes de liberar para disposición" in exc.value.message
+    program_step_record(
+        user=tomas, step=later["pre_disbursement"], status="done", document="Ficha de depósito"
+    )
+    assert file_ready_to_disburse(user=tomas, file=file).status == FileStatus.READY_TO_DISBURSE
 
 
 # -------------------------------------------------------------------------------------- budget

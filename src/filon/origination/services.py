@@ -779,9 +779,9 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     _check_office(user, file.office_id)
     _require_status(file, (FileStatus.UNDER_ANALYSIS,), "proponer a comité")
     _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
-    from filon.programs.services import program_steps_check_proposable
+    from filon.programs.services import program_steps_check
 
-    program_steps_check_proposable(file=file)
+    program_steps_check(file=file, stage=Stage.AUTHORIZATION, action="proponer a comité")
     result = file_evaluate(file=file)
     errors = [f for f in result["findings"] if f["severity"] == "error"]
     if errors:
@@ -898,6 +898,9 @@ def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_nu
             rule=rule,
         )
     _refuse_missing(file, Stage.CONTRACTING, "formalizar")
+    from filon.programs.services import program_steps_check
+
+    program_steps_check(file=file, stage=Stage.CONTRACTING, action="formalizar")
     before = _file_snapshot(file)
     file.status = FileStatus.FORMALIZED
     file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
@@ -913,6 +916,9 @@ def file_ready_to_disburse(*, user: User, file: CreditFile) -> CreditFile:
     _check_office(user, file.office_id)
     _require_status(file, (FileStatus.FORMALIZED,), "liberar para disposición")
     _refuse_missing(file, Stage.PRE_DISBURSEMENT, "liberar para disposición")
+    from filon.programs.services import program_steps_check
+
+    program_steps_check(file=file, stage=Stage.PRE_DISBURSEMENT, action="liberar para disposición")
     before = _file_snapshot(file)
     file.status = FileStatus.READY_TO_DISBURSE
     _save_audited(user, file, "file.ready_to_disburse", before)

@@ -119,6 +119,14 @@ class StepKind(models.TextChoices):
     NOM_032 = "nom_032", "Verificación NOM-032-STPS-2008"
 
 
+# The stages a program step can be due before (rule set `programs.<code>.steps[].due`), in file order.
+STEP_DUE_CHOICES = [
+    ("authorization", "Proponer a comité"),
+    ("contracting", "Formalizar el contrato"),
+    ("pre_disbursement", "Liberar para disposición"),
+]
+
+
 class ProgramStep(models.Model):
     """One step of a program (rule set `programs.<code>.steps`) on one credit file."""
 
@@ -128,6 +136,9 @@ class ProgramStep(models.Model):
     code = models.CharField("clave", max_length=40)
     text = models.TextField("paso")
     kind = models.CharField("tipo", max_length=12, choices=StepKind.choices, default=StepKind.GENERAL)
+    due = models.CharField(
+        "se cumple antes de", max_length=24, choices=STEP_DUE_CHOICES, default=STEP_DUE_CHOICES[0][0]
+    )
     rule = models.CharField("regla", max_length=40)
     status = models.CharField("estado", max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
     done_by = models.ForeignKey(

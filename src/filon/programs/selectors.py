@@ -18,6 +18,7 @@ from filon.accounts.models import Role, User
 from filon.errors import Forbidden, NotFound
 from filon.origination.models import CreditFile, FileStatus
 from filon.programs.models import (
+    STEP_DUE_CHOICES,
     FinancialStatement,
     ParametricEvaluation,
     ProgramAllotment,
@@ -257,6 +258,8 @@ class StepRow:
     kind: str
     rule: str
     step: ProgramStep | None  # None until the file's steps are first recorded
+    due_label: str  # the file's transition the step must be done before
+    due: str = "authorization"
 
     @property
     def status(self) -> str:
@@ -276,8 +279,19 @@ def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] 
 
     recorded = {s.number: s for s in steps_of(file)}
     rows = []
-    for number, text in enumerate(program.steps, start=1):
-        rows.append(StepRow(number, text, str(step_kind(text)), program.rule, recorded.get(number)))
+    due_labels = dict(STEP_DUE_CHOICES)
+    for number, spec in enumerate(program.steps, start=1):
+        rows.append(
+            StepRow(
+                number,
+                spec.text,
+                str(step_kind(spec.text)),
+                program.rule,
+                recorded.get(number),
+                due_labels[spec.due.value],
+                spec.due.value,
+            )
+        )
     return {
         "program": program,
         "rows": rows,

@@ -27,6 +27,7 @@ from filon.core.money import format_amount, format_money, format_percent
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.models import CreditFile, FileStatus
 from filon.programs.models import (
+    STEP_DUE_CHOICES,
     FinancialStatement,
     ParametricEvaluation,
     ParticipantKind,
@@ -50,7 +51,7 @@ from filon.programs.selectors import (
 )
 from filon.rules import RuleSet, load_ruleset_for_date
 from filon.rules.loader import NoRuleSetInForce
-from filon.rules.schema import Program, ProgramCode
+from filon.rules.schema import Program, ProgramCode, Stage
 
 ZERO = Decimal(0)
 REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
@@ -58,12 +59,23 @@ BUDGET_ADMINS = (Role.DIRECCION, Role.ADMINISTRADOR)
 PROGRAM_ADMINS = (Role.DIRECCION, Role.RIESGOS, Role.ADMINISTRADOR)
 SCORING_ADMINS = (Role.SECRETARIO_COMITE, Role.ADMINISTRADOR)
 CAPPED_KINDS = (ParticipantKind.STATE_GOVERNMENT, ParticipantKind.ORGANISM)
-EDITABLE_STEPS = (
+_BEFORE_PROPOSAL = (
     FileStatus.CAPTURED,
     FileStatus.REQUIREMENTS_COMPLETE,
     FileStatus.UNDER_ANALYSIS,
     FileStatus.RETURNED,
 )
+# While a step can be recorded: until the file passes the stage the step is due before.
+EDITABLE_STEPS = {
+    "authorization": _BEFORE_PROPOSAL,
+    "contracting": (*_BEFORE_PROPOSAL, FileStatus.PROPOSED, FileStatus.AUTHORIZED),
+    "pre_disbursement": (
+        *_BEFORE_PROPOSAL,
+        FileStatus.PROPOSED,
+        FileStatus.AUTHORIZED,
+        FileStatus.FORMALIZED,
+    ),
+}
 
 
 def _ruleset_for(file: CreditFile) -> RuleSet:
@@ -292,7 +304,7 @@ def program_steps_ensure(*, file: CreditFile) -> list[ProgramStep]:
     program = _program_of(file)
     ProgramStep.objects.filter(file=file, status=StepStatus.PENDING).exclude(program=file.program).delete()
     existing = {s.code: s for s in ProgramStep.objects.filter(file=file, program=file.program)}
-    for number, text in enumerate(program.steps, start=1):
+    for number, spec in enumerate(program.steps, start=1):
         code = f"{program.code.value}-{number}"
         if code not in existing:
             existing[code] = ProgramStep.objects.create(
@@ -300,22 +312,25 @@ def program_steps_ensure(*, file: CreditFile) -> list[ProgramStep]:
                 program=file.program,
                 number=number,
                 code=code,
-                text=text,
-                kind=step_kind(text),
+                text=spec.text,
+                kind=step_kind(spec.text),
+                due=spec.due.value,
                 rule=program.rule,
             )
     return sorted(existing.values(), key=lambda s: s.number)
 
 
-def program_steps_check_proposable(*, file: CreditFile) -> None:
-    """Refuse to propose a program file while one of its program's steps is not done (called by
-    origination's `file_propose`)."""
+def program_steps_check(*, file: CreditFile, stage: Stage, action: str) -> None:
+    """Refuse `action` while a program step due before `stage` (or an earlier stage) is not done (called by
+    origination when a file is proposed, formalized and released for disbursement)."""
+    order = [code for code, _ in STEP_DUE_CHOICES]
+    due = set(order[: order.index(stage.value) + 1]) if stage.value in order else set()
     steps = program_steps_ensure(file=file)
-    missing = [s for s in steps if s.status != StepStatus.DONE]
+    missing = [s for s in steps if s.due in due and s.status != StepStatus.DONE]
     if missing:
         first = missing[0]
         raise TransitionRefused(
-            f"Faltan {len(missing)} paso(s) del programa antes de proponer; el primero: "
+            f"Faltan {len(missing)} paso(s) del programa antes de {action}; el primero: "
             f"{first.number}. {first.text} ({first.get_status_display().lower()}).",
             field="program_steps",
             rule=first.rule,
@@ -329,9 +344,10 @@ def _step_for_update(user: User, step: ProgramStep) -> ProgramStep:
     require_role(user, REGIONAL, "registrar los pasos del programa")
     step = ProgramStep.objects.select_for_update().select_related("file").get(pk=step.pk)
     _check_office(user, step.file)
-    if step.file.status not in EDITABLE_STEPS:
+    if step.file.status not in EDITABLE_STEPS.get(step.due, _BEFORE_PROPOSAL):
         raise TransitionRefused(
-            "Los pasos del programa se registran antes de proponer el expediente.",
+            f"Este paso se registra antes de {step.get_due_display().lower()}; "
+            f"el expediente ya está {step.file.get_status_display().lower()}.",
             field="status",
             rule=step.rule,
         )

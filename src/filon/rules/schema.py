@@ -528,6 +528,19 @@ class GuaranteeFund(Model):
     notes: str = ""
 
 
+class ProgramStepSpec(Model):
+    """A program's own step on each file, due before the stage it names: a plain string in the data is a
+    step due before the file goes to committee (`authorization`)."""
+
+    text: str
+    due: Stage = Stage.AUTHORIZATION
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, value: object) -> object:
+        return {"text": value} if isinstance(value, str) else value
+
+
 class Program(Model):
     code: ProgramCode
     name: str
@@ -552,7 +565,9 @@ class Program(Model):
     authorization_validity_calendar_days: int | None = None
     guarantee_funds: list[GuaranteeFund] = []
     committee: CommitteeCode | None = None
-    steps: list[str] = Field([], description="extra steps of the file (parametric evaluation, NOM-032 …)")
+    steps: list[ProgramStepSpec] = Field(
+        [], description="extra steps of the file (parametric evaluation, NOM-032 …), each due before a stage"
+    )
     notes: str = ""
     overrides: dict[str, Rule] = Field(
         {}, description="which general-rule topics this program overrides, with the program's rule id"

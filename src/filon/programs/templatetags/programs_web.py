@@ -22,17 +22,18 @@ def program_steps_section(context: template.Context, file: Any) -> dict[str, Any
     program = file_ruleset(file).programs[ProgramCode(file.program)]
     panel = file_program_panel(file, program)
     user = context["request"].user
+    # The stages whose steps can still be recorded at the file's status.
+    open_dues = {due for due, statuses in EDITABLE_STEPS.items() if file.status in statuses}
     can_edit = (
-        panel is not None
-        and user.role in REGIONAL
-        and user.office_id == file.office_id
-        and file.status in EDITABLE_STEPS
+        panel is not None and user.role in REGIONAL and user.office_id == file.office_id and bool(open_dues)
     )
     return {
         "file": file,
         "panel": panel,
         "can_edit": can_edit,
-        "closed": file.status not in EDITABLE_STEPS and file.status != FileStatus.CANCELLED,
+        "open_dues": open_dues,
+        "can_edit_parametric": can_edit and "authorization" in open_dues,
+        "closed": not open_dues and file.status != FileStatus.CANCELLED,
         "step_form": StepForm(prefix="paso"),
         "parametric_form": ParametricForm(prefix="param"),
         "statement_form": context.get("statement_form") or StatementForm(prefix="ef"),
