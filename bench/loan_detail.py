@@ -13,9 +13,7 @@ guarantee, requirements, committee resolution, contract) —, paid on every paya
 (`payment_apply`), with a daily close (`close_day`) on every business day through TODAY: its ledger has the
 real volume, an accrual entry a day and a payment a month. `--loans` other loans (Zacatecas and Hermosillo, refaccionario
 and avío, 24 to 84 months) are originated along the way in the same way; most pay on time, one in ten stops
-paying after a year (moratorium, cartera vencida). The shipped rule set holds the annual UMA from 2024 on
-and its versions are never edited, so the build reads a copy of it with the earlier years' UMA added
-(`EARLIER_UMA`; FILON_RULES_DIR, the server too). The build time is reported, split into origination,
+paying after a year (moratorium, cartera vencida). The build time is reported, split into origination,
 payments and closes.
 
 Then it starts the production server configuration (`filon serve`: gunicorn, DEBUG off, its default number
@@ -60,19 +58,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 SQLITE_FILE = VAR / "bench-loan.sqlite3"
-# The annual UMA of the years before the rule set's first entry (INEGI: the daily UMA × 365; 2016's from the
-# reform's 28 January), so files can be evaluated in those years (C-7). The shipped rule set starts in 2024
-# and its versions are never edited, so the build reads a copy with these added (FILON_RULES_DIR).
-EARLIER_UMA = (
-    ("2016-01-28", "26659.60"),
-    ("2017-02-01", "27553.85"),
-    ("2018-02-01", "29419.00"),
-    ("2019-02-01", "30838.85"),
-    ("2020-02-01", "31711.20"),
-    ("2021-02-01", "32711.30"),
-    ("2022-02-01", "35120.30"),
-    ("2023-02-01", "37865.10"),
-)
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "filon_bench_loan"
 TODAY = date(2026, 11, 13)  # a Friday; the illustrative sample rates run through 31/12/2026
@@ -106,10 +91,6 @@ class Work:
     @property
     def static(self) -> Path:
         return self.root / "static"
-
-    @property
-    def rules(self) -> Path:
-        return self.root / "rules"
 
     @property
     def log(self) -> Path:
@@ -146,21 +127,6 @@ def _drop(kind: str, work: Work) -> None:
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-
-
-def _rules(work: Work) -> Path:
-    """A copy of the shipped rule sets whose UMA table also holds EARLIER_UMA."""
-    shutil.rmtree(work.rules, ignore_errors=True)
-    shutil.copytree(ROOT / "src" / "filon" / "rules" / "data", work.rules)
-    for applicants in work.rules.glob("*/applicants.yaml"):
-        text = applicants.read_text(encoding="utf-8")
-        rows = "".join(
-            f'    - {{effective_from: {day}, annual_mxn: "{value}"}}\n' for day, value in EARLIER_UMA
-        )
-        if "\n  uma:\n" not in text:
-            raise SystemExit(f"{applicants}: no se encontró la tabla de UMA")
-        applicants.write_text(text.replace("\n  uma:\n", "\n  uma:\n" + rows, 1), encoding="utf-8")
-    return work.rules
 
 
 def _settle(kind: str) -> None:
@@ -549,7 +515,6 @@ def _serve(database_url: str, port: int, work: Work) -> subprocess.Popen[bytes]:
         FILON_DEBUG="0",
         FILON_MEDIA_ROOT=str(work.media),
         FILON_STATIC_ROOT=str(work.static),
-        FILON_RULES_DIR=str(work.rules),
         PYTHONPATH=str(ROOT / "src"),  # the code this script runs, whatever the environment installed
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -813,7 +778,6 @@ def main() -> None:
     work.root.mkdir(parents=True, exist_ok=True)
     os.environ["FILON_MEDIA_ROOT"] = str(work.media)
     os.environ["FILON_STATIC_ROOT"] = str(work.static)
-    os.environ["FILON_RULES_DIR"] = str(_rules(work))
     os.environ["DJANGO_SETTINGS_MODULE"] = "filon.settings"
     sys.path.insert(0, str(ROOT / "src"))
     import django

@@ -41,7 +41,7 @@ SPEC_EXAMPLE = json.loads(
 STATES = sorted(load_ruleset_for_date(date(2026, 3, 2)).offices.states)
 COMMITTEE_ORDER = ["comite_interno", "comite_externo", "comite_tecnico"]
 FIRST_RULES = date(2010, 9, 23)  # the oldest rule set's effective date
-FIRST_UMA = date(2024, 2, 1)  # the first UMA entry of the rule set (C-7)
+FIRST_UMA = date(2010, 1, 1)  # the first reference-unit entry of the rule set (C-7)
 
 SETTINGS = settings(
     max_examples=120,

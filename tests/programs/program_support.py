@@ -31,9 +31,7 @@ from filon.programs.services import (
 )
 from filon.rules.schema import Stage
 
-# The rule set's UMA starts in 2024 and origination's market look-up returns none stored: for 2013 files the
-# engine is given that year's SMGVDF a year (64.76 × 365), through which C-7 reads the size thresholds.
-SMGVDF_2013_ANNUAL = Decimal("23637.40")
+# 2013 files read the size thresholds through that year's SMGVDF (64.76 × 365), from the rule set (C-7).
 IN_2013 = dt.datetime(2013, 3, 5, 11, 0, tzinfo=MEXICO_CITY)  # a Tuesday inside P-2's and P-4's terms
 IN_2026 = dt.datetime(2026, 3, 3, 11, 0, tzinfo=MEXICO_CITY)
 
@@ -50,18 +48,6 @@ def fix_2013() -> None:
         ],
         ignore_conflicts=True,
     )
-
-
-def with_2013_reference_unit(monkeypatch) -> None:
-    from filon.origination import services
-
-    real = services.market_values_on
-
-    def market_values_on(day):
-        fx, uma = real(day)
-        return fx, uma if uma is not None or day.year >= 2024 else SMGVDF_2013_ANNUAL
-
-    monkeypatch.setattr(services, "market_values_on", market_values_on)
 
 
 def trc_users():

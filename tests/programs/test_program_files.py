@@ -22,7 +22,6 @@ from program_support import (
     statement,
     steps_done,
     trc_users,
-    with_2013_reference_unit,
 )
 
 from conftest import applicant_data, proposal_data, to_proposed
@@ -65,10 +64,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def in_2013(cast, monkeypatch):
+def in_2013(cast):
     with time_machine.travel(IN_2013, tick=False):
         fix_2013()
-        with_2013_reference_unit(monkeypatch)
         yield
 
 
