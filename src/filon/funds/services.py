@@ -231,6 +231,55 @@ def fund_interest_record(*, user: User, fund: GuaranteeFund, amount: Decimal, on
 # -------------------------------------------------------------------------------------- paying a default
 
 
+def _fund_pays(
+    *,
+    user: User,
+    fund: GuaranteeFund,
+    loan: Loan,
+    amount: Decimal,
+    on: date,
+    text: str,
+    exposure: Decimal | None = None,
+    prepayment: bool = False,
+    notified_on: date | None = None,
+) -> tuple[FundMovement, Payment]:
+    """The fund's money to the credit: the fund's share of 2301 pays Bancos, then the payments engine
+    applies it to the credit like any payment (its order, its ledger entry), keyed by the transfer."""
+    transfer = entry_post(
+        kind=PAYMENT_KIND,
+        business_date=on,
+        description=text,
+        loan_id=loan.pk,
+        user=user,
+        lines=[
+            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
+            Line(chart.BANCOS, -amount, fund.currency),
+        ],
+    )
+    payment = payment_apply(
+        user=user,
+        loan=loan,
+        amount=amount,
+        value_date=on,
+        idempotency_key=f"fondo:{fund.code}:{transfer.pk}",
+        prepayment=prepayment,
+        notified_on=notified_on,
+    )
+    movement = FundMovement.objects.create(
+        fund=fund,
+        kind=MovementKind.PAYMENT,
+        business_date=on,
+        amount=amount,
+        exposure=exposure,
+        entry=transfer,
+        loan=loan,
+        payment=payment,
+        description=text,
+        created_by=user,
+    )
+    return movement, payment
+
+
 @transaction.atomic
 def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date) -> FundMovement:
     """The fund pays what a defaulted credit owes on `on` (P-2 2.4, P-4 4.2: costs, moratorium, interest,
@@ -296,35 +345,8 @@ def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date)
             rule=cite,
         )
     text = f"Pago del fondo {fund.code} al crédito vencido {locked.number}, {on:%d/%m/%Y}"
-    transfer = entry_post(
-        kind=PAYMENT_KIND,
-        business_date=on,
-        description=text,
-        loan_id=locked.pk,
-        user=user,
-        lines=[
-            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
-            Line(chart.BANCOS, -amount, fund.currency),
-        ],
-    )
-    payment = payment_apply(
-        user=user,
-        loan=locked,
-        amount=amount,
-        value_date=on,
-        idempotency_key=f"fondo:{fund.code}:{transfer.pk}",
-    )
-    movement = FundMovement.objects.create(
-        fund=fund,
-        kind=MovementKind.PAYMENT,
-        business_date=on,
-        amount=amount,
-        exposure=exposure,
-        entry=transfer,
-        loan=locked,
-        payment=payment,
-        description=text,
-        created_by=user,
+    movement, payment = _fund_pays(
+        user=user, fund=fund, loan=locked, amount=amount, on=on, text=text, exposure=exposure
     )
     audit_record(
         user=user,
@@ -433,36 +455,15 @@ def fund_apply_to_last_installments(
     if amount <= 0:
         raise TransitionRefused("El fondo no tiene saldo que aplicar.", field="fund", rule=fund.rule)
     text = f"Aportación del fondo {fund.code} aplicada a los últimos pagos del crédito {locked.number}"
-    transfer = entry_post(
-        kind=PAYMENT_KIND,
-        business_date=on,
-        description=text,
-        loan_id=locked.pk,
+    movement, payment = _fund_pays(
         user=user,
-        lines=[
-            Line(chart.FONDOS_DE_GARANTIA, amount, fund.currency, fund_id=fund.pk),
-            Line(chart.BANCOS, -amount, fund.currency),
-        ],
-    )
-    payment = payment_apply(
-        user=user,
+        fund=fund,
         loan=locked,
         amount=amount,
-        value_date=on,
-        idempotency_key=f"fondo:{fund.code}:{transfer.pk}",
+        on=on,
+        text=text,
         prepayment=amount > owed_now,
         notified_on=notified_on,
-    )
-    movement = FundMovement.objects.create(
-        fund=fund,
-        kind=MovementKind.PAYMENT,
-        business_date=on,
-        amount=amount,
-        entry=transfer,
-        loan=locked,
-        payment=payment,
-        description=text,
-        created_by=user,
     )
     if not fund_balance(fund):
         fund.active = False
