@@ -57,7 +57,7 @@ from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.services import file_ruleset
 from filon.rules import load_ruleset_version
-from filon.rules.schema import CreditType, ProgramCode, RuleSet
+from filon.rules.schema import CadenasProductivas, CreditType, ProgramCode, RuleSet
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import (
     Disbursement,
@@ -109,6 +109,30 @@ def line_used(epo: Epo) -> Decimal:
 
 
 # ------------------------------------------------------------------------------------------ the EPO
+
+
+def _spread_errors(
+    cp: CadenasProductivas, whose: str, spread: Decimal, low: Decimal, high: Decimal, admin_points: Decimal
+) -> list[DomainError]:
+    """A party's spread within its range and the administration points within their cap (P-1 1.5)."""
+    errors = []
+    if not low <= spread <= high:
+        errors.append(
+            DomainError(
+                f"La sobretasa {whose} va de {low * 100:.2f} a {high * 100:.2f} puntos.",
+                field="spread",
+                rule=cp.rule,
+            )
+        )
+    if not ZERO <= admin_points <= cp.admin_points_max:
+        errors.append(
+            DomainError(
+                f"La sobretasa por administración es de hasta {cp.admin_points_max * 100:.2f} puntos.",
+                field="admin_points",
+                rule=cp.rule,
+            )
+        )
+    return errors
 
 
 @transaction.atomic
@@ -194,22 +218,7 @@ def epo_admit(
                 rule=coverage_rule,
             )
         )
-    if not cp.epo_spread_min <= spread <= cp.epo_spread_max:
-        errors.append(
-            DomainError(
-                f"La sobretasa de la EPO va de {cp.epo_spread_min * 100:.2f} a {cp.epo_spread_max * 100:.2f} puntos.",
-                field="spread",
-                rule=cp.rule,
-            )
-        )
-    if not ZERO <= admin_points <= cp.admin_points_max:
-        errors.append(
-            DomainError(
-                f"La sobretasa por administración es de hasta {cp.admin_points_max * 100:.2f} puntos.",
-                field="admin_points",
-                rule=cp.rule,
-            )
-        )
+    errors += _spread_errors(cp, "de la EPO", spread, cp.epo_spread_min, cp.epo_spread_max, admin_points)
     if errors:
         raise ValidationFailed(errors)
     agreement = ""
@@ -269,24 +278,14 @@ def supplier_adhere(
         errors.append(
             DomainError("Indique el convenio de adhesión.", field="agreement_ref", rule=program.rule)
         )
-    if not cp.supplier_spread_min <= spread <= cp.supplier_spread_max:
-        errors.append(
-            DomainError(
-                f"La sobretasa del proveedor va de {cp.supplier_spread_min * 100:.2f} a "
-                f"{cp.supplier_spread_max * 100:.2f} puntos.",
-                field="spread",
-                rule=cp.rule,
-            )
-        )
-    if not ZERO <= admin_points <= cp.admin_points_max:
-        errors.append(
-            DomainError(
-                f"La sobretasa por administración es de hasta {cp.admin_points_max * 100:.2f} puntos.",
-                field="admin_points",
-                rule=cp.rule,
-            )
-        )
-    elif spread + admin_points > cp.supplier_max_over_nafin:
+    spread_errors = _spread_errors(
+        cp, "del proveedor", spread, cp.supplier_spread_min, cp.supplier_spread_max, admin_points
+    )
+    errors += spread_errors
+    if (
+        not any(e.field == "admin_points" for e in spread_errors)
+        and spread + admin_points > cp.supplier_max_over_nafin
+    ):
         errors.append(
             DomainError(
                 f"La tasa final del proveedor es de hasta Tasa NAFIN + {cp.supplier_max_over_nafin * 100:.2f} puntos.",
