@@ -68,7 +68,44 @@ def trc_users():
     )
 
 
-def p2_file(cast, *, amount="1500000", rfc="MPM120315AB1", name="Minera El Potosí Chico, S.A. de C.V."):
+def tiie_2013() -> None:
+    """An illustrative TIIE 28 for the 2013 credits' rate revisions (not official data: 4.30 % flat, two
+    observations a month from October 2012 to December 2015), stored like any import."""
+    from filon.marketdata.models import Observation
+    from filon.marketdata.services import observations_store
+
+    rows = [
+        (dt.date(year, month, day), Decimal("0.0430"))
+        for year in (2012, 2013, 2014, 2015)
+        for month in range(1, 13)
+        for day in (1, 15)
+        if (year, month) >= (2012, 10)
+    ]
+    observations_store(series="TIIE28", rows=rows, source=Observation.Source.SAMPLE)
+
+
+def hmo_manager():
+    """The Hermosillo (Sonora) regional manager, for P-3's credits in Cananea."""
+    from filon.accounts.models import RegionalOffice, User
+
+    return User.objects.create_user(
+        "hector.hmo",
+        password="clave-de-prueba-123",
+        role="gerente_regional",
+        office=RegionalOffice.objects.get(code="HMO"),
+        first_name="Héctor",
+    )
+
+
+def p2_file(
+    cast,
+    *,
+    amount="1500000",
+    rfc="MPM120315AB1",
+    name="Minera El Potosí Chico, S.A. de C.V.",
+    term_months=60,
+    grace_months=6,
+):
     applicant = applicant_create(user=cast.ana, data=applicant_data(name=name, rfc=rfc)).obj
     return file_create(
         user=cast.ana,
@@ -77,14 +114,20 @@ def p2_file(cast, *, amount="1500000", rfc="MPM120315AB1", name="Minera El Potos
             program="pequena_mineria",
             amount=Decimal(amount),
             investment_program=Decimal(amount),
-            term_months=60,
-            grace_months=6,
+            term_months=term_months,
+            grace_months=grace_months,
         ),
     )
 
 
 def p3_file(
-    cast, *, amount="1500000", rfc="CMC120315AB1", name="Comercializadora Minera de Cananea, S.A. de C.V."
+    cast,
+    *,
+    amount="1500000",
+    rfc="CMC120315AB1",
+    name="Comercializadora Minera de Cananea, S.A. de C.V.",
+    term_months=60,
+    grace_months=6,
 ):
     applicant = applicant_create(
         user=cast.sofia,
@@ -106,13 +149,13 @@ def p3_file(
             program="cananea",
             amount=Decimal(amount),
             investment_program=Decimal(amount) + Decimal("100000"),
-            term_months=60,
-            grace_months=6,
+            term_months=term_months,
+            grace_months=grace_months,
         ),
     )
 
 
-def p4_file(analyst, *, amount="1000000"):
+def p4_file(analyst, *, amount="1000000", term_months=60, grace_months=6):
     applicant = applicant_create(
         user=analyst,
         data=applicant_data(
@@ -130,8 +173,8 @@ def p4_file(analyst, *, amount="1000000"):
             program="carbon_coahuila",
             amount=Decimal(amount),
             investment_program=Decimal(amount),
-            term_months=60,
-            grace_months=6,
+            term_months=term_months,
+            grace_months=grace_months,
         ),
     )
 
@@ -193,6 +236,32 @@ def statement(user, applicant, *, ebitda="3000000", debt="5000000", service="200
             equity_mxn=Decimal("30000000"),
         ),
     )
+
+
+def steps_due_before(user, file, stage: Stage) -> list:
+    """The program steps due before `stage` (rule set steps[].due) recorded done; the ones it recorded."""
+    done = []
+    for step in program_steps_ensure(file=file):
+        if step.due == stage.value and step.kind != StepKind.PARAMETRIC and step.status != "done":
+            done.append(
+                program_step_record(
+                    user=user, step=step, status="done", document=f"Constancia del paso {step.number}"
+                )
+            )
+    return done
+
+
+def to_ready_as(cast, file, *, analyst, manager):
+    """An authorized program file through contracting (its documents, the steps due before formalization,
+    the signature by legal) and release (the steps due before it, the pre-disbursement documents)."""
+    from filon.origination.services import file_formalize, file_ready_to_disburse
+
+    satisfy_as(cast, analyst, file, Stage.CONTRACTING)
+    steps_due_before(analyst, file, Stage.CONTRACTING)
+    file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number=f"FIFOMI-{file.folio}")
+    steps_due_before(analyst, file, Stage.PRE_DISBURSEMENT)
+    satisfy_as(cast, analyst, file, Stage.PRE_DISBURSEMENT)
+    return file_ready_to_disburse(user=manager, file=file)
 
 
 def steps_done(user, file, *, parametric=True, favorable=True):
