@@ -152,5 +152,7 @@ def test_login_locks_after_repeated_failures(client, cast, settings):
 
 
 def test_sessions_expire_when_idle(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    # renewed by use at most once a minute (filon.accounts.middleware; tests/accounts/test_sessions.py)
+    assert "filon.accounts.middleware.SessionRefreshMiddleware" in settings.MIDDLEWARE
+    assert settings.FILON_SESSION_REFRESH_SECONDS <= 60
     assert settings.SESSION_COOKIE_AGE <= 60 * 60

@@ -125,8 +125,15 @@ def api_token_revoke(*, actor: Any, token: Any) -> None:
     )
 
 
+# A token's last use is recorded to the minute: a burst of API calls writes it once, not once per call.
+TOKEN_USE_RESOLUTION_SECONDS = 60
+
+
 def api_token_user(raw: str) -> User | None:
     """The active user of a valid, unrevoked token (and mark it used), else None."""
+    from datetime import timedelta
+
+    from django.db.models import Q
     from django.utils import timezone
 
     from filon.accounts.models import ApiToken
@@ -138,5 +145,11 @@ def api_token_user(raw: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    stale = now - timedelta(seconds=TOKEN_USE_RESOLUTION_SECONDS)
+    if token.last_used_at is None or token.last_used_at <= stale:
+        # conditional: of simultaneous calls that all found it stale, the first one writes it
+        ApiToken.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale), pk=token.pk
+        ).update(last_used_at=now)
     return token.user
