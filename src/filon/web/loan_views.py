@@ -50,7 +50,7 @@ from filon.servicing.models import (
 from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_position, loan_positions
 from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
-from filon.servicing.statements import loan_statement
+from filon.servicing.statements import Movement, loan_statement
 from filon.servicing.tasks import task_complete
 from filon.web.http import cite, is_htmx, place_errors, web_view
 from filon.web.loan_forms import (
@@ -616,6 +616,54 @@ def task_complete_view(request: HttpRequest, pk: int, task_id: int) -> HttpRespo
 # ---------------------------------------------------------------------------------------- statement
 
 
+def _movement_rows(movements: Iterable[Movement], currency: str) -> SafeString:
+    """The statement's movements table body: an entry's first line carries its date, concept and the
+    principal balance after it (spanning its lines)."""
+    rows = []
+    for m in movements:
+        when = fecha(m.date)
+        concept = (
+            _html("{}<br><small>reversa de la póliza {}</small>", m.concept, m.reverses)
+            if m.reverses
+            else m.concept
+        )
+        span = len(m.lines)
+        if not span:
+            rows.append(_html('<tr><td>{}</td><td>{}</td><td colspan="4"></td></tr>', when, concept))
+            continue
+        for i, line in enumerate(m.lines):
+            debit = format_money(line.debit, currency) if line.debit else ""
+            credit = format_money(line.credit, currency) if line.credit else ""
+            if i:
+                rows.append(
+                    _html(
+                        '<tr><td><code>{}</code> {}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+                        line.account,
+                        line.name,
+                        debit,
+                        credit,
+                    )
+                )
+            else:
+                rows.append(
+                    _html(
+                        '<tr><td rowspan="{}">{}</td><td rowspan="{}">{}</td><td><code>{}</code> {}</td>'
+                        '<td class="num">{}</td><td class="num">{}</td><td class="num" rowspan="{}">{}</td></tr>',
+                        span,
+                        when,
+                        span,
+                        concept,
+                        line.account,
+                        line.name,
+                        debit,
+                        credit,
+                        span,
+                        format_money(m.principal_balance, currency),
+                    )
+                )
+    return SafeString("\n".join(rows))
+
+
 @web_view()
 def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
@@ -632,6 +680,7 @@ def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
             "loan": loan,
             "statement": statement,
             "page": page,
+            "movement_rows": _movement_rows(page.object_list, statement.currency or "MXN"),
             "period_form": form,
             "pager_query": period_query,
             "period_query": period_query,
