@@ -186,7 +186,7 @@ def can_act(user: User, loan: Loan) -> bool:
     return user.role in REGIONAL and user.office_id == loan.office_id
 
 
-def _paid_on(payments: Iterable[Payment]) -> dict[int, date]:
+def _paid_on(payments: Iterable[Any]) -> dict[int, date]:
     """The value date of the latest applied payment that went to each installment number."""
     found: dict[int, date] = {}
     for payment in payments:
@@ -222,9 +222,7 @@ INSTALLMENT_STATUS = dict(InstallmentStatus.choices)
 PAYMENT_STATUS = dict(PaymentStatus.choices)
 
 
-def _schedule_tables(
-    rows: list[Installment], paid_on: dict[int, date], today: date, currency: str
-) -> dict[str, Any]:
+def _schedule_tables(rows: list[Any], paid_on: dict[int, date], today: date, currency: str) -> dict[str, Any]:
     """The bodies of the projected and the actual schedule tables, row by row in installment order."""
     projected = []
     actual = []
@@ -285,7 +283,7 @@ def _schedule_tables(
 PAYMENT_COLUMNS = ("costs", "moratorium", "interest", "principal", "prepaid", "held")
 
 
-def _payment_tables(payments: list[Payment]) -> dict[str, SafeString]:
+def _payment_tables(payments: list[Any]) -> dict[str, SafeString]:
     """The payments table's body and the list of how each payment was applied, newest first."""
     from filon.servicing.payments import CONCEPT_LABELS
 
@@ -332,7 +330,7 @@ def _payment_tables(payments: list[Payment]) -> dict[str, SafeString]:
     }
 
 
-def _due_today(rows: list[Installment], today: date) -> Decimal:
+def _due_today(rows: list[Any], today: date) -> Decimal:
     """What is payable today: the unpaid part of the installments whose payment date has come (as the
     account statement computes it)."""
     return sum(
@@ -385,18 +383,59 @@ def _task_forms(
         pending = task.status == TaskStatus.PENDING
         offered = acting and pending
         overdue = pending and task.due_on < today
+        form = (bound or TaskCompleteForm(prefix=f"t{task.pk}")) if offered else None
+        # a refusal whose form is not offered any more (the task was met meanwhile) shows on the row
+        errors = list(bound.non_field_errors()) if bound is not None and not offered else []
+        cells = _task_cells(task, overdue)
         rows.append(
             {
                 "task": task,
                 "overdue": overdue,
-                "cells": _task_cells(task, overdue),
-                "form": (bound or TaskCompleteForm(prefix=f"t{task.pk}")) if offered else None,
+                "cells": cells,
+                "form": form,
                 "open": bound is not None,
-                # a refusal whose form is not offered any more (the task was met meanwhile) shows on the row
-                "errors": list(bound.non_field_errors()) if bound is not None and not offered else [],
+                "errors": errors,
+                # most rows (met obligations) have nothing to act on: the whole row, built here
+                "row": None
+                if form is not None or errors
+                else _html(
+                    '<tr id="obligacion-{}"{}>{}<td></td></tr>',
+                    task.pk,
+                    OVERDUE_CLASS if overdue else "",
+                    cells,
+                ),
             }
         )
     return rows
+
+
+# What the page reads of the installments and the payments: plain rows, not model instances (a ten-year loan
+# has 120 of each).
+PAYMENT_FIELDS = (
+    "pk",
+    "value_date",
+    "amount",
+    "currency",
+    "is_prepayment",
+    "notified_on",
+    "allocation",
+    "status",
+    "reversal_reason",
+)
+SCHEDULE_FIELDS = (
+    "number",
+    "due",
+    "payable",
+    "projected",
+    "opening_balance",
+    "principal",
+    "interest",
+    "principal_paid",
+    "interest_paid",
+    "moratorium_paid",
+    "moratorium_accrued",
+    "status",
+)
 
 
 def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
@@ -407,9 +446,21 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
         ScheduleVersion.objects.filter(loan=loan).annotate(rows=Count("installments")).order_by("-number")
     )
     active = next((v for v in versions if v.active), None)
-    rows = list(Installment.objects.filter(version=active).order_by("number")) if active is not None else []
+    rows = (
+        list(
+            Installment.objects.filter(version=active)
+            .order_by("number")
+            .values_list(*SCHEDULE_FIELDS, named=True)
+        )
+        if active is not None
+        else []
+    )
     disbursements = list(Disbursement.objects.filter(loan=loan).order_by("value_date", "id"))
-    payments = list(Payment.objects.filter(loan=loan).order_by("value_date", "id"))
+    payments = list(
+        Payment.objects.filter(loan=loan)
+        .order_by("value_date", "id")
+        .values_list(*PAYMENT_FIELDS, named=True)
+    )
     tasks = list(
         LoanTask.objects.filter(loan=loan).select_related("done_by").order_by("status", "due_on", "id")
     )
