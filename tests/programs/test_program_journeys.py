@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -113,6 +114,17 @@ def due_on(loan: Loan, on: dt.date) -> Decimal:
         ),
         ZERO,
     )
+
+
+def assert_moratorium_by_the_rule(loan: Loan, on: dt.date, rate: Decimal) -> None:
+    """R-9.2.5: each late installment owes its unpaid principal × 1.5 × the ordinary rate × the days since
+    its payable date / 360, rounded once — however many daily closes accrued it."""
+    for r in rows(loan):
+        if r.payable < on:
+            days = (on - r.payable).days
+            assert r.moratorium_accrued == round_money(
+                r.principal * loan.moratorium_factor * rate * days / 360
+            ), (r.number, days)
 
 
 def by_concept(payment) -> dict[str, Decimal]:
@@ -230,8 +242,15 @@ def test_p2_from_application_to_default_paid_by_the_fund_until_exhausted(cast, i
         loan.refresh_from_db()
         assert loan.days_past_due > 90
         owed = overdue(accrued(loan, default_on), default_on)
-        assert owed["capital_vencido"] == Decimal("750000.00")  # six of twelve installments
-        assert sum(owed.values()) > Decimal("750000")
+        # Six of twelve installments of 125,000 at 7.80 % (TIIE 4.30 % + 3.5 points) on the balance,
+        # actual/360 (10,075.00 on 1,500,000 for March's 31 days …), and 1.5 × 7.80 % on each late
+        # principal for 158, 127, 97, 67, 36 and 5 days.
+        assert owed == {
+            "intereses_moratorios": Decimal("19906.27"),
+            "intereses_vencidos": Decimal("47314.58"),
+            "capital_vencido": Decimal("750000.00"),
+        }
+        assert_moratorium_by_the_rule(loan, default_on, Decimal("0.078"))
         assert_books()
 
         movement = fund_cover_default(user=cast.gerardo, fund=state, loan=loan, on=default_on)
@@ -244,6 +263,7 @@ def test_p2_from_application_to_default_paid_by_the_fund_until_exhausted(cast, i
             paid["capital_vencido"]
             == Decimal("750000") - owed["intereses_moratorios"] - owed["intereses_vencidos"]
         )
+        assert paid["capital_vencido"] == Decimal("682779.15")
         assert fund_balance(state) == ZERO
         loan.refresh_from_db()
         left = overdue(loan, default_on)
@@ -252,7 +272,7 @@ def test_p2_from_application_to_default_paid_by_the_fund_until_exhausted(cast, i
             "intereses_vencidos": ZERO,
             "capital_vencido": Decimal("750000") - paid["capital_vencido"],
         }
-        assert loan.principal_balance == Decimal("1500000") - paid["capital_vencido"]
+        assert loan.principal_balance == Decimal("1500000") - paid["capital_vencido"] == Decimal("817220.85")
         assert loan.status == LoanStatus.ACTIVE
         assert_books()
 
@@ -401,7 +421,12 @@ def test_p4_from_application_to_default_fogamico_pays_its_third(cast, in_2013):
     with at(default_on):
         close_through(business_date=default_on - dt.timedelta(days=1))
         owed = overdue(accrued(loan, default_on), default_on)
-        assert owed["capital_vencido"] == Decimal("416666.65")
+        assert owed == {
+            "intereses_moratorios": Decimal("9343.75"),
+            "intereses_vencidos": Decimal("27625.00"),
+            "capital_vencido": Decimal("416666.65"),
+        }
+        assert_moratorium_by_the_rule(loan, default_on, Decimal("0.078"))
         assert_books()
         movement = fund_cover_default(user=teresa, fund=fogamico, loan=loan, on=default_on)
         # The fund pays its 0.33 of the credit only, though it holds more and more is owed.
@@ -414,12 +439,13 @@ def test_p4_from_application_to_default_fogamico_pays_its_third(cast, in_2013):
             paid["capital_vencido"]
             == Decimal("330000") - owed["intereses_moratorios"] - owed["intereses_vencidos"]
         )
+        assert paid["capital_vencido"] == Decimal("293031.25")
         assert fund_balance(fogamico) == Decimal("670000")
         loan.refresh_from_db()
         assert (
             overdue(loan, default_on)["capital_vencido"] == owed["capital_vencido"] - paid["capital_vencido"]
         )
-        assert loan.principal_balance == Decimal("1000000") - paid["capital_vencido"]
+        assert loan.principal_balance == Decimal("1000000") - paid["capital_vencido"] == Decimal("706968.75")
         assert_books()
         with pytest.raises(TransitionRefused) as capped:
             fund_cover_default(user=teresa, fund=fogamico, loan=loan, on=default_on)
@@ -462,13 +488,20 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
         close_through(business_date=default_on - dt.timedelta(days=1))
         loan = accrued(loan, default_on)
         owed = overdue(loan, default_on)
-        assert owed["capital_vencido"] == Decimal("625000.00")  # five of twelve installments
+        # Five of twelve installments of 125,000 late, at the TIIE de Fondeo compounded plus 3.5 points.
+        assert owed == {
+            "intereses_moratorios": Decimal("19094.57"),
+            "intereses_vencidos": Decimal("56798.93"),
+            "capital_vencido": Decimal("625000.00"),
+        }
+        # The losses: the whole principal, the interest accrued (August's too) and the moratorium.
         exposure = loan.principal_balance + loan.accrued_interest + loan.accrued_moratorium
+        assert exposure == Decimal("1578202.66")
         assert_books()
         movement = fund_cover_default(user=hector, fund=focir, loan=loan, on=default_on)
         assert movement.exposure == exposure
-        # 30 % of 1,578,201.95 is 473,460.585: money rounds half up (C-1), to 473,460.59.
-        assert movement.amount == round_money(entry.fraction_of_losses * exposure)
+        # 30 % of 1,578,202.66 is 473,460.798: 473,460.80.
+        assert movement.amount == round_money(entry.fraction_of_losses * exposure) == Decimal("473460.80")
         assert movement.amount < sum(owed.values())  # the rest of what fell due stays owed
         paid = by_concept(movement.payment)
         assert in_order(movement.payment)
@@ -478,7 +511,8 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
             paid["capital_vencido"]
             == movement.amount - owed["intereses_moratorios"] - owed["intereses_vencidos"]
         )
-        assert fund_balance(focir) == entry.amount_mxn - movement.amount
+        assert paid["capital_vencido"] == Decimal("397567.30")
+        assert fund_balance(focir) == entry.amount_mxn - movement.amount == Decimal("5526539.20")
         loan.refresh_from_db()
         assert loan.principal_balance == Decimal("1500000") - paid["capital_vencido"]
         assert_books()
@@ -487,3 +521,29 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
         assert covered.value.rule == entry.rule
         close_through(business_date=default_on)
         assert_books()
+
+
+# ---------------------------------------------------------------------------- moratorium over daily closes
+
+
+def test_daily_moratorium_adds_up_to_one_accrual_over_the_span():
+    """The closes above accrue a late installment's moratorium day by day: the days add up to the same
+    centavos as the whole span at once (R-9.2.5). Each day rounded apart gained half a centavo a day on
+    125,000 at 1.5 × 7.80 % (40.625 a day)."""
+    from filon.servicing.accrual import InstallmentState, moratorium_delta
+
+    row = InstallmentState(
+        id=1,
+        start=dt.date(2013, 3, 5),
+        due=dt.date(2013, 4, 5),
+        payable=dt.date(2013, 4, 5),
+        rate=Decimal("0.078") * 31 / 360,
+        interest=Decimal("10075.00"),
+        interest_accrued=Decimal("10075.00"),
+        principal_unpaid=Decimal("125000"),
+        moratorium_accrued=ZERO,
+    )
+    factor = Decimal("1.5")
+    days = [row.payable + dt.timedelta(days=n) for n in range(159)]
+    daily = sum((moratorium_delta(row, a, b, factor) for a, b in pairwise(days)), ZERO)
+    assert daily == moratorium_delta(row, row.payable, days[-1], factor) == Decimal("6418.75")
