@@ -169,9 +169,6 @@ def disburse(user, loan: Loan, on: dt.date) -> Loan:
     return loan
 
 
-# ------------------------------------------------------------------------------------------- P-2
-
-
 @pytest.fixture
 def in_2013(cast):
     with time_machine.travel(IN_2013, tick=False):
@@ -184,6 +181,9 @@ def in_2013(cast):
 def in_2026(cast, sample_rates):
     with time_machine.travel(IN_2026, tick=False):
         yield
+
+
+# ------------------------------------------------------------------------------------------- P-2
 
 
 def test_p2_from_application_to_default_paid_by_the_fund_until_exhausted(cast, in_2013):
@@ -280,6 +280,11 @@ def test_p2_from_application_to_default_paid_by_the_fund_until_exhausted(cast, i
             fund_cover_default(user=cast.gerardo, fund=state, loan=loan, on=default_on)
         assert exhausted.value.rule == entry.rule
         assert "ya no tiene recursos" in exhausted.value.message
+        from filon.audit.models import AuditRecord
+
+        audit = AuditRecord.objects.get(action="fund.payment")
+        assert audit.after["balance"] == "0.00"
+        assert {p["concept"] for p in audit.after["allocation"]} == set(paid)
         totals = fund_statement(user=cast.ramon, fund=state).totals
         assert totals[MovementKind.CONTRIBUTION] == totals[MovementKind.PAYMENT] == Decimal("750000")
         # The day closes over the fund's payment; the rest stays owed by the borrower.
