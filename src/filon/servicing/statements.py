@@ -238,7 +238,9 @@ def loan_statement(
 ) -> LoanStatement:
     """The statement of one loan: balances as of today, the movements and payments of the period (the whole
     history when no bound is given). Access control is the caller's selector (`loan_get_for_user`)."""
-    loan = Loan.objects.select_related("applicant", "office").get(pk=loan.pk)
+    if not (Loan.applicant.is_cached(loan) and Loan.office.is_cached(loan)):
+        # the callers' selectors read it with both (loan_get_for_user): no second read of the same row
+        loan = Loan.objects.select_related("applicant", "office").get(pk=loan.pk)
     today = today_mx()
     ledger = loan_balances(loan.pk)
     position = loan_position(loan)
