@@ -380,6 +380,30 @@ def test_an_obligation_is_completed_through_the_page(cast, active_loan):
     assert active_loan.tasks.filter(kind=TaskKind.QUARTERLY_VISIT, status=TaskStatus.PENDING).exists()
 
 
+def test_text_people_typed_reads_escaped_in_the_rows_built_by_the_view(cast, active_loan):
+    """A reversal reason and an obligation's note are shown as text, never as markup."""
+    ana = login(cast.ana)
+    ana.post(url("loan_payment", active_loan.pk), payment_post("k1", "1000"))
+    payment = Payment.objects.get(loan=active_loan)
+    reason = '<script>alert("x")</script> & devuelto'
+    assert (
+        ana.post(
+            url("loan_payment_reverse", active_loan.pk, payment.pk), {"reversa-reason": reason}
+        ).status_code
+        == 302
+    )
+    task = active_loan.tasks.get(kind=TaskKind.PROOF_OF_USE)
+    note = "<b>Facturas</b> revisadas"
+    ana.post(url("loan_task_complete", active_loan.pk, task.pk), {f"t{task.pk}-note": note})
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert "<script>alert" not in page
+    assert "<b>Facturas</b>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; devuelto" in page
+    assert f'<tr id="obligacion-{task.pk}"><td>Comprobación del 100 % de los recursos (13)</td>' in page
+    assert "<br><small>&lt;b&gt;Facturas&lt;/b&gt; revisadas</small>" in page
+    assert '<span class="badge danger">Reversado</span>' in page
+
+
 # ------------------------------------------------------------------------------------ who sees what
 
 
