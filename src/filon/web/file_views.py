@@ -54,7 +54,7 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
-from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
+from filon.web.http import error_text, html5_dates, place_errors, section_response, web_view
 
 PAGE_SIZE = 50
 SECTIONS = ("header", "evaluation", "coverage", "guarantees", "checklist", "audit")
@@ -217,16 +217,18 @@ def _respond(
 ) -> HttpResponse:
     """After an action: the section (and the rest out-of-band) for HTMX; otherwise back to the page."""
     file = file_get_for_user(user=request.user, file_id=pk)  # fresh, as the service left it
-    if status == 200 and not is_htmx(request):
-        if notice:
-            messages.success(request, notice)
-        return redirect(reverse("web:file", args=[file.pk]) + f"#{ANCHORS[section]}")
-    context = file_context(request, file, notice=notice, notice_section=section, **extra)
-    if is_htmx(request):
-        context["primary"] = f"web/files/_{section}.html"
-        context["others"] = [f"web/files/_{s}.html" for s in SECTIONS if s != section]
-        return render(request, "web/files/_sections.html", context, status=status)
-    return render(request, "web/files/detail.html", context, status=status)
+    return section_response(
+        request,
+        page="files",
+        url=reverse("web:file", args=[file.pk]),
+        sections=SECTIONS,
+        anchors=ANCHORS,
+        section=section,
+        context=lambda **values: file_context(request, file, **values),
+        status=status,
+        notice=notice,
+        extra=extra,
+    )
 
 
 # -------------------------------------------------------------------------------------- transitions

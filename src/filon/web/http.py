@@ -12,8 +12,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 
 from filon.errors import DomainError, Forbidden, NotFound
@@ -93,3 +94,31 @@ def html5_dates(form: F) -> F:
         if isinstance(field, forms.DateField):
             field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     return form
+
+
+def section_response(
+    request: HttpRequest,
+    *,
+    page: str,
+    url: str,
+    sections: Iterable[str],
+    anchors: dict[str, str],
+    section: str,
+    context: Callable[..., dict[str, Any]],
+    status: int = 200,
+    notice: str = "",
+    extra: dict[str, Any],
+) -> HttpResponse:
+    """After an action on a page made of sections (`web/<page>/_<section>.html`): over HTMX the section
+    that acted and the others out-of-band; a plain post that went through goes back to the page at the
+    section (with its notice); one that did not shows the whole page with its errors."""
+    if status == 200 and not is_htmx(request):
+        if notice:
+            messages.success(request, notice)
+        return redirect(f"{url}#{anchors[section]}")
+    values = context(notice=notice, notice_section=section, **extra)
+    if is_htmx(request):
+        values["primary"] = f"web/{page}/_{section}.html"
+        values["others"] = [f"web/{page}/_{s}.html" for s in sections if s != section]
+        return render(request, "web/files/_sections.html", values, status=status)
+    return render(request, f"web/{page}/detail.html", values, status=status)

@@ -52,7 +52,7 @@ from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loa
 from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import Movement, loan_statement
 from filon.servicing.tasks import task_complete
-from filon.web.http import cite, is_htmx, place_errors, web_view
+from filon.web.http import cite, is_htmx, place_errors, section_response, web_view
 from filon.web.loan_forms import (
     CommissionForm,
     DisbursementForm,
@@ -521,16 +521,18 @@ def _respond(
 ) -> HttpResponse:
     """After an action: the section (and the rest out-of-band) for HTMX; otherwise back to the page."""
     loan = loan_get_for_user(user=request.user, loan_id=pk)  # fresh, as the service left it
-    if status == 200 and not is_htmx(request):
-        if notice:
-            messages.success(request, notice)
-        return redirect(reverse("web:loan", args=[loan.pk]) + f"#{ANCHORS[section]}")
-    context = loan_context(request, loan, notice=notice, notice_section=section, **extra)
-    if is_htmx(request):
-        context["primary"] = f"web/loans/_{section}.html"
-        context["others"] = [f"web/loans/_{s}.html" for s in SECTIONS if s != section]
-        return render(request, "web/files/_sections.html", context, status=status)
-    return render(request, "web/loans/detail.html", context, status=status)
+    return section_response(
+        request,
+        page="loans",
+        url=reverse("web:loan", args=[loan.pk]),
+        sections=SECTIONS,
+        anchors=ANCHORS,
+        section=section,
+        context=lambda **values: loan_context(request, loan, **values),
+        status=status,
+        notice=notice,
+        extra=extra,
+    )
 
 
 def _refused(error: DomainError | None) -> int:
