@@ -28,6 +28,7 @@ from filon.funds.services import (
     fund_apply_to_last_installments,
     fund_contribute,
     fund_cover_default,
+    fund_cover_defaults,
     fund_create,
     fund_interest_record,
     fund_refund,
@@ -192,6 +193,52 @@ def test_p2_contributions_coverage_block_and_default_paid_in_order(cast, applica
     assert paid == {"PM-ZAC": MILLION - movement.amount, "PM-ORG": ZERO}
     assert outcome.loans[1].covered == ZERO
     assert outcome.covered + outcome.uncovered == outcome.defaulted
+
+
+def test_the_fund_pays_the_first_defaulted_credits_first_until_exhausted(cast, applicant, ruleset):
+    from filon.servicing.models import Installment
+
+    state = fund_create(
+        user=cast.omar,
+        code="PM-ZAC",
+        name="Fondo estatal",
+        program="pequena_mineria",
+        contributor="state",
+        state="ZAC",
+    )
+    organism = fund_create(
+        user=cast.omar,
+        code="PM-ORG",
+        name="Fondo de un organismo",
+        program="pequena_mineria",
+        contributor="organism",
+    )
+    fund_contribute(user=cast.omar, fund=state, amount=Decimal("950000"), on=DISBURSED)
+    fund_contribute(user=cast.omar, fund=organism, amount=Decimal("50000"), on=DISBURSED)
+    first = disburse(cast, make_loan(cast, applicant, "pequena_mineria"))
+    later = disburse(cast, make_loan(cast, applicant, "pequena_mineria"))
+    # The later one paid its first installment: it defaulted a month after the first one.
+    row = Installment.objects.get(loan=later, version__active=True, number=1)
+    payment_apply(
+        user=cast.ana,
+        loan=later,
+        amount=row.principal + row.interest,
+        value_date=row.payable,
+        idempotency_key="a1",
+    )
+    # The small fund is exhausted on the credit that defaulted first; the other gets nothing from it.
+    paid = fund_cover_defaults(user=cast.gerardo, fund=organism, on=TODAY)
+    assert [(m.loan_id, m.amount) for m in paid] == [(first.pk, Decimal("50000"))]
+    assert fund_balance(organism) == ZERO
+    # The large one pays what is left overdue, first-defaulted first, and keeps the rest.
+    paid = fund_cover_defaults(user=cast.gerardo, fund=state, on=TODAY)
+    assert [m.loan_id for m in paid] == [first.pk, later.pk]
+    assert fund_balance(state) == Decimal("950000") - sum(m.amount for m in paid)
+    for loan in (first, later):
+        overdue = Installment.objects.filter(loan=loan, version__active=True, payable__lt=TODAY)
+        assert all(r.status == "paid" for r in overdue), [(r.number, r.status) for r in overdue]
+    assert fund_cover_defaults(user=cast.gerardo, fund=state, on=TODAY) == []
+    assert_books()
 
 
 def test_a_current_credit_is_not_paid_by_the_fund(cast, applicant, ruleset):

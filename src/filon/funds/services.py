@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Min
 
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
@@ -41,7 +42,7 @@ from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
 from filon.rules import load_ruleset_for_date
 from filon.rules.schema import ProgramCode
 from filon.servicing.accrual import loan_accrue
-from filon.servicing.models import Loan, LoanStatus, Payment
+from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
 from filon.servicing.payments import _active_rows, _debts, payment_apply
 from filon.servicing.services import lock_loan
 
@@ -361,6 +362,38 @@ def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date)
     )
     loan.refresh_from_db()
     return movement
+
+
+@transaction.atomic
+def fund_cover_defaults(*, user: User, fund: GuaranteeFund, on: date) -> list[FundMovement]:
+    """The fund pays the program's defaulted credits in the order they defaulted — the credit whose
+    oldest unpaid installment fell due first, first (P-2 2.4, P-4 4.2) — each through `fund_cover_default`,
+    until the fund is exhausted. A credit the fund can no longer pay (its per-credit or loss cap reached) is
+    passed over for the next. A regional manager covers the credits of his office."""
+    require_role(user, FUND_PAYERS, "aplicar fondos de garantía a créditos vencidos")
+    late = Installment.objects.filter(
+        loan__program=fund.program,
+        loan__status=LoanStatus.ACTIVE,
+        version__active=True,
+        payable__lt=on,
+    ).exclude(status=InstallmentStatus.PAID)
+    if fund.loan_id is not None:
+        late = late.filter(loan_id=fund.loan_id)
+    if user.is_regional:
+        late = late.filter(loan__office_id=user.office_id)
+    order = late.values("loan_id").annotate(since=Min("payable")).order_by("since", "loan_id")
+    movements: list[FundMovement] = []
+    for row in order:
+        if fund_balance(fund) <= 0:
+            break
+        try:
+            with transaction.atomic():
+                movements.append(
+                    fund_cover_default(user=user, fund=fund, loan=Loan.objects.get(pk=row["loan_id"]), on=on)
+                )
+        except TransitionRefused:
+            continue
+    return movements
 
 
 def _portfolio_losses(fund: GuaranteeFund, *, also: Loan) -> Decimal:
