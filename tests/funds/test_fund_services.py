@@ -16,6 +16,7 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from conftest import proposal_data, to_ready
 from filon.core.allocation import ALLOCATION_ORDER
@@ -239,6 +240,18 @@ def test_the_fund_pays_the_first_defaulted_credits_first_until_exhausted(cast, a
         assert all(r.status == "paid" for r in overdue), [(r.number, r.status) for r in overdue]
     assert fund_cover_defaults(user=cast.gerardo, fund=state, on=TODAY) == []
     assert_books()
+    # the same from the command line: nothing left to pay, and bad input named
+    out = StringIO()
+    call_command(
+        "funds", "cover", "--fund", "PM-ZAC", "--date", "2026-07-15", "--user", "gerardo.zac", stdout=out
+    )
+    assert "0 crédito(s) pagado(s)" in out.getvalue()
+    with pytest.raises(CommandError, match="«--fund»"):
+        call_command("funds", "cover", "--fund", "NO", "--date", "2026-07-15", "--user", "gerardo.zac")
+    with pytest.raises(CommandError, match="no puede aplicar fondos"):
+        call_command(
+            "funds", "cover", "--fund", "PM-ZAC", "--date", "2026-07-15", "--user", cast.omar.username
+        )
 
 
 def test_a_current_credit_is_not_paid_by_the_fund(cast, applicant, ruleset):

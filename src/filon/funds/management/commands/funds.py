@@ -1,6 +1,7 @@
 """`filon funds list` prints each guarantee fund with its ledger balance and each program's coverage;
 `filon funds check` verifies the funds' invariants (movements agree with the ledger, no fund below zero)
-and exits 1 on any breach."""
+and exits 1 on any breach; `filon funds cover --fund F --date D --user U` has the fund pay the program's
+defaulted credits, first defaulted first, until exhausted (`fund_cover_defaults`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from filon.core.money import format_money
+from filon.errors import DomainError
 from filon.funds.models import GuaranteeFund
 from filon.funds.selectors import fund_balance, funds_check, program_coverage
 
@@ -24,9 +26,46 @@ class Command(BaseCommand):
             help="verifica que los movimientos de cada fondo coincidan con su saldo contable y que ninguno sea "
             "negativo; sale con 1 si algo falla",
         )
+        cover = actions.add_parser(
+            "cover",
+            help="el fondo paga los créditos vencidos de su programa, el primero en incumplir primero",
+        )
+        cover.add_argument("--fund", required=True, help="clave del fondo")
+        cover.add_argument("--date", required=True, help="fecha del pago (AAAA-MM-DD)")
+        cover.add_argument("--user", required=True, help="gerente regional que aplica el fondo")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        getattr(self, "_" + options["action"])()
+        if options["action"] == "cover":
+            self._cover(options["fund"], options["date"], options["user"])
+        else:
+            getattr(self, "_" + options["action"])()
+
+    def _cover(self, code: str, day: str, username: str) -> None:
+        from datetime import date
+
+        from filon.accounts.models import User
+        from filon.funds.services import fund_cover_defaults
+
+        fund = GuaranteeFund.objects.filter(code=code).first()
+        if fund is None:
+            raise CommandError(f"Campo «--fund»: no existe el fondo «{code}».")
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"Campo «--user»: no existe el usuario activo «{username}».")
+        try:
+            on = date.fromisoformat(day)
+        except ValueError:
+            raise CommandError(f"Campo «--date»: «{day}» no es una fecha AAAA-MM-DD.") from None
+        try:
+            movements = fund_cover_defaults(user=user, fund=fund, on=on)
+        except DomainError as exc:
+            rule = f" ({exc.rule})" if exc.rule else ""
+            raise CommandError(f"{exc.message}{rule}") from None
+        for movement in movements:
+            self.stdout.write(f"{movement.description}: {format_money(movement.amount)}")
+        self.stdout.write(
+            f"{len(movements)} crédito(s) pagado(s); saldo del fondo {fund.code}: {format_money(fund_balance(fund))}"
+        )
 
     def _list(self) -> None:
         funds = list(GuaranteeFund.objects.order_by("program", "code"))
