@@ -30,6 +30,7 @@ def test_overdue_tasks_on_the_office_dashboard(client, cast, credit_file, sample
     assert "Vencidas" in page
     assert "Comprobación del 100 % de los recursos" in page
     assert "Cartera vigente" in page
+    assert f'href="/creditos/{loan.pk}/#obligaciones"' in page  # the overdue obligation opens its loan
     client.force_login(cast.sofia)
     assert "Comprobación del 100 %" not in client.get("/").content.decode()
     visit = loan.tasks.get(kind=TaskKind.QUARTERLY_VISIT)
