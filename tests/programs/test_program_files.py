@@ -326,10 +326,19 @@ def test_p4_file_with_nom_032_and_retention_letter(cast, in_2013):
     with pytest.raises(TransitionRefused) as exc:
         file_propose(user=teresa, file=file)
     assert "Verificación NOM-032-STPS-2008 (no aprobado)" in exc.value.message
+    # the engine reads the step: a failed verification is an error finding of the program's rule
+    from filon.origination.services import file_evaluate
+
+    messages = [f["message"] for f in file_evaluate(file=file)["findings"]]
+    assert "La mina no cumple la verificación de la NOM-032-STPS-2008." in messages
 
     program_step_record(
         user=teresa, step=nom, status="done", document="Dictamen de la unidad de verificación 123"
     )
+    messages = [f["message"] for f in file_evaluate(file=file)["findings"]]
+    assert "Paso del programa: Verificación NOM-032-STPS-2008." in messages
+    # verified: neither the error nor the pending warning
+    assert not [m for m in messages if "NOM-032" in m and not m.startswith("Paso del programa")]
     file = propose_and_authorize(cast, file, proposer=teresa)
     assert file.status == FileStatus.AUTHORIZED
     assert ProgramStep.objects.filter(file=file, status=StepStatus.DONE).count() == len(steps)

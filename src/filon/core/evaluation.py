@@ -264,7 +264,7 @@ def _population_findings(ruleset: RuleSet, proposal: Proposal, program: Program,
             error(program.rule, f"El programa {program.name} concluyó el {program.valid_until:%d/%m/%Y}.")
         )
     for step in program.steps:
-        findings.append(info(program.rule, f"Paso del programa: {step}."))
+        findings.append(info(program.rule, f"Paso del programa: {step.text}."))
     return findings
 
 

@@ -327,6 +327,11 @@ def proposal_document(
         "group_outstanding_usd": str(_exposure_usd_elsewhere(file, fx).quantize(Decimal("0.01"))),
         "usd_income": a.usd_income,
     }
+    from filon.programs.selectors import nom_032_verified
+
+    verified = nom_032_verified(file)
+    if verified is not None:
+        applicant["nom_032_verified"] = verified
     request: dict[str, Any] = {
         "program": file.program,
         "credit_type": file.credit_type,

@@ -26,6 +26,7 @@ from filon.programs.models import (
     ProgramStep,
     ScoringModel,
     StepKind,
+    StepStatus,
     YearBudget,
 )
 from filon.rules import RuleSet
@@ -226,6 +227,20 @@ def step_kind(text: str) -> StepKind:
     if NOM_032_MARK in text:
         return StepKind.NOM_032
     return StepKind.GENERAL
+
+
+def nom_032_verified(file: CreditFile) -> bool | None:
+    """What the file's NOM-032-STPS-2008 step says for the engine (P-4): verified, failed, or not yet."""
+    status = (
+        ProgramStep.objects.filter(file=file, program=file.program, kind=StepKind.NOM_032)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == StepStatus.DONE:
+        return True
+    if status == StepStatus.NOT_APPROVED:
+        return False
+    return None
 
 
 def steps_of(file: CreditFile) -> QuerySet[ProgramStep]:
