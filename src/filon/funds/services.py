@@ -43,7 +43,7 @@ from filon.rules import load_ruleset_for_date
 from filon.rules.schema import ProgramCode
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
-from filon.servicing.payments import _active_rows, _debts, payment_apply
+from filon.servicing.payments import active_installments, debts_owed, payment_apply
 from filon.servicing.services import lock_loan
 
 FUND_OPERATORS = (Role.DIRECCION, Role.ADMINISTRADOR)
@@ -311,7 +311,7 @@ def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date)
             f"El crédito no admite pagos: está «{locked.get_status_display()}».", field="loan", rule=cite
         )
     loan_accrue(loan=locked, through=on)
-    debts = _debts(_active_rows(locked, unpaid_only=True), on)
+    debts = debts_owed(active_installments(locked, unpaid_only=True), on)
     if not any(d.row.payable < on for d in debts):
         raise TransitionRefused(
             f"El crédito {locked.number} no tiene adeudos vencidos al {on:%d/%m/%Y}: el fondo paga créditos "
@@ -479,9 +479,13 @@ def fund_apply_to_last_installments(
             "La aportación ya no está en el fondo o el crédito no admite pagos.", field="fund", rule=fund.rule
         )
     loan_accrue(loan=locked, through=on)
-    owed_now = sum((d.amount for d in _debts(_active_rows(locked, unpaid_only=True), on)), ZERO)
+    owed_now = sum((d.amount for d in debts_owed(active_installments(locked, unpaid_only=True), on)), ZERO)
     not_due = sum(
-        (r.principal - r.principal_paid for r in _active_rows(locked, unpaid_only=True) if r.payable > on),
+        (
+            r.principal - r.principal_paid
+            for r in active_installments(locked, unpaid_only=True)
+            if r.payable > on
+        ),
         ZERO,
     )
     amount = min(fund_balance(fund), owed_now + not_due)

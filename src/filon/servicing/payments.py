@@ -147,7 +147,7 @@ class Applied:
         )
 
 
-def _debts(rows: Sequence[Installment], on: date) -> list[_Debt]:
+def debts_owed(rows: Sequence[Installment], on: date) -> list[_Debt]:
     """What the unpaid installments owe on `on`, concept by concept, oldest installment first."""
     rows = sorted(rows, key=lambda r: (r.payable, r.number))
     debts = [_Debt(Concept.MORATORIUM_INTEREST, r, r.moratorium_accrued - r.moratorium_paid) for r in rows]
@@ -163,7 +163,7 @@ def _debts(rows: Sequence[Installment], on: date) -> list[_Debt]:
 def _allocate(amount: Decimal, rows: Sequence[Installment], on: date) -> tuple[list[Applied], Decimal]:
     """Split `amount` over what is owed on `on` (engine order), installment by installment; returns the
     pieces and what is left. The installments in `rows` are updated in memory (not saved)."""
-    debts = _debts(rows, on)
+    debts = debts_owed(rows, on)
     owed: dict[Concept, Decimal] = {}
     for debt in debts:
         owed[debt.concept] = owed.get(debt.concept, ZERO) + debt.amount
@@ -224,7 +224,8 @@ def _receivable_lines(loan: Loan, totals: dict[str, Decimal]) -> list[Line]:
     ]
 
 
-def _active_rows(loan: Loan, *, unpaid_only: bool = False) -> list[Installment]:
+def active_installments(loan: Loan, *, unpaid_only: bool = False) -> list[Installment]:
+    """The installments of the loan's active schedule version, by number (also read by the guarantee funds)."""
     rows = Installment.objects.filter(version__loan=loan, version__active=True)
     if unpaid_only:
         rows = rows.exclude(status=InstallmentStatus.PAID)
@@ -331,7 +332,7 @@ def _prepay(
     *, user: User, loan: Loan, amount: Decimal, on: date, notified_on: date
 ) -> tuple[ScheduleVersion, Applied]:
     """Apply `amount` of principal to the last installments: a new active version, the old one kept."""
-    rows = _active_rows(loan)
+    rows = active_installments(loan)
     ruleset = load_ruleset_version(loan.ruleset_version)
     try:
         result = prepayment_apply(
@@ -505,7 +506,7 @@ def _payment_post(
     amount = round_money(amount)  # already in centavos: only fixes the exponent (2 decimals on record)
     before = snapshot(loan, _POSITION_FIELDS)
     loan_accrue(loan=loan, through=value_date)
-    rows = _active_rows(loan, unpaid_only=True)
+    rows = active_installments(loan, unpaid_only=True)
     pieces, left = _allocate(amount, rows, value_date)
     _save_rows(rows)
     version = None
@@ -580,7 +581,7 @@ def unapplied_apply(*, loan: Loan, on: date) -> Decimal:
         return ZERO
     before = snapshot(locked, _POSITION_FIELDS)
     loan_accrue(loan=locked, through=on)
-    rows = _active_rows(locked, unpaid_only=True)
+    rows = active_installments(locked, unpaid_only=True)
     pieces, _left = _allocate(locked.unapplied_balance, rows, on)
     totals = _totals(pieces)
     applied = totals["principal"] + totals["interest"] + totals["moratorium"]
@@ -770,7 +771,7 @@ def payment_reverse(*, user: User, payment: Payment, reason: str) -> Payment:
     if payment.schedule_version_id:
         assert payment.schedule_version is not None
         _reactivate_previous(loan, payment.schedule_version)
-    rows = {row.number: row for row in _active_rows(loan)}
+    rows = {row.number: row for row in active_installments(loan)}
     for piece in reversed(pieces):
         field = _PAID_FIELD.get(piece.concept)
         if field is None or piece.installment is None:
