@@ -1,7 +1,8 @@
 """A hypothesis state machine over servicing: random disbursements, payments (early, late, partial,
 duplicated keys, prepayments), reversals and daily closes on several loans. After every step the books
 balance and `ledger check` finds no breach: each entry balances, nothing is posted on a closed date, and
-every loan's ledger balances equal its servicing position.
+every loan's ledger balances equal its servicing position; and what the loan page keeps under each loan's
+revision mark is what it would compute afresh.
 
 Each example runs inside one transaction that is rolled back at teardown, and travels in time from a
 fixed business day, so the daily closes and value dates are deterministic.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -165,7 +167,9 @@ class Books(RuleBasedStateMachine):
         while not is_business_day(target):
             target += timedelta(days=1)
         self._travel(target, time(20))
+        self.loan_pages_show_the_current_state()  # the pages seen on the evening of the close …
         close_through(business_date=target)
+        self.loan_pages_show_the_current_state()  # … and seen again the same evening, after it
         self.today = next_business_day(target + timedelta(days=1))
         self._travel(self.today, time(10))
 
@@ -185,6 +189,34 @@ class Books(RuleBasedStateMachine):
             totals[currency] = totals.get(currency, Decimal(0)) + amount
         assert all(total == 0 for total in totals.values()), totals
         assert ledger_check(loan_positions=loan_positions()) == []
+
+    @invariant()
+    def loan_pages_show_the_current_state(self) -> None:
+        """What the loan page keeps under a loan's revision mark is what it would compute now: every step
+        that changed a loan gave it a new mark (a kept entry of the old state is never shown)."""
+        from filon.core.calendar import today_mx
+        from filon.web.loan_views import _compute_parts, loan_page_parts
+
+        for kept in self.loans:
+            loan = Loan.objects.get(pk=kept.pk)
+            today = today_mx()
+            assert _shown(loan_page_parts(loan, today)) == _shown(_compute_parts(loan, today)), loan.number
+
+
+def _shown(parts: Any) -> tuple[Any, ...]:
+    versions = [parts.active_version, *parts.earlier_versions]
+    return (
+        parts.balances,
+        parts.total_due,
+        [(v.pk, v.number, v.active, v.rows) for v in versions if v is not None],
+        parts.schedule,
+        [(d.pk, d.amount, d.value_date) for d in parts.disbursements],
+        parts.disbursed,
+        parts.payments,
+        parts.payments_shown,
+        parts.payments_count,
+        parts.latest_payment,
+    )
 
 
 Books.TestCase.settings = settings(

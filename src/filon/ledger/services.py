@@ -21,6 +21,7 @@ from django.utils import timezone
 from filon.errors import DomainError, TransitionRefused
 from filon.ledger.chart import CHART, CURRENCIES, FONDOS_DE_GARANTIA
 from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
+from filon.servicing.models import loans_touch
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -130,6 +131,7 @@ def entry_post(
             for line in merged
         ]
     )
+    loans_touch([loan_id, *(line.loan_id for line in merged)])  # their pages show this entry
     return entry
 
 

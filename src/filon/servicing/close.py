@@ -63,6 +63,7 @@ from filon.servicing.models import (
     InstallmentStatus,
     Loan,
     LoanStatus,
+    new_revision,
 )
 from filon.servicing.services import loan_rate_source
 
@@ -361,6 +362,7 @@ LOAN_UPDATES = (
     "accrued_through",
     "days_past_due",
     "classification",
+    "revision",
 )
 UNPAID = (InstallmentStatus.PENDING, InstallmentStatus.DUE, InstallmentStatus.OVERDUE)
 
@@ -376,6 +378,7 @@ class _Run:
     to_vencida: int = 0
     to_vigente: int = 0
     repriced: int = 0
+    revision: int = field(default_factory=new_revision)
     interest: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     moratorium: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     aging: dict[str, dict[str, Any]] = field(
@@ -573,7 +576,9 @@ class _Run:
             loan.days_past_due,
             loan.classification,
         )
-        return (*update, loan.id) if update != before else ()
+        changed = update != before or any(row.changed for row in rows)
+        # with any change the loan takes this date's revision mark: its pages show what the close wrote
+        return (*update, self.revision, loan.id) if changed else ()
 
     def _transfer(
         self, entries: _Entries, loan: _LoanRow, accrued_interest: Decimal, *, to_vencida: bool

@@ -6,7 +6,10 @@ position that the daily close and payments maintain, which `filon ledger check` 
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +18,20 @@ from filon.origination.models import CREDIT_TYPE_CHOICES, CURRENCY_CHOICES, PROG
 
 ZERO = Decimal(0)
 MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+def new_revision() -> int:
+    """A fresh revision mark: random rather than counted, so that a mark never names two states of a
+    loan — not after a database is restored from a backup, nor when a test database reuses ids."""
+    return secrets.randbits(62)
+
+
+def loans_touch(loan_ids: Iterable[int | None]) -> None:
+    """Mark these loans changed (a new revision), for writes that do not save the loan row itself: a journal
+    entry, a met obligation. Runs in the writer's transaction, so the mark and the change commit together."""
+    ids = sorted({pk for pk in loan_ids if pk is not None})
+    if ids:
+        Loan.objects.filter(pk__in=ids).update(revision=new_revision())
 
 
 class LoanStatus(models.TextChoices):
@@ -85,6 +102,10 @@ class Loan(models.Model):
     accrued_through = models.DateField("intereses devengados hasta", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes whenever the loan or anything its pages show changes: the row itself (`save`), its journal
+    # entries (`entry_post`), the daily close (in its batch update), its obligations (`loans_touch`). The
+    # loan page caches what it computes from the ledger and the schedule under this mark.
+    revision = models.BigIntegerField("revisión", default=0, editable=False)
 
     class Meta:
         ordering = ["number"]
@@ -105,6 +126,14 @@ class Loan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} — {self.applicant.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every save is a change of the loan: a new revision mark goes with it."""
+        self.revision = new_revision()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "revision"}
+        super().save(*args, **kwargs)
 
 
 class Disbursement(models.Model):

@@ -20,7 +20,7 @@ from filon.core.calendar import add_months, today_mx
 from filon.errors import Forbidden, TransitionRefused
 from filon.rules import RuleSet, load_ruleset_version
 from filon.rules.schema import CreditType, Stage
-from filon.servicing.models import Loan, LoanTask, TaskKind, TaskStatus
+from filon.servicing.models import Loan, LoanTask, TaskKind, TaskStatus, loans_touch
 
 MONTHS_BETWEEN = {
     TaskKind.QUARTERLY_VISIT: 3,
@@ -115,6 +115,7 @@ def task_complete(*, user: User, task: LoanTask, done_on: date | None = None, no
                 due_on=following,
                 blocks_drawdowns=task.blocks_drawdowns,
             )
+    loans_touch([loan.pk])
     audit_record(
         user=user,
         action="loan.task_complete",
