@@ -109,6 +109,18 @@ def _database_from_env() -> dict[str, object]:
 
 
 DATABASES = {"default": _database_from_env()}
+# What the pages compute from the ledger and the schedule, kept per process under the loan's revision mark
+# (`filon.web.loan_views.loan_page_parts`): a key names one state of one loan on one day, so an entry is never
+# stale — a change makes a new key — and the oldest entries make room for new ones.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filon"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "filon-pages",
+        "TIMEOUT": 26 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": env_int("FILON_PAGE_CACHE_ENTRIES", 400)},
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["filon.accounts.backends.LockoutModelBackend"]

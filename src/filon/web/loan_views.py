@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -438,10 +439,25 @@ SCHEDULE_FIELDS = (
 )
 
 
-def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
-    user = request.user
-    today = today_mx()
-    acting = can_act(user, loan)
+@dataclass(frozen=True)
+class LoanPageParts:
+    """What the loan page shows that no user, form or notice changes: computed from the schedule, the payments
+    and the ledger, and kept under the loan's revision mark (see `loan_page_parts`)."""
+
+    balances: dict[str, Decimal]
+    total_due: Decimal
+    active_version: ScheduleVersion | None
+    earlier_versions: list[ScheduleVersion]
+    schedule: dict[str, Any]
+    disbursements: list[Disbursement]
+    disbursed: Decimal
+    payments: dict[str, SafeString]
+    payments_shown: int
+    payments_count: int
+    latest_payment: Any  # the latest applied payment (a row of PAYMENT_FIELDS), or None
+
+
+def _compute_parts(loan: Loan, today: date) -> LoanPageParts:
     versions = list(
         ScheduleVersion.objects.filter(loan=loan).annotate(rows=Count("installments")).order_by("-number")
     )
@@ -461,12 +477,52 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
         .order_by("value_date", "id")
         .values_list(*PAYMENT_FIELDS, named=True)
     )
+    recent = payments[-RECENT_PAYMENTS:]
+    return LoanPageParts(
+        balances=_balances(loan_position(loan)),
+        total_due=_due_today(rows, today),
+        active_version=active,
+        earlier_versions=[v for v in versions if not v.active],
+        schedule=_schedule_tables(rows, _paid_on(payments), today, loan.currency or "MXN"),
+        disbursements=disbursements,
+        disbursed=sum((d.amount for d in disbursements), ZERO),
+        payments=_payment_tables(recent),
+        payments_shown=len(recent),
+        payments_count=len(payments),
+        latest_payment=max(
+            (p for p in payments if p.status == PaymentStatus.APPLIED), key=lambda p: p.pk, default=None
+        ),
+    )
+
+
+# Bump when LoanPageParts or what builds it changes, so that a shared cache holds no entry of the old shape.
+PARTS_FORMAT = 1
+
+
+def loan_page_parts(loan: Loan, today: date) -> LoanPageParts:
+    """The loan page's parts for this state of the loan on this day. A ten-year loan's parts take a few
+    milliseconds of queries and formatting (120 installments twice, 120 payments, the ledger balances): they
+    are cached under the loan's revision mark, which every write to the loan, its journal entries, its
+    schedule or its obligations replaces in the same transaction (`Loan.revision`). The loan row is read
+    first, so what is cached under a mark is never older than the mark."""
+    key = f"loan-page:{PARTS_FORMAT}:{loan.pk}:{loan.revision}:{today.isoformat()}"
+    store = caches["pages"]
+    parts: LoanPageParts | None = store.get(key)
+    if parts is None:
+        parts = _compute_parts(loan, today)
+        store.set(key, parts)
+    return parts
+
+
+def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    today = today_mx()
+    acting = can_act(user, loan)
+    parts = loan_page_parts(loan, today)
     tasks = list(
         LoanTask.objects.filter(loan=loan).select_related("done_by").order_by("status", "due_on", "id")
     )
-    recent = payments[-RECENT_PAYMENTS:]
-    latest = max((p for p in payments if p.status == PaymentStatus.APPLIED), key=lambda p: p.pk, default=None)
-    balances = _balances(loan_position(loan))
+    latest = parts.latest_payment
     commission_total = loan.opening_commission + loan.opening_commission_iva
     open_status = loan.status in (LoanStatus.PENDING, LoanStatus.ACTIVE)
     task_overrides = extra.pop("task_forms", {})
@@ -474,17 +530,17 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
         "loan": loan,
         "today": today,
         "acting": acting,
-        "balances": balances,
-        "total_due": _due_today(rows, today),
-        "active_version": active,
-        "earlier_versions": [v for v in versions if not v.active],
-        "schedule": _schedule_tables(rows, _paid_on(payments), today, loan.currency or "MXN"),
-        "disbursements": disbursements,
-        "disbursed": sum((d.amount for d in disbursements), ZERO),
+        "balances": parts.balances,
+        "total_due": parts.total_due,
+        "active_version": parts.active_version,
+        "earlier_versions": parts.earlier_versions,
+        "schedule": parts.schedule,
+        "disbursements": parts.disbursements,
+        "disbursed": parts.disbursed,
         "commission_total": commission_total,
-        "payments": _payment_tables(recent),
-        "payments_shown": len(recent),
-        "payments_count": len(payments),
+        "payments": parts.payments,
+        "payments_shown": parts.payments_shown,
+        "payments_count": parts.payments_count,
         "latest_payment": latest,
         "tasks": _task_forms(tasks, acting, task_overrides, today),
         "show_commission_form": acting
