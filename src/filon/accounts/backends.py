@@ -59,3 +59,9 @@ class LockoutModelBackend(ModelBackend):
                     request.filon_login_locked = True  # type: ignore[attr-defined]
             user.save(update_fields=["failed_logins", "locked_until"])
             return None
+
+    def get_user(self, user_id: Any) -> User | None:
+        """The session's user with its regional office in the same query: every page shows the office and
+        scopes by it."""
+        user = User.objects.select_related("office").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

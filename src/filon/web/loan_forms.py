@@ -15,6 +15,7 @@ from filon.web.forms import DATE, NOTE
 
 
 class DisbursementForm(forms.Form):
+    same_unbound = True  # see filon_web.form_fields
     amount = forms.DecimalField(label="Importe de la ministración", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
     drawdown_days = forms.IntegerField(
@@ -23,6 +24,7 @@ class DisbursementForm(forms.Form):
 
     def __init__(self, *args: Any, revolving: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.variant = {"revolving": revolving}
         if revolving:
             self.fields["amount"].label = "Importe de la disposición"
             self.fields["drawdown_days"].required = True
@@ -31,6 +33,7 @@ class DisbursementForm(forms.Form):
 
 
 class CommissionForm(forms.Form):
+    same_unbound = True
     value_date = forms.DateField(label="Fecha del pago de la comisión", **DATE)
 
 
@@ -40,8 +43,10 @@ def new_key() -> str:
 
 class PaymentForm(forms.Form):
     """A payment capture. The idempotency key is minted when the form is shown: posting the same form
-    twice (double click, back and resubmit) carries the same key and records one payment."""
+    twice (double click, back and resubmit) carries the same key and records one payment. The key is the
+    form's only hidden field, rendered each time; the visible fields render the same every time."""
 
+    same_unbound = True  # see filon_web.form_fields
     amount = forms.DecimalField(label="Importe recibido", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
     prepayment = forms.BooleanField(
@@ -74,10 +79,12 @@ class PaymentForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
+    same_unbound = True
     reason = forms.CharField(label="Motivo de la reversa", max_length=500, **NOTE)
 
 
 class TaskCompleteForm(forms.Form):
+    same_unbound = True
     done_on = forms.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)
     note = forms.CharField(label="Nota", required=False, max_length=1000, **NOTE)
 

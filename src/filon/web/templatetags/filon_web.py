@@ -7,7 +7,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from filon.committees.models import COMMITTEE_CHOICES
 from filon.core.money import format_money, format_percent, format_ratio
@@ -99,6 +101,40 @@ def is_checkbox(bound_field: Any) -> bool:
     return getattr(bound_field.field.widget, "input_type", "") == "checkbox" and not getattr(
         bound_field.field.widget, "allow_multiple_selected", False
     )
+
+
+# The markup of unbound forms whose fields render the same every time, per form class and field set: see
+# `form_fields`. A handful of entries (one per such form and variant), rendered once per process.
+_UNBOUND_FIELDS: dict[tuple[Any, ...], str] = {}
+PREFIX_MARK = "__prefix__"  # Django's own placeholder for a form's prefix (formsets' empty_form)
+
+
+def _signature(form: Any) -> tuple[Any, ...]:
+    return tuple(
+        (name, str(field.label), field.required, str(field.help_text), type(field.widget))
+        for name, field in form.fields.items()
+    )
+
+
+@register.simple_tag
+def form_fields(form: Any) -> str:
+    """`web/_form_fields.html` for `form`. A form class that sets `same_unbound = True` promises that its
+    unbound visible fields render the same every time (no initial value, no choice read from the database):
+    those are rendered once per process and variant, with the prefix put in, and only the hidden fields (a
+    payment form's idempotency key) each time. A bound form (errors, values typed) always renders anew."""
+    if form.is_bound or not form.prefix or not getattr(form, "same_unbound", False):
+        return render_to_string("web/_form_fields.html", {"form": form})
+    key = (type(form), _signature(form))
+    visible = _UNBOUND_FIELDS.get(key)
+    if visible is None:
+        # the same form (class and variant: `variant` holds its keyword arguments) under the placeholder
+        model = type(form)(prefix=PREFIX_MARK, **getattr(form, "variant", {}))
+        if _signature(model) != key[1]:  # a variant the form does not declare: no shortcut
+            return render_to_string("web/_form_fields.html", {"form": form})
+        visible = render_to_string("web/_form_fields.html", {"form": model, "visible_only": True})
+        _UNBOUND_FIELDS[key] = visible
+    hidden = "".join(str(field) for field in form.hidden_fields())
+    return mark_safe(hidden + visible.replace(PREFIX_MARK, form.prefix or ""))
 
 
 COMMITTEES = dict(COMMITTEE_CHOICES)
