@@ -103,6 +103,28 @@ def test_every_entry_that_decides_carries_a_rule_id(ruleset):
         assert checklist.rule
     for committee in ruleset.committees.committees:
         assert committee.rule
+    cited_by_pages = (
+        ruleset.disbursement_rule,
+        ruleset.checklists_rule,
+        ruleset.selection.technical_bankruptcy_rule,
+        ruleset.guarantees.policies.appraisal_rule,
+    )
+    assert cited_by_pages == ("12", "16", "3", "10.5")
+
+
+def test_an_empty_or_missing_cited_id_is_a_problem_with_its_path(tmp_path):
+    bad = copy_version(tmp_path, "bad", "BAD", "2030-01-01")
+    edit(bad, "applicants.yaml", lambda d: d.update(disbursement_rule=""))
+    edit(bad, "checklists.yaml", lambda d: d.pop("checklists_rule"))
+    edit(bad, "guarantees.yaml", lambda d: d["guarantees"]["policies"].update(appraisal_rule=""))
+    edit(bad, "applicants.yaml", lambda d: d["selection"].pop("technical_bankruptcy_rule"))
+    described = sorted(p.path for p in check_ruleset_dir(bad))
+    assert described == [
+        "checklists_rule",
+        "disbursement_rule",
+        "guarantees.policies.appraisal_rule",
+        "selection.technical_bankruptcy_rule",
+    ]
 
 
 def test_check_reports_every_problem_with_its_path(tmp_path):

@@ -407,7 +407,7 @@ def condoned_history_findings(
         return [
             info(
                 policy.rule,
-                "Antecedente de condonación o quita: cuenta con la garantía que exige la Regla 6.",
+                f"Antecedente de condonación o quita: cuenta con la garantía que exige la Regla {policy.rule}.",
             )
         ]
     kind = (
@@ -419,7 +419,7 @@ def condoned_history_findings(
         error(
             policy.rule,
             f"Por antecedentes de condonación o quita, el crédito requiere garantía {kind} "
-            "conforme a la cobertura del apartado 10.",
+            f"conforme a la cobertura del apartado {ruleset.guarantees.rule}.",
         )
     ]
 

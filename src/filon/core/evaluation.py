@@ -297,7 +297,7 @@ def _selection_findings(ruleset: RuleSet, proposal: Proposal, program: Program) 
             error(
                 sel.rule,
                 f"Quiebra técnica: se ha perdido {format_percent(a.capital_lost_fraction)} del capital social "
-                f"(umbral: {sel.technical_bankruptcy_capital_lost} partes, Regla 3).",
+                f"(umbral: {sel.technical_bankruptcy_capital_lost} partes, Regla {sel.technical_bankruptcy_rule}).",
             )
         )
     if a.condoned_history:
@@ -670,7 +670,7 @@ def _introductores_findings(
         and (col.max_amount_mxn is None or ctx.amount_mxn <= col.max_amount_mxn)
     ]
     if not candidates:
-        return [error(matrix.rule, "No hay columna de la matriz 10.2.2 para este solicitante.")]
+        return [error(matrix.rule, f"No hay columna de la matriz {matrix.rule} para este solicitante.")]
     column = min(
         candidates,
         key=lambda col: col.max_amount_mxn if col.max_amount_mxn is not None else Decimal("Infinity"),

@@ -209,6 +209,9 @@ class Selection(Cited):
     technical_bankruptcy_capital_lost: str = Field(
         pattern=r"^\d+/\d+$", description="exact fraction of share capital lost, e.g. '2/3' (Rules 3)"
     )
+    technical_bankruptcy_rule: Rule = Field(
+        description="the id a rejection for technical bankruptcy cites for the definition of the threshold"
+    )
     rejection_flags: dict[str, str] = Field(
         description="applicant flag -> Spanish description of the rejection cause"
     )
@@ -381,6 +384,7 @@ class GuaranteePolicies(Cited):
     uninsurable_counts: bool
     bare_land_needs_policy: bool
     renewal_reuses_last_appraisal: bool
+    appraisal_rule: Rule = Field(description="the id cited for how old an appraisal may be (10.5)")
 
 
 class Guarantees(Cited):
@@ -624,6 +628,8 @@ class RuleSet(Model):
     proof_of_use: ProofOfUse
     committees: Committees
     budget: Budget
+    disbursement_rule: Rule = Field(description="the id cited for drawdowns by deposit, one or several (12)")
+    checklists_rule: Rule = Field(description="the id cited for the requirement checklists as a whole (16)")
     checklists: list[Checklist]
     activity_lists: dict[str, ActivityList]
     programs: dict[ProgramCode, Program]

@@ -33,6 +33,7 @@ from filon.origination.services import (
     file_propose,
     file_ready_to_disburse,
     file_requirements_complete,
+    file_ruleset,
     file_start_analysis,
     file_update_proposal,
     guarantee_add,
@@ -54,7 +55,7 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
-from filon.web.http import error_text, html5_dates, place_errors, section_response, web_view
+from filon.web.http import cite, error_text, html5_dates, place_errors, section_response, web_view
 
 PAGE_SIZE = 50
 SECTIONS = ("header", "evaluation", "coverage", "guarantees", "checklist", "audit")
@@ -233,12 +234,13 @@ def _respond(
 
 # -------------------------------------------------------------------------------------- transitions
 
+# A notice may cite the file's rule set: `{authorization}` reads as the authorization rule's citation.
 TRANSITIONS: dict[str, tuple[Callable[..., CreditFile], str]] = {
     "requisitos-completos": (file_requirements_complete, "Se declararon completos los requisitos."),
     "iniciar-analisis": (file_start_analysis, "El expediente está en análisis."),
     "proponer": (file_propose, "El expediente se propuso al comité."),
     "listo-para-disponer": (file_ready_to_disburse, "El expediente está listo para disponer."),
-    "prorrogar": (file_extend_authorization, "Se prorrogó la autorización (Regla 11)."),
+    "prorrogar": (file_extend_authorization, "Se prorrogó la autorización ({authorization})."),
 }
 
 
@@ -253,7 +255,8 @@ def file_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except DomainError as exc:
         error = _refusal(exc)
         return _respond(request, pk, "header", status=error.status, transition_error=error_text(error))
-    return _respond(request, pk, "header", notice=done)
+    authorization = cite(file_ruleset(file).authorization.rule)
+    return _respond(request, pk, "header", notice=done.format(authorization=authorization))
 
 
 @web_view(("POST",))
@@ -465,7 +468,8 @@ def guarantee_change(request: HttpRequest, pk: int, guarantee_id: int) -> HttpRe
             except DomainError as exc:
                 place_errors(replacement if substitution and exc.field in replacement.fields else form, exc)
             else:
-                messages.success(request, "La solicitud se turnó al comité con facultades (Regla 10.4).")
+                rule = cite(file_ruleset(file).guarantees.policies.rule)
+                messages.success(request, f"La solicitud se turnó al comité con facultades ({rule}).")
                 return redirect(reverse("web:file", args=[file.pk]) + "#garantias")
     has_errors = bool(form.errors) or (replacement.is_bound and bool(replacement.errors))
     return render(

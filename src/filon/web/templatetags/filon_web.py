@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from filon.committees.models import COMMITTEE_CHOICES
+from filon.core.calendar import today_mx
 from filon.core.money import format_money, format_percent, format_ratio
+from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.web.http import cite
 
 register = template.Library()
@@ -70,6 +72,15 @@ def fecha(value: Any) -> str:
 @register.filter
 def regla(rule: Any) -> str:
     return cite(None if rule is None else str(rule))
+
+
+@register.simple_tag
+def reglas(version: str = "") -> RuleSet:
+    """`{% reglas loan.ruleset_version as rules %}` … `{{ rules.rates.moratorium_rule|regla }}`: the rule set
+    a file or credit was evaluated under (with no version, the one in force today), so a page cites the rule
+    ids and numbers of the data instead of its own. The loader keeps each version parsed: no database and no
+    YAML per call."""
+    return load_ruleset_version(version) if version else load_ruleset_for_date(today_mx())
 
 
 @register.filter
