@@ -136,19 +136,28 @@ def _load_cached(directory: str, mtime_key: float) -> RuleSet:
     return load_ruleset_dir(Path(directory))
 
 
-def _version_dirs(base: Path) -> list[Path]:
-    return sorted(p for p in base.iterdir() if p.is_dir() and (p / MANIFEST).is_file())
+def _version_dirs(base: Path) -> list[str]:
+    with os.scandir(base) as entries:
+        return [e.path for e in entries if e.is_dir() and os.path.isfile(os.path.join(e.path, MANIFEST))]
 
 
-def _mtime(directory: Path) -> float:
-    return max(p.stat().st_mtime for p in directory.glob("*.yaml"))
+def _mtime(directory: str) -> float:
+    with os.scandir(directory) as entries:
+        return max(e.stat().st_mtime for e in entries if e.name.endswith(".yaml") and e.is_file())
+
+
+@lru_cache(maxsize=16)
+def _sorted(versions: tuple[tuple[str, float], ...]) -> tuple[RuleSet, ...]:
+    rulesets = [_load_cached(directory, mtime) for directory, mtime in versions]
+    return tuple(sorted(rulesets, key=lambda r: (r.effective_from, r.version)))
 
 
 def available_rulesets(base: Path | None = None) -> list[RuleSet]:
-    """Every rule-set version in `base`, oldest effective date first."""
+    """Every rule-set version in `base`, oldest effective date first. Each call looks at the directories'
+    files (a version added, a file edited: read again), with `os.scandir` rather than globbing — pages ask
+    for their rule set several times per request."""
     base = base or rules_dir()
-    rulesets = [_load_cached(str(d), _mtime(d)) for d in _version_dirs(base)]
-    return sorted(rulesets, key=lambda r: (r.effective_from, r.version))
+    return list(_sorted(tuple((d, _mtime(d)) for d in sorted(_version_dirs(base)))))
 
 
 def load_ruleset_for_date(as_of: date, base: Path | None = None) -> RuleSet:
