@@ -413,6 +413,8 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
         assert response is not None
         assert response.status == 404, url
         expect(sofia.get_by_role("heading", name="No encontrado")).to_be_visible()
-        expect(sofia.get_by_role("alert")).to_contain_text("no pertenece a su gerencia regional")
+        expect(sofia.locator("main").get_by_role("alert")).to_contain_text(
+            "no pertenece a su gerencia regional"
+        )
         expect(sofia.locator("main")).not_to_contain_text(file.folio)
         shot(sofia, f"sonora-{name}-404")
