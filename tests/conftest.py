@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -15,6 +16,71 @@ from filon.rules import RuleSet, load_ruleset_for_date
 
 TESTS_DIR = Path(__file__).resolve().parent
 SPEC_EXAMPLE = TESTS_DIR / "contracts" / "evaluate" / "spec_example.json"
+# Pictures of the browser tests, one folder per database (sqlite, postgresql).
+SCREENSHOTS = TESTS_DIR.parent / "test-artifacts" / "screenshots"
+
+
+# ------------------------------------------------------------------ a failing browser test leaves its pages
+
+
+class ShownPage(Protocol):
+    """What is kept of a browser page: Playwright's Page has both."""
+
+    def screenshot(self, *, path: str, full_page: bool) -> bytes: ...
+
+    def content(self) -> str: ...
+
+
+# The pages a browser test opened, each with who it belongs to (browser_support's sign_in records them).
+BROWSER_PAGES = pytest.StashKey[list[tuple[str, ShownPage]]]()
+
+
+def file_name(test_name: str) -> str:
+    """A test's name as a file name: test_x[a b] → test_x_a_b."""
+    return re.sub(r"[^\w.-]+", "_", test_name).strip("_")
+
+
+def clear_failed_pages(directory: Path, test_name: str) -> None:
+    """The pages an earlier failure of this test left, removed when it runs again."""
+    stem = f"failed-{file_name(test_name)}"
+    for path in [*directory.glob(f"{stem}.*"), *directory.glob(f"{stem}-*.*")]:
+        if path.suffix in (".png", ".html"):
+            path.unlink()
+
+
+def save_failed_page(page: ShownPage, *, directory: Path, test_name: str, who: str = "") -> list[Path]:
+    """The page as a failed test left it: failed-<test>[-<who>].png, the whole page, and its HTML beside it."""
+    stem = f"failed-{file_name(test_name)}"
+    if who:
+        stem += f"-{who}"
+    directory.mkdir(parents=True, exist_ok=True)
+    picture, html = directory / f"{stem}.png", directory / f"{stem}.html"
+    page.screenshot(path=str(picture), full_page=True)
+    html.write_text(page.content(), encoding="utf-8")
+    return [picture, html]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """When a `browser` test fails in its call, before its fixtures close the browser, every page it opened
+    is saved under test-artifacts/screenshots/<database>/ (named after its person when there are several)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    pages = item.stash.get(BROWSER_PAGES, [])
+    if report.when != "call" or not report.failed or not pages or item.get_closest_marker("browser") is None:
+        return
+    from django.db import connection
+
+    directory = SCREENSHOTS / connection.vendor
+    for who, page in pages:
+        try:
+            saved = save_failed_page(
+                page, directory=directory, test_name=item.name, who=who if len(pages) > 1 else ""
+            )
+        except Exception as exc:  # a page already closed must not hide the test's own failure
+            report.sections.append(("página de la falla", f"No se pudo guardar la página de {who}: {exc}"))
+        else:
+            report.sections.append(("página de la falla", "\n".join(str(path) for path in saved)))
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Headless Chromium for the end-to-end tests: Debian's browser, people logged in through the login form,
-and a screenshot of every page visited, kept under test-artifacts/screenshots/<database>/.
+and a screenshot of every page visited, kept under test-artifacts/screenshots/<database>/<test>/; when a
+test fails, its pages are kept beside them as failed-<test>.png and .html (tests/conftest.py).
 
 Not a conftest: the test module imports the fixtures it uses from here.
 """
@@ -16,6 +17,7 @@ import time_machine
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from conftest import BROWSER_PAGES, SCREENSHOTS, clear_failed_pages, file_name
 from filon.core.calendar import MEXICO_CITY
 
 # Debian's package, installed by `make browser-deps`; never a browser downloaded by Playwright.
@@ -30,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "clave-de-prueba-123"  # the cast's password (tests/conftest.py)
 TIMEOUT_MS = 20_000
 # A Tuesday inside the FIX and sample-rate series; time moves on from here while the test runs.
@@ -115,19 +116,30 @@ class Screenshots:
 
 
 @pytest.fixture
-def shot() -> Screenshots:
-    """One folder per database, so the SQLite and PostgreSQL runs keep their own pictures."""
+def shot(request: pytest.FixtureRequest) -> Screenshots:
+    """One folder per database, so the SQLite and PostgreSQL runs keep their own pictures, and in it one per
+    test, so a test does not clear another's; the pages an earlier failure of the test left go too."""
     from django.db import connection
 
-    return Screenshots(SCREENSHOTS / connection.vendor)
+    directory = SCREENSHOTS / connection.vendor
+    clear_failed_pages(directory, request.node.name)
+    return Screenshots(directory / file_name(request.node.name))
 
 
 @pytest.fixture
 def sign_in(
-    browser: Browser, live_server, http_cookies: None, clock: time_machine.Traveller, shot: Screenshots
+    browser: Browser,
+    live_server,
+    http_cookies: None,
+    clock: time_machine.Traveller,
+    shot: Screenshots,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., Page]]:
-    """sign_in(user) → a page of that person's own browser context, logged in through the login form."""
+    """sign_in(user) → a page of that person's own browser context, logged in through the login form.
+
+    The pages are recorded on the test, so that a failure saves them (tests/conftest.py)."""
     contexts: list[BrowserContext] = []
+    pages = request.node.stash.setdefault(BROWSER_PAGES, [])
     expect.set_options(timeout=TIMEOUT_MS)
 
     def open_as(user, screenshot: str | None = None) -> Page:
@@ -141,6 +153,9 @@ def sign_in(
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=b""))
         contexts.append(context)
         page = context.new_page()
+        who = user.username.split(".")[0]
+        before = sum(1 for name, _ in pages if name.split("-")[0] == who)  # the same person again: ana-2
+        pages.append((f"{who}-{before + 1}" if before else who, page))
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
         page.goto("/entrar/")
         log_in(page, user, shot if screenshot else None, screenshot or "")

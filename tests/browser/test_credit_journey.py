@@ -6,7 +6,7 @@ convenes a session, the members vote and the secretary records the authorization
 formalizes the contract and the file is released for disbursement; the analyst opens the loan, records
 the opening commission and the disbursement, and a month later the first payment, which the account
 statement shows applied; a Sonora analyst who opens the Zacatecas file or loan gets the 404 page.
-Every page visited is kept as a screenshot (test-artifacts/screenshots/).
+Every page visited is kept as a screenshot (test-artifacts/screenshots/<database>/test_credit_journey/).
 """
 
 from __future__ import annotations
@@ -413,6 +413,8 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
         assert response is not None
         assert response.status == 404, url
         expect(sofia.get_by_role("heading", name="No encontrado")).to_be_visible()
-        expect(sofia.get_by_role("alert")).to_contain_text("no pertenece a su gerencia regional")
+        expect(sofia.locator("main").get_by_role("alert")).to_contain_text(
+            "no pertenece a su gerencia regional"
+        )
         expect(sofia.locator("main")).not_to_contain_text(file.folio)
         shot(sofia, f"sonora-{name}-404")

@@ -131,7 +131,7 @@ def test_a_refused_transition_shows_its_message_and_rule(cast, credit_file):
     body = response.content.decode()
     assert "No se puede declarar requisitos completos: faltan" in body
     assert "(Anexo II)" in body
-    assert 'role="alert"' in body
+    assert '<div class="error-box" role="alert"><p>No se puede declarar requisitos completos' in body
     partial = client.post(url, **HTMX)
     assert partial.status_code == 409
     text = partial.content.decode()

@@ -1,28 +1,111 @@
 /* Filón: small behaviours on top of htmx. No framework, no CDN. */
 (function () {
   "use strict";
-  function notice(text) {
-    var box = document.getElementById("avisos");
-    if (!box) { return; }
-    box.textContent = text;
-    box.classList.add("shown");
-    window.setTimeout(function () { box.classList.remove("shown"); }, 8000);
+
+  // ---- The alert for an htmx request that came back with nothing to swap (403, 404, 429, 5xx, a whole error
+  // page) or never came back (network, timeout). It stays until dismissed (Escape or «Cerrar aviso») or
+  // replaced by the next one; the section the person acted on is left as it was.
+  var lastFocus = null;
+
+  function alertBox() { return document.getElementById("avisos"); }
+
+  function dismiss() {
+    var box = alertBox();
+    if (!box || !box.classList.contains("shown")) { return; }
+    var closeButton = document.getElementById("avisos-cerrar");
+    var hadFocus = closeButton && document.activeElement === closeButton;
+    box.classList.remove("shown");
+    document.getElementById("avisos-texto").textContent = "";
+    if (closeButton) { closeButton.hidden = true; }
+    if (hadFocus) {
+      var back = lastFocus && document.body.contains(lastFocus) ? lastFocus : document.getElementById("contenido");
+      if (back) { back.focus(); }
+    }
   }
-  // A 403, a 404 or a server error on an htmx request is not swapped into the page: say so.
-  document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 403) { notice("No tiene permiso para esta acción."); }
-    else if (status === 404) { notice("No existe o no pertenece a su gerencia regional."); }
-    else { notice("No se pudo completar la acción (error " + status + "). Intente de nuevo."); }
-  });
-  document.addEventListener("htmx:sendError", function () {
-    notice("Sin conexión con el servidor. Revise su red e intente de nuevo.");
-  });
-  // An expired session answers with the login page: reload to show it whole.
+
+  function notice(text, elt) {
+    var box = alertBox();
+    if (!box) { return; }
+    var closeButton = document.getElementById("avisos-cerrar");
+    lastFocus = elt && elt.querySelector ? elt.querySelector("button[type='submit'], button:not([type])") || elt : null;
+    // Emptied first, so the same message twice is announced twice.
+    document.getElementById("avisos-texto").textContent = "";
+    window.setTimeout(function () {
+      document.getElementById("avisos-texto").textContent = text;
+      box.classList.add("shown");
+      if (closeButton) { closeButton.hidden = false; }
+    }, 30);
+  }
+
+  // The buttons hx-disabled-elt disabled for the request are enabled again. htmx does it itself once the
+  // response is handled; when handling it threw (htmx:onLoadError) it does not, and the form would stay dead.
+  function release(elt) {
+    if (!elt || !elt.querySelectorAll) { return; }
+    window.setTimeout(function () {
+      var disabled = Array.prototype.slice.call(elt.querySelectorAll("[data-disabled-by-htmx]"));
+      if (elt.hasAttribute("data-disabled-by-htmx")) { disabled.push(elt); }
+      disabled.forEach(function (element) {
+        element.removeAttribute("disabled");
+        element.removeAttribute("data-disabled-by-htmx");
+      });
+    }, 0);
+  }
+
+  // What the server's own error page says (its role="alert" text): the refusal and its rule.
+  function pageMessage(xhr) {
+    var body = xhr.responseText || "";
+    if (!/<html[\s>]/i.test(body)) { return ""; }
+    var alertText = new DOMParser().parseFromString(body, "text/html").querySelector("main section [role='alert']");
+    var text = alertText ? alertText.textContent.replace(/\s+/g, " ").trim() : "";
+    return text.length > 300 ? text.slice(0, 297) + "…" : text;
+  }
+
+  function statusMessage(status, detail) {
+    var withDetail = function (text) { return detail ? text + ": " + detail : text + "."; };
+    if (status === 403) { return withDetail("No tiene permiso para esta acción (403)"); }
+    if (status === 404) { return "No se encontró (404): puede que se haya borrado o que no sea de su gerencia."; }
+    if (status === 429) { return "Demasiadas solicitudes (429): espere un momento e intente de nuevo."; }
+    // The application's own 500 rolled its transaction back; a gateway's 502–504 may come after a commit.
+    if (status === 500) { return "Error del servidor (500): no se guardó nada; intente de nuevo."; }
+    if (status >= 500) { return "El servidor no respondió (" + status + "): no se sabe si se guardó. Recargue la página antes de repetir."; }
+    return withDetail("No se pudo realizar la operación (" + status + ")");
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var url = event.detail.xhr.responseURL || "";
-    if (url.indexOf("/entrar/") !== -1) { event.preventDefault(); window.location.reload(); }
+    var xhr = event.detail.xhr;
+    // An expired session answers with the login page: reload to show it whole.
+    if ((xhr.responseURL || "").indexOf("/entrar/") !== -1) { event.preventDefault(); window.location.reload(); return; }
+    // A refusal with form errors comes back as a section and is swapped (htmx-config in base.html); a whole
+    // error page (a refusal no form could hold, with any 4xx) is not put inside a section: it is an error.
+    if (xhr.status >= 400 && event.detail.shouldSwap && /<html[\s>]/i.test(xhr.responseText || "")) {
+      event.detail.shouldSwap = false;
+      event.detail.isError = true;
+    }
   });
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    notice(statusMessage(xhr.status, pageMessage(xhr)), event.detail.elt);
+    release(event.detail.elt);
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    notice("Sin conexión con el servidor: no se sabe si se guardó. Revise su red y recargue la página antes de repetir.", event.detail.elt);
+    release(event.detail.elt);
+  });
+  document.addEventListener("htmx:timeout", function (event) {
+    notice("El servidor tardó demasiado en responder: no se sabe si se guardó. Recargue la página antes de repetir.", event.detail.elt);
+    release(event.detail.elt);
+  });
+  document.addEventListener("htmx:onLoadError", function (event) {
+    notice("No se pudo mostrar la respuesta del servidor. Recargue la página para ver el estado actual.", event.detail.elt);
+    release(event.detail.elt);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { dismiss(); }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target && event.target.id === "avisos-cerrar") { dismiss(); }
+  });
+
   // After a swap, move focus to the first error of the new content (notices are announced by role="status").
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
