@@ -192,15 +192,21 @@ class Books(RuleBasedStateMachine):
 
     @invariant()
     def loan_pages_show_the_current_state(self) -> None:
-        """What the loan page keeps under a loan's revision mark is what it would compute now: every step
-        that changed a loan gave it a new mark (a kept entry of the old state is never shown)."""
+        """What the loan page and the account statement keep under a loan's revision mark is what they would
+        compute now: every step that changed a loan gave it a new mark (a kept entry of the old state is never
+        shown)."""
         from filon.core.calendar import today_mx
+        from filon.servicing.statements import loan_statement, loan_statement_kept, statement_period_default
         from filon.web.loan_views import _compute_parts, loan_page_parts
 
         for kept in self.loans:
-            loan = Loan.objects.get(pk=kept.pk)
+            loan = Loan.objects.select_related("applicant", "office").get(pk=kept.pk)
             today = today_mx()
             assert _shown(loan_page_parts(loan, today)) == _shown(_compute_parts(loan, today)), loan.number
+            start, end = statement_period_default(today)
+            assert loan_statement_kept(loan=loan, period_from=start, period_to=end) == loan_statement(
+                loan=loan, period_from=start, period_to=end
+            ), loan.number
 
 
 def _shown(parts: Any) -> tuple[Any, ...]:

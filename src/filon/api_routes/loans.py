@@ -23,7 +23,7 @@ from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, P
 from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply, payment_reverse
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_position
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
-from filon.servicing.statements import loan_statement
+from filon.servicing.statements import loan_statement_kept
 from filon.servicing.tasks import task_complete
 
 router = Router(tags=["créditos"])
@@ -354,7 +354,7 @@ class StatementOut(Schema):
 def loan_statement_get(
     request: HttpRequest, loan_id: int, period_from: dt.date | None = None, period_to: dt.date | None = None
 ) -> StatementOut:
-    s = loan_statement(loan=_loan(request, loan_id), period_from=period_from, period_to=period_to)
+    s = loan_statement_kept(loan=_loan(request, loan_id), period_from=period_from, period_to=period_to)
     return StatementOut(
         as_of=s.as_of,
         loan_id=s.loan_id,

@@ -30,7 +30,7 @@ from filon.origination.models import CreditFile
 from filon.origination.selectors import attention_clock
 from filon.rules import load_ruleset_for_date
 from filon.servicing.models import Installment, Loan
-from filon.servicing.statements import loan_statement
+from filon.servicing.statements import loan_statement_kept
 from filon.web import panels
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def loan_statement_html(
     *, loan: Loan, user: User, period_from: dt.date | None = None, period_to: dt.date | None = None
 ) -> str:
     """The statement of the period given (the whole history without bounds)."""
-    statement = loan_statement(loan=loan, period_from=period_from, period_to=period_to)
+    statement = loan_statement_kept(loan=loan, period_from=period_from, period_to=period_to)
     context = {
         **_frame(user=user, title="Estado de cuenta", subject=f"Crédito {loan.number}"),
         **loan_terms_context(loan),

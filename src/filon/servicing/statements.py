@@ -9,6 +9,7 @@ ask for a period (`statement_period_default`), and only that period's entries ar
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +22,7 @@ from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import loan_balances
 from filon.servicing.models import Installment, InstallmentStatus, Loan
 from filon.servicing.payments import CONCEPT_LABELS, Applied
-from filon.servicing.selectors import loan_position
+from filon.servicing.selectors import loan_kept, loan_position
 
 ZERO = Decimal(0)
 PRINCIPAL_ACCOUNTS = (chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA)
@@ -300,3 +301,20 @@ def loan_statement(
         next_payments=tuple(_next_payments(loan, today, upcoming)),
         payments=payments,
     )
+
+
+def loan_statement_kept(
+    *, loan: Loan, period_from: date | None = None, period_to: date | None = None
+) -> LoanStatement:
+    """`loan_statement` kept for this state of the loan, the day and the period (`loan_kept`): a statement
+    seen again reads nothing but the loan. The borrower's and the office's names, from other rows than the
+    loan's, are taken from `loan` as it was read now."""
+    statement = loan_kept(
+        loan,
+        "statement",
+        lambda: loan_statement(loan=loan, period_from=period_from, period_to=period_to),
+        today_mx().isoformat(),
+        period_from,
+        period_to,
+    )
+    return dataclasses.replace(statement, borrower=loan.applicant.name, office=str(loan.office))

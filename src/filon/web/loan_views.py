@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -49,9 +48,15 @@ from filon.servicing.models import (
     TaskStatus,
 )
 from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
-from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_position, loan_positions
+from filon.servicing.selectors import (
+    loan_get_for_user,
+    loan_kept,
+    loan_list_for_user,
+    loan_position,
+    loan_positions,
+)
 from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
-from filon.servicing.statements import Movement, loan_statement
+from filon.servicing.statements import Movement, loan_statement_kept
 from filon.servicing.tasks import task_complete
 from filon.web.http import cite, is_htmx, place_errors, section_response, web_view
 from filon.web.loan_forms import (
@@ -495,23 +500,11 @@ def _compute_parts(loan: Loan, today: date) -> LoanPageParts:
     )
 
 
-# Bump when LoanPageParts or what builds it changes, so that a shared cache holds no entry of the old shape.
-PARTS_FORMAT = 1
-
-
 def loan_page_parts(loan: Loan, today: date) -> LoanPageParts:
     """The loan page's parts for this state of the loan on this day. A ten-year loan's parts take a few
-    milliseconds of queries and formatting (120 installments twice, 120 payments, the ledger balances): they
-    are cached under the loan's revision mark, which every write to the loan, its journal entries, its
-    schedule or its obligations replaces in the same transaction (`Loan.revision`). The loan row is read
-    first, so what is cached under a mark is never older than the mark."""
-    key = f"loan-page:{PARTS_FORMAT}:{loan.pk}:{loan.revision}:{today.isoformat()}"
-    store = caches["pages"]
-    parts: LoanPageParts | None = store.get(key)
-    if parts is None:
-        parts = _compute_parts(loan, today)
-        store.set(key, parts)
-    return parts
+    milliseconds of queries and formatting (120 installments twice, 120 payments): they are kept under the
+    loan's revision mark (`loan_kept`)."""
+    return loan_kept(loan, "page", lambda: _compute_parts(loan, today), today.isoformat())
 
 
 def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
@@ -777,7 +770,7 @@ def _movement_rows(movements: Iterable[Movement], currency: str) -> SafeString:
 def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
     form, start, end = statement_period(request.GET, today_mx())
-    statement = loan_statement(loan=loan, period_from=start, period_to=end)
+    statement = loan_statement_kept(loan=loan, period_from=start, period_to=end)
     paginator = Paginator(statement.movements, MOVEMENTS_PAGE_SIZE)
     # The latest movements first come to view: without a page asked for, the last page.
     page = paginator.get_page(request.GET.get("pagina") or paginator.num_pages)
