@@ -192,17 +192,22 @@ class Books(RuleBasedStateMachine):
 
     @invariant()
     def loan_pages_show_the_current_state(self) -> None:
-        """What the loan page and the account statement keep under a loan's revision mark is what they would
-        compute now: every step that changed a loan gave it a new mark (a kept entry of the old state is never
+        """What the loan page (its parts and its whole body) and the account statement keep under a loan's
+        revision mark is what they would compute now: every step that changed a loan gave it a new mark (a kept entry of the old state is never
         shown)."""
+        from django.test import RequestFactory
+
         from filon.core.calendar import today_mx
         from filon.servicing.statements import loan_statement, loan_statement_kept, statement_period_default
-        from filon.web.loan_views import _compute_parts, loan_page_parts
+        from filon.web.loan_views import _compute_parts, _page_body, kept_page_body, loan_page_parts
 
+        request = RequestFactory().get("/")
+        request.user = self.user
         for kept in self.loans:
             loan = Loan.objects.select_related("applicant", "office").get(pk=kept.pk)
             today = today_mx()
             assert _shown(loan_page_parts(loan, today)) == _shown(_compute_parts(loan, today)), loan.number
+            assert kept_page_body(request, loan) == _page_body(request, loan), loan.number
             start, end = statement_period_default(today)
             assert loan_statement_kept(loan=loan, period_from=start, period_to=end) == loan_statement(
                 loan=loan, period_from=start, period_to=end

@@ -729,3 +729,40 @@ def test_a_revolving_line_asks_for_the_drawdown_term(cast, applicant, sample_rat
     assert line.principal_balance == Decimal("1000000")
     assert line.disbursements.get().due_date == today_mx() + dt.timedelta(days=90)
     assert_books_clean()
+
+
+def test_the_kept_page_shows_every_change_at_once(cast, active_loan):
+    """The page's body is kept between views of the same state; whatever changes what it shows — an
+    obligation met, the name of who met it, the applicant's name, a user who may not act on the loan — is on
+    the next view."""
+    from filon.applicants.models import Applicant
+    from filon.servicing.tasks import task_complete
+
+    ana = login(cast.ana)
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert "Registrar pago" in page
+    assert _without_keys(ana.get(url("loan", active_loan.pk)).content.decode()) == _without_keys(page)
+
+    task = active_loan.tasks.get(kind=TaskKind.PROOF_OF_USE)
+    task_complete(user=cast.ana, task=task, note="Facturas revisadas")
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert f"por {cast.ana.get_full_name()}" in page
+
+    cast.ana.first_name = "Anabel"
+    cast.ana.save()
+    page = ana.get(url("loan", active_loan.pk)).content.decode()
+    assert f"por {cast.ana.get_full_name()}" in page
+    assert "Anabel" in cast.ana.get_full_name()
+
+    Applicant.objects.filter(pk=active_loan.applicant_id).update(name="Minera Renombrada, S.A. de C.V.")
+    assert "Minera Renombrada, S.A. de C.V." in ana.get(url("loan", active_loan.pk)).content.decode()
+
+    # the same state seen by a central role: no form of the analyst's, and its own CSRF token
+    central = login(cast.omar).get(url("loan", active_loan.pk)).content.decode()
+    assert "Minera Renombrada, S.A. de C.V." in central
+    for form in ("Registrar pago", "Registrar cumplimiento", "Reversar el último pago"):
+        assert form not in central
+    assert "\x00" not in central
+    assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', page)
+    keys = {form_key(ana.get(url("loan", active_loan.pk)).content.decode()) for _ in range(3)}
+    assert len(keys) == 3  # a fresh payment key on every view

@@ -1,6 +1,28 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_save
+
+# What of a user the loan pages show: who met an obligation.
+SHOWN_USER_FIELDS = frozenset({"first_name", "last_name", "username"})
+
+
+def _user_saved(
+    sender: Any, instance: Any, update_fields: Any = None, created: bool = False, **kwargs: Any
+) -> None:
+    """A user's name changed: the loans whose obligations the user met show it, so they change revision
+    (`Loan.revision`). A login's or a lock-out's save names its fields and touches nothing."""
+    if created or (update_fields is not None and not SHOWN_USER_FIELDS & set(update_fields)):
+        return
+    from filon.servicing.models import LoanTask, loans_touch
+
+    loans_touch(LoanTask.objects.filter(done_by=instance).values_list("loan_id", flat=True).distinct())
 
 
 class ServicingConfig(AppConfig):
     name = "filon.servicing"
     verbose_name = "Administración de cartera"
+
+    def ready(self) -> None:
+        post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="servicing.user_saved")

@@ -25,10 +25,10 @@ def loan_list_for_user(*, user: User) -> QuerySet[Loan]:
 
 def loan_get_for_user(*, user: User, loan_id: int) -> Loan:
     """Another office's loan does not exist for a regional user (404, not 403)."""
-    found = loan_list_for_user(user=user).filter(pk=loan_id).first()
-    if found is None:
+    found = list(loan_list_for_user(user=user).filter(pk=loan_id).order_by()[:1])  # no ordering to compile
+    if not found:
         raise NotFound("No existe el crédito.")
-    return found
+    return found[0]
 
 
 def loan_position(loan: Loan) -> dict[str, Decimal]:

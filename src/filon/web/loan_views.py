@@ -9,6 +9,7 @@ disbursements, payments and tasks once each, the position from the loan row; nev
 
 from __future__ import annotations
 
+import hashlib
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
@@ -65,6 +68,7 @@ from filon.web.loan_forms import (
     PaymentForm,
     ReverseForm,
     TaskCompleteForm,
+    new_key,
     statement_period,
 )
 from filon.web.templatetags.filon_web import fecha
@@ -507,14 +511,18 @@ def loan_page_parts(loan: Loan, today: date) -> LoanPageParts:
     return loan_kept(loan, "page", lambda: _compute_parts(loan, today), today.isoformat())
 
 
+def _loan_tasks(loan: Loan) -> list[LoanTask]:
+    return list(
+        LoanTask.objects.filter(loan=loan).select_related("done_by").order_by("status", "due_on", "id")
+    )
+
+
 def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
     user = request.user
     today = today_mx()
     acting = can_act(user, loan)
     parts = loan_page_parts(loan, today)
-    tasks = list(
-        LoanTask.objects.filter(loan=loan).select_related("done_by").order_by("status", "due_on", "id")
-    )
+    tasks = _loan_tasks(loan)
     latest = parts.latest_payment
     commission_total = loan.opening_commission + loan.opening_commission_iva
     open_status = loan.status in (LoanStatus.PENDING, LoanStatus.ACTIVE)
@@ -553,10 +561,43 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
     return context
 
 
+# Marks in the kept page body where each rendering puts its own: the CSRF token and the payment form's key.
+# No input can hold a NUL character (filon.guards refuses it), so no data on the page can be taken for a mark.
+CSRF_MARK = "\x00csrf\x00"
+KEY_MARK = "\x00key\x00"
+
+
+def _page_body(request: HttpRequest, loan: Loan) -> str:
+    """The loan page's body (web/loans/_page.html) for this state of the loan, with the marks."""
+    context = loan_context(request, loan)
+    context["payment_form"].initial["key"] = KEY_MARK
+    context["csrf_token"] = CSRF_MARK
+    return render_to_string("web/loans/_page.html", context)
+
+
+def loan_page_html(request: HttpRequest, loan: Loan) -> SafeString:
+    """The loan page's body. Rendering it takes most of the page's time (seven sections, the forms, the
+    citations): it is kept under the loan's revision mark (`loan_kept`) for the day, for whether the user
+    acts on the loan (the forms) and for the applicant's and the office's names (rows of their own; a user's
+    name on a met obligation changes the loan's revision, `servicing.apps`). Each view puts in its own CSRF
+    token and a fresh payment key."""
+    body = kept_page_body(request, loan)
+    return mark_safe(body.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_key()))
+
+
+def kept_page_body(request: HttpRequest, loan: Loan) -> str:
+    """`_page_body` as kept: computed once per state of the loan, day, acting or not, and names."""
+    acting = can_act(request.user, loan)  # type: ignore[arg-type]
+    names = hashlib.blake2b(
+        "\x00".join((loan.applicant.name, loan.applicant.rfc, loan.office.name)).encode(), digest_size=8
+    ).hexdigest()
+    return loan_kept(loan, "body", lambda: _page_body(request, loan), today_mx().isoformat(), acting, names)
+
+
 @web_view()
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
-    return render(request, "web/loans/detail.html", loan_context(request, loan))
+    return render(request, "web/loans/detail.html", {"loan": loan, "content": loan_page_html(request, loan)})
 
 
 def _respond(
