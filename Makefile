@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/filon
 
-.PHONY: env demo test test-sqlite test-postgres browser-deps lint typecheck format bench lock clean
+.PHONY: env demo test test-sqlite test-postgres browser-deps bench-deps lint typecheck format bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,27 +28,37 @@ demo: env  ## migrate SQLite, load rules and demo data, serve on 127.0.0.1:8000
 test: env lint typecheck test-sqlite test-postgres  ## every test tier on SQLite and (when reachable) PostgreSQL
 	@echo "Bases de datos probadas: $$(cat var/test-databases.txt | xargs)"
 
-# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright); the PDF tests need
-# the libraries and fonts WeasyPrint renders with. Installed with apt when missing.
-BROWSER_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-
-browser-deps:  ## Debian's chromium and WeasyPrint's libraries and fonts, with apt when missing
+# $(call apt_ensure,purpose,packages): the Debian packages that are missing, installed with apt (as root or
+# with sudo without a password); otherwise a message saying what to install.
+define apt_ensure
 	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
-	for package in $(BROWSER_PACKAGES); do \
+	for package in $(2); do \
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then sudo=""; \
 		elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
 		else \
-			echo "Faltan paquetes del sistema para las pruebas:$$missing. Instálelos como administrador con «apt-get install -y$$missing» (este usuario no es root y no puede usar sudo)." >&2; \
+			echo "Faltan paquetes del sistema para $(1):$$missing. Instálelos como administrador con «apt-get install -y$$missing» (este usuario no es root y no puede usar sudo)." >&2; \
 			exit 1; \
 		fi; \
 		echo "Instalando con apt:$$missing"; \
 		$$sudo apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright); the PDF tests need
+# the libraries and fonts WeasyPrint renders with. Installed with apt when missing.
+BROWSER_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+browser-deps:  ## Debian's chromium and WeasyPrint's libraries and fonts, with apt when missing
+	$(call apt_ensure,las pruebas,$(BROWSER_PACKAGES))
+
+# The load benchmarks drive the server with wrk (a load generator in C, from Debian), so that the clients
+# take little of the machine's CPU from the server they measure.
+bench-deps:  ## Debian's wrk, with apt when missing
+	$(call apt_ensure,las mediciones,wrk)
 
 test-sqlite: env browser-deps
 	@mkdir -p var && echo "sqlite" > var/test-databases.txt
@@ -74,7 +84,7 @@ format: env
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: env  ## benchmarks (figures, not pass/fail)
+bench: env bench-deps  ## benchmarks (figures, not pass/fail)
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/close.py --loans 100000 --database sqlite
 	$(BIN)/python bench/close.py --loans 100000 --database postgres
