@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.core.cache import caches
 from django.db.models import QuerySet
@@ -31,6 +33,35 @@ def loan_get_for_user(*, user: User, loan_id: int) -> Loan:
     return found[0]
 
 
+@dataclass(frozen=True)
+class LoanMark:
+    """What names one state of a loan for the pages kept under it (`loan_kept`), read in one light query:
+    the loan row's revision mark, and a digest of the applicant's name and RFC and the office's name (rows of
+    their own, shown on the pages)."""
+
+    pk: int
+    number: str
+    revision: int
+    office_id: int
+    names: str
+
+
+def loan_mark_for_user(*, user: User, loan_id: int) -> LoanMark:
+    """The loan's mark, scoped like `loan_get_for_user` (another office's loan does not exist: 404)."""
+    rows = list(
+        scope_to_office(Loan.objects.order_by(), user)
+        .filter(pk=loan_id)
+        .values_list(
+            "pk", "number", "revision", "office_id", "applicant__name", "applicant__rfc", "office__name"
+        )[:1]
+    )
+    if not rows:
+        raise NotFound("No existe el crédito.")
+    pk, number, revision, office_id, *names = rows[0]
+    digest = hashlib.blake2b("\x00".join(names).encode(), digest_size=8).hexdigest()
+    return LoanMark(pk, number, revision, office_id, digest)
+
+
 def loan_position(loan: Loan) -> dict[str, Decimal]:
     """The servicing position as ledger balances per account (debit positive), for `ledger check`."""
     vencida = loan.classification == Classification.VENCIDA
@@ -52,7 +83,15 @@ def loan_positions(loan_ids: list[int] | None = None) -> dict[int, dict[str, Dec
 KEPT_FORMAT = 1
 
 
-def loan_kept(loan: Loan, name: str, compute: Callable[[], T], *key: object) -> T:
+class Revised(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def revision(self) -> int: ...
+
+
+def loan_kept(loan: Revised, name: str, compute: Callable[[], T], *key: object) -> T:
     """What `compute` returns for this state of `loan`, kept (cache "pages") under the loan's revision mark,
     `name` and `key` (the day, a period…). Every write to the loan, its journal entries, its schedule, its
     daily close or its obligations gives the loan a new mark in the same transaction (`Loan.revision`), so an

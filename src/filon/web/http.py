@@ -8,13 +8,14 @@ Spanish, any other refusal a view did not place on its form → a page with the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
 from filon.errors import DomainError, Forbidden, NotFound
@@ -122,3 +123,28 @@ def section_response(
         values["others"] = [f"web/{page}/_{s}.html" for s in sections if s != section]
         return render(request, "web/files/_sections.html", values, status=status)
     return render(request, f"web/{page}/detail.html", values, status=status)
+
+
+NAV_URLS = {
+    "home": "home",
+    "applicants": "web:applicants",
+    "files": "web:files",
+    "sessions": "web:sessions",
+    "loans": "web:loans",
+    "epos": "web:epos",
+    "operations": "web:operations",
+    "funds": "web:funds",
+    "logout": "logout",
+}
+
+
+@lru_cache(maxsize=4)
+def _nav_urls(prefix: str) -> dict[str, str]:
+    return {name: reverse(route) for name, route in NAV_URLS.items()}
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the main navigation's addresses, reversed once per process (and script prefix)
+    rather than on every page. (A page rendered without a request — the CSRF failure page — has no user and
+    shows no navigation.)"""
+    return {"nav": _nav_urls(get_script_prefix())}

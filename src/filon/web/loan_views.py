@@ -9,7 +9,6 @@ disbursements, payments and tasks once each, the position from the loan row; nev
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,9 +51,11 @@ from filon.servicing.models import (
 )
 from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
 from filon.servicing.selectors import (
+    LoanMark,
     loan_get_for_user,
     loan_kept,
     loan_list_for_user,
+    loan_mark_for_user,
     loan_position,
     loan_positions,
 )
@@ -575,29 +576,30 @@ def _page_body(request: HttpRequest, loan: Loan) -> str:
     return render_to_string("web/loans/_page.html", context)
 
 
-def loan_page_html(request: HttpRequest, loan: Loan) -> SafeString:
-    """The loan page's body. Rendering it takes most of the page's time (seven sections, the forms, the
-    citations): it is kept under the loan's revision mark (`loan_kept`) for the day, for whether the user
-    acts on the loan (the forms) and for the applicant's and the office's names (rows of their own; a user's
-    name on a met obligation changes the loan's revision, `servicing.apps`). Each view puts in its own CSRF
-    token and a fresh payment key."""
-    body = kept_page_body(request, loan)
-    return mark_safe(body.replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_key()))
-
-
-def kept_page_body(request: HttpRequest, loan: Loan) -> str:
-    """`_page_body` as kept: computed once per state of the loan, day, acting or not, and names."""
-    acting = can_act(request.user, loan)  # type: ignore[arg-type]
-    names = hashlib.blake2b(
-        "\x00".join((loan.applicant.name, loan.applicant.rfc, loan.office.name)).encode(), digest_size=8
-    ).hexdigest()
-    return loan_kept(loan, "body", lambda: _page_body(request, loan), today_mx().isoformat(), acting, names)
+def kept_page_body(request: HttpRequest, mark: LoanMark) -> str:
+    """The loan page's body (web/loans/_page.html) with the marks for the CSRF token and the payment key.
+    Rendering it takes most of the page's time (seven sections, the forms, the citations): it is kept under
+    the loan's revision mark (`loan_kept`) for the day, for whether the user acts on the loan (the forms) and
+    for the applicant's and the office's names (rows of their own; a user's name on a met obligation changes
+    the loan's revision, `servicing.apps`). Only when it is not kept is the whole loan read."""
+    user = request.user
+    acting = user.role in REGIONAL and user.office_id == mark.office_id
+    return loan_kept(
+        mark,
+        "body",
+        lambda: _page_body(request, loan_get_for_user(user=user, loan_id=mark.pk)),
+        today_mx().isoformat(),
+        acting,
+        mark.names,
+    )
 
 
 @web_view()
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = loan_get_for_user(user=request.user, loan_id=pk)
-    return render(request, "web/loans/detail.html", {"loan": loan, "content": loan_page_html(request, loan)})
+    """The loan page: its kept body, with this view's CSRF token and a fresh payment key put in."""
+    mark = loan_mark_for_user(user=request.user, loan_id=pk)
+    body = kept_page_body(request, mark).replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_key())
+    return render(request, "web/loans/detail.html", {"loan": mark, "content": mark_safe(body)})
 
 
 def _respond(

@@ -20,8 +20,9 @@ def exec_gunicorn(
 ) -> None:
     """Replace this process with gunicorn serving filon.wsgi. One thread per worker process is gunicorn's
     sync worker: a process serves one request at a time, on its own core, with no other thread of its own
-    waiting for the interpreter lock (measured on two cores: 2 sync processes answer the loan page about half
-    again as fast as 2 processes of 4 threads). More threads (gthread) keep slow clients from holding a process."""
+    waiting for the interpreter lock (on two cores, 2 sync processes answered the loan page half again as
+    fast as 2 processes of 4 threads). One process more than cores keeps the cores busy while a process
+    waits for PostgreSQL. More threads (gthread) keep slow clients from holding a process."""
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="filon.settings", **(extra_env or {}))
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execve(
@@ -52,7 +53,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--address", default="127.0.0.1:8000")
         parser.add_argument(
-            "--workers", type=int, default=max(2, (os.cpu_count() or 1)), help="procesos (uno por núcleo)"
+            "--workers", type=int, default=(os.cpu_count() or 1) + 1, help="procesos (núcleos + 1)"
         )
         parser.add_argument(
             "--threads", type=int, default=1, help="hilos por proceso (1: una petición a la vez por proceso)"
