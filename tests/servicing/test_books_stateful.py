@@ -198,6 +198,7 @@ class Books(RuleBasedStateMachine):
         from django.test import RequestFactory
 
         from filon.core.calendar import today_mx
+        from filon.servicing.selectors import loan_mark_for_user
         from filon.servicing.statements import loan_statement, loan_statement_kept, statement_period_default
         from filon.web.loan_views import _compute_parts, _page_body, kept_page_body, loan_page_parts
 
@@ -207,7 +208,8 @@ class Books(RuleBasedStateMachine):
             loan = Loan.objects.select_related("applicant", "office").get(pk=kept.pk)
             today = today_mx()
             assert _shown(loan_page_parts(loan, today)) == _shown(_compute_parts(loan, today)), loan.number
-            assert kept_page_body(request, loan) == _page_body(request, loan), loan.number
+            mark = loan_mark_for_user(user=self.user, loan_id=loan.pk)
+            assert kept_page_body(request, mark) == _page_body(request, loan), loan.number
             start, end = statement_period_default(today)
             assert loan_statement_kept(loan=loan, period_from=start, period_to=end) == loan_statement(
                 loan=loan, period_from=start, period_to=end
