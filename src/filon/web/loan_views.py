@@ -192,7 +192,7 @@ def loan_create(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------------------- loan page
 
 
-def can_act(user: User, loan: Loan) -> bool:
+def can_act(user: User, loan: Loan | LoanMark) -> bool:
     """Whether the page offers this user the loan's forms (the services still refuse on their own)."""
     return user.role in REGIONAL and user.office_id == loan.office_id
 
@@ -583,13 +583,12 @@ def kept_page_body(request: HttpRequest, mark: LoanMark) -> str:
     for the applicant's and the office's names (rows of their own; a user's name on a met obligation changes
     the loan's revision, `servicing.apps`). Only when it is not kept is the whole loan read."""
     user = request.user
-    acting = user.role in REGIONAL and user.office_id == mark.office_id
     return loan_kept(
         mark,
         "body",
         lambda: _page_body(request, loan_get_for_user(user=user, loan_id=mark.pk)),
         today_mx().isoformat(),
-        acting,
+        can_act(user, mark),
         mark.names,
     )
 
