@@ -38,7 +38,6 @@ ALLOWED_HOSTS = env_list("FILON_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
@@ -138,9 +137,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Sessions expire after this many idle seconds and when the browser closes. A request renews the expiry when
-# the last renewal is older than FILON_SESSION_REFRESH_SECONDS (filon.accounts.middleware), not on every
-# request: the idle timeout holds to within that many seconds without a session write per page.
+# A session is a signed cookie (it holds only the user's id and session hash): no database read or write per
+# page. Logging out renews the user's session salt, which ends every copy of the cookie (filon.accounts.apps);
+# a new password, a deactivated user or a new secret key end them too.
+# Sessions expire after this many idle seconds and when the browser closes. A request renews the expiry (signs
+# the cookie anew) when the last renewal is older than FILON_SESSION_REFRESH_SECONDS (filon.accounts.
+# middleware), not on every request: the idle timeout holds to within that many seconds.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = env_int("FILON_SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 FILON_SESSION_REFRESH_SECONDS = env_int("FILON_SESSION_REFRESH_SECONDS", 60)

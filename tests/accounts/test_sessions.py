@@ -1,5 +1,6 @@
-"""The idle timeout is renewed at most once a minute, and a token's last use is written at most once a minute:
-a burst of pages or API calls is not a burst of writes."""
+"""Sessions are signed cookies: renewed at most once a minute, refused when idle, forged or logged out (on
+every copy). A token's last use is written at most once a minute: a burst of API calls is not a burst of
+writes."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.contrib.sessions.models import Session
+from django.conf import settings
+from django.core import signing
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from filon.accounts.models import ApiToken
+from filon.accounts.middleware import REFRESHED
+from filon.accounts.models import ApiToken, User
 from filon.accounts.services import TOKEN_USE_RESOLUTION_SECONDS, api_token_create, api_token_user
+from filon.audit.models import AuditRecord
 from filon.core.calendar import MEXICO_CITY
 
 pytestmark = pytest.mark.django_db
 
 START = dt.datetime(2026, 3, 3, 11, 0, tzinfo=MEXICO_CITY)
+PASSWORD = "clave-de-prueba-123"  # the cast's (tests/conftest.py)
 
 
 def writes(queries: CaptureQueriesContext, table: str) -> int:
@@ -28,8 +34,19 @@ def writes(queries: CaptureQueriesContext, table: str) -> int:
     )
 
 
-def expiry(key: str) -> dt.datetime:
-    return Session.objects.get(pk=key).expire_date
+def renewed(response) -> bool:
+    """Whether the response signed the session anew (a new session cookie, not a deletion)."""
+    cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+    return cookie is not None and bool(cookie.value)
+
+
+def signed_in(client) -> bool:
+    response = client.get("/")
+    if response.status_code == 302:
+        assert response["Location"].startswith("/entrar/")
+        return False
+    assert response.status_code == 200
+    return True
 
 
 def test_a_session_is_renewed_once_a_minute_and_expires_when_idle(client, cast, settings):
@@ -38,47 +55,95 @@ def test_a_session_is_renewed_once_a_minute_and_expires_when_idle(client, cast, 
     assert every <= 60
     with time_machine.travel(START, tick=False) as clock:
         client.force_login(cast.ana)
-        key = client.session.session_key
         with CaptureQueriesContext(connection) as quick:
-            assert client.get("/").status_code == 200
-            assert client.get("/").status_code == 200
-        assert writes(quick, "django_session") == 1  # the first page renews it, the second does not
-        assert expiry(key) == START + dt.timedelta(seconds=age)
+            first, second = client.get("/"), client.get("/")
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert (renewed(first), renewed(second)) == (True, False)  # the first page renews it, the second not
+        assert not [q for q in quick.captured_queries if "django_session" in q["sql"]]  # no session table
 
         clock.shift(every - 1)
-        with CaptureQueriesContext(connection) as soon:
-            assert client.get("/").status_code == 200
-        assert writes(soon, "django_session") == 0
-        assert expiry(key) == START + dt.timedelta(seconds=age)
+        assert not renewed(client.get("/"))
+        clock.shift(2)  # past the refresh interval: the page renews it from now
+        assert renewed(client.get("/"))
+        renewal = START + dt.timedelta(seconds=every + 1)
 
-        clock.shift(2)  # past the refresh interval: the page extends the session from now
-        assert client.get("/").status_code == 200
-        renewed = START + dt.timedelta(seconds=every + 1 + age)
-        assert expiry(key) == renewed
-
-        # idle for the whole timeout: the session is gone, the next page asks to sign in again
-        clock.move_to(renewed + dt.timedelta(seconds=1))
-        sessions = Session.objects.count()
-        response = client.get("/")
-        assert response.status_code == 302
-        assert response["Location"].startswith("/entrar/")
-        assert Session.objects.count() == sessions  # nothing renewed or created for the expired one
+        clock.move_to(renewal + dt.timedelta(seconds=age - 1))
+        stale = client.cookies[settings.SESSION_COOKIE_NAME].value
+        assert signed_in(client)  # a second short of the idle timeout (and this page renews it)
+        client.cookies[settings.SESSION_COOKIE_NAME] = stale
+        clock.shift(2)  # the cookie of the last renewal, idle for the whole timeout: asks to sign in again
+        assert not signed_in(client)
 
 
 def test_a_session_is_kept_alive_by_steady_use_within_the_timeout(client, cast, settings):
-    age, every = settings.SESSION_COOKIE_AGE, settings.FILON_SESSION_REFRESH_SECONDS
+    age = settings.SESSION_COOKIE_AGE
     with time_machine.travel(START, tick=False) as clock:
         client.force_login(cast.ana)
         for _ in range(4):  # a page every half timeout: never idle long enough to expire
             clock.shift(age // 2)
-            assert client.get("/").status_code == 200
-        key = client.session.session_key
-        assert expiry(key) >= START + dt.timedelta(seconds=4 * (age // 2) + age - every)
+            assert signed_in(client)
 
 
 def test_an_anonymous_visit_creates_no_session(client):
-    client.get("/entrar/")
-    assert Session.objects.count() == 0
+    response = client.get("/entrar/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_the_session_cookie_holds_only_who_is_signed_in_and_cannot_be_forged(client, cast):
+    client.post("/entrar/", {"username": "ana.zac", "password": PASSWORD})
+    value = client.cookies[settings.SESSION_COOKIE_NAME].value
+    payload = signing.loads(value, salt="django.contrib.sessions.backends.signed_cookies")
+    assert set(payload) == {"_auth_user_id", "_auth_user_backend", "_auth_user_hash", REFRESHED}
+    assert payload["_auth_user_id"] == str(cast.ana.pk)
+
+    # another user's id with Ana's signature, or a cookie signed with another key, is nobody's session
+    forged = signing.dumps(
+        {**payload, "_auth_user_id": str(cast.sofia.pk)},
+        salt="django.contrib.sessions.backends.signed_cookies",
+        key="otra-clave-que-no-es-la-del-servidor-0123456789",
+        compress=True,
+    )
+    client.cookies[settings.SESSION_COOKIE_NAME] = forged
+    assert not signed_in(client)
+    client.cookies[settings.SESSION_COOKIE_NAME] = value[:-3] + ("AAA" if value[-3:] != "AAA" else "BBB")
+    assert not signed_in(client)
+    client.cookies[settings.SESSION_COOKIE_NAME] = value
+    assert signed_in(client)
+
+
+def test_logging_out_ends_every_copy_of_the_users_session(cast):
+    office, home, elsewhere = Client(), Client(), Client()
+    for browser in (office, home):
+        browser.post("/entrar/", {"username": "ana.zac", "password": PASSWORD})
+    elsewhere.cookies[settings.SESSION_COOKIE_NAME] = office.cookies[settings.SESSION_COOKIE_NAME].value
+    sofia = Client()
+    sofia.force_login(cast.sofia)
+    assert all(signed_in(b) for b in (office, home, elsewhere, sofia))  # a copied cookie works until...
+
+    response = office.post("/salir/")
+    assert response.status_code == 302
+    assert [signed_in(b) for b in (office, home, elsewhere, sofia)] == [False, False, False, True]
+    record = AuditRecord.objects.get(action="user.sessions_end")
+    assert (record.user, record.object_id) == (cast.ana, str(cast.ana.pk))
+
+    office.post("/entrar/", {"username": "ana.zac", "password": PASSWORD})  # signing in again works
+    assert signed_in(office)
+    assert not signed_in(elsewhere)
+
+
+def test_a_new_password_or_a_deactivation_ends_the_open_sessions(cast):
+    browser = Client()
+    browser.force_login(cast.ana)
+    assert signed_in(browser)
+    cast.ana.set_password("otra-clave-de-prueba-456")
+    cast.ana.save()
+    assert not signed_in(browser)
+
+    browser.force_login(cast.ana)
+    assert signed_in(browser)
+    User.objects.filter(pk=cast.ana.pk).update(is_active=False)
+    assert not signed_in(browser)
 
 
 def test_a_token_records_its_last_use_once_a_minute(cast):

@@ -442,6 +442,55 @@ def test_another_office_gets_404_on_the_loan_and_every_form(cast, active_loan):
     assert active_loan.number not in sofia.get(url("loans")).content.decode()
 
 
+def test_the_loan_mark_is_the_loans_row_scoped_like_the_loan_list(cast, active_loan):
+    """The mark is read with its own SQL (no ORM on the page's hot path): the same row, and the same office
+    scope, as the ORM's `loan_list_for_user`."""
+    import hashlib
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from filon.accounts.models import User
+    from filon.errors import NotFound
+    from filon.servicing.selectors import loan_list_for_user, loan_mark_for_user
+
+    retired = User.objects.create_user(
+        "rita.zac", password="clave-de-prueba-123", role="analista", office=cast.zac, is_active=False
+    )
+    users = [cast.ana, cast.gerardo, cast.sofia, cast.julia, cast.sergio, cast.omar, retired, AnonymousUser()]
+    seen = []
+    for user in users:
+        for loan_id in (active_loan.pk, active_loan.pk + 1000):
+            rows = list(
+                loan_list_for_user(user=user)
+                .filter(pk=loan_id)
+                .values_list(
+                    "pk",
+                    "number",
+                    "revision",
+                    "office_id",
+                    "applicant__name",
+                    "applicant__rfc",
+                    "office__name",
+                )
+            )
+            if not rows:
+                with pytest.raises(NotFound):
+                    loan_mark_for_user(user=user, loan_id=loan_id)
+                continue
+            mark = loan_mark_for_user(user=user, loan_id=loan_id)
+            pk, number, revision, office_id, *names = rows[0]
+            digest = hashlib.blake2b("\x00".join(names).encode(), digest_size=8).hexdigest()
+            assert (mark.pk, mark.number, mark.revision, mark.office_id, mark.names) == (
+                pk,
+                number,
+                revision,
+                office_id,
+                digest,
+            )
+            seen.append(getattr(user, "username", ""))
+    assert seen == ["ana.zac", "gerardo.zac", "julia.juridico", "sergio.secretario", "omar.direccion"]
+
+
 def test_committee_and_legal_see_the_loan_but_cannot_post_payments(cast, active_loan):
     for who in (cast.marta, cast.julia):
         client = login(who)

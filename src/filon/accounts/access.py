@@ -34,3 +34,10 @@ def scope_to_office(queryset: QuerySet[M], user: User, office_field: str = "offi
     if user.is_regional:
         return queryset.filter(**{office_field: user.office_id})
     return queryset
+
+
+def office_in_scope(user: User, office_id: int) -> bool:
+    """`scope_to_office` for one object already read: whether the user sees an object of `office_id`."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return not user.is_regional or office_id == user.office_id

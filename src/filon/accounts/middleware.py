@@ -1,10 +1,10 @@
 """The session's idle timeout, renewed at most once a minute.
 
-Sessions expire after `SESSION_COOKIE_AGE` idle seconds. Django can renew the expiry by saving the session on
-every request (`SESSION_SAVE_EVERY_REQUEST`), but that is a database write per page; here a request renews it
-only when the last renewal is more than `FILON_SESSION_REFRESH_SECONDS` old, so the timeout holds to within
-that many seconds at one write a minute per user. A session that changed in the request is saved anyway and
-counts as renewed.
+Sessions expire after `SESSION_COOKIE_AGE` idle seconds: the session cookie is signed with the time it was
+issued, and an older one is refused. Django can renew it on every request (`SESSION_SAVE_EVERY_REQUEST`), but
+that signs and sends a new cookie with every page; here a request renews it only when the last renewal is more
+than `FILON_SESSION_REFRESH_SECONDS` old, so the timeout holds to within that many seconds. A session that
+changed in the request is saved anyway and counts as renewed.
 """
 
 from __future__ import annotations

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 
 class RegionalOffice(models.Model):
@@ -48,6 +52,10 @@ class FilonUserManager(UserManager["User"]):
         return super().create_superuser(username, email, password, **extra)
 
 
+def new_session_salt() -> str:
+    return secrets.token_hex(16)
+
+
 class User(AbstractUser):
     objects = FilonUserManager()
 
@@ -68,6 +76,13 @@ class User(AbstractUser):
     )
     failed_logins = models.PositiveIntegerField("intentos fallidos", default=0)
     locked_until = models.DateTimeField("bloqueado hasta", null=True, blank=True)
+    session_salt = models.CharField(
+        "sal de las sesiones",
+        max_length=32,
+        default=new_session_salt,
+        editable=False,
+        help_text="se renueva al salir: termina todas las sesiones abiertas del usuario",
+    )
 
     class Meta:
         verbose_name = "usuario"
@@ -86,6 +101,27 @@ class User(AbstractUser):
 
     def sees_all_offices(self) -> bool:
         return not self.is_regional
+
+    def get_session_auth_hash(self) -> str:
+        """What a session carries to prove it is still this user's; Django checks it on every request.
+
+        Django's hash covers the password, so a new password ends the other sessions. The salt covers logging
+        out: the session lives in a signed cookie, and a copy of the cookie would outlive the logout if nothing
+        on the server changed (`filon.accounts.apps` renews the salt)."""
+        return self._session_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        """The same under the retired keys (SECRET_KEY_FALLBACKS), while a key is being rotated."""
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret)
+
+    def _session_hash(self, secret: str) -> str:
+        return salted_hmac(
+            "filon.accounts.models.User.get_session_auth_hash",
+            f"{self.password}\x00{self.session_salt}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class ApiToken(models.Model):

@@ -83,6 +83,19 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_sessions_end(*, actor: Any, user: User) -> None:
+    """End every open session of `user`, on every browser: its next request asks to sign in again.
+
+    Sessions live in signed cookies (settings.SESSION_ENGINE) and prove they are current by the user's
+    session hash (`User.get_session_auth_hash`); a new salt changes the hash, so every cookie issued
+    before — a copy of the one just logged out included — stops being accepted."""
+    from filon.accounts.models import new_session_salt
+
+    User.objects.filter(pk=user.pk).update(session_salt=new_session_salt())
+    audit_record(user=actor, action="user.sessions_end", obj=user, office=user.office)
+
+
 def _token_hash(raw: str) -> str:
     import hashlib
 
