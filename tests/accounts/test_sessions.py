@@ -172,3 +172,42 @@ def test_a_revoked_token_is_refused_and_not_marked_used(cast):
     assert api_token_user(raw) is None
     token.refresh_from_db()
     assert token.last_used_at is None
+
+
+def test_the_sessions_user_is_the_orms_user_with_its_office(cast):
+    """The backend reads the user and the office with a statement compiled once (filon.compiled): the same
+    values, of the same types, as the ORM's `select_related("office")`."""
+    from django.contrib.auth.models import update_last_login
+
+    from filon.accounts.backends import LockoutModelBackend
+
+    update_last_login(None, cast.ana)  # a datetime to convert, as a user who signed in has
+    User.objects.filter(pk=cast.sergio.pk).update(locked_until=START, failed_logins=2)
+    backend = LockoutModelBackend()
+    for expected in User.objects.select_related("office").order_by("pk"):
+        with CaptureQueriesContext(connection) as queries:
+            user = backend.get_user(str(expected.pk))
+            office = user.office
+        assert len(queries) == 1  # the office came in the same row
+        for field in User._meta.concrete_fields:
+            got, want = getattr(user, field.attname), getattr(expected, field.attname)
+            assert (got, type(got)) == (want, type(want)), field.name
+        assert user.committees == expected.committees
+        if expected.office is None:
+            assert office is None
+        else:
+            assert (office.pk, office.code, office.name, office.kind, office.states) == (
+                expected.office.pk,
+                expected.office.code,
+                expected.office.name,
+                expected.office.kind,
+                expected.office.states,
+            )
+            assert isinstance(office.states, list) and office.states
+        assert user._state.adding is False and user == expected
+
+    assert User.objects.get(pk=cast.ana.pk).last_login is not None
+    assert [u.username for u in User.objects.filter(locked_until=START)] == ["sergio.secretario"]
+    User.objects.filter(pk=cast.ana.pk).update(is_active=False)
+    missing = User.objects.order_by("-pk").first().pk + 1
+    assert [backend.get_user(key) for key in (str(cast.ana.pk), str(missing), "x", None)] == [None] * 4

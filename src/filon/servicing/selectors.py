@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from django.core.cache import caches
 from django.db import connection
@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from filon.accounts.access import office_in_scope, scope_to_office
 from filon.accounts.models import User
+from filon.compiled import KEY, lookup_statement
 from filon.errors import NotFound
 from filon.ledger import chart
 from filon.servicing.models import Classification, Loan
@@ -62,36 +63,13 @@ def loan_mark_for_user(*, user: User, loan_id: int) -> LoanMark:
 
 @functools.cache
 def _mark_statement() -> str:
-    """The mark's query, written once per process from the models' own tables and columns.
-
-    Every view of a loan page runs it, and building and compiling it through the ORM took four times the CPU
-    the database spends answering it (0.8 ms against 0.2 ms on PostgreSQL). The office scope is
-    `office_in_scope`, applied to the row read."""
-    quote = connection.ops.quote_name
-    loan = Loan._meta
-    applicant = loan.get_field("applicant").related_model._meta  # type: ignore[union-attr]
-    office = loan.get_field("office").related_model._meta  # type: ignore[union-attr]
-
-    def column(alias: str, meta: Any, name: str) -> str:
-        return f"{alias}.{quote(meta.get_field(name).column)}"
-
-    return (
-        "SELECT "
-        + ", ".join(
-            [
-                column("l", loan, "id"),
-                column("l", loan, "number"),
-                column("l", loan, "revision"),
-                column("l", loan, "office"),
-                column("a", applicant, "name"),
-                column("a", applicant, "rfc"),
-                column("o", office, "name"),
-            ]
+    """Compiled once per process (`filon.compiled`); the office scope is `office_in_scope`, applied to the
+    row read."""
+    loans = Loan.objects.order_by().filter(pk=KEY)
+    return lookup_statement(
+        loans.values_list(
+            "pk", "number", "revision", "office_id", "applicant__name", "applicant__rfc", "office__name"
         )
-        + f" FROM {quote(loan.db_table)} l"
-        + f" JOIN {quote(applicant.db_table)} a ON {column('a', applicant, 'id')} = {column('l', loan, 'applicant')}"
-        + f" JOIN {quote(office.db_table)} o ON {column('o', office, 'id')} = {column('l', loan, 'office')}"
-        + f" WHERE {column('l', loan, 'id')} = %s"
     )
 
 
