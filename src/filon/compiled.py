@@ -3,16 +3,18 @@
 Every request reads a few rows by key — its user with the user's office, the loan's mark on the loan page.
 For such a lookup the ORM spends three to four times the CPU building and compiling the queryset that the
 database spends answering it. `lookup_statement` compiles the queryset once, with a placeholder key, and the
-caller runs the SQL with each key; `from_row` makes a model from its part of the row with the conversions
-the ORM applies (the database backend's and the field's), as `Model.from_db` expects them.
+caller runs the SQL with each key (`fetch_row`); `from_row` makes a model from its part of the row with the conversions
+the ORM applies (the database backend's and the field's), as `Model.from_db` expects them, and
+`instance_from_row` a model with the foreign keys the queryset selected with it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Model, QuerySet
 
@@ -28,6 +30,25 @@ def lookup_statement(queryset: QuerySet[Any]) -> str:
     if params != (KEY,):
         raise ValueError(f"Se esperaba solo la clave como parámetro de la consulta, no {params!r}.")
     return sql
+
+
+def fetch_row(statement: str, model: type[Model], key: Any) -> tuple[Any, ...] | None:
+    """The row of `statement` (from `lookup_statement` on `model`) for `key`, or None. A key that is no
+    key of `model` — not a number, or past the primary key's range — has no row, as with the ORM's own
+    lookups: it is not sent to the database, which would refuse it."""
+    pk = model._meta.pk
+    assert pk is not None
+    try:
+        key = pk.to_python(key)
+    except ValidationError:
+        return None
+    low, high = connection.ops.integer_field_range(pk.get_internal_type())
+    if isinstance(key, int) and ((low is not None and key < low) or (high is not None and key > high)):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [key])
+        row: tuple[Any, ...] | None = cursor.fetchone()
+    return row
 
 
 @functools.cache
@@ -55,3 +76,24 @@ def from_row(model: type[M], values: Sequence[Any]) -> M:
             value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [name for name, _, _ in columns], converted)
+
+
+def instance_from_row(model: type[M], related: Sequence[str], row: Sequence[Any]) -> M:
+    """The model and its foreign keys named in `related` (one level), from a row of
+    `model.objects.select_related(*related)`: the model's columns, then each related model's, in the order
+    of the model's fields, as the compiler selects them. A null foreign key is cached as None."""
+    at = width(model)
+    instance = from_row(model, row[:at])
+    for field in model._meta.concrete_fields:
+        if field.name not in related:
+            continue
+        target = cast(type[Model], field.related_model)
+        part, at = row[at : at + width(target)], at + width(target)
+        setattr(
+            instance, field.name, None if getattr(instance, field.attname) is None else from_row(target, part)
+        )
+    if at != len(row):
+        raise ValueError(
+            f"La fila tiene {len(row)} columnas; {model.__name__} y {', '.join(related)} suman {at}."
+        )
+    return instance

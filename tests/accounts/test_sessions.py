@@ -203,8 +203,10 @@ def test_the_sessions_user_is_the_orms_user_with_its_office(cast):
                 expected.office.kind,
                 expected.office.states,
             )
-            assert isinstance(office.states, list) and office.states
-        assert user._state.adding is False and user == expected
+            assert isinstance(office.states, list)
+            assert office.states
+        assert user._state.adding is False
+        assert user == expected
 
     assert User.objects.get(pk=cast.ana.pk).last_login is not None
     assert [u.username for u in User.objects.filter(locked_until=START)] == ["sergio.secretario"]

@@ -491,6 +491,40 @@ def test_the_loan_mark_is_the_loans_row_scoped_like_the_loan_list(cast, active_l
     assert seen == ["ana.zac", "gerardo.zac", "julia.juridico", "sergio.secretario", "omar.direccion"]
 
 
+def test_the_loan_read_by_its_compiled_statement_is_the_orms_loan(cast, active_loan):
+    from filon.servicing.selectors import loan_get_for_user, loan_list_for_user
+
+    expected = loan_list_for_user(user=cast.gerardo).get(pk=active_loan.pk)
+    with CaptureQueriesContext(connection) as queries:
+        loan = loan_get_for_user(user=cast.gerardo, loan_id=str(active_loan.pk))
+        applicant, office = loan.applicant, loan.office
+    assert len(queries) == 1  # the applicant and the office came in the same row
+    for model, got, want in ((Loan, loan, expected), (type(applicant), applicant, expected.applicant)):
+        for field in model._meta.concrete_fields:
+            value, wanted = getattr(got, field.attname), getattr(want, field.attname)
+            assert (value, type(value)) == (wanted, type(wanted)), field.name
+    assert isinstance(loan.spread, Decimal)
+    assert loan.contracted_amount == expected.contracted_amount
+    assert (office.pk, office.name, office.states) == (
+        expected.office.pk,
+        expected.office.name,
+        expected.office.states,
+    )
+
+
+def test_a_loan_number_past_any_key_is_not_found(cast, active_loan):
+    """The compiled lookups answer a key the database would refuse as the ORM does: no such loan."""
+    from filon.accounts.services import api_token_create
+
+    _, token = api_token_create(actor=None, user=cast.ana, name="prueba")
+    ana = login(cast.ana)
+    for key in ("9" * 19, "9" * 30):
+        assert ana.get(f"/creditos/{key}/").status_code == 404
+        assert ana.get(f"/creditos/{key}/estado-de-cuenta/").status_code == 404
+        response = ana.get(f"/api/v1/loans/{key}", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (404, 422), response.content
+
+
 def test_committee_and_legal_see_the_loan_but_cannot_post_payments(cast, active_loan):
     for who in (cast.marta, cast.julia):
         client = login(who)

@@ -8,13 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from filon.accounts.models import RegionalOffice, User
-from filon.compiled import KEY, from_row, lookup_statement, width
+from filon.accounts.models import User
+from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 
 
 class AccountLocked(Exception):
@@ -73,18 +72,8 @@ class LockoutModelBackend(ModelBackend):
 def user_with_office(user_id: Any) -> User | None:
     """The user and its regional office in one row, by a statement compiled once per process
     (`filon.compiled`): every request reads its user."""
-    try:
-        pk = User._meta.pk.to_python(user_id)  # type: ignore[union-attr]
-    except ValidationError:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(_user_statement(), [pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    user = from_row(User, row[: width(User)])
-    user.office = None if user.office_id is None else from_row(RegionalOffice, row[width(User) :])
-    return user
+    row = fetch_row(_user_statement(), User, user_id)
+    return None if row is None else instance_from_row(User, ["office"], row)
 
 
 @functools.cache

@@ -10,30 +10,40 @@ from decimal import Decimal
 from typing import Protocol, TypeVar
 
 from django.core.cache import caches
-from django.db import connection
 from django.db.models import QuerySet
 
 from filon.accounts.access import office_in_scope, scope_to_office
 from filon.accounts.models import User
-from filon.compiled import KEY, lookup_statement
+from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.errors import NotFound
 from filon.ledger import chart
 from filon.servicing.models import Classification, Loan
 
 ZERO = Decimal(0)
+LOAN_RELATED = ("applicant", "office")  # what a loan is read with: every loan page shows both
 T = TypeVar("T")
 
 
 def loan_list_for_user(*, user: User) -> QuerySet[Loan]:
-    return scope_to_office(Loan.objects.select_related("applicant", "office"), user)
+    return scope_to_office(Loan.objects.select_related(*LOAN_RELATED), user)
 
 
 def loan_get_for_user(*, user: User, loan_id: int) -> Loan:
-    """Another office's loan does not exist for a regional user (404, not 403)."""
-    found = list(loan_list_for_user(user=user).filter(pk=loan_id).order_by()[:1])  # no ordering to compile
-    if not found:
+    """Another office's loan does not exist for a regional user (404, not 403). The loan with its applicant
+    and office, as `loan_list_for_user` has them, by a statement compiled once per process
+    (`filon.compiled`): every page and action on a loan reads it."""
+    row = fetch_row(_loan_statement(), Loan, loan_id)
+    if row is None:
         raise NotFound("No existe el crédito.")
-    return found[0]
+    loan = instance_from_row(Loan, LOAN_RELATED, row)
+    if not office_in_scope(user, loan.office_id):
+        raise NotFound("No existe el crédito.")
+    return loan
+
+
+@functools.cache
+def _loan_statement() -> str:
+    return lookup_statement(Loan.objects.select_related(*LOAN_RELATED).filter(pk=KEY).order_by())
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,7 @@ class LoanMark:
 
 def loan_mark_for_user(*, user: User, loan_id: int) -> LoanMark:
     """The loan's mark, scoped like `loan_get_for_user` (another office's loan does not exist: 404)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_mark_statement(), [loan_id])
-        row = cursor.fetchone()
+    row = fetch_row(_mark_statement(), Loan, loan_id)
     if row is None or not office_in_scope(user, row[3]):
         raise NotFound("No existe el crédito.")
     pk, number, revision, office_id, *names = row
