@@ -1,17 +1,18 @@
 """Lookups by key, compiled once per process.
 
-Every request reads a few rows by key — its user with the user's office, the loan's mark on the loan page.
+Every request reads a few rows by key: its user with the user's office, the loan's mark on the loan page.
 For such a lookup the ORM spends three to four times the CPU building and compiling the queryset that the
-database spends answering it. `lookup_statement` compiles the queryset once, with a placeholder key, and the
-caller runs the SQL with each key (`fetch_row`); `from_row` makes a model from its part of the row with the conversions
-the ORM applies (the database backend's and the field's), as `Model.from_db` expects them, and
-`instance_from_row` a model with the foreign keys the queryset selected with it.
+database spends answering it. `lookup_statement` compiles the queryset once, with a placeholder key;
+`fetch_row` runs the SQL with each key; `instance_from_row` makes the model and the foreign keys selected with
+it from the row, with the conversions the ORM applies (the database backend's and the field's), as
+`Model.from_db` expects them.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError
@@ -51,46 +52,53 @@ def fetch_row(statement: str, model: type[Model], key: Any) -> tuple[Any, ...] |
     return row
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """A model's columns in the order a queryset selects them: the attribute names, and each column's
+    expression with the converters the compiler would apply to its values."""
+
+    names: list[str]
+    converters: list[tuple[Any, list[Any]]]
+
+
 @functools.cache
-def _columns(model: type[Model]) -> list[tuple[str, Any, list[Any]]]:
-    """The model's columns in the order a queryset selects them, each with its column expression and the
-    converters the compiler would apply to its values."""
-    columns = []
+def _columns(model: type[Model]) -> _Columns:
+    names, converters = [], []
     for field in model._meta.concrete_fields:
         column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        columns.append((field.attname, column, converters))
-    return columns
+        names.append(field.attname)
+        converters.append(
+            (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        )
+    return _Columns(names, converters)
 
 
-def width(model: type[Model]) -> int:
-    """How many columns of a row `model` takes."""
-    return len(_columns(model))
-
-
-def from_row(model: type[M], values: Sequence[Any]) -> M:
+def _from_row(model: type[M], values: Sequence[Any]) -> M:
     columns = _columns(model)
     converted = []
-    for (_, column, converters), value in zip(columns, values, strict=True):
+    for (column, converters), value in zip(columns.converters, values, strict=True):
         for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [name for name, _, _ in columns], converted)
+    return model.from_db(connection.alias, columns.names, converted)
 
 
 def instance_from_row(model: type[M], related: Sequence[str], row: Sequence[Any]) -> M:
     """The model and its foreign keys named in `related` (one level), from a row of
     `model.objects.select_related(*related)`: the model's columns, then each related model's, in the order
     of the model's fields, as the compiler selects them. A null foreign key is cached as None."""
-    at = width(model)
-    instance = from_row(model, row[:at])
+    at = len(_columns(model).names)
+    instance = _from_row(model, row[:at])
     for field in model._meta.concrete_fields:
         if field.name not in related:
             continue
         target = cast(type[Model], field.related_model)
-        part, at = row[at : at + width(target)], at + width(target)
+        size = len(_columns(target).names)
+        part, at = row[at : at + size], at + size
         setattr(
-            instance, field.name, None if getattr(instance, field.attname) is None else from_row(target, part)
+            instance,
+            field.name,
+            None if getattr(instance, field.attname) is None else _from_row(target, part),
         )
     if at != len(row):
         raise ValueError(

@@ -109,9 +109,9 @@ def _database_from_env() -> dict[str, object]:
 
 
 DATABASES = {"default": _database_from_env()}
-# What the pages compute from the ledger and the schedule, kept per process under the loan's revision mark
-# (`filon.web.loan_views.loan_page_parts`): a key names one state of one loan on one day, so an entry is never
-# stale — a change makes a new key — and the oldest entries make room for new ones.
+# What the loan pages compute from the ledger and the schedule (parts, the page body, the statement), kept per
+# process under the loan's revision mark (`filon.servicing.selectors.loan_kept`): a key names one state of one
+# loan on one day, so an entry is never stale — a change makes a new key — and the oldest make room.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filon"},
     "pages": {

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User
+from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User, new_session_salt
 from filon.audit.services import audit_record, snapshot
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, NotFound
@@ -90,8 +90,6 @@ def user_sessions_end(*, actor: Any, user: User) -> None:
     Sessions live in signed cookies (settings.SESSION_ENGINE) and prove they are current by the user's
     session hash (`User.get_session_auth_hash`); a new salt changes the hash, so every cookie issued
     before — a copy of the one just logged out included — stops being accepted."""
-    from filon.accounts.models import new_session_salt
-
     User.objects.filter(pk=user.pk).update(session_salt=new_session_salt())
     audit_record(user=actor, action="user.sessions_end", obj=user, office=user.office)
 
