@@ -352,3 +352,42 @@ def test_the_loan_page_shows_the_payoff_and_the_liquidation(cast, applicant, sam
     page = client.get(f"/creditos/{loan.pk}/").content.decode()
     assert "Liquidado el 14/07/2026" in page
     assert "Saldo para liquidar" not in page
+
+
+def test_a_miners_contribution_beyond_the_payoff_settles_the_loan_and_the_rest_is_refunded(
+    cast, applicant, sample_rates
+):
+    """P-2 2.5: a miner's own contribution applied to the last payments pays no more than the payoff; it
+    settles the credit, and what is left of it goes back to the miner."""
+    from filon.funds.selectors import funds_check
+    from filon.funds.services import (
+        fund_apply_to_last_installments,
+        fund_balance,
+        fund_contribute,
+        fund_create,
+        fund_refund,
+    )
+
+    loan = simple_loan(cast, applicant, term_months=24, amount="1000000")
+    Loan.objects.filter(pk=loan.pk).update(program="pequena_mineria")
+    loan.refresh_from_db()
+    own = fund_create(
+        user=cast.omar,
+        code="PM-MINERO-9",
+        name="Aportación propia",
+        program="pequena_mineria",
+        contributor="miner",
+        loan=loan,
+    )
+    fund_contribute(user=cast.omar, fund=own, amount=Decimal("2000000"), on=DISBURSED)
+    payoff = loan_payoff(loan=loan, on=PAY_DAY).total
+    movement = fund_apply_to_last_installments(user=cast.gerardo, fund=own, on=PAY_DAY, notified_on=NOTIFIED)
+    assert movement.amount == movement.payment.amount == payoff
+    loan.refresh_from_db()
+    assert (loan.status, loan.paid_off_on) == (LoanStatus.PAID_OFF, PAY_DAY)
+    assert fund_balance(own) == Decimal("2000000") - payoff
+    refund = fund_refund(user=cast.omar, fund=own, on=CLOSE_DAY)
+    assert refund.amount == Decimal("2000000") - payoff
+    assert fund_balance(own) == ZERO
+    assert funds_check() == []
+    assert_books(loan)
