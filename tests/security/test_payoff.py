@@ -352,6 +352,11 @@ def test_the_loan_page_shows_the_payoff_and_the_liquidation(cast, applicant, sam
     page = client.get(f"/creditos/{loan.pk}/").content.decode()
     assert "Liquidado el 14/07/2026" in page
     assert "Saldo para liquidar" not in page
+    listed = client.get("/creditos/?estado=paid_off").content.decode()
+    assert loan.number in listed
+    assert "Liquidado el 14/07/2026" in listed
+    assert loan.number not in client.get("/creditos/?estado=active").content.decode()
+    assert "Liquidado el 14/07/2026" in client.get(f"/creditos/{loan.pk}/estado-de-cuenta/").content.decode()
 
 
 def test_a_miners_contribution_beyond_the_payoff_settles_the_loan_and_the_rest_is_refunded(

@@ -19,7 +19,7 @@ from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.errors import NotFound
 from filon.ledger import chart
 from filon.servicing.accrual import loan_accrual_deltas
-from filon.servicing.models import Classification, Loan
+from filon.servicing.models import Classification, Loan, LoanStatus
 
 ZERO = Decimal(0)
 LOAN_RELATED = ("applicant", "office")  # what a loan is read with: every loan page shows both
@@ -93,6 +93,14 @@ def loan_position(loan: Loan) -> dict[str, Decimal]:
         chart.PAGOS_POR_APLICAR: -loan.unapplied_balance,
     }
     return {code: amount for code, amount in position.items() if amount}
+
+
+def loan_status_label(loan: Loan) -> str:
+    """The loan's status as people read it, with its payoff date once closed: «Liquidado el 14/07/2026»."""
+    label = loan.get_status_display()
+    if loan.status == LoanStatus.PAID_OFF and loan.paid_off_on is not None:
+        return f"{label} el {loan.paid_off_on:%d/%m/%Y}"
+    return label
 
 
 @dataclass(frozen=True)
