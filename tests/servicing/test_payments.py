@@ -472,15 +472,15 @@ def test_paying_everything_off(cast, applicant, sample_rates):
     accrue(loan, TODAY)
     payment = pay(cast, loan, owed_on(loan, TODAY), TODAY, "liquidación")
     loan.refresh_from_db()
-    assert loan.status == LoanStatus.PAID_OFF
+    assert (loan.status, loan.paid_off_on) == (LoanStatus.PAID_OFF, TODAY)
     assert (loan.principal_balance, loan.accrued_interest, loan.accrued_moratorium) == (0, 0, 0)
     assert loan_balances(loan.pk) == {}
     assert_books(loan)
-    with pytest.raises(TransitionRefused, match="no admite pagos"):
+    with pytest.raises(TransitionRefused, match="liquidado desde el 15/07/2026; no admite más pagos"):
         pay(cast, loan, "1.00", TODAY, "otro")
     payment_reverse(user=cast.ana, payment=payment, reason="Depósito no identificado")
     loan.refresh_from_db()
-    assert loan.status == LoanStatus.ACTIVE
+    assert (loan.status, loan.paid_off_on) == (LoanStatus.ACTIVE, None)
     assert_books(loan)
 
 

@@ -15,13 +15,14 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
 from pydantic import ConfigDict, WithJsonSchema
 
-from filon.core.money import CENT
+from filon.core.calendar import today_mx
+from filon.core.money import CENT, format_money
 from filon.errors import DomainError, NotFound, ValidationFailed
 from filon.ledger import chart
 from filon.origination.selectors import file_get_for_user
 from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, Payment
 from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply, payment_reverse
-from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_position
+from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_payoff, loan_position
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import loan_statement_kept
 from filon.servicing.tasks import task_complete
@@ -108,6 +109,7 @@ class LoanOut(Schema):
     first_disbursed_on: dt.date | None
     maturity_date: dt.date | None
     accrued_through: dt.date | None
+    paid_off_on: dt.date | None = Field(..., description="Fecha de liquidación (estado «Liquidado»)")
     position: list[PositionLine]
 
 
@@ -150,6 +152,7 @@ def _loan_out(loan: Loan) -> LoanOut:
         first_disbursed_on=loan.first_disbursed_on,
         maturity_date=loan.maturity_date,
         accrued_through=loan.accrued_through,
+        paid_off_on=loan.paid_off_on,
         position=[
             PositionLine(account=code, name=names.get(code, code), amount=_money(amount))
             for code, amount in loan_position(loan).items()
@@ -196,6 +199,48 @@ def loan_list(
 @router.get("/loans/{loan_id}", response=LoanOut, summary="Un crédito: condiciones pactadas y posición")
 def loan_detail(request: HttpRequest, loan_id: int) -> LoanOut:
     return _loan_out(_loan(request, loan_id))
+
+
+class PayoffOut(Schema):
+    on: dt.date
+    principal: Decimal
+    interest: Decimal = Field(..., description="Intereses ordinarios devengados a la fecha")
+    moratorium: Decimal = Field(..., description="Intereses moratorios devengados a la fecha (9.2.5)")
+    charges: Decimal = Field(..., description="Comisiones y gastos adeudados")
+    unapplied: Decimal = Field(..., description="Pagos por aplicar ya recibidos, que se descuentan")
+    total: Decimal = Field(..., description="Saldo para liquidar: ningún pago puede excederlo")
+    label: str
+
+
+@router.get(
+    "/loans/{loan_id}/payoff",
+    response=PayoffOut,
+    summary="Saldo para liquidar el crédito a una fecha valor (por omisión, hoy): el máximo que admite un pago",
+)
+def loan_payoff_get(request: HttpRequest, loan_id: int, on: DateIn | None = None) -> PayoffOut:
+    loan = _loan(request, loan_id)
+    day = on or today_mx()
+    if loan.accrued_through is not None and day < loan.accrued_through:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Los intereses del crédito ya están devengados al {loan.accrued_through:%d/%m/%Y}; "
+                    "indique esa fecha o una posterior.",
+                    field="on",
+                )
+            ]
+        )
+    payoff = loan_payoff(loan=loan, on=day)
+    return PayoffOut(
+        on=day,
+        principal=_money(payoff.principal),
+        interest=_money(payoff.interest),
+        moratorium=_money(payoff.moratorium),
+        charges=_money(payoff.charges),
+        unapplied=_money(payoff.unapplied),
+        total=_money(payoff.total),
+        label=f"Saldo para liquidar al {day:%d/%m/%Y}: {format_money(payoff.total, loan.currency)}",
+    )
 
 
 class InstallmentOut(Schema):

@@ -27,6 +27,7 @@ from filon.core.calendar import today_mx
 from filon.origination.models import CreditFile
 from filon.origination.selectors import AttentionClock, attention_clock
 from filon.servicing.models import Installment, Loan
+from filon.servicing.selectors import loan_status_label
 
 MONEY_FORMAT = "#,##0.00"
 RATE_FORMAT = "0.0000%"
@@ -98,7 +99,7 @@ PORTFOLIO_COLUMNS = [
     Column("Interés moratorio", 16, money("accrued_moratorium"), MONEY_FORMAT),
     Column("Clasificación", 16, lambda loan: loan.get_classification_display()),
     Column("Días de atraso", 10, lambda loan: loan.days_past_due, INTEGER_FORMAT),
-    Column("Estado", 22, lambda loan: loan.get_status_display()),
+    Column("Estado", 22, loan_status_label),
     Column("Primera ministración", 13, lambda loan: loan.first_disbursed_on, DATE_FORMAT),
     Column("Vencimiento", 13, lambda loan: loan.maturity_date, DATE_FORMAT),
 ]

@@ -44,6 +44,7 @@ from filon.rules.schema import ProgramCode
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
 from filon.servicing.payments import active_installments, debts_owed, payment_apply
+from filon.servicing.selectors import loan_payoff
 from filon.servicing.services import lock_loan
 
 FUND_OPERATORS = (Role.DIRECCION, Role.ADMINISTRADOR)
@@ -462,7 +463,9 @@ def fund_apply_to_last_installments(
 ) -> FundMovement:
     """The other way out of a miner's own contribution (P-2 2.5): applied to the credit's last payments.
     The fund's money goes through `payment_apply` as a prepayment with its notice (9.2.6): what is owed
-    today first, the rest to principal from the last installment back; the fund closes when it is empty."""
+    today first, the rest to principal from the last installment back; the fund closes when it is empty.
+    A contribution that covers the credit's payoff amount pays exactly that and settles (liquida) the
+    credit; what is left of it goes back to the miner with `fund_refund`."""
     require_role(user, FUND_PAYERS, "aplicar aportaciones de mineros a sus créditos")
     fund = _lock(fund)
     if fund.contributor != Contributor.MINER or fund.loan is None:
@@ -488,7 +491,9 @@ def fund_apply_to_last_installments(
         ),
         ZERO,
     )
-    amount = min(fund_balance(fund), owed_now + not_due)
+    payoff = loan_payoff(loan=locked, on=on).total
+    available = fund_balance(fund)
+    amount = payoff if available >= payoff else min(available, owed_now + not_due)
     if amount <= 0:
         raise TransitionRefused("El fondo no tiene saldo que aplicar.", field="fund", rule=fund.rule)
     text = f"Aportación del fondo {fund.code} aplicada a los últimos pagos del crédito {locked.number}"

@@ -110,13 +110,10 @@ def accrual_lines(
     return lines
 
 
-def loan_accrue(*, loan: object, through: date) -> list[Delta]:
-    """Accrue one (locked) loan through `through` and post it; used by payments before applying money.
-
-    The caller holds the loan's row lock and the transaction. Returns the deltas applied.
-    """
-    from filon.ledger.services import entry_post
-    from filon.servicing.models import Classification, Installment, Loan
+def loan_accrual_deltas(*, loan: object, through: date) -> list[Delta]:
+    """What accruing one loan through `through` would add to its unpaid installments, without writing:
+    `loan_accrue` posts exactly these, and the payoff amount (`loan_payoff`) adds them to the position."""
+    from filon.servicing.models import Installment, Loan
 
     assert isinstance(loan, Loan)
     if loan.accrued_through is None or through <= loan.accrued_through:
@@ -135,9 +132,23 @@ def loan_accrue(*, loan: object, through: date) -> list[Delta]:
         )
         for i in Installment.objects.filter(version__loan=loan, version__active=True).exclude(status="paid")
     ]
-    deltas = accrual_deltas(
+    return accrual_deltas(
         rows, accrued_through=loan.accrued_through, through=through, moratorium_factor=loan.moratorium_factor
     )
+
+
+def loan_accrue(*, loan: object, through: date) -> list[Delta]:
+    """Accrue one (locked) loan through `through` and post it; used by payments before applying money.
+
+    The caller holds the loan's row lock and the transaction. Returns the deltas applied.
+    """
+    from filon.ledger.services import entry_post
+    from filon.servicing.models import Classification, Installment, Loan
+
+    assert isinstance(loan, Loan)
+    if loan.accrued_through is None or through <= loan.accrued_through:
+        return []
+    deltas = loan_accrual_deltas(loan=loan, through=through)
     interest = sum((d.interest for d in deltas), ZERO)
     mora = sum((d.moratorium for d in deltas), ZERO)
     if interest or mora:

@@ -9,7 +9,10 @@ Steps for a date D:
 0. The loans are taken for the close (`_lock_portfolio`).
 1. Money received ahead of time (`unapplied_balance`) is applied to installments payable on or before D
    by the payments engine (`filon.servicing.payments.unapplied_apply`, which accrues the loan through D
-   first), loan by loan, before anything else: days past due are then measured after it.
+   first), loan by loan, before anything else: days past due are then measured after it. Then the revolving
+   lines that expired before D owing nothing are closed (liquidado, `expired_lines_close`).
+   Only loans «Vigente en administración» go on: a closed (liquidado) loan accrues nothing more and counts
+   in no aging bucket or classification.
 2. The active portfolio is walked in chunks of loans, in id order. Per chunk one query loads the
    unpaid installments of the active schedules whose period has started (start <= D), and in memory:
    a. rate revision: an installment built on projected base rates is re-priced with the published series
@@ -184,6 +187,7 @@ def close_day(*, business_date: date, user: Any = None) -> DailyClose:
             ) from None
         _lock_portfolio()
         applied = _apply_unapplied(business_date)
+        lines_closed = _close_expired_lines(business_date)
         run = _Run(business_date=business_date, user=user)
         run.walk()
         day_close(business_date)
@@ -209,6 +213,7 @@ def close_day(*, business_date: date, user: Any = None) -> DailyClose:
                 "to_vigente": run.to_vigente,
                 "repriced": run.repriced,
                 "unapplied_applied": applied,
+                "lines_closed": lines_closed,
             },
         )
     return record
@@ -252,20 +257,25 @@ def _strings(totals: dict[str, Decimal]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- 1. unapplied money
 
 
-def _apply_unapplied(business_date: date) -> int | None:
-    """Hand money received in advance to the payments engine for the loans with an installment payable
-    on or before the date. Returns how many loans, or None when the payments engine has no such step."""
+def _payments_step(name: str, business_date: date, what: str) -> Callable[..., Any] | None:
+    """The payments engine's step `name`, or None (logged) when the engine has no such step."""
     try:
         payments = importlib.import_module("filon.servicing.payments")
     except ModuleNotFoundError as exc:
         if exc.name != "filon.servicing.payments":
             raise
         payments = None
-    apply = getattr(payments, "unapplied_apply", None)
+    step: Callable[..., Any] | None = getattr(payments, name, None)
+    if step is None:
+        logger.warning("Cierre %s: no se %s (falta payments.%s).", business_date, what, name)
+    return step
+
+
+def _apply_unapplied(business_date: date) -> int | None:
+    """Hand money received in advance to the payments engine for the loans with an installment payable
+    on or before the date. Returns how many loans, or None when the payments engine has no such step."""
+    apply = _payments_step("unapplied_apply", business_date, "aplican pagos por aplicar")
     if apply is None:
-        logger.warning(
-            "Cierre %s: no se aplican pagos por aplicar (falta payments.unapplied_apply).", business_date
-        )
         return None
     payable = Installment.objects.filter(
         loan=OuterRef("pk"),
@@ -278,6 +288,13 @@ def _apply_unapplied(business_date: date) -> int | None:
     for loan in due:
         apply(loan=loan, on=business_date)
     return len(due)
+
+
+def _close_expired_lines(business_date: date) -> int | None:
+    """Revolving lines that expired before the date owing nothing are closed by the payments engine
+    (liquidado on the line's expiry). Returns how many, or None when the engine has no such step."""
+    close = _payments_step("expired_lines_close", business_date, "cierran las líneas vencidas sin adeudo")
+    return None if close is None else int(close(on=business_date))
 
 
 # ----------------------------------------------------------------------------- 2. the portfolio walk

@@ -99,6 +99,13 @@ class Loan(models.Model):
     days_past_due = models.PositiveIntegerField("días de atraso", default=0)
     first_disbursed_on = models.DateField("primera disposición", null=True, blank=True)
     maturity_date = models.DateField("vencimiento", null=True, blank=True)
+    paid_off_on = models.DateField(
+        "liquidado el",
+        null=True,
+        blank=True,
+        help_text="the value date of the payment (or, for a revolving line, the line's expiry) after which "
+        "nothing was owed; set with status paid_off and cleared when the loan is reopened",
+    )
     accrued_through = models.DateField("intereses devengados hasta", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

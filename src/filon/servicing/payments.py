@@ -11,6 +11,20 @@ oldest installment goes first. What is left is either
 - money held in «pagos por aplicar» (account 2102, per loan), applied by the daily close when installments
   fall due (`unapplied_apply`).
 
+No payment may exceed the loan's payoff amount on its value date (`filon.servicing.selectors.loan_payoff`:
+principal, ordinary interest and moratorium accrued through that date, less what is already held in 2102):
+a larger one is refused, naming `amount`, the payoff amount and its date (`_payoff_refusal`). What is held
+in 2102 is therefore never more than the loan will owe. A payment of exactly the payoff amount settles the
+loan (`_liquidation`) when all of it may be paid that day: every installment is payable, or the payment is
+a prepayment notified in time (9.2.6) — what is owed today goes in the engine's order, then each later
+installment's interest accrued so far and its principal (the interest not yet accrued is never owed: a
+prepayment bears no penalty), and the money held in 2102 with it. Without that notice the money beyond
+what is payable is held, as any advance. A loan left owing nothing is closed: status «Liquidado» with its
+payoff date (`paid_off_on`), every later payment refused; reversing the payment that closed it reopens it.
+A revolving line paid to zero stays open while the line is in force (it may draw again); it is closed by
+the payment that leaves nothing owed after its expiry, or by the first daily close after its expiry
+(`expired_lines_close`, payoff date = the line's expiry).
+
 `Payment.allocation` records where every peso went: a list of {concept, installment, amount} (plus the
 installment's status before the payment, so a reversal restores it). A reversal posts the reversing entry of
 the payment's entry and undoes exactly that allocation; payments are reversed last-in first-out.
@@ -36,7 +50,7 @@ from filon.core import schedule as core_schedule
 from filon.core.allocation import Concept, allocate_payment
 from filon.core.calendar import today_mx
 from filon.core.errors import InputErrors
-from filon.core.money import is_cents, round_money
+from filon.core.money import format_money, is_cents, round_money
 from filon.core.prepayment import prepayment_apply, prepayment_notice_deadline
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.funds.models import FundMovement
@@ -61,6 +75,7 @@ from filon.servicing.models import (
     PaymentStatus,
     ScheduleVersion,
 )
+from filon.servicing.selectors import loan_payoff
 from filon.servicing.services import REGIONAL, _check_office, loan_terms, lock_loan, schedule_store
 
 ZERO = Decimal(0)
@@ -68,6 +83,11 @@ ZERO = Decimal(0)
 # Allocation concepts beyond the engine's own (`Concept`): what is left of a payment.
 PREPAID_PRINCIPAL = "capital_anticipado"
 UNAPPLIED = "pagos_por_aplicar"
+# A payment that settles the loan (`_liquidation`): what the installments not yet payable owe on the day,
+# and the money already held in 2102 that goes with it.
+PAYOFF_INTEREST = "intereses_al_liquidar"
+PAYOFF_PRINCIPAL = "capital_al_liquidar"
+UNAPPLIED_USED = "pagos_por_aplicar_usados"
 
 CONCEPT_LABELS: dict[str, str] = {
     Concept.COSTS.value: "Gastos e IVA",
@@ -79,6 +99,9 @@ CONCEPT_LABELS: dict[str, str] = {
     Concept.CURRENT_PRINCIPAL.value: "Capital exigible",
     PREPAID_PRINCIPAL: "Pago anticipado a capital (últimas amortizaciones)",
     UNAPPLIED: "Pagos por aplicar",
+    PAYOFF_INTEREST: "Intereses ordinarios devengados a la liquidación",
+    PAYOFF_PRINCIPAL: "Capital por vencer liquidado",
+    UNAPPLIED_USED: "Pagos por aplicar usados en la liquidación",
 }
 
 PAYMENT_KIND = "pago"
@@ -92,6 +115,8 @@ _PAID_FIELD = {
     Concept.CURRENT_INTEREST.value: "interest_paid",
     Concept.OVERDUE_PRINCIPAL.value: "principal_paid",
     Concept.CURRENT_PRINCIPAL.value: "principal_paid",
+    PAYOFF_INTEREST: "interest_paid",
+    PAYOFF_PRINCIPAL: "principal_paid",
 }
 _STATE_FIELDS = (
     "interest_accrued",
@@ -103,6 +128,7 @@ _STATE_FIELDS = (
 )
 _POSITION_FIELDS = (
     "status",
+    "paid_off_on",
     "principal_balance",
     "accrued_interest",
     "accrued_moratorium",
@@ -199,12 +225,14 @@ def _totals(pieces: Iterable[Applied]) -> dict[str, Decimal]:
     for piece in pieces:
         if piece.concept == Concept.MORATORIUM_INTEREST.value:
             totals["moratorium"] += piece.amount
-        elif piece.concept in _INTEREST:
+        elif piece.concept in _INTEREST or piece.concept == PAYOFF_INTEREST:
             totals["interest"] += piece.amount
-        elif piece.concept in _PRINCIPAL or piece.concept == PREPAID_PRINCIPAL:
+        elif piece.concept in _PRINCIPAL or piece.concept in (PREPAID_PRINCIPAL, PAYOFF_PRINCIPAL):
             totals["principal"] += piece.amount
         elif piece.concept == UNAPPLIED:
             totals["unapplied"] += piece.amount
+        elif piece.concept == UNAPPLIED_USED:
+            totals["unapplied"] -= piece.amount
     return totals
 
 
@@ -236,15 +264,51 @@ def _save_rows(rows: Iterable[Installment]) -> None:
     Installment.objects.bulk_update(list(rows), list(_STATE_FIELDS))
 
 
-def _settle_position(loan: Loan) -> None:
-    """Paid off when every installment of the active schedule is paid; active again otherwise."""
-    owing = Installment.objects.filter(version__loan=loan, version__active=True).exclude(
+def _owes_nothing(loan: Loan) -> bool:
+    """No principal, interest or moratorium owed, no money held for it, every installment paid."""
+    position = (
+        loan.principal_balance,
+        loan.accrued_interest,
+        loan.accrued_moratorium,
+        loan.unapplied_balance,
+    )
+    if any(position):
+        return False
+    return not Installment.objects.filter(version__loan=loan, version__active=True).exclude(
         status=InstallmentStatus.PAID
     )
-    if loan.principal_balance == 0 and not owing.exists():
-        loan.status = LoanStatus.PAID_OFF
-    elif loan.status == LoanStatus.PAID_OFF:
-        loan.status = LoanStatus.ACTIVE
+
+
+def _line_in_force(loan: Loan, on: date) -> bool:
+    """A revolving line may draw again until it expires: paid to zero, it is not closed before then."""
+    return loan.is_revolving and (loan.line_expires_on is None or on <= loan.line_expires_on)
+
+
+def _paid_off_set(*, loan: Loan, on: date | None, user: User | None) -> None:
+    """Close the loan (status «Liquidado», `paid_off_on = on`) or, with `on=None`, reopen it; the audit
+    record goes with it. The caller saves the loan (`_POSITION_FIELDS`)."""
+    before = snapshot(loan, ["status", "paid_off_on"])
+    if on is None:
+        loan.status, loan.paid_off_on = LoanStatus.ACTIVE, None
+    else:
+        loan.status, loan.paid_off_on = LoanStatus.PAID_OFF, on
+    audit_record(
+        user=user,
+        action="loan.paid_off" if on is not None else "loan.reopened",
+        obj=loan,
+        before=before,
+        after=snapshot(loan, ["status", "paid_off_on"]),
+        office=loan.office,
+    )
+
+
+def _settle_position(loan: Loan, *, on: date, user: User | None) -> None:
+    """Closed (liquidado on `on`) when nothing is owed and no line is in force; open again when a reversal
+    leaves something owed on a closed loan."""
+    if loan.status == LoanStatus.ACTIVE and not _line_in_force(loan, on) and _owes_nothing(loan):
+        _paid_off_set(loan=loan, on=on, user=user)
+    elif loan.status == LoanStatus.PAID_OFF and not _owes_nothing(loan):
+        _paid_off_set(loan=loan, on=None, user=user)
     loan.maturity_date = (
         Installment.objects.filter(version__loan=loan, version__active=True)
         .order_by("-due")
@@ -451,6 +515,9 @@ def _refuse_payment(
         errors.append(DomainError("La fecha valor no puede ser futura.", field="value_date"))
     if errors:
         raise ValidationFailed(errors)
+    if loan.status == LoanStatus.PAID_OFF:
+        since = f" desde el {loan.paid_off_on:%d/%m/%Y}" if loan.paid_off_on else ""
+        raise TransitionRefused(f"El crédito está liquidado{since}; no admite más pagos.", field="status")
     if loan.status != LoanStatus.ACTIVE:
         raise TransitionRefused(
             f"El crédito no admite pagos: está «{loan.get_status_display()}».", field="status"
@@ -482,6 +549,67 @@ def _refuse_payment(
         refusal = _notice_refusal(loan, value_date, notified_on)
         if refusal is not None:
             raise ValidationFailed([refusal])
+    refusal = _payoff_refusal(loan, amount, value_date)
+    if refusal is not None:
+        raise ValidationFailed([refusal])
+
+
+def _payoff_refusal(loan: Loan, amount: Decimal, value_date: date) -> DomainError | None:
+    """No payment beyond what settles the loan on its value date: the loan can never owe it back."""
+    payoff = loan_payoff(loan=loan, on=value_date)
+    if amount <= payoff.total:
+        return None
+    held = (
+        f", menos {format_money(payoff.unapplied, loan.currency)} ya recibidos en pagos por aplicar"
+        if payoff.unapplied
+        else ""
+    )
+    return DomainError(
+        f"El importe ({format_money(amount, loan.currency)}) excede el saldo para liquidar el crédito al "
+        f"{value_date:%d/%m/%Y}: {format_money(payoff.total, loan.currency)} (capital, intereses ordinarios y "
+        f"moratorios devengados a esa fecha{held}). No se reciben pagos por más de lo que se adeuda.",
+        field="amount",
+    )
+
+
+def _settles(loan: Loan, amount: Decimal, rows: Sequence[Installment], on: date, prepayment: bool) -> bool:
+    """Whether the payment (the loan accrued through `on`) settles the loan on `on`: it is the payoff
+    amount, and all of it may be paid today — every installment is payable, or it is a prepayment (9.2.6)."""
+    if amount != loan_payoff(loan=loan, on=on).total:
+        return False
+    return prepayment or all(row.payable <= on for row in rows)
+
+
+def _liquidation(loan: Loan, amount: Decimal, rows: Sequence[Installment], on: date) -> list[Applied]:
+    """Settle every unpaid installment with the payment and the money held in 2102: what is owed on `on`
+    in the engine's order, then each later installment's interest accrued through `on` and its principal.
+    The interest of days not yet run is not owed (a prepayment bears no penalty, 9.2.6); the schedule is
+    kept as contracted. The installments in `rows` are updated in memory (not saved)."""
+    held = loan.unapplied_balance
+    before = {row.pk: row.status for row in rows}
+    pieces, left = _allocate(amount + held, rows, on)
+    for row in sorted(rows, key=lambda r: r.number):
+        if row.status == InstallmentStatus.PAID:
+            continue
+        interest = row.interest_accrued - row.interest_paid
+        principal = row.principal - row.principal_paid
+        status = before[row.pk]
+        if interest:
+            pieces.append(Applied(PAYOFF_INTEREST, row.number, interest, status))
+        if principal or not interest:  # a piece per installment: its status comes back on a reversal
+            pieces.append(Applied(PAYOFF_PRINCIPAL, row.number, principal, status))
+        row.interest_paid += interest
+        row.principal_paid += principal
+        row.status = InstallmentStatus.PAID
+        left -= interest + principal
+    if left or any(row.moratorium_paid != row.moratorium_accrued for row in rows):
+        raise TransitionRefused(
+            f"La posición del crédito {loan.number} no coincide con sus amortizaciones; no puede liquidarse.",
+            field="amount",
+        )
+    if held:
+        pieces.append(Applied(UNAPPLIED_USED, None, held))
+    return pieces
 
 
 def _payment_post(
@@ -507,7 +635,11 @@ def _payment_post(
     before = snapshot(loan, _POSITION_FIELDS)
     loan_accrue(loan=loan, through=value_date)
     rows = active_installments(loan, unpaid_only=True)
-    pieces, left = _allocate(amount, rows, value_date)
+    settles = _settles(loan, amount, rows, value_date, prepayment)
+    if settles:
+        pieces, left = _liquidation(loan, amount, rows, value_date), ZERO
+    else:
+        pieces, left = _allocate(amount, rows, value_date)
     _save_rows(rows)
     version = None
     if left and prepayment:
@@ -536,7 +668,7 @@ def _payment_post(
         value_date=value_date,
         amount=amount,
         currency=cur,
-        is_prepayment=version is not None,
+        is_prepayment=version is not None or (settles and prepayment),
         notified_on=notified_on if prepayment else None,
         allocation=[piece.as_json() for piece in pieces],
         entry=entry,
@@ -547,7 +679,7 @@ def _payment_post(
     loan.accrued_interest -= totals["interest"]
     loan.accrued_moratorium -= totals["moratorium"]
     loan.unapplied_balance += totals["unapplied"]
-    _settle_position(loan)
+    _settle_position(loan, on=value_date, user=user)
     loan.save(update_fields=list(_POSITION_FIELDS))
     audit_record(
         user=user,
@@ -601,7 +733,7 @@ def unapplied_apply(*, loan: Loan, on: date) -> Decimal:
     locked.accrued_interest -= totals["interest"]
     locked.accrued_moratorium -= totals["moratorium"]
     locked.unapplied_balance -= applied
-    _settle_position(locked)
+    _settle_position(locked, on=on, user=None)
     locked.save(update_fields=list(_POSITION_FIELDS))
     audit_record(
         user=None,
@@ -789,7 +921,7 @@ def payment_reverse(*, user: User, payment: Payment, reason: str) -> Payment:
     loan.accrued_interest += totals["interest"]
     loan.accrued_moratorium += totals["moratorium"]
     loan.unapplied_balance -= totals["unapplied"]
-    _settle_position(loan)
+    _settle_position(loan, on=payment.value_date, user=user)
     loan.save(update_fields=list(_POSITION_FIELDS))
     payment.status = PaymentStatus.REVERSED
     payment.reversal_entry = reversal
@@ -809,3 +941,30 @@ def payment_reverse(*, user: User, payment: Payment, reason: str) -> Payment:
         office=loan.office,
     )
     return payment
+
+
+# ------------------------------------------------------------------------------------ expired lines
+
+
+def expired_lines_close(*, on: date) -> int:
+    """Close every revolving line that expired before `on` owing nothing (a line paid to zero while in
+    force stays open, `_settle_position`): «Liquidado» on the line's expiry. Called by the daily close of
+    `on` inside its transaction, before the portfolio walk. Returns how many lines were closed."""
+    lines = Loan.objects.filter(
+        status=LoanStatus.ACTIVE,
+        is_revolving=True,
+        line_expires_on__lt=on,
+        principal_balance=0,
+        accrued_interest=0,
+        accrued_moratorium=0,
+        unapplied_balance=0,
+    )
+    closed = 0
+    for line in lines.order_by("pk"):
+        locked = lock_loan(line)
+        if locked.status == LoanStatus.ACTIVE and _owes_nothing(locked):
+            assert locked.line_expires_on is not None
+            _paid_off_set(loan=locked, on=locked.line_expires_on, user=None)
+            locked.save(update_fields=["status", "paid_off_on"])
+            closed += 1
+    return closed

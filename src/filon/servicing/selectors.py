@@ -6,6 +6,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -17,7 +18,8 @@ from filon.accounts.models import User
 from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.errors import NotFound
 from filon.ledger import chart
-from filon.servicing.models import Classification, Loan
+from filon.servicing.accrual import loan_accrual_deltas
+from filon.servicing.models import Classification, Loan, LoanStatus
 
 ZERO = Decimal(0)
 LOAN_RELATED = ("applicant", "office")  # what a loan is read with: every loan page shows both
@@ -93,13 +95,55 @@ def loan_position(loan: Loan) -> dict[str, Decimal]:
     return {code: amount for code, amount in position.items() if amount}
 
 
+def loan_status_label(loan: Loan) -> str:
+    """The loan's status as people read it, with its payoff date once closed: «Liquidado el 14/07/2026»."""
+    label = loan.get_status_display()
+    if loan.status == LoanStatus.PAID_OFF and loan.paid_off_on is not None:
+        return f"{label} el {loan.paid_off_on:%d/%m/%Y}"
+    return label
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """What settles a loan in full on `on` («saldo para liquidar»): its principal, the ordinary interest and
+    the moratorium accrued through `on`, and the charges owed (none: no servicing model carries commissions
+    or costs after disbursement, see `filon.servicing.payments`), less the money already held for it in
+    «pagos por aplicar». No payment may exceed `total`."""
+
+    on: date
+    principal: Decimal
+    interest: Decimal
+    moratorium: Decimal
+    charges: Decimal
+    unapplied: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.moratorium + self.charges - self.unapplied
+
+
+def loan_payoff(*, loan: Loan, on: date) -> Payoff:
+    """The loan's payoff amount on `on`: its position plus what accruing it through `on` would add (the
+    accrual engine's own deltas, `loan_accrual_deltas`; nothing is written). A date the loan is already
+    accrued past adds nothing: payments are applied in value-date order from `accrued_through`."""
+    deltas = loan_accrual_deltas(loan=loan, through=on)
+    return Payoff(
+        on=on,
+        principal=loan.principal_balance,
+        interest=loan.accrued_interest + sum((d.interest for d in deltas), ZERO),
+        moratorium=loan.accrued_moratorium + sum((d.moratorium for d in deltas), ZERO),
+        charges=ZERO,
+        unapplied=loan.unapplied_balance,
+    )
+
+
 def loan_positions(loan_ids: list[int] | None = None) -> dict[int, dict[str, Decimal]]:
     qs = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
     return {loan.pk: loan_position(loan) for loan in qs.iterator(chunk_size=2000)}
 
 
 # Bump when what is kept (or how it is computed) changes shape, so that a shared cache holds no old entry.
-KEPT_FORMAT = 1
+KEPT_FORMAT = 2
 
 
 class Revised(Protocol):

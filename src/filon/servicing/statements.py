@@ -22,7 +22,7 @@ from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import loan_balances
 from filon.servicing.models import Installment, InstallmentStatus, Loan
 from filon.servicing.payments import CONCEPT_LABELS, Applied
-from filon.servicing.selectors import loan_kept, loan_position
+from filon.servicing.selectors import loan_kept, loan_position, loan_status_label
 
 ZERO = Decimal(0)
 PRINCIPAL_ACCOUNTS = (chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA)
@@ -286,7 +286,7 @@ def loan_statement(
         borrower=loan.applicant.name,
         office=str(loan.office),
         currency=loan.currency,
-        status=loan.get_status_display(),
+        status=loan_status_label(loan),
         classification=loan.get_classification_display(),
         contracted_amount=loan.contracted_amount,
         first_disbursed_on=loan.first_disbursed_on,

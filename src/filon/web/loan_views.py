@@ -56,6 +56,7 @@ from filon.servicing.selectors import (
     loan_kept,
     loan_list_for_user,
     loan_mark_for_user,
+    loan_payoff,
     loan_position,
     loan_positions,
 )
@@ -465,6 +466,13 @@ class LoanPageParts:
     payments_shown: int
     payments_count: int
     latest_payment: Any  # the latest applied payment (a row of PAYMENT_FIELDS), or None
+    payoff: Decimal | None  # «saldo para liquidar» on the page's day, for a loan under administration
+
+
+def _payoff_today(loan: Loan, today: date) -> Decimal | None:
+    if loan.status != LoanStatus.ACTIVE or loan.accrued_through is None or today < loan.accrued_through:
+        return None
+    return loan_payoff(loan=loan, on=today).total
 
 
 def _compute_parts(loan: Loan, today: date) -> LoanPageParts:
@@ -502,6 +510,7 @@ def _compute_parts(loan: Loan, today: date) -> LoanPageParts:
         latest_payment=max(
             (p for p in payments if p.status == PaymentStatus.APPLIED), key=lambda p: p.pk, default=None
         ),
+        payoff=_payoff_today(loan, today),
     )
 
 
@@ -534,6 +543,7 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
         "acting": acting,
         "balances": parts.balances,
         "total_due": parts.total_due,
+        "payoff": parts.payoff,
         "active_version": parts.active_version,
         "earlier_versions": parts.earlier_versions,
         "schedule": parts.schedule,

@@ -15,6 +15,7 @@ from filon.committees.models import COMMITTEE_CHOICES
 from filon.core.calendar import today_mx
 from filon.core.money import format_money, format_percent, format_ratio
 from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
+from filon.servicing.selectors import loan_status_label
 from filon.web.http import cite
 
 register = template.Library()
@@ -27,6 +28,12 @@ def _decimal(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+
+
+@register.filter
+def loan_status(loan: Any) -> str:
+    """`{{ loan|loan_status }}` → «Vigente en administración», «Liquidado el 14/07/2026»."""
+    return loan_status_label(loan)
 
 
 @register.filter
