@@ -219,4 +219,26 @@ AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False  # no banner on every `filon` command
 LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}  # failures and lock-outs, not every login
 
+# Every answer carries this Content-Security-Policy: scripts and styles only from the application's own static
+# files (HTMX and filon.js; no inline script, style or handler anywhere), nothing framed, no plug-ins.
+# Signed-in pages are also sent `Cache-Control: no-store` (filon.headers).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "filon.headers.PageHeadersMiddleware",
+)
+FILON_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
 # (end) login throttling, page headers, API docs
