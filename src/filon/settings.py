@@ -241,4 +241,8 @@ FILON_CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# The API's schema and docs (/api/v1/openapi.json, /api/v1/docs) need a signed-in person or a token
+# (filon.api; docs/security.md says why). With ninja installed as an app, its docs page uses the Swagger UI
+# files ninja ships, served as our own static files, instead of loading them from a CDN.
+INSTALLED_APPS += ["ninja"]
 # (end) login throttling, page headers, API docs

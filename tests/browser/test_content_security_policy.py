@@ -1,5 +1,5 @@
 """Under the Content-Security-Policy every page sends, nothing the pages need is refused: the analyst and
-the director go through the login page, every page of their menus and a loan page, and
+the director go through the login page, every page of their menus, a loan page and the API docs, and
 record a payment with HTMX, with no policy violation reported by the browser.
 """
 
@@ -72,6 +72,11 @@ def test_the_pages_and_htmx_work_under_the_policy(cast, active_loan: Loan, sign_
     assert Payment.objects.filter(loan=active_loan).count() == 1
     assert csp_violations == []
     assert ana.evaluate("document.querySelectorAll('style').length") == 0  # no indicator <style> injected
+
+    response = ana.goto("/api/v1/docs")
+    assert response is not None
+    assert response.status == 200
+    expect(ana.locator("#swagger-ui .info .title")).to_contain_text("Filón API")
 
     omar = sign_in(cast.omar)  # the director's menu adds Operaciones and Fondos
     visit_menu(omar)

@@ -1,6 +1,7 @@
 """What every answer tells the browser: a Content-Security-Policy that runs only the application's own
 scripts (HTMX and filon.js, from its static files), and for a signed-in person `Cache-Control: no-store`, so
-a shared computer's cache or back button keeps no page of credit data.
+a shared computer's cache or back button keeps no page of credit data. The API's schema and docs need a
+signed-in person or a token, and the docs page loads nothing from outside the server.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from filon.accounts.services import api_token_create
@@ -106,3 +109,46 @@ def test_no_template_has_inline_script_style_or_handlers():
             if pattern.search(text):
                 offending.append(f"{template.relative_to(TEMPLATES)}: {what}")
     assert offending == []
+
+
+# ------------------------------------------------------------------------------- the API's schema and docs
+
+
+def test_the_api_schema_and_docs_need_a_signed_in_person_or_a_token(cast):
+    anonymous = Client()
+    schema = anonymous.get("/api/v1/openapi.json")
+    assert schema.status_code == 401
+    assert schema.json()["detail"][0]["message"].startswith("Se requiere autenticación")
+    docs = anonymous.get("/api/v1/docs")
+    assert docs.status_code == 302
+    assert docs["Location"].startswith("/entrar/?next=/api/v1/docs")
+
+    _, raw = api_token_create(actor=None, user=cast.ana, name="integración")
+    with_token = Client().get("/api/v1/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert with_token.status_code == 200
+    assert "/api/v1/evaluations" in with_token.json()["paths"]
+    assert (
+        Client().get("/api/v1/openapi.json", HTTP_AUTHORIZATION="Bearer fln_no-es-un-token").status_code
+        == 401
+    )
+
+    signed_in = Client()
+    signed_in.force_login(cast.ana)
+    assert signed_in.get("/api/v1/openapi.json").status_code == 200
+    page = signed_in.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert no_store(page)
+    assert_strict_policy(page)
+
+
+def test_the_docs_page_loads_only_the_servers_own_files(cast):
+    client = Client()
+    client.force_login(cast.ana)
+    html = client.get("/api/v1/docs").content.decode()
+    sources = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert any(s.endswith("swagger-ui-bundle.js") for s in sources)
+    outside = [s for s in sources if not s.startswith("/")]
+    assert outside == []
+    for source in sources:  # each one among the application's static files
+        assert source.startswith(settings.STATIC_URL), source
+        assert finders.find(source.removeprefix(settings.STATIC_URL).split("?")[0]), source
