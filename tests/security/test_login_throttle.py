@@ -6,6 +6,9 @@ and costs, the same as one for a wrong password or an unknown user. An administr
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -228,3 +231,21 @@ def test_unlocking_an_unknown_user_is_an_error(cast):
     with pytest.raises(CommandError, match="No existe el usuario"):
         call_command("users", "unlock", "nadie.existe")
     assert not AuditRecord.objects.filter(action="user.unlock").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FILON_CLIENT_IP_HEADER", "X-Real-IP", "debe ser REMOTE_ADDR o una cabecera"),
+        ("FILON_LOGIN_ADDRESS_MAX_FAILURES", "0", "debe ser un entero positivo"),
+        ("FILON_LOGIN_MAX_FAILURES", "cinco", "no es un número entero"),
+    ],
+)
+def test_a_malformed_throttle_setting_stops_the_process(variable, value, message, tmp_path):
+    environment = {**os.environ, variable: value, "FILON_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "import filon.settings"], env=environment, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert f"{variable}=" in done.stderr
+    assert message in done.stderr
