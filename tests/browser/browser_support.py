@@ -143,11 +143,14 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+CSP_VIOLATIONS = pytest.StashKey[list[str]]()
+
+
 @pytest.fixture
-def csp_violations() -> list[str]:
-    """The policy violations of every page sign_in opened: the `securitypolicyviolation` events and the
-    console's «Content Security Policy» messages."""
-    return []
+def csp_violations(request: pytest.FixtureRequest) -> list[str]:
+    """The policy violations of every page sign_in opened in the test: the `securitypolicyviolation` events
+    and the console's «Content Security Policy» messages."""
+    return request.node.stash.setdefault(CSP_VIOLATIONS, [])
 
 
 @pytest.fixture
@@ -157,7 +160,6 @@ def sign_in(
     http_cookies: None,
     clock: time_machine.Traveller,
     shot: Screenshots,
-    csp_violations: list[str],
     request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., Page]]:
     """sign_in(user) → a page of that person's own browser context, logged in through the login form.
@@ -165,6 +167,7 @@ def sign_in(
     The pages are recorded on the test, so that a failure saves them (tests/conftest.py); their policy
     violations, from the login page on, go to csp_violations."""
     contexts: list[BrowserContext] = []
+    csp_violations = request.node.stash.setdefault(CSP_VIOLATIONS, [])
     pages = request.node.stash.setdefault(BROWSER_PAGES, [])
     expect.set_options(timeout=TIMEOUT_MS)
 

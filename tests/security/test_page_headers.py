@@ -86,6 +86,8 @@ def test_htmx_is_told_not_to_inject_styles_or_evaluate_code(cast):
     assert '"includeIndicatorStyles":false' in config.group(1)
     assert '"allowEval":false' in config.group(1)
     assert '"allowScriptTags":false' in config.group(1)
+    # htmx would copy an old element's style attribute onto its replacement with setAttribute: refused
+    assert '"attributesToSettle":["class","width","height"]' in config.group(1)
 
 
 def test_no_template_has_inline_script_style_or_handlers():
