@@ -326,3 +326,21 @@ def to_ready(cast, file):
     file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number=f"FIFOMI-{file.folio}")
     satisfy(cast, file, Stage.PRE_DISBURSEMENT)
     return file_ready_to_disburse(user=cast.gerardo, file=file)
+
+
+def openapi_schema() -> Any:
+    """The API's OpenAPI schema for schemathesis, calling the WSGI application as from_wsgi's does.
+
+    Read from the API object, as /api/v1/openapi.json serves it: the served schema needs a signed-in person or
+    a token (filon.api), and the test module builds its cases when collected, before any test database."""
+    import schemathesis
+    from ninja.responses import NinjaJSONEncoder
+
+    from filon.api import api
+    from filon.wsgi import application
+
+    served = json.loads(json.dumps(api.get_openapi_schema(), cls=NinjaJSONEncoder))
+    schema = schemathesis.openapi.from_dict(served)
+    schema.app = application
+    schema.location = "/api/v1/openapi.json"
+    return schema

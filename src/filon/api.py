@@ -1,16 +1,19 @@
 """The REST API, version 1 (django-ninja; OpenAPI at /api/v1/docs).
 
 Authentication: `Authorization: Bearer <token>` (a token tied to a user, so to its role and office) or the
-web session. Every endpoint calls the same services and selectors as the web pages. Errors are JSON:
+web session; the schema and the docs page need one too (`_signed_in_only`, docs/security.md). Every endpoint calls the same services and selectors as the web pages. Errors are JSON:
 `{"detail": [{"field", "message", "rule"}]}` with a 4xx status and Spanish messages — never a 500 for bad
 input.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -40,6 +43,26 @@ class ActiveSessionAuth(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+def _signed_in_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and the docs page answer whoever may call the API — a signed-in person or a valid token —
+    and nobody else (docs/security.md, «El esquema y la documentación de la API»). Without either, the
+    schema is a 401 like any endpoint's, and the docs page, which a person opens in the browser, sends to the
+    login page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and request.user.is_active:
+            return view(request, *args, **kwargs)
+        bearer = request.headers.get("Authorization", "")
+        if bearer.startswith("Bearer ") and TokenAuth().authenticate(request, bearer.removeprefix("Bearer ")):
+            return view(request, *args, **kwargs)
+        if request.resolver_match is not None and request.resolver_match.url_name == "openapi-view":
+            return redirect_to_login(request.get_full_path())
+        return _unauthenticated(request, AuthenticationError())
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="Filón API",
     version="1",
@@ -47,6 +70,7 @@ api = NinjaAPI(
     urls_namespace="api_v1",
     auth=[TokenAuth(), ActiveSessionAuth()],
     docs_url="/docs",
+    docs_decorator=_signed_in_only,
 )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -123,10 +125,6 @@ CACHES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["filon.accounts.backends.LockoutModelBackend"]
-# Lock-out after repeated failed logins.
-FILON_LOGIN_MAX_FAILURES = env_int("FILON_LOGIN_MAX_FAILURES", 5)
-FILON_LOGIN_LOCK_MINUTES = env_int("FILON_LOGIN_LOCK_MINUTES", 15)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -177,3 +175,74 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("FILON_LOG_LEVEL", "INFO")},
 }
+
+
+# ---------------------------------------------------------------- login throttling, page headers, API docs
+# (begin) Failed logins, what every answer tells the browser, and the API's documentation.
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperEnvironment(f"{name}={value} debe ser un entero positivo.")
+    return value
+
+
+def _client_ip_header() -> str:
+    """Where the client's address is read from: REMOTE_ADDR, or behind the reverse proxy the request header
+    that proxy sets (as Django names it in META, e.g. HTTP_X_REAL_IP)."""
+    name = env_str("FILON_CLIENT_IP_HEADER", "REMOTE_ADDR")
+    if name != "REMOTE_ADDR" and not re.fullmatch(r"HTTP_[A-Z0-9_]+", name):
+        raise ImproperEnvironment(
+            f"FILON_CLIENT_IP_HEADER={name!r} debe ser REMOTE_ADDR o una cabecera como HTTP_X_REAL_IP."
+        )
+    return name
+
+
+# django-axes counts failed logins per account *and* address (filon.accounts.backends): an attacker locks out
+# only their own address, never the person at another one. An address that fails across many accounts is
+# stopped by its own, higher limit. A lock ends FILON_LOGIN_LOCK_MINUTES after the last failed try, or by
+# `filon users unlock`. A locked try is answered as a wrong password is, after the same password hash.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["filon.accounts.backends.AccountBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_HANDLER = "filon.accounts.backends.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = _positive_int("FILON_LOGIN_MAX_FAILURES", 5)
+FILON_LOGIN_ADDRESS_MAX_FAILURES = _positive_int("FILON_LOGIN_ADDRESS_MAX_FAILURES", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("FILON_LOGIN_LOCK_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "filon.accounts.backends.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "filon.accounts.backends.client_address"
+FILON_CLIENT_IP_HEADER = _client_ip_header()
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no banner on every `filon` command
+LOGGING.setdefault("loggers", {})["axes"] = {"level": "WARNING"}  # failures and lock-outs, not every login
+
+# Every answer carries this Content-Security-Policy: scripts and styles only from the application's own static
+# files (HTMX and filon.js; no inline script, style or handler anywhere), nothing framed, no plug-ins.
+# Signed-in pages are also sent `Cache-Control: no-store` (filon.headers).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "filon.headers.PageHeadersMiddleware",
+)
+FILON_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+# The API's schema and docs (/api/v1/openapi.json, /api/v1/docs) need a signed-in person or a token
+# (filon.api; docs/security.md says why). With ninja installed as an app, its docs page uses the Swagger UI
+# files ninja ships, served as our own static files, instead of loading them from a CDN.
+INSTALLED_APPS += ["ninja"]
+# (end) login throttling, page headers, API docs

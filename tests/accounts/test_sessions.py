@@ -179,11 +179,11 @@ def test_the_sessions_user_is_the_orms_user_with_its_office(cast):
     values, of the same types, as the ORM's `select_related("office")`."""
     from django.contrib.auth.models import update_last_login
 
-    from filon.accounts.backends import LockoutModelBackend
+    from filon.accounts.backends import AccountBackend
 
     update_last_login(None, cast.ana)  # a datetime to convert, as a user who signed in has
-    User.objects.filter(pk=cast.sergio.pk).update(locked_until=START, failed_logins=2)
-    backend = LockoutModelBackend()
+    User.objects.filter(pk=cast.sergio.pk).update(last_login=START, is_staff=True)
+    backend = AccountBackend()
     for expected in User.objects.select_related("office").order_by("pk"):
         with CaptureQueriesContext(connection) as queries:
             user = backend.get_user(str(expected.pk))
@@ -209,7 +209,7 @@ def test_the_sessions_user_is_the_orms_user_with_its_office(cast):
         assert user == expected
 
     assert User.objects.get(pk=cast.ana.pk).last_login is not None
-    assert [u.username for u in User.objects.filter(locked_until=START)] == ["sergio.secretario"]
+    assert [u.username for u in User.objects.filter(last_login=START, is_staff=True)] == ["sergio.secretario"]
     User.objects.filter(pk=cast.ana.pk).update(is_active=False)
     missing = User.objects.order_by("-pk").first().pk + 1
     assert [backend.get_user(key) for key in (str(cast.ana.pk), str(missing), "x", None)] == [None] * 4

@@ -8,13 +8,12 @@ import datetime as dt
 import json
 
 import pytest
-import schemathesis
 import time_machine
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from conftest import satisfy, to_proposed
+from conftest import openapi_schema, satisfy, to_proposed
 from filon.committees.models import AgendaItem, CommitteeSession, Vote
 from filon.core.calendar import MEXICO_CITY, today_mx
 from filon.ledger.models import JournalEntry
@@ -23,7 +22,6 @@ from filon.origination.models import FileStatus
 from filon.rules.schema import Stage
 from filon.servicing.models import Payment
 from filon.servicing.selectors import loan_positions
-from filon.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -320,9 +318,7 @@ def test_agenda_attendance_votes_and_withdrawal_refusals(api, cast, proposed, cr
 
 # ------------------------------------------------------------------------ property-based, on a real session
 
-COMMITTEE_OPERATIONS = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
-    tag="comités"
-)
+COMMITTEE_OPERATIONS = openapi_schema().include(tag="comités")
 
 
 @pytest.fixture

@@ -13,19 +13,17 @@ import json
 from decimal import Decimal
 
 import pytest
-import schemathesis
 import time_machine
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from conftest import proposal_data, to_ready
+from conftest import openapi_schema, proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
 from filon.ledger.models import JournalEntry
 from filon.ledger.services import ledger_check
 from filon.servicing.models import Loan, LoanTask, Payment, PaymentStatus
 from filon.servicing.selectors import loan_positions
-from filon.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
@@ -383,7 +381,7 @@ def test_completing_an_obligation(api, loan):
 
 # --------------------------------------------------------------------------- property-based, on a real loan
 
-LOAN_OPERATIONS = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(tag="créditos")
+LOAN_OPERATIONS = openapi_schema().include(tag="créditos")
 
 
 @pytest.fixture

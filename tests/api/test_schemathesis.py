@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from filon.wsgi import application
+from conftest import openapi_schema
 
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+schema = openapi_schema()
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,16 @@ import time_machine
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from conftest import BROWSER_PAGES, SCREENSHOTS, clear_failed_pages, file_name
-from filon.core.calendar import MEXICO_CITY
+from conftest import (
+    BROWSER_PAGES,
+    SCREENSHOTS,
+    applicant_data,
+    clear_failed_pages,
+    file_name,
+    proposal_data,
+    to_ready,
+)
+from filon.core.calendar import MEXICO_CITY, today_mx
 
 # Debian's package, installed by `make browser-deps`; never a browser downloaded by Playwright.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -126,6 +135,24 @@ def shot(request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(directory / file_name(request.node.name))
 
 
+# Every Content-Security-Policy violation of a page, reported to the test (csp_violations) as it happens.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.filonCspViolation(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${event.documentURI}`);
+});
+"""
+
+
+CSP_VIOLATIONS = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def csp_violations(request: pytest.FixtureRequest) -> list[str]:
+    """The policy violations of every page sign_in opened in the test: the `securitypolicyviolation` events
+    and the console's «Content Security Policy» messages."""
+    return request.node.stash.setdefault(CSP_VIOLATIONS, [])
+
+
 @pytest.fixture
 def sign_in(
     browser: Browser,
@@ -137,8 +164,10 @@ def sign_in(
 ) -> Iterator[Callable[..., Page]]:
     """sign_in(user) → a page of that person's own browser context, logged in through the login form.
 
-    The pages are recorded on the test, so that a failure saves them (tests/conftest.py)."""
+    The pages are recorded on the test, so that a failure saves them (tests/conftest.py); their policy
+    violations, from the login page on, go to csp_violations."""
     contexts: list[BrowserContext] = []
+    csp_violations = request.node.stash.setdefault(CSP_VIOLATIONS, [])
     pages = request.node.stash.setdefault(BROWSER_PAGES, [])
     expect.set_options(timeout=TIMEOUT_MS)
 
@@ -151,8 +180,16 @@ def sign_in(
         # No favicon request racing the page's own: on in-memory SQLite the live server's request threads
         # share one database connection.
         context.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=b""))
+        context.expose_function("filonCspViolation", lambda violation: csp_violations.append(violation))
+        context.add_init_script(CSP_REPORTER)
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         who = user.username.split(".")[0]
         before = sum(1 for name, _ in pages if name.split("-")[0] == who)  # the same person again: ana-2
         pages.append((f"{who}-{before + 1}" if before else who, page))
@@ -166,3 +203,21 @@ def sign_in(
     yield open_as
     for context in contexts:
         context.close()
+
+
+LOAN_AMOUNT = Decimal("12000000")
+
+
+@pytest.fixture
+def active_loan(cast, sample_rates, clock: time_machine.Traveller):
+    """A Zacatecas loan disbursed today (the browser's clock), ready for a payment."""
+    from filon.applicants.services import applicant_create
+    from filon.origination.services import file_create
+    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+
+    applicant = applicant_create(user=cast.ana, data=applicant_data()).obj
+    file = to_ready(cast, file_create(user=cast.ana, applicant=applicant, proposal=proposal_data()))
+    loan = loan_create_from_file(user=cast.ana, file=file)
+    commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
+    disbursement_create(user=cast.ana, loan=loan, amount=LOAN_AMOUNT, value_date=today_mx())
+    return loan

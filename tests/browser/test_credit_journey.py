@@ -22,6 +22,7 @@ from browser_support import (
     async_unsafe_allowed,
     browser,
     clock,
+    csp_violations,
     http_cookies,
     landed,
     log_in,
@@ -39,7 +40,7 @@ from filon.origination.models import CreditFile
 from filon.rules.schema import Stage
 from filon.servicing.models import Loan
 
-__all__ = ["async_unsafe_allowed", "browser", "clock", "http_cookies", "shot", "sign_in"]
+__all__ = ["async_unsafe_allowed", "browser", "clock", "csp_violations", "http_cookies", "shot", "sign_in"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,7 +70,9 @@ def status(page: Page):
     return page.locator("#estado h1 .status")
 
 
-def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, tmp_path: Path):
+def test_credit_journey(
+    cast, sample_rates, sign_in, shot: Screenshots, clock, tmp_path: Path, csp_violations: list[str]
+):
     # ------------------------------------------------------------------ the analyst captures the applicant
     ana = sign_in(cast.ana, screenshot="entrar")
     assert ana.evaluate("typeof window.htmx") == "object"  # the vendored HTMX is served by the live server
@@ -418,3 +421,6 @@ def test_credit_journey(cast, sample_rates, sign_in, shot: Screenshots, clock, t
         )
         expect(sofia.locator("main")).not_to_contain_text(file.folio)
         shot(sofia, f"sonora-{name}-404")
+
+    # every page and HTMX action of the journey ran under the Content-Security-Policy, refused nothing
+    assert csp_violations == []

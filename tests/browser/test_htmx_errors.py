@@ -10,11 +10,11 @@ dismisses the alert, which on a tablet stays on the screen too.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import pytest
 from browser_support import (
     Screenshots,
+    active_loan,
     async_unsafe_allowed,
     browser,
     clock,
@@ -24,14 +24,17 @@ from browser_support import (
 )
 from playwright.sync_api import Page, Route, expect
 
-from conftest import applicant_data, proposal_data, to_ready
-from filon.applicants.services import applicant_create
-from filon.core.calendar import today_mx
-from filon.origination.services import file_create
 from filon.servicing.models import Loan, Payment
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 
-__all__ = ["async_unsafe_allowed", "browser", "clock", "http_cookies", "shot", "sign_in"]
+__all__ = [
+    "active_loan",
+    "async_unsafe_allowed",
+    "browser",
+    "clock",
+    "http_cookies",
+    "shot",
+    "sign_in",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,19 +42,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-AMOUNT = Decimal("12000000")
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-def active_loan(cast, sample_rates, clock) -> Loan:
-    """A Zacatecas loan disbursed today (the browser's clock), ready for a payment."""
-    applicant = applicant_create(user=cast.ana, data=applicant_data()).obj
-    file = to_ready(cast, file_create(user=cast.ana, applicant=applicant, proposal=proposal_data()))
-    loan = loan_create_from_file(user=cast.ana, file=file)
-    commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=today_mx())
-    return loan
 
 
 def send_payment(page: Page, amount: str) -> None:

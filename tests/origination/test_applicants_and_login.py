@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
+from axes.models import AccessAttempt
 from django.utils import timezone
 
 from conftest import applicant_data
-from filon.accounts.models import User
 from filon.applicants.forms import ApplicantForm
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import applicant_get_for_user
 from filon.applicants.services import applicant_create, bureau_record_add, group_assign
 from filon.audit.models import AuditRecord
+from filon.core.calendar import MEXICO_CITY
 from filon.errors import Forbidden, NotFound, ValidationFailed
 from filon.origination.forms import ProposalForm
 
@@ -135,20 +137,23 @@ def test_applicant_form_validates_and_builds_data():
 
 
 def test_login_locks_after_repeated_failures(client, cast, settings):
-    settings.FILON_LOGIN_MAX_FAILURES = 3
-    for _ in range(3):
-        response = client.post("/entrar/", {"username": "ana.zac", "password": "mala"})
+    """Throttled per account and address (django-axes; tests/security/test_login_throttle.py for the rest)."""
+    settings.AXES_FAILURE_LIMIT = 3
+    with time_machine.travel(dt.datetime(2026, 3, 3, 11, 0, tzinfo=MEXICO_CITY), tick=False) as clock:
+        wrong = client.post("/entrar/", {"username": "ana.zac", "password": "mala"})
+        for _ in range(2):
+            client.post("/entrar/", {"username": "ana.zac", "password": "mala"})
+            assert "_auth_user_id" not in client.session
+        locked = client.post("/entrar/", {"username": "ana.zac", "password": "clave-de-prueba-123"})
         assert "_auth_user_id" not in client.session
-    cast.ana.refresh_from_db()
-    assert cast.ana.locked_until is not None
-    response = client.post("/entrar/", {"username": "ana.zac", "password": "clave-de-prueba-123"})
-    assert "_auth_user_id" not in client.session
-    assert "bloqueada" in response.content.decode()
-    User.objects.filter(pk=cast.ana.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
-    client.post("/entrar/", {"username": "ana.zac", "password": "clave-de-prueba-123"})
-    assert client.session["_auth_user_id"] == str(cast.ana.pk)
-    cast.ana.refresh_from_db()
-    assert (cast.ana.failed_logins, cast.ana.locked_until) == (0, None)
+        # the same page and message as a wrong password: the page does not tell that the account is locked
+        assert locked.status_code == wrong.status_code == 200
+        assert locked.context["form"].non_field_errors() == wrong.context["form"].non_field_errors()
+        assert "Usuario o contraseña incorrectos" in locked.content.decode()
+        clock.shift(settings.AXES_COOLOFF_TIME + dt.timedelta(seconds=1))
+        client.post("/entrar/", {"username": "ana.zac", "password": "clave-de-prueba-123"})
+        assert client.session["_auth_user_id"] == str(cast.ana.pk)
+    assert not AccessAttempt.objects.filter(username="ana.zac").exists()  # a success clears the failures
 
 
 def test_sessions_expire_when_idle(settings):

@@ -1,32 +1,36 @@
-"""Authentication with lock-out after repeated failures."""
+"""Who signs in, and how repeated failures are throttled (django-axes).
+
+Failures are counted per account *and* address (`AXES_LOCKOUT_PARAMETERS`): an attacker who guesses at an
+account locks out only their own address, and the person reaches the account from any other. One address
+that fails across many accounts is stopped by its own, higher limit (`FILON_LOGIN_ADDRESS_MAX_FAILURES`),
+here in `LoginThrottle`. A lock lasts `AXES_COOLOFF_TIME` after the last failed try; `filon users unlock`
+lifts it sooner.
+
+A refused login looks and costs the same whatever the reason: the login page with one message, after one
+password hash — Django hashes the password of an unknown user against nobody for that reason, and a locked
+try does the same here, instead of answering at once.
+"""
 
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.db import transaction
-from django.http import HttpRequest
-from django.utils import timezone
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
 
 from filon.accounts.models import User
 from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 
 
-class AccountLocked(Exception):
-    pass
-
-
-class LockoutModelBackend(ModelBackend):
-    """ModelBackend that refuses a locked account and counts failures per username.
-
-    After FILON_LOGIN_MAX_FAILURES consecutive failures the account is locked for
-    FILON_LOGIN_LOCK_MINUTES; a successful login resets the count. A locked account is refused even
-    with the right password, so guessing cannot continue during the lock.
-    """
+class AccountBackend(AxesStandaloneBackend, ModelBackend):
+    """Django's ModelBackend behind the axes check, and the session's user read in one row."""
 
     def authenticate(
         self,
@@ -35,38 +39,58 @@ class LockoutModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> User | None:
-        if not username or password is None:
-            return None
-        with transaction.atomic():
-            user = User.objects.select_for_update().filter(username=username).first()
-            if user is None:
-                User().set_password(password)  # same work as a real check: no timing oracle
-                return None
-            now = timezone.now()
-            if user.locked_until and user.locked_until > now:
-                if request is not None:
-                    request.filon_login_locked = True  # type: ignore[attr-defined]
-                return None
-            if user.check_password(password) and self.user_can_authenticate(user):
-                if user.failed_logins or user.locked_until:
-                    user.failed_logins = 0
-                    user.locked_until = None
-                    user.save(update_fields=["failed_logins", "locked_until"])
-                return user
-            user.failed_logins += 1
-            if user.failed_logins >= settings.FILON_LOGIN_MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=settings.FILON_LOGIN_LOCK_MINUTES)
-                user.failed_logins = 0
-                if request is not None:
-                    request.filon_login_locked = True  # type: ignore[attr-defined]
-            user.save(update_fields=["failed_logins", "locked_until"])
-            return None
+        try:
+            AxesStandaloneBackend.authenticate(self, request, username, password, **kwargs)  # type: ignore[arg-type]
+        except AxesBackendPermissionDenied:
+            if password is not None:
+                User().set_password(password)  # the work of a password check: no timing oracle
+            raise  # Django's authenticate() refuses the login and reports the failure to axes
+        user = ModelBackend.authenticate(self, request, username, password, **kwargs)
+        return user if isinstance(user, User) else None
 
     def get_user(self, user_id: Any) -> User | None:
         """The session's user with its regional office in the same query: every page shows the office and
         scopes by it."""
         user = user_with_office(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class LoginThrottle(AxesDatabaseHandler):
+    """Axes' database handler with a second limit per address, over every account it tried.
+
+    Axes compares `get_failures` with AXES_FAILURE_LIMIT; an address past its own limit counts as having
+    reached it, for any account, until its failures are older than the cool-off."""
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        by_account = super().get_failures(request, credentials)
+        if address_failures(request) >= settings.FILON_LOGIN_ADDRESS_MAX_FAILURES:
+            return max(by_account, settings.AXES_FAILURE_LIMIT)
+        return by_account
+
+
+def address_failures(request: HttpRequest) -> int:
+    """The failed logins from the request's address within the cool-off, whatever the account."""
+    attempts = AccessAttempt.objects.filter(
+        ip_address=request.axes_ip_address,  # type: ignore[attr-defined]
+        attempt_time__gte=request.axes_attempt_time - settings.AXES_COOLOFF_TIME,  # type: ignore[attr-defined]
+    )
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as the throttle counts it: REMOTE_ADDR, or behind a reverse proxy the header
+    that proxy sets (FILON_CLIENT_IP_HEADER); a list (X-Forwarded-For) gives its last entry, the one the
+    proxy added."""
+    value = request.META.get(settings.FILON_CLIENT_IP_HEADER) or request.META.get("REMOTE_ADDR")
+    return value.rsplit(",", 1)[-1].strip() if value else None
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """A locked try is answered as any refused login is: the login page the view rendered, with its one
+    message and status (no «account locked» to tell an attacker which accounts exist)."""
+    return original_response
 
 
 def user_with_office(user_id: Any) -> User | None:

@@ -6,21 +6,23 @@ from django.core.exceptions import ValidationError
 
 
 class LoginForm(AuthenticationForm):
+    """The login form. Every refusal reads the same — a wrong password, an unknown user, a locked account
+    (filon.accounts.backends) — so the page never tells which accounts exist or are locked."""
+
     error_messages = {
-        "invalid_login": "Usuario o contraseña incorrectos. Tras %(max)s intentos fallidos la cuenta se bloquea.",
+        "invalid_login": (
+            "Usuario o contraseña incorrectos. Tras %(max)s intentos fallidos desde una misma dirección, "
+            "la entrada se suspende %(minutes)s minutos."
+        ),
         "inactive": "Esta cuenta está inactiva.",
-        "locked": "La cuenta está bloqueada temporalmente por intentos fallidos; intente en %(minutes)s minutos.",
     }
 
     def get_invalid_login_error(self) -> ValidationError:
-        if getattr(self.request, "filon_login_locked", False):
-            return ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.FILON_LOGIN_LOCK_MINUTES},
-            )
         return ValidationError(
             self.error_messages["invalid_login"],
             code="invalid_login",
-            params={"max": settings.FILON_LOGIN_MAX_FAILURES},
+            params={
+                "max": settings.AXES_FAILURE_LIMIT,
+                "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            },
         )

@@ -74,8 +74,6 @@ class User(AbstractUser):
         blank=True,
         help_text="claves de comité (comite_interno, comite_externo, comite_tecnico)",
     )
-    failed_logins = models.PositiveIntegerField("intentos fallidos", default=0)
-    locked_until = models.DateTimeField("bloqueado hasta", null=True, blank=True)
     session_salt = models.CharField(
         "sal de las sesiones",
         max_length=32,

@@ -94,6 +94,24 @@ def user_sessions_end(*, actor: Any, user: User) -> None:
     audit_record(user=actor, action="user.sessions_end", obj=user, office=user.office)
 
 
+@transaction.atomic
+def user_unlock(*, actor: Any, user: User, address: str | None = None) -> int:
+    """Clear the failed logins that lock `user` out (from `address` only, when given), so the next try is
+    judged afresh; returns how many records of failures were cleared. The lock would end by itself after the
+    cool-off (settings.AXES_COOLOFF_TIME)."""
+    from axes.utils import reset
+
+    cleared = reset(ip=address, username=user.username) if address else reset(username=user.username)
+    audit_record(
+        user=actor,
+        action="user.unlock",
+        obj=user,
+        after={"address": address, "attempts_cleared": cleared},
+        office=user.office,
+    )
+    return cleared
+
+
 def _token_hash(raw: str) -> str:
     import hashlib
 

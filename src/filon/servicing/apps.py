@@ -12,7 +12,7 @@ def _user_saved(
     sender: Any, instance: Any, update_fields: Any = None, created: bool = False, **kwargs: Any
 ) -> None:
     """A user's name changed: the loans whose obligations the user met show it, so they change revision
-    (`Loan.revision`). A login's or a lock-out's save names its fields and touches nothing."""
+    (`Loan.revision`). A login's save names its fields (last_login) and touches nothing."""
     if created or (update_fields is not None and not SHOWN_USER_FIELDS & set(update_fields)):
         return
     from filon.servicing.models import LoanTask, loans_touch

@@ -104,6 +104,9 @@
   });
   document.addEventListener("click", function (event) {
     if (event.target && event.target.id === "avisos-cerrar") { dismiss(); }
+    // «Regresar» on an error page: back to the page the person came from (its href, when there is none).
+    var back = event.target && event.target.closest ? event.target.closest("a[data-history-back]") : null;
+    if (back && window.history.length > 1) { event.preventDefault(); window.history.back(); }
   });
 
   // After a swap, move focus to the first error of the new content (notices are announced by role="status").
