@@ -1,8 +1,12 @@
 """Loans under administration: creation from a file, terms and position, schedule, statement, commission,
-disbursements, payments (once per Idempotency-Key), reversals and post-disbursement obligations.
+disbursements, payments, reversals and post-disbursement obligations.
 
 Every read goes through `loan_get_for_user` (another office's loan is a 404); every write is one servicing
 service, the same the web pages call, so roles, office checks and the ledger are theirs.
+
+Every request that moves money (commission, disbursement or drawdown, payment, reversal) requires an
+`Idempotency-Key` header: the service decides under the loan's lock whether it performs the request (201),
+replays the first one with that key (200) or refuses other data under it (409); see `filon.idempotency`.
 """
 
 from __future__ import annotations
