@@ -188,7 +188,7 @@ def once(
                 if record is None:
                     raise
     if record is not None:
-        return _decide(record, asked, key=key, what=what)  # type: ignore[no-any-return]
+        return _decide(record, asked, key=key, what=what)
     try:
         with transaction.atomic():  # a savepoint: a twin that decided unlocked rolls back only this
             result = perform()
@@ -197,6 +197,6 @@ def once(
         record = _find(operation, scope, key)
         if record is None:
             raise
-        return _decide(record, asked, key=key, what=what)  # type: ignore[no-any-return]
+        return _decide(record, asked, key=key, what=what)
     _mark(result, False)
     return result
