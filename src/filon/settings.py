@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "filon.accounts",
     "filon.audit",
+    "filon.idempotency",
     "filon.applicants",
     "filon.origination",
     "filon.committees",

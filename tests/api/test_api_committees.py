@@ -153,9 +153,16 @@ def test_a_session_authorizes_the_file_which_becomes_a_loan_paid_once(api, cast,
         "180000.00",
     )
     lid, today = loan["id"], str(today_mx())
-    assert api("ana", "post", f"/loans/{lid}/commission", {"value_date": today}).status_code == 200
     response = api(
-        "ana", "post", f"/loans/{lid}/disbursements", {"amount": "12000000.00", "value_date": today}
+        "ana", "post", f"/loans/{lid}/commission", {"value_date": today}, HTTP_IDEMPOTENCY_KEY="comision-001"
+    )
+    assert response.status_code == 201, response.content
+    response = api(
+        "ana",
+        "post",
+        f"/loans/{lid}/disbursements",
+        {"amount": "12000000.00", "value_date": today},
+        HTTP_IDEMPOTENCY_KEY="ministracion-001",
     )
     assert response.status_code == 201, response.content
 
@@ -171,9 +178,13 @@ def test_a_session_authorizes_the_file_which_becomes_a_loan_paid_once(api, cast,
     assert JournalEntry.objects.filter(loan_id=lid, kind="pago").count() == 1
 
     response = api(
-        "ana", "post", f"/loans/{lid}/payments/{payment['id']}/reversal", {"reason": "Depósito devuelto"}
+        "ana",
+        "post",
+        f"/loans/{lid}/payments/{payment['id']}/reversal",
+        {"reason": "Depósito devuelto"},
+        HTTP_IDEMPOTENCY_KEY="reversa-001",
     )
-    assert response.status_code == 200, response.content
+    assert response.status_code == 201, response.content
     assert (response.json()["status"], response.json()["reversal_entry_id"] is not None) == ("reversed", True)
     assert ledger_check(loan_positions=loan_positions()) == []
     assert api("ana", "get", f"/loans/{lid}/statement").json()["balanced"] is True

@@ -74,9 +74,16 @@ def loan(api, ready_file):
     response = api("ana", "post", f"/files/{ready_file.pk}/loan")
     assert response.status_code == 201, response.content
     lid = response.json()["id"]
-    assert api("ana", "post", f"/loans/{lid}/commission", {"value_date": DISBURSED}).status_code == 200
     response = api(
-        "ana", "post", f"/loans/{lid}/disbursements", {"amount": "12000000", "value_date": DISBURSED}
+        "ana", "post", f"/loans/{lid}/commission", {"value_date": DISBURSED}, HTTP_IDEMPOTENCY_KEY="comision"
+    )
+    assert response.status_code == 201, response.content
+    response = api(
+        "ana",
+        "post",
+        f"/loans/{lid}/disbursements",
+        {"amount": "12000000", "value_date": DISBURSED},
+        HTTP_IDEMPOTENCY_KEY="ministracion",
     )
     assert response.status_code == 201, response.content
     return Loan.objects.get(pk=lid)
@@ -114,7 +121,11 @@ def test_loan_from_file_commission_and_disbursement(api, ready_file):
 
     # No disbursement before the opening commission (Rules 14): the refusal cites the rule.
     response = api(
-        "ana", "post", f"/loans/{lid}/disbursements", {"amount": "1000000", "value_date": DISBURSED}
+        "ana",
+        "post",
+        f"/loans/{lid}/disbursements",
+        {"amount": "1000000", "value_date": DISBURSED},
+        HTTP_IDEMPOTENCY_KEY="antes-de-la-comision",
     )
     assert response.status_code == 409
     assert response.json()["detail"] == [
@@ -124,13 +135,18 @@ def test_loan_from_file_commission_and_disbursement(api, ready_file):
             "rule": "14",
         }
     ]
-    response = api("ana", "post", f"/loans/{lid}/commission", {"value_date": DISBURSED})
-    assert (response.status_code, response.json()["opening_commission_paid_on"]) == (200, DISBURSED)
-    response = api("ana", "post", f"/loans/{lid}/commission", {"value_date": DISBURSED})
+    commission = f"/loans/{lid}/commission"
+    response = api("ana", "post", commission, {"value_date": DISBURSED}, HTTP_IDEMPOTENCY_KEY="comision")
+    assert (response.status_code, response.json()["opening_commission_paid_on"]) == (201, DISBURSED)
+    response = api("ana", "post", commission, {"value_date": DISBURSED}, HTTP_IDEMPOTENCY_KEY="otra")
     assert (response.status_code, fields(response)) == (409, {"opening_commission"})
 
     response = api(
-        "ana", "post", f"/loans/{lid}/disbursements", {"amount": "12000000.00", "value_date": DISBURSED}
+        "ana",
+        "post",
+        f"/loans/{lid}/disbursements",
+        {"amount": "12000000.00", "value_date": DISBURSED},
+        HTTP_IDEMPOTENCY_KEY="ministracion",
     )
     assert response.status_code == 201, response.content
     assert (response.json()["amount"], response.json()["value_date"]) == ("12000000.00", DISBURSED)
@@ -215,20 +231,21 @@ def test_payment_once_per_key_then_reversed(api, loan):
     assert Decimal(rows[0]["interest_paid"]) > 0
 
     reversal = f"/loans/{loan.pk}/payments/{payment['id']}/reversal"
-    response = api("ana", "post", reversal, {"reason": ""})
+    response = api("ana", "post", reversal, {"reason": ""}, HTTP_IDEMPOTENCY_KEY="reversa")
     assert (response.status_code, fields(response)) == (422, {"reason"})
-    response = api("ana", "post", reversal, {"reason": "Cheque devuelto por el banco"})
-    assert response.status_code == 200, response.content
+    response = api(
+        "ana", "post", reversal, {"reason": "Cheque devuelto por el banco"}, HTTP_IDEMPOTENCY_KEY="reversa"
+    )
+    assert response.status_code == 201, response.content
     assert (response.json()["status"], response.json()["reversal_reason"]) == (
         "reversed",
         "Cheque devuelto por el banco",
     )
-    response = api("ana", "post", reversal, {"reason": "otra vez"})
+    response = api("ana", "post", reversal, {"reason": "otra vez"}, HTTP_IDEMPOTENCY_KEY="otra-reversa")
     assert (response.status_code, fields(response)) == (409, {"status"})
     assert Payment.objects.get(pk=payment["id"]).status == PaymentStatus.REVERSED
-    assert (
-        api("ana", "post", f"/loans/{loan.pk}/payments/999999/reversal", {"reason": "x"}).status_code == 404
-    )
+    missing = f"/loans/{loan.pk}/payments/999999/reversal"
+    assert api("ana", "post", missing, {"reason": "x"}, HTTP_IDEMPOTENCY_KEY="nada").status_code == 404
     books_balance()
 
 
@@ -296,7 +313,7 @@ def test_payment_bad_input_is_a_4xx_naming_the_field(api, loan, body, field, sta
     ],
 )
 def test_disbursement_bad_input(api, loan, body, field):
-    response = api("ana", "post", f"/loans/{loan.pk}/disbursements", body)
+    response = api("ana", "post", f"/loans/{loan.pk}/disbursements", body, HTTP_IDEMPOTENCY_KEY="mala")
     assert 400 <= response.status_code < 500, response.content
     assert field in fields(response)
     assert loan.disbursements.count() == 1
@@ -337,10 +354,12 @@ def test_roles_that_may_not_write_get_403(api, loan):
         response = pay(api, loan, body, who=who)
         assert response.status_code == 403, who
         assert "no puede registrar pagos" in response.json()["detail"][0]["message"]
-    assert api("marta", "post", f"/loans/{loan.pk}/disbursements", body).status_code == 403
+    response = api("marta", "post", f"/loans/{loan.pk}/disbursements", body, HTTP_IDEMPOTENCY_KEY="m")
+    assert response.status_code == 403
     assert Payment.objects.count() == 0
     payment = pay(api, loan, body).json()
-    response = api("marta", "post", f"/loans/{loan.pk}/payments/{payment['id']}/reversal", {"reason": "x"})
+    reversal = f"/loans/{loan.pk}/payments/{payment['id']}/reversal"
+    response = api("marta", "post", reversal, {"reason": "x"}, HTTP_IDEMPOTENCY_KEY="m")
     assert response.status_code == 403
     assert Payment.objects.get().status == PaymentStatus.APPLIED
     # The manager of the office may post too; a replay by her returns the analyst's payment.

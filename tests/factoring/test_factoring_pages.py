@@ -15,6 +15,7 @@ from factoring_support import TODAY, authorized_epo, frozen_today, supplier
 from filon.factoring.models import DocumentStatus, FactoringDocument
 from filon.factoring.services import supplier_adhere
 from filon.ledger.services import ledger_check
+from filon.web.forms import new_key
 
 pytestmark = pytest.mark.django_db
 frozen_time = pytest.fixture(autouse=True)(frozen_today)
@@ -76,7 +77,8 @@ def test_upload_discount_and_collect_through_the_pages(cast, epo):
     assert b"".join(download.streaming_content).startswith(b"%PDF")
     assert login(cast.sofia).get(f"/cadenas/documentos/{document.pk}/archivo/").status_code == 404
     response = client.post(
-        f"/cadenas/documentos/{document.pk}/descontar/", {"descuento-interest_mode": "up_front"}
+        f"/cadenas/documentos/{document.pk}/descontar/",
+        {"descuento-interest_mode": "up_front", "descuento-key": new_key()},
     )
     assert response.status_code == 302
     document.refresh_from_db()

@@ -15,6 +15,7 @@ from filon.core.calendar import MEXICO_CITY
 from filon.funds.services import fund_contribute, fund_create, fund_interest_record
 from filon.servicing.models import Loan
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.web.forms import new_key
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_direction_records_a_contribution_and_risk_only_reads(cast, focir):
     assert "Registrar un movimiento" in omar.get(f"/fondos/{fund.pk}/").content.decode()
     done = omar.post(
         f"/fondos/{fund.pk}/",
-        {"kind": "contribution", "amount": "500000", "on": "2026-07-15", "description": ""},
+        {"kind": "contribution", "amount": "500000", "on": "2026-07-15", "description": "", "key": new_key()},
     )
     assert done.status_code == 302
     assert "$6,500,000.00" in omar.get(f"/fondos/{fund.pk}/").content.decode()

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from conftest import proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
+from filon.idempotency.services import IdempotencyConflict, replayed
 from filon.ledger import chart
 from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
 from filon.ledger.services import Line, entry_post, ledger_check, loan_balances
@@ -230,13 +231,18 @@ def test_the_same_key_twice_posts_once(cast, loan):
     first = pay(cast, loan, "150000.00", TODAY, "clave-única")
     before = state(loan)
     entries = JournalEntry.objects.count()
-    again = pay(cast, loan, "999999.00", TODAY, "clave-única")  # a retry returns the first result as is
+    again = pay(cast, loan, "150000", TODAY, "clave-única")  # a retry returns the first result as is
     assert again.pk == first.pk
+    assert (replayed(first), replayed(again)) == (False, True)
     assert (again.amount, again.allocation, again.entry_id) == (
         first.amount,
         first.allocation,
         first.entry_id,
     )
+    with pytest.raises(IdempotencyConflict) as refused:  # the same key with another amount: nothing moves
+        pay(cast, loan, "999999.00", TODAY, "clave-única")
+    assert (refused.value.status, refused.value.field) == (409, "Idempotency-Key")
+    assert "difiere en: amount" in refused.value.message
     assert Payment.objects.filter(loan=loan).count() == 1
     assert JournalEntry.objects.count() == entries
     assert JournalEntry.objects.filter(loan=loan, kind="pago").count() == 1
@@ -247,24 +253,43 @@ def test_the_same_key_twice_posts_once(cast, loan):
 def test_a_racing_twin_is_caught_by_the_unique_key(cast, loan, monkeypatch):
     """Had a twin with the same key committed unseen, the insert hits the unique constraint: everything of
     the second attempt rolls back to its savepoint and the first payment is returned."""
+    from filon.idempotency import services as idempotency
     from filon.servicing import payments
 
     first = pay(cast, loan, "1000.00", TODAY, "gemelo")
     before, entries = state(loan), JournalEntry.objects.count()
     looked: list[str] = []
+    find = idempotency._find
 
-    def blind_once(loan, key):
+    def blind_once(operation, scope, key):
         looked.append(key)
-        return None if len(looked) == 1 else Payment.objects.filter(loan=loan, idempotency_key=key).first()
+        return None if len(looked) == 1 else find(operation, scope, key)
 
-    monkeypatch.setattr(payments, "_payment_for_key", blind_once)
+    monkeypatch.setattr(idempotency, "_find", blind_once)
+    monkeypatch.setattr(payments, "_payment_for_key", lambda loan, key: None)
     again = pay(cast, loan, "1000.00", TODAY, "gemelo")
     assert again.pk == first.pk
+    assert replayed(again)
     assert looked == ["gemelo", "gemelo"]
     assert Payment.objects.filter(loan=loan).count() == 1
     assert JournalEntry.objects.count() == entries
     assert state(loan) == before
     assert_books(loan)
+
+
+def test_a_payment_keyed_before_requests_were_recorded_is_adopted(cast, loan):
+    """A payment whose key lives only on its own column (recorded before `filon.idempotency`) is the first
+    result of its key: the same request replays it, another is a conflict."""
+    from filon.idempotency.models import IdempotentRequest
+
+    first = pay(cast, loan, "1000.00", TODAY, "antiguo")
+    IdempotentRequest.objects.all().delete()
+    again = pay(cast, loan, "1000.00", TODAY, "antiguo")
+    assert (again.pk, replayed(again)) == (first.pk, True)
+    with pytest.raises(IdempotencyConflict):
+        pay(cast, loan, "2000.00", TODAY, "antiguo")
+    assert Payment.objects.filter(loan=loan).count() == 1
+    assert IdempotentRequest.objects.filter(operation="payment", key="antiguo").count() == 1
 
 
 def test_cartera_vencida_is_credited_on_its_own_accounts(cast, loan):

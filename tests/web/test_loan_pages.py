@@ -38,6 +38,7 @@ from filon.servicing.models import (
 from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import statement_period_default
+from filon.web.forms import new_key
 
 pytestmark = pytest.mark.django_db
 frozen_time = pytest.fixture(autouse=True)(frozen)
@@ -64,8 +65,8 @@ def active_loan(cast, loan):
 
 
 def _without_keys(body: str) -> str:
-    """A page without what changes on every rendering: the payment form's key and the CSRF tokens."""
-    body = re.sub(r'name="pago-key" value="[0-9a-f]{32}"', "", body)
+    """A page without what changes on every rendering: the forms' keys and the CSRF tokens."""
+    body = re.sub(r'name="[a-z]+-key" value="[0-9a-f]{32}"', "", body)
     body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body)
     return re.sub(r'"X-CSRFToken": "[^"]+"', "", body)
 
@@ -151,21 +152,23 @@ def test_commission_then_disbursement_through_plain_posts(cast, loan):
     day = today_mx().isoformat()
 
     refused = ana.post(
-        url("loan_disburse", loan.pk), {"ministracion-amount": "12000000", "ministracion-value_date": day}
+        url("loan_disburse", loan.pk),
+        {"ministracion-key": new_key(), "ministracion-amount": "12000000", "ministracion-value_date": day},
     )
     assert refused.status_code == 409
     body = refused.content.decode()
     assert "La comisión por apertura y su IVA deben pagarse antes de disponer. (Regla 14)" in body
     assert not loan.disbursements.exists()
 
-    done = ana.post(url("loan_commission", loan.pk), {"comision-value_date": day})
+    done = ana.post(url("loan_commission", loan.pk), {"comision-key": new_key(), "comision-value_date": day})
     assert done.status_code == 302
     assert done["Location"] == url("loan", loan.pk) + "#comision"
     loan.refresh_from_db()
     assert loan.opening_commission_paid_on == today_mx()
 
     done = ana.post(
-        url("loan_disburse", loan.pk), {"ministracion-amount": "12000000", "ministracion-value_date": day}
+        url("loan_disburse", loan.pk),
+        {"ministracion-key": new_key(), "ministracion-amount": "12000000", "ministracion-value_date": day},
     )
     assert done.status_code == 302
     assert done["Location"] == url("loan", loan.pk) + "#ministraciones"
@@ -182,7 +185,8 @@ def test_commission_then_disbursement_through_plain_posts(cast, loan):
     assert page.count('<tr><td class="num">') >= 84  # the 84 installments of the projected table
 
     over = ana.post(
-        url("loan_disburse", loan.pk), {"ministracion-amount": "0.01", "ministracion-value_date": day}
+        url("loan_disburse", loan.pk),
+        {"ministracion-key": new_key(), "ministracion-amount": "0.01", "ministracion-value_date": day},
     )
     assert over.status_code == 422
     body = over.content.decode()
@@ -194,7 +198,9 @@ def test_commission_then_disbursement_through_plain_posts(cast, loan):
 def test_commission_and_disbursement_through_htmx(cast, loan):
     ana = login(cast.ana)
     day = today_mx().isoformat()
-    response = ana.post(url("loan_commission", loan.pk), {"comision-value_date": day}, **HTMX)
+    response = ana.post(
+        url("loan_commission", loan.pk), {"comision-key": new_key(), "comision-value_date": day}, **HTMX
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="card" id="comision"')
@@ -203,7 +209,7 @@ def test_commission_and_disbursement_through_htmx(cast, loan):
 
     refused = ana.post(
         url("loan_disburse", loan.pk),
-        {"ministracion-amount": "13000000", "ministracion-value_date": day},
+        {"ministracion-key": new_key(), "ministracion-amount": "13000000", "ministracion-value_date": day},
         **HTMX,
     )
     assert refused.status_code == 422
@@ -212,13 +218,15 @@ def test_commission_and_disbursement_through_htmx(cast, loan):
     assert "excede el monto contratado" in body
     assert 'aria-invalid="true"' in body
 
-    bad = ana.post(url("loan_disburse", loan.pk), {"ministracion-amount": "mucho"}, **HTMX)
+    bad = ana.post(
+        url("loan_disburse", loan.pk), {"ministracion-key": new_key(), "ministracion-amount": "mucho"}, **HTMX
+    )
     assert bad.status_code == 422
     assert "Introduzca un número." in bad.content.decode()
 
     done = ana.post(
         url("loan_disburse", loan.pk),
-        {"ministracion-amount": "12000000", "ministracion-value_date": day},
+        {"ministracion-key": new_key(), "ministracion-amount": "12000000", "ministracion-value_date": day},
         **HTMX,
     )
     assert done.status_code == 200
@@ -233,7 +241,11 @@ def test_a_past_due_loan_takes_no_disbursement_and_cites_the_rule(cast, active_l
     Loan.objects.filter(pk=active_loan.pk).update(days_past_due=5)
     response = login(cast.ana).post(
         url("loan_disburse", active_loan.pk),
-        {"ministracion-amount": "1", "ministracion-value_date": today_mx().isoformat()},
+        {
+            "ministracion-key": new_key(),
+            "ministracion-amount": "1",
+            "ministracion-value_date": today_mx().isoformat(),
+        },
         **HTMX,
     )
     assert response.status_code == 409
@@ -328,18 +340,22 @@ def test_the_latest_payment_is_reversed_with_a_reason(cast, active_loan):
     assert url("loan_payment_reverse", active_loan.pk, latest.pk) in page
     assert url("loan_payment_reverse", active_loan.pk, first.pk) not in page
 
-    no_reason = ana.post(url("loan_payment_reverse", active_loan.pk, latest.pk), {"reversa-reason": ""})
+    no_reason = ana.post(
+        url("loan_payment_reverse", active_loan.pk, latest.pk),
+        {"reversa-key": new_key(), "reversa-reason": ""},
+    )
     assert no_reason.status_code == 422
     older = ana.post(
         url("loan_payment_reverse", active_loan.pk, first.pk),
-        {"reversa-reason": "Depósito duplicado"},
+        {"reversa-key": new_key(), "reversa-reason": "Depósito duplicado"},
         **HTMX,
     )
     assert older.status_code == 409
     assert "Sólo se reversa el último pago aplicado" in older.content.decode()
 
     done = ana.post(
-        url("loan_payment_reverse", active_loan.pk, latest.pk), {"reversa-reason": "Cheque devuelto"}
+        url("loan_payment_reverse", active_loan.pk, latest.pk),
+        {"reversa-key": new_key(), "reversa-reason": "Cheque devuelto"},
     )
     assert done.status_code == 302
     latest.refresh_from_db()
@@ -396,7 +412,8 @@ def test_text_people_typed_reads_escaped_in_the_rows_built_by_the_view(cast, act
     reason = '<script>alert("x")</script> & devuelto'
     assert (
         ana.post(
-            url("loan_payment_reverse", active_loan.pk, payment.pk), {"reversa-reason": reason}
+            url("loan_payment_reverse", active_loan.pk, payment.pk),
+            {"reversa-key": new_key(), "reversa-reason": reason},
         ).status_code
         == 302
     )
@@ -424,13 +441,20 @@ def test_another_office_gets_404_on_the_loan_and_every_form(cast, active_loan):
     for page in (url("loan", active_loan.pk), url("loan_statement", active_loan.pk)):
         assert sofia.get(page).status_code == 404, page
     posts = {
-        url("loan_commission", active_loan.pk): {"comision-value_date": today_mx().isoformat()},
+        url("loan_commission", active_loan.pk): {
+            "comision-key": new_key(),
+            "comision-value_date": today_mx().isoformat(),
+        },
         url("loan_disburse", active_loan.pk): {
+            "ministracion-key": new_key(),
             "ministracion-amount": "1",
             "ministracion-value_date": today_mx().isoformat(),
         },
         url("loan_payment", active_loan.pk): payment_post("c" * 32),
-        url("loan_payment_reverse", active_loan.pk, payment.pk): {"reversa-reason": "x"},
+        url("loan_payment_reverse", active_loan.pk, payment.pk): {
+            "reversa-key": new_key(),
+            "reversa-reason": "x",
+        },
         url("loan_task_complete", active_loan.pk, task.pk): {},
     }
     for target, data in posts.items():
@@ -796,7 +820,7 @@ def test_a_revolving_line_asks_for_the_drawdown_term(cast, applicant, sample_rat
     assert "Disposiciones de la línea" in page
     assert '<label for="id_ministracion-drawdown_days">Plazo de la disposición (días)' in page
     day = today_mx().isoformat()
-    data = {"ministracion-amount": "1000000", "ministracion-value_date": day}
+    data = {"ministracion-key": new_key(), "ministracion-amount": "1000000", "ministracion-value_date": day}
     missing = ana.post(url("loan_disburse", line.pk), data, **HTMX)
     assert missing.status_code == 422
     assert 'id="id_ministracion-drawdown_days_error"' in missing.content.decode()

@@ -1,8 +1,12 @@
 """Loans under administration: creation from a file, terms and position, schedule, statement, commission,
-disbursements, payments (once per Idempotency-Key), reversals and post-disbursement obligations.
+disbursements, payments, reversals and post-disbursement obligations.
 
 Every read goes through `loan_get_for_user` (another office's loan is a 404); every write is one servicing
 service, the same the web pages call, so roles, office checks and the ledger are theirs.
+
+Every request that moves money (commission, disbursement or drawdown, payment, reversal) requires an
+`Idempotency-Key` header: the service decides under the loan's lock whether it performs the request (201),
+replays the first one with that key (200) or refuses other data under it (409); see `filon.idempotency`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pydantic import ConfigDict, WithJsonSchema
 from filon.core.calendar import today_mx
 from filon.core.money import CENT, format_money
 from filon.errors import DomainError, NotFound, ValidationFailed
+from filon.idempotency.models import KEY_MAX
+from filon.idempotency.services import HEADER, key_clean, replayed
 from filon.ledger import chart
 from filon.origination.selectors import file_get_for_user
 from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, Payment
@@ -29,8 +35,7 @@ from filon.servicing.tasks import task_complete
 
 router = Router(tags=["créditos"])
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-KEY_MAX = Payment._meta.get_field("idempotency_key").max_length
+IDEMPOTENCY_HEADER = HEADER
 
 # Input guards that keep absurd values away from the database (the services decide everything else):
 # a money amount fits the ledger's columns, a date is one a loan can carry.
@@ -57,10 +62,39 @@ class _In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class IdempotencyConflict(DomainError):
-    """The same key sent again with a different payment: nothing is posted."""
+class ErrorDetail(Schema):
+    field: str | None
+    message: str
+    rule: str | None
 
-    status = 409
+
+class ErrorOut(Schema):
+    detail: list[ErrorDetail]
+
+
+# Every request that moves money carries an Idempotency-Key (`filon.idempotency`): the first call performs
+# it (201), the same call again returns its result (200), the same key with other data is refused (409).
+IDEMPOTENCY_KEY = Header(
+    ...,
+    alias=IDEMPOTENCY_HEADER,
+    min_length=1,
+    max_length=KEY_MAX,
+    description="Una clave única por operación: repetir la solicitud con la misma clave no mueve el dinero "
+    "dos veces (200 con el primer resultado); la misma clave con otros datos es un conflicto (409)",
+)
+ONCE = (
+    "Una vez por clave (encabezado Idempotency-Key): 201 al registrarla, 200 con el mismo resultado si se "
+    "repite la solicitud; la misma clave con otros datos es un conflicto (409)"
+)
+
+
+def _idempotency_key(raw: str) -> str:
+    return key_clean(raw, field=IDEMPOTENCY_HEADER)
+
+
+def _created(result: Any) -> int:
+    """201 for what this request performed, 200 for the replay of an earlier one with the same key."""
+    return 200 if replayed(result) else 201
 
 
 # ------------------------------------------------------------------------------------------- output
@@ -490,12 +524,20 @@ class CommissionIn(_In):
 
 @router.post(
     "/loans/{loan_id}/commission",
-    response=LoanOut,
+    response={200: LoanOut, 201: LoanOut, 409: ErrorOut},
     summary="Registra el pago de la comisión por apertura y su IVA (antes de disponer)",
+    description=ONCE,
 )
-def loan_commission(request: HttpRequest, loan_id: int, payload: CommissionIn) -> LoanOut:
-    loan = commission_pay(user=request.user, loan=_loan(request, loan_id), value_date=payload.value_date)  # type: ignore[arg-type]
-    return _fresh(request, loan)
+def loan_commission(
+    request: HttpRequest, loan_id: int, payload: CommissionIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status:
+    loan = commission_pay(
+        user=request.user,  # type: ignore[arg-type]
+        loan=_loan(request, loan_id),
+        value_date=payload.value_date,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    return Status(_created(loan), _fresh(request, loan))
 
 
 class DisbursementIn(_In):
@@ -519,19 +561,23 @@ class DisbursementOut(Schema):
 
 @router.post(
     "/loans/{loan_id}/disbursements",
-    response={201: DisbursementOut},
+    response={200: DisbursementOut, 201: DisbursementOut, 409: ErrorOut},
     summary="Registra una ministración (o una disposición de la línea revolvente)",
+    description=ONCE,
 )
-def loan_disburse(request: HttpRequest, loan_id: int, payload: DisbursementIn) -> Status:
+def loan_disburse(
+    request: HttpRequest, loan_id: int, payload: DisbursementIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status:
     d = disbursement_create(
         user=request.user,  # type: ignore[arg-type]
         loan=_loan(request, loan_id),
         amount=payload.amount,
         value_date=payload.value_date,
         drawdown_days=payload.drawdown_days,
+        idempotency_key=_idempotency_key(idempotency_key),
     )
     return Status(
-        201,
+        _created(d),
         DisbursementOut(
             id=d.pk,
             loan_id=d.loan_id,
@@ -609,80 +655,27 @@ class PaymentIn(_In):
     notified_on: DateIn | None = Field(None, description="Fecha del aviso del pago anticipado")
 
 
-def _idempotency_key(raw: str) -> str:
-    key = raw.strip()
-    if not key or len(key) > KEY_MAX:
-        raise ValidationFailed(
-            [
-                DomainError(
-                    f"El encabezado {IDEMPOTENCY_HEADER} es obligatorio: una clave única por pago, "
-                    f"de 1 a {KEY_MAX} caracteres.",
-                    field=IDEMPOTENCY_HEADER,
-                )
-            ]
-        )
-    return key
-
-
-def _differences(payment: Payment, payload: PaymentIn, loan: Loan) -> list[str]:
-    """What of the request differs from the payment first recorded under its key."""
-    asked: dict[str, Any] = {
-        "amount": payload.amount,
-        "value_date": payload.value_date,
-        "currency": payload.currency or loan.currency,
-        "prepayment": payload.prepayment,
-        "notified_on": payload.notified_on,
-    }
-    recorded: dict[str, Any] = {
-        "amount": payment.amount,
-        "value_date": payment.value_date,
-        "currency": payment.currency,
-        "prepayment": payment.is_prepayment,
-        "notified_on": payment.notified_on,
-    }
-    return [name for name in asked if asked[name] != recorded[name]]
-
-
 @router.post(
     "/loans/{loan_id}/payments",
-    response={200: PaymentOut, 201: PaymentOut},
+    response={200: PaymentOut, 201: PaymentOut, 409: ErrorOut},
     summary="Aplica un pago una sola vez por clave (encabezado Idempotency-Key): 201 al aplicarlo, 200 con "
     "el mismo pago si se repite la solicitud; la misma clave con otros datos es un conflicto (409)",
 )
 def payment_post(
-    request: HttpRequest,
-    loan_id: int,
-    payload: PaymentIn,
-    idempotency_key: str = Header(
-        ...,
-        alias=IDEMPOTENCY_HEADER,
-        min_length=1,
-        max_length=KEY_MAX,
-        description="Una clave única por pago; repetir la solicitud con la misma clave no paga dos veces",
-    ),
+    request: HttpRequest, loan_id: int, payload: PaymentIn, idempotency_key: str = IDEMPOTENCY_KEY
 ) -> Status:
-    key = _idempotency_key(idempotency_key)
-    loan = _loan(request, loan_id)
-    replay = loan.payments.filter(idempotency_key=key).exists()
+    # The replay (200) or conflict (409) is decided by the service under the loan's lock, never here.
     payment = payment_apply(
         user=request.user,  # type: ignore[arg-type]
-        loan=loan,
+        loan=_loan(request, loan_id),
         amount=payload.amount,
         value_date=payload.value_date,
-        idempotency_key=key,
+        idempotency_key=_idempotency_key(idempotency_key),
         currency=payload.currency,
         prepayment=payload.prepayment,
         notified_on=payload.notified_on,
     )
-    differs = _differences(payment, payload, loan)
-    if differs:
-        raise IdempotencyConflict(
-            f"La clave «{key}» ya se usó para otro pago de este crédito ({_money(payment.amount)} "
-            f"{payment.currency}, fecha valor {payment.value_date:%d/%m/%Y}); difiere en: "
-            f"{', '.join(differs)}. No se aplicó nada: use una clave nueva para un pago distinto.",
-            field=IDEMPOTENCY_HEADER,
-        )
-    return Status(200 if replay else 201, _payment_out(payment))
+    return Status(_created(payment), _payment_out(payment))
 
 
 class ReversalIn(_In):
@@ -691,16 +684,29 @@ class ReversalIn(_In):
 
 @router.post(
     "/loans/{loan_id}/payments/{payment_id}/reversal",
-    response=PaymentOut,
+    response={200: PaymentOut, 201: PaymentOut, 409: ErrorOut},
     summary="Reversa el último pago aplicado (póliza de reversa; nunca una edición)",
+    description=ONCE,
 )
-def payment_reversal(request: HttpRequest, loan_id: int, payment_id: int, payload: ReversalIn) -> PaymentOut:
+def payment_reversal(
+    request: HttpRequest,
+    loan_id: int,
+    payment_id: int,
+    payload: ReversalIn,
+    idempotency_key: str = IDEMPOTENCY_KEY,
+) -> Status:
     loan = _loan(request, loan_id)
     payment = loan.payments.filter(pk=payment_id).first()
     if payment is None:
         raise NotFound("No existe el pago en este crédito.", field="payment_id")
-    payment = payment_reverse(user=request.user, payment=payment, reason=payload.reason)  # type: ignore[arg-type]
-    return _payment_out(Payment.objects.select_related("schedule_version").get(pk=payment.pk))
+    payment = payment_reverse(
+        user=request.user,  # type: ignore[arg-type]
+        payment=payment,
+        reason=payload.reason,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    status = _created(payment)
+    return Status(status, _payment_out(Payment.objects.select_related("schedule_version").get(pk=payment.pk)))
 
 
 # -------------------------------------------------------------------------------------------- tasks

@@ -50,6 +50,7 @@ from filon.factoring.models import (
     SupplierAdhesion,
     UploadedBy,
 )
+from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import Posting
 from filon.ledger.services import Line, entry_post
@@ -578,18 +579,40 @@ def _lock_document(document: FactoringDocument) -> FactoringDocument:
 
 @transaction.atomic
 def document_discount(
-    *, user: User, document: FactoringDocument, interest_mode: str, value_date: date | None = None
+    *,
+    user: User,
+    document: FactoringDocument,
+    interest_mode: str,
+    value_date: date | None = None,
+    idempotency_key: str | None = None,
 ) -> Discount:
     """Discount a published document: the advance (up to `max_advance_fraction` of face value) is deposited
     to the supplier less the commission and its IVA (14, I-6), and less the interest when it is charged up
-    front (P-1 1.5); the EPO owes the advance (and the interest, at maturity) on the due date."""
+    front (P-1 1.5); the EPO owes the advance (and the interest, at maturity) on the due date. Once per key,
+    decided under the document's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "descontar documentos")
     document = _lock_document(document)
     epo = _lock_epo(document.epo)
     _check_office(user, epo.office_id, "El documento")
+    value_date = value_date or today_mx()
+    return once(
+        operation="document_discount",
+        scope=scope_of(document),
+        key=idempotency_key,
+        request={"interest_mode": interest_mode, "value_date": value_date},
+        user=user,
+        what="otro descuento de este documento",
+        perform=lambda: _discount_post(
+            user=user, document=document, epo=epo, interest_mode=interest_mode, value_date=value_date
+        ),
+    )
+
+
+def _discount_post(
+    *, user: User, document: FactoringDocument, epo: Epo, interest_mode: str, value_date: date
+) -> Discount:
     ruleset = epo_ruleset(epo)
     cp, program = ruleset.cadenas_productivas, ruleset.programs[PROGRAM]
-    value_date = value_date or today_mx()
     if interest_mode not in InterestMode.values:
         raise ValidationFailed(
             [DomainError("Indique la forma de pago de los intereses.", field="interest_mode")]
@@ -735,13 +758,33 @@ def amount_owed(*, loan: Loan) -> Decimal:
 
 @transaction.atomic
 def document_collect(
-    *, user: User, document: FactoringDocument, value_date: date | None = None, amount: Decimal | None = None
+    *,
+    user: User,
+    document: FactoringDocument,
+    value_date: date | None = None,
+    amount: Decimal | None = None,
+    idempotency_key: str | None = None,
 ) -> Discount:
     """The EPO pays the document (P-1 1.5: at maturity): an ordinary payment of the discount's loan, so a
-    late EPO pays its moratorium too. Without `amount`, everything owed on the value date."""
+    late EPO pays its moratorium too. Without `amount`, everything owed on the value date. Once per key,
+    decided under the document's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar cobros de cadenas productivas")
     document = _lock_document(document)
     _check_office(user, document.epo.office_id, "El documento")
+    return once(
+        operation="document_collect",
+        scope=scope_of(document),
+        key=idempotency_key,
+        request={"value_date": value_date or today_mx(), "amount": amount},
+        user=user,
+        what="otro cobro de este documento",
+        perform=lambda: _collect_post(user=user, document=document, value_date=value_date, amount=amount),
+    )
+
+
+def _collect_post(
+    *, user: User, document: FactoringDocument, value_date: date | None, amount: Decimal | None
+) -> Discount:
     if document.status not in (DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE):
         raise TransitionRefused(
             f"El documento está «{document.get_status_display()}»: no hay nada que cobrar.", field="status"

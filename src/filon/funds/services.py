@@ -37,6 +37,7 @@ from filon.funds.selectors import (
     program_coverage,
     program_fund_rules,
 )
+from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
 from filon.rules import load_ruleset_for_date
@@ -183,11 +184,34 @@ def fund_create(
 
 @transaction.atomic
 def fund_contribute(
-    *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, description: str = ""
+    *,
+    user: User,
+    fund: GuaranteeFund,
+    amount: Decimal,
+    on: date,
+    description: str = "",
+    idempotency_key: str | None = None,
 ) -> FundMovement:
-    """A contribution deposited in FIFOMI's bank account: Bancos ← Fondos de garantía (fund)."""
+    """A contribution deposited in FIFOMI's bank account: Bancos ← Fondos de garantía (fund). Once per key,
+    decided under the fund's lock (`filon.idempotency.once`)."""
     require_role(user, FUND_OPERATORS, "registrar aportaciones a fondos de garantía")
     fund = _lock(fund)
+    return once(
+        operation="fund_contribute",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"amount": amount, "on": on, "description": description},
+        user=user,
+        what="otra aportación a este fondo",
+        perform=lambda: _contribution_post(
+            user=user, fund=fund, amount=amount, on=on, description=description
+        ),
+    )
+
+
+def _contribution_post(
+    *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, description: str
+) -> FundMovement:
     _amount_errors(amount)
     if not fund.active:
         raise TransitionRefused("El fondo está cerrado.", field="fund", rule=fund.rule)
@@ -209,11 +233,25 @@ def fund_contribute(
 
 
 @transaction.atomic
-def fund_interest_record(*, user: User, fund: GuaranteeFund, amount: Decimal, on: date) -> FundMovement:
+def fund_interest_record(
+    *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, idempotency_key: str | None = None
+) -> FundMovement:
     """The fund's interest belongs to FIFOMI (P-2 2.5): Bancos ← Rendimientos (5104); the fund keeps its
-    balance."""
+    balance. Once per key, decided under the fund's lock (`filon.idempotency.once`)."""
     require_role(user, FUND_OPERATORS, "registrar rendimientos de fondos de garantía")
     fund = _lock(fund)
+    return once(
+        operation="fund_interest",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"amount": amount, "on": on},
+        user=user,
+        what="otro rendimiento de este fondo",
+        perform=lambda: _interest_post(user=user, fund=fund, amount=amount, on=on),
+    )
+
+
+def _interest_post(*, user: User, fund: GuaranteeFund, amount: Decimal, on: date) -> FundMovement:
     _amount_errors(amount)
     return _movement(
         user=user,
@@ -283,16 +321,31 @@ def _fund_pays(
 
 
 @transaction.atomic
-def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date) -> FundMovement:
+def fund_cover_default(
+    *, user: User, fund: GuaranteeFund, loan: Loan, on: date, idempotency_key: str | None = None
+) -> FundMovement:
     """The fund pays what a defaulted credit owes on `on` (P-2 2.4, P-4 4.2: costs, moratorium, interest,
     principal, oldest first, through the payment engine) until the fund is exhausted. A portfolio first-loss
     fund (P-3, FOCIR) pays no more than its share of the portfolio's losses; a liquid guarantee in
-    proportion to each credit (P-4) no more than that share of the credit."""
+    proportion to each credit (P-4) no more than that share of the credit. Once per key, decided under the
+    fund's and the loan's locks (`filon.idempotency.once`)."""
     require_role(user, FUND_PAYERS, "aplicar fondos de garantía a créditos vencidos")
     fund = _lock(fund)
     locked = lock_loan(loan)
     if user.is_regional and user.office_id != locked.office_id:
         raise NotFound("No existe el crédito.")
+    return once(
+        operation="fund_cover_default",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"loan": locked.pk, "on": on},
+        user=user,
+        what="otro pago de este fondo",
+        perform=lambda: _cover_post(user=user, fund=fund, locked=locked, loan=loan, on=on),
+    )
+
+
+def _cover_post(*, user: User, fund: GuaranteeFund, locked: Loan, loan: Loan, on: date) -> FundMovement:
     rule = fund_rule(fund)
     cite = fund.rule
     if not fund.active:
@@ -366,12 +419,28 @@ def fund_cover_default(*, user: User, fund: GuaranteeFund, loan: Loan, on: date)
 
 
 @transaction.atomic
-def fund_cover_defaults(*, user: User, fund: GuaranteeFund, on: date) -> list[FundMovement]:
+def fund_cover_defaults(
+    *, user: User, fund: GuaranteeFund, on: date, idempotency_key: str | None = None
+) -> list[FundMovement]:
     """The fund pays the program's defaulted credits in the order they defaulted — the credit whose
     oldest unpaid installment fell due first, first (P-2 2.4, P-4 4.2) — each through `fund_cover_default`,
     until the fund is exhausted. A credit the fund can no longer pay (its per-credit or loss cap reached) is
-    passed over for the next. A regional manager covers the credits of his office."""
+    passed over for the next. A regional manager covers the credits of his office. Once per key, decided
+    under the fund's lock: the same run again returns the movements of the first (`replayed`)."""
     require_role(user, FUND_PAYERS, "aplicar fondos de garantía a créditos vencidos")
+    fund = _lock(fund)
+    return once(
+        operation="fund_cover_defaults",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"on": on},
+        user=user,
+        what="otra aplicación de este fondo",
+        perform=lambda: _cover_all(user=user, fund=fund, on=on),
+    )
+
+
+def _cover_all(*, user: User, fund: GuaranteeFund, on: date) -> list[FundMovement]:
     late = Installment.objects.filter(
         loan__program=fund.program,
         loan__status=LoanStatus.ACTIVE,
@@ -415,11 +484,25 @@ def _exposure(loan: Loan) -> Decimal:
 
 
 @transaction.atomic
-def fund_refund(*, user: User, fund: GuaranteeFund, on: date) -> FundMovement:
+def fund_refund(
+    *, user: User, fund: GuaranteeFund, on: date, idempotency_key: str | None = None
+) -> FundMovement:
     """A miner's own contribution goes back to the miner when the credit is paid off (P-2 2.5):
-    Fondos de garantía (fund) ← Bancos, and the fund closes."""
+    Fondos de garantía (fund) ← Bancos, and the fund closes. Once per key, under the fund's lock."""
     require_role(user, FUND_OPERATORS, "devolver aportaciones a fondos de garantía")
     fund = _lock(fund)
+    return once(
+        operation="fund_refund",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"on": on},
+        user=user,
+        what="otra devolución de este fondo",
+        perform=lambda: _refund_post(user=user, fund=fund, on=on),
+    )
+
+
+def _refund_post(*, user: User, fund: GuaranteeFund, on: date) -> FundMovement:
     if fund.contributor != Contributor.MINER or fund.loan is None:
         raise TransitionRefused(
             "Sólo la aportación propia de un minero se devuelve al liquidar su crédito.",
@@ -459,15 +542,28 @@ def fund_refund(*, user: User, fund: GuaranteeFund, on: date) -> FundMovement:
 
 @transaction.atomic
 def fund_apply_to_last_installments(
-    *, user: User, fund: GuaranteeFund, on: date, notified_on: date
+    *, user: User, fund: GuaranteeFund, on: date, notified_on: date, idempotency_key: str | None = None
 ) -> FundMovement:
     """The other way out of a miner's own contribution (P-2 2.5): applied to the credit's last payments.
     The fund's money goes through `payment_apply` as a prepayment with its notice (9.2.6): what is owed
     today first, the rest to principal from the last installment back; the fund closes when it is empty.
     A contribution that covers the credit's payoff amount pays exactly that and settles (liquida) the
-    credit; what is left of it goes back to the miner with `fund_refund`."""
+    credit; what is left of it goes back to the miner with `fund_refund`. Once per key, under the fund's
+    lock."""
     require_role(user, FUND_PAYERS, "aplicar aportaciones de mineros a sus créditos")
     fund = _lock(fund)
+    return once(
+        operation="fund_apply_to_last",
+        scope=scope_of(fund),
+        key=idempotency_key,
+        request={"on": on, "notified_on": notified_on},
+        user=user,
+        what="otra aplicación de esta aportación",
+        perform=lambda: _apply_to_last_post(user=user, fund=fund, on=on, notified_on=notified_on),
+    )
+
+
+def _apply_to_last_post(*, user: User, fund: GuaranteeFund, on: date, notified_on: date) -> FundMovement:
     if fund.contributor != Contributor.MINER or fund.loan is None:
         raise TransitionRefused(
             "Sólo la aportación propia de un minero se aplica a los últimos pagos de su crédito.",

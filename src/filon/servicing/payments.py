@@ -41,7 +41,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from filon.accounts.access import require_role
 from filon.accounts.models import User
@@ -54,6 +54,7 @@ from filon.core.money import format_money, is_cents, round_money
 from filon.core.prepayment import prepayment_apply, prepayment_notice_deadline
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.funds.models import FundMovement
+from filon.idempotency.services import key_clean, once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry
 from filon.ledger.services import Line, entry_post, entry_reverse, last_closed_date
@@ -441,6 +442,19 @@ def _payment_for_key(loan: Loan, key: str) -> Payment | None:
     return Payment.objects.filter(loan=loan, idempotency_key=key).first()
 
 
+def _payment_request(
+    *, amount: Decimal, value_date: date, currency: str, prepayment: bool, notified_on: date | None
+) -> dict[str, Any]:
+    """What a payment request asks, as its key's record compares it (a notice counts only for a prepayment)."""
+    return {
+        "amount": amount,
+        "value_date": value_date,
+        "currency": currency,
+        "prepayment": prepayment,
+        "notified_on": notified_on if prepayment else None,
+    }
+
+
 @transaction.atomic
 def payment_apply(
     *,
@@ -453,44 +467,58 @@ def payment_apply(
     prepayment: bool = False,
     notified_on: date | None = None,
 ) -> Payment:
-    """Record a payment once per (loan, key): the same key again returns the first payment unchanged.
+    """Record a payment once per (loan, key), decided under the loan's lock (`filon.idempotency.once`): the
+    same key with the same data returns the first payment unchanged (`replayed(payment)`), with other data
+    it is a conflict (409).
 
     The loan is accrued through the value date, the money allocated in the engine's order and what is left
     prepaid (9.2.6) or held in «pagos por aplicar»; one balanced entry, the installments, the loan position
     and the audit record change together.
     """
     require_role(user, REGIONAL, "registrar pagos")
-    key = (idempotency_key or "").strip()
-    if not key or len(key) > Payment._meta.get_field("idempotency_key").max_length:
-        raise ValidationFailed(
-            [
-                DomainError(
-                    "La clave de idempotencia es obligatoria (hasta 80 caracteres).", field="idempotency_key"
-                )
-            ]
-        )
+    key = key_clean(idempotency_key)
     loan = lock_loan(loan)
     _check_office(user, loan)
-    first = _payment_for_key(loan, key)
-    if first is not None:
-        return first
-    try:
-        with transaction.atomic():  # a savepoint: a racing twin's unique key rolls back only this
-            return _payment_post(
-                user=user,
-                loan=loan,
-                amount=amount,
-                value_date=value_date,
-                key=key,
-                currency=currency or loan.currency,
-                prepayment=prepayment,
-                notified_on=notified_on,
-            )
-    except IntegrityError:
+    currency = currency or loan.currency
+
+    def earlier() -> tuple[Payment, dict[str, Any]] | None:
+        # a payment keyed on its own column before requests were recorded by `once`
         first = _payment_for_key(loan, key)
         if first is None:
-            raise
-        return first
+            return None
+        return first, _payment_request(
+            amount=first.amount,
+            value_date=first.value_date,
+            currency=first.currency,
+            prepayment=first.is_prepayment,
+            notified_on=first.notified_on,
+        )
+
+    return once(
+        operation="payment",
+        scope=scope_of(loan),
+        key=key,
+        request=_payment_request(
+            amount=amount,
+            value_date=value_date,
+            currency=currency,
+            prepayment=prepayment,
+            notified_on=notified_on,
+        ),
+        user=user,
+        what="otro pago de este crédito",
+        earlier=earlier,
+        perform=lambda: _payment_post(
+            user=user,
+            loan=loan,
+            amount=amount,
+            value_date=value_date,
+            key=key,
+            currency=currency,
+            prepayment=prepayment,
+            notified_on=notified_on,
+        ),
+    )
 
 
 def _refuse_payment(
@@ -875,14 +903,29 @@ def _accrual_catch_up(
 
 
 @transaction.atomic
-def payment_reverse(*, user: User, payment: Payment, reason: str) -> Payment:
+def payment_reverse(
+    *, user: User, payment: Payment, reason: str, idempotency_key: str | None = None
+) -> Payment:
     """Reverse the loan's latest applied payment: the reversing entry of its entry (never an edit), the
     installments and the loan position restored exactly; a prepayment's previous schedule is active again.
     When the loan was accrued past the value date meanwhile, the late principal restored also bears the
-    moratorium of those days (`_accrual_catch_up`)."""
+    moratorium of those days (`_accrual_catch_up`). Once per key (decided under the loan's lock): the same
+    request again returns the reversed payment (`replayed`)."""
     require_role(user, REGIONAL, "reversar pagos")
     loan = lock_loan(payment.loan)
     _check_office(user, loan)
+    return once(
+        operation="payment_reverse",
+        scope=scope_of(loan),
+        key=idempotency_key,
+        request={"payment": payment.pk, "reason": reason},
+        user=user,
+        what="otra reversa de este crédito",
+        perform=lambda: _payment_reverse(user=user, loan=loan, payment=payment, reason=reason),
+    )
+
+
+def _payment_reverse(*, user: User, loan: Loan, payment: Payment, reason: str) -> Payment:
     payment = Payment.objects.select_for_update().select_related("entry").get(pk=payment.pk)
     _refuse_reversal(loan=loan, payment=payment, reason=reason)
     before = snapshot(loan, _POSITION_FIELDS)

@@ -32,6 +32,7 @@ from filon.core.schedule import (
     schedule_build,
 )
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post
 from filon.origination.models import CreditFile, FileStatus
@@ -213,11 +214,24 @@ def loan_create_from_file(*, user: User, file: CreditFile) -> Loan:
 
 
 @transaction.atomic
-def commission_pay(*, user: User, loan: Loan, value_date: date) -> Loan:
-    """The opening commission and its IVA, paid before any disbursement (14): Bancos ← comisiones, IVA."""
+def commission_pay(*, user: User, loan: Loan, value_date: date, idempotency_key: str | None = None) -> Loan:
+    """The opening commission and its IVA, paid before any disbursement (14): Bancos ← comisiones, IVA.
+    Once per key, decided under the loan's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar el pago de comisiones")
     loan = lock_loan(loan)
     _check_office(user, loan)
+    return once(
+        operation="commission_pay",
+        scope=scope_of(loan),
+        key=idempotency_key,
+        request={"value_date": value_date},
+        user=user,
+        what="otro pago de la comisión de este crédito",
+        perform=lambda: _commission_post(user=user, loan=loan, value_date=value_date),
+    )
+
+
+def _commission_post(*, user: User, loan: Loan, value_date: date) -> Loan:
     if loan.opening_commission_paid_on:
         raise TransitionRefused("La comisión por apertura ya fue pagada.", field="opening_commission")
     total = loan.opening_commission + loan.opening_commission_iva
@@ -287,13 +301,40 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
 
 @transaction.atomic
 def disbursement_create(
-    *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None = None
+    *,
+    user: User,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    drawdown_days: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Disbursement:
     """A ministración by deposit (12). A simple credit's schedule is (re)built over the remaining term
-    with the new balance; a revolving line's drawdown is one bullet installment within its revolvency."""
+    with the new balance; a revolving line's drawdown is one bullet installment within its revolvency.
+    Once per key, decided under the loan's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar ministraciones")
     loan = lock_loan(loan)
     _check_office(user, loan)
+    return once(
+        operation="disbursement",
+        scope=scope_of(loan),
+        key=idempotency_key,
+        request={
+            "amount": amount,
+            "value_date": value_date,
+            "drawdown_days": drawdown_days if loan.is_revolving else None,
+        },
+        user=user,
+        what="otra disposición de este crédito" if loan.is_revolving else "otra ministración de este crédito",
+        perform=lambda: _disbursement_post(
+            user=user, loan=loan, amount=amount, value_date=value_date, drawdown_days=drawdown_days
+        ),
+    )
+
+
+def _disbursement_post(
+    *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None
+) -> Disbursement:
     _refuse_disbursement(loan, amount, value_date)
     from filon.funds.services import coverage_refusal  # imports this module: P-2's fund (R-2.6)
 

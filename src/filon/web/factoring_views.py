@@ -32,8 +32,9 @@ from filon.factoring.services import (
     epo_admit,
     supplier_adhere,
 )
+from filon.idempotency.services import replayed
 from filon.origination.forms import MONEY
-from filon.web.forms import DATE
+from filon.web.forms import DATE, KeyedForm, new_key
 from filon.web.http import place_errors, web_view
 
 
@@ -99,8 +100,12 @@ class AdhesionForm(forms.Form):
         field.choices = [("", "—")] + [(pk, a.name) for pk, a in self.suppliers.items()]
 
 
-class DiscountForm(forms.Form):
+class DiscountForm(KeyedForm):
     interest_mode = forms.ChoiceField(label="Forma de pago", choices=InterestMode.choices)
+
+
+class CollectForm(KeyedForm):
+    """The EPO's payment of a document: only the key minted with the page."""
 
 
 def _back(epo_id: int, notice: str) -> HttpResponse:
@@ -194,6 +199,9 @@ def _detail(
             "adhesion_form": adhesion_form or AdhesionForm(user=request.user, epo=epo, prefix="adh"),
             "notice": notice or request.GET.get("aviso", ""),
             "refusal": refusal,
+            # one key per rendering for the documents' discount and collect forms: each document keeps its
+            # own requests apart (`filon.idempotency`)
+            "form_key": new_key(),
         },
         status=status,
     )
@@ -235,29 +243,42 @@ def document_discount_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = document_get_for_user(user=request.user, document_id=pk)
     form = DiscountForm(request.POST, prefix="descuento")
     if not form.is_valid():
-        return _detail(
-            request,
-            document.epo,
-            status=422,
-            refusal=DomainError("Indique la forma de pago de los intereses.", field="interest_mode"),
+        refusal = (
+            DomainError("Indique la forma de pago de los intereses.", field="interest_mode")
+            if "interest_mode" in form.errors
+            else DomainError(" ".join(form.non_field_errors()), field="key")
         )
+        return _detail(request, document.epo, status=422, refusal=refusal)
     discount = document_discount(
-        user=request.user, document=document, interest_mode=form.cleaned_data["interest_mode"]
+        user=request.user,
+        document=document,
+        interest_mode=form.cleaned_data["interest_mode"],
+        idempotency_key=form.cleaned_data["key"],
     )
-    return _back(
-        document.epo_id, f"Se descontó el documento {document.number}: crédito {discount.loan.number}."
-    )
+    if replayed(discount):
+        notice = f"El documento {document.number} ya estaba descontado (crédito {discount.loan.number}); no se duplicó."
+    else:
+        notice = f"Se descontó el documento {document.number}: crédito {discount.loan.number}."
+    return _back(document.epo_id, notice)
 
 
 @web_view(("POST",))
 def document_collect_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = document_get_for_user(user=request.user, document_id=pk)
-    document_collect(user=request.user, document=document)
-    document.refresh_from_db()
-    return _back(
-        document.epo_id,
-        f"Se registró el pago de la EPO del documento {document.number} ({document.get_status_display().lower()}).",
+    form = CollectForm(request.POST, prefix="cobro")
+    if not form.is_valid():
+        refusal = DomainError(" ".join(form.non_field_errors()), field="key")
+        return _detail(request, document.epo, status=422, refusal=refusal)
+    discount = document_collect(
+        user=request.user, document=document, idempotency_key=form.cleaned_data["key"]
     )
+    document.refresh_from_db()
+    status = document.get_status_display().lower()
+    if replayed(discount):
+        notice = f"El pago de la EPO del documento {document.number} ya estaba registrado ({status}); no se duplicó."
+    else:
+        notice = f"Se registró el pago de la EPO del documento {document.number} ({status})."
+    return _back(document.epo_id, notice)
 
 
 @web_view()

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -29,7 +30,9 @@ from filon.funds.services import (
     fund_interest_record,
     fund_whatif_for_program,
 )
+from filon.idempotency.services import replayed
 from filon.origination.models import PROGRAM_CHOICES
+from filon.web.forms import KeyedForm
 from filon.web.http import html5_dates, place_errors, web_view
 
 
@@ -57,7 +60,7 @@ def funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-class MovementForm(forms.Form):
+class MovementForm(KeyedForm):
     kind = forms.ChoiceField(
         label="Movimiento",
         choices=[
@@ -82,18 +85,36 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             try:
                 if data["kind"] == "contribution":
-                    fund_contribute(
+                    movement = fund_contribute(
                         user=request.user,
                         fund=fund,
                         amount=data["amount"],
                         on=data["on"],
                         description=data["description"],
+                        idempotency_key=data["key"],
                     )
                 else:
-                    fund_interest_record(user=request.user, fund=fund, amount=data["amount"], on=data["on"])
+                    movement = fund_interest_record(
+                        user=request.user,
+                        fund=fund,
+                        amount=data["amount"],
+                        on=data["on"],
+                        idempotency_key=data["key"],
+                    )
             except DomainError as exc:
                 place_errors(form, exc)
             else:
+                what, done = (
+                    ("La aportación", "registrada")
+                    if data["kind"] == "contribution"
+                    else ("El rendimiento", "registrado")
+                )
+                messages.success(
+                    request,
+                    f"{what} ya estaba {done}; no se duplicó."
+                    if replayed(movement)
+                    else f"{what} quedó {done}.",
+                )
                 return redirect("web:fund", pk=fund.pk)
     return render(
         request,

@@ -3,7 +3,6 @@ services decide. Field names match the services' `field=` so their refusals land
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
@@ -11,10 +10,10 @@ from django import forms
 
 from filon.origination.forms import MONEY
 from filon.servicing.statements import statement_period_default
-from filon.web.forms import DATE, NOTE
+from filon.web.forms import DATE, NOTE, KeyedForm
 
 
-class DisbursementForm(forms.Form):
+class DisbursementForm(KeyedForm):
     same_unbound = True  # see filon_web.form_fields
     amount = forms.DecimalField(label="Importe de la ministración", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
@@ -32,19 +31,13 @@ class DisbursementForm(forms.Form):
             del self.fields["drawdown_days"]
 
 
-class CommissionForm(forms.Form):
+class CommissionForm(KeyedForm):
     same_unbound = True
     value_date = forms.DateField(label="Fecha del pago de la comisión", **DATE)
 
 
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class PaymentForm(forms.Form):
-    """A payment capture. The idempotency key is minted when the form is shown: posting the same form
-    twice (double click, back and resubmit) carries the same key and records one payment. The key is the
-    form's only hidden field, rendered each time; the visible fields render the same every time."""
+class PaymentForm(KeyedForm):
+    """A payment capture, once per form (`KeyedForm`): posting the same form twice records one payment."""
 
     same_unbound = True  # see filon_web.form_fields
     amount = forms.DecimalField(label="Importe recibido", **MONEY)
@@ -58,27 +51,15 @@ class PaymentForm(forms.Form):
         help_text="Sólo para pago anticipado.",
         **DATE,
     )
-    # Not named like the service's `idempotency_key`: a refusal of the key shows on top of the form,
-    # since a hidden field shows no errors of its own.
-    key = forms.CharField(max_length=80, required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial["key"] = new_key()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("key"):
-            raise forms.ValidationError(
-                "El formulario del pago no trae su clave; recargue la página y capture el pago de nuevo."
-            )
+        data = super().clean()
         if not data.get("prepayment"):
             data["notified_on"] = None
         return data
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(KeyedForm):
     same_unbound = True
     reason = forms.CharField(label="Motivo de la reversa", max_length=500, **NOTE)
 

@@ -33,6 +33,7 @@ from filon.core.allocation import Concept
 from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.errors import DomainError
+from filon.idempotency.services import replayed
 from filon.ledger import chart
 from filon.origination.selectors import file_get_for_user
 from filon.servicing.models import (
@@ -63,6 +64,7 @@ from filon.servicing.selectors import (
 from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import Movement, loan_statement_kept
 from filon.servicing.tasks import task_complete
+from filon.web.forms import KEY_MARK, new_key
 from filon.web.http import cite, is_htmx, place_errors, section_response, web_view
 from filon.web.loan_forms import (
     CommissionForm,
@@ -70,7 +72,6 @@ from filon.web.loan_forms import (
     PaymentForm,
     ReverseForm,
     TaskCompleteForm,
-    new_key,
     statement_period,
 )
 from filon.web.templatetags.filon_web import fecha
@@ -572,16 +573,19 @@ def loan_context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, An
     return context
 
 
-# Marks in the kept page body where each rendering puts its own: the CSRF token and the payment form's key.
-# No input can hold a NUL character (filon.guards refuses it), so no data on the page can be taken for a mark.
+# Marks in the kept page body where each rendering puts its own: the CSRF token and the forms' key
+# (`KEY_MARK`). No input can hold a NUL character (filon.guards refuses it), so no data on the page can be
+# taken for a mark.
 CSRF_MARK = "\x00csrf\x00"
-KEY_MARK = "\x00key\x00"
+KEYED_FORMS = ("disbursement_form", "commission_form", "payment_form", "reverse_form")
 
 
 def _page_body(request: HttpRequest, loan: Loan) -> str:
-    """The loan page's body (web/loans/_page.html) for this state of the loan, with the marks."""
+    """The loan page's body (web/loans/_page.html) for this state of the loan, with the marks. The keyed
+    forms of one rendering share its key: each operation keeps its keys apart (`filon.idempotency`)."""
     context = loan_context(request, loan)
-    context["payment_form"].initial["key"] = KEY_MARK
+    for name in KEYED_FORMS:
+        context[name].initial["key"] = KEY_MARK
     context["csrf_token"] = CSRF_MARK
     return render_to_string("web/loans/_page.html", context)
 
@@ -605,7 +609,7 @@ def kept_page_body(request: HttpRequest, mark: LoanMark) -> str:
 
 @web_view()
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The loan page: its kept body, with this view's CSRF token and a fresh payment key put in."""
+    """The loan page: its kept body, with this view's CSRF token and a fresh key for its forms put in."""
     mark = loan_mark_for_user(user=request.user, loan_id=pk)
     body = kept_page_body(request, mark).replace(CSRF_MARK, get_token(request)).replace(KEY_MARK, new_key())
     return render(request, "web/loans/detail.html", {"loan": mark, "content": mark_safe(body)})
@@ -651,14 +655,22 @@ def commission_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
     error = None
     if form.is_valid():
         try:
-            commission_pay(user=request.user, loan=loan, value_date=form.cleaned_data["value_date"])
+            paid = commission_pay(
+                user=request.user,
+                loan=loan,
+                value_date=form.cleaned_data["value_date"],
+                idempotency_key=form.cleaned_data["key"],
+            )
         except DomainError as exc:
             place_errors(form, exc)
             error = exc
         else:
-            return _respond(
-                request, pk, "commission", notice="Se registró el pago de la comisión por apertura."
+            notice = (
+                "Este pago de la comisión ya estaba registrado; no se duplicó."
+                if replayed(paid)
+                else "Se registró el pago de la comisión por apertura."
             )
+            return _respond(request, pk, "commission", notice=notice)
     return _respond(request, pk, "commission", status=_refused(error), commission_form=form)
 
 
@@ -675,18 +687,20 @@ def disbursement_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                 amount=form.cleaned_data["amount"],
                 value_date=form.cleaned_data["value_date"],
                 drawdown_days=form.cleaned_data.get("drawdown_days"),
+                idempotency_key=form.cleaned_data["key"],
             )
         except DomainError as exc:
             place_errors(form, exc)
             error = exc
         else:
             what = "la disposición" if loan.is_revolving else "la ministración"
-            return _respond(
-                request,
-                pk,
-                "disbursements",
-                notice=f"Se registró {what} con fecha valor {disbursement.value_date:%d/%m/%Y}.",
+            notice = (
+                f"Esta solicitud ya estaba registrada ({what} con fecha valor "
+                f"{disbursement.value_date:%d/%m/%Y}); no se duplicó."
+                if replayed(disbursement)
+                else f"Se registró {what} con fecha valor {disbursement.value_date:%d/%m/%Y}."
             )
+            return _respond(request, pk, "disbursements", notice=notice)
     return _respond(request, pk, "disbursements", status=_refused(error), disbursement_form=form)
 
 
@@ -699,7 +713,6 @@ def payment_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
     error = None
     if form.is_valid():
         data = form.cleaned_data
-        known = Payment.objects.filter(loan=loan, idempotency_key=data["key"]).exists()
         try:
             payment = payment_apply(
                 user=request.user,
@@ -716,7 +729,7 @@ def payment_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             notice = (
                 f"Este pago ya estaba registrado (fecha valor {payment.value_date:%d/%m/%Y}); no se duplicó."
-                if known
+                if replayed(payment)
                 else f"Se registró el pago con fecha valor {payment.value_date:%d/%m/%Y}."
             )
             return _respond(request, pk, "payments", notice=notice)
@@ -731,17 +744,22 @@ def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> Http
     error = None
     if form.is_valid():
         try:
-            payment_reverse(user=request.user, payment=payment, reason=form.cleaned_data["reason"])
+            reversed_payment = payment_reverse(
+                user=request.user,
+                payment=payment,
+                reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["key"],
+            )
         except DomainError as exc:
             place_errors(form, exc)
             error = exc
         else:
-            return _respond(
-                request,
-                pk,
-                "payments",
-                notice=f"Se reversó el pago del {payment.value_date:%d/%m/%Y}.",
+            notice = (
+                f"La reversa del pago del {payment.value_date:%d/%m/%Y} ya estaba registrada; no se duplicó."
+                if replayed(reversed_payment)
+                else f"Se reversó el pago del {payment.value_date:%d/%m/%Y}."
             )
+            return _respond(request, pk, "payments", notice=notice)
     return _respond(request, pk, "payments", status=_refused(error), reverse_form=form, show_reverse=True)
 
 

@@ -1,7 +1,12 @@
 """`filon funds list` prints each guarantee fund with its ledger balance and each program's coverage;
 `filon funds check` verifies the funds' invariants (movements agree with the ledger, no fund below zero)
 and exits 1 on any breach; `filon funds cover --fund F --date D --user U` has the fund pay the program's
-defaulted credits, first defaulted first, until exhausted (`fund_cover_defaults`)."""
+defaulted credits, first defaulted first, until exhausted (`fund_cover_defaults`).
+
+`cover` moves money once per idempotency key (`filon.idempotency`): by default the key is the date
+(«cubrir-AAAA-MM-DD»), so rerunning the same command — after a crash, or by mistake — pays nothing again and
+prints the first run's payments. Another run on the same date (the fund received money since) takes its own
+`--clave`."""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from filon.core.money import format_money
-from filon.errors import DomainError
+from filon.errors import DomainError, ValidationFailed
 from filon.funds.models import GuaranteeFund
 from filon.funds.selectors import fund_balance, funds_check, program_coverage
+from filon.idempotency.services import replayed
 
 
 class Command(BaseCommand):
@@ -33,14 +39,20 @@ class Command(BaseCommand):
         cover.add_argument("--fund", required=True, help="clave del fondo")
         cover.add_argument("--date", required=True, help="fecha del pago (AAAA-MM-DD)")
         cover.add_argument("--user", required=True, help="gerente regional que aplica el fondo")
+        cover.add_argument(
+            "--clave",
+            default=None,
+            help="clave de idempotencia de la corrida (por omisión «cubrir-AAAA-MM-DD»: repetir el comando "
+            "con la misma fecha no vuelve a pagar)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "cover":
-            self._cover(options["fund"], options["date"], options["user"])
+            self._cover(options["fund"], options["date"], options["user"], options["clave"])
         else:
             getattr(self, "_" + options["action"])()
 
-    def _cover(self, code: str, day: str, username: str) -> None:
+    def _cover(self, code: str, day: str, username: str, key: str | None) -> None:
         from datetime import date
 
         from filon.accounts.models import User
@@ -57,10 +69,17 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"Campo «--date»: «{day}» no es una fecha AAAA-MM-DD.") from None
         try:
-            movements = fund_cover_defaults(user=user, fund=fund, on=on)
+            movements = fund_cover_defaults(
+                user=user, fund=fund, on=on, idempotency_key=key or f"cubrir-{on.isoformat()}"
+            )
         except DomainError as exc:
-            rule = f" ({exc.rule})" if exc.rule else ""
-            raise CommandError(f"{exc.message}{rule}") from None
+            messages = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+            text = "; ".join(e.message + (f" ({e.rule})" if e.rule else "") for e in messages)
+            raise CommandError(text) from None
+        if movements and replayed(movements[0]):
+            self.stdout.write(
+                "Esta corrida ya se había aplicado con la misma clave; no se pagó nada de nuevo."
+            )
         for movement in movements:
             self.stdout.write(f"{movement.description}: {format_money(movement.amount)}")
         self.stdout.write(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IdempotencyConfig(AppConfig):
+    name = "filon.idempotency"
+    verbose_name = "Solicitudes idempotentes"

@@ -1,0 +1,145 @@
+"""Every API request that moves money is performed once per Idempotency-Key: the first call 201, the same call
+again 200 with the first result and nothing posted, the same key with other data 409 naming the header, and
+no key a 422 naming it. Commission, disbursement, revolving drawdown, payment and reversal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from money_support import (
+    DISBURSED,
+    TODAY,
+    api_post,
+    books_clean,
+    commissioned_loan,
+    disbursed_loan,
+    frozen_today,
+    pending_loan,
+    token_for,
+)
+
+from filon.ledger.models import JournalEntry
+from filon.servicing.models import Disbursement, Loan, Payment, PaymentStatus
+from filon.servicing.payments import payment_apply
+
+pytestmark = [pytest.mark.django_db, pytest.mark.security]
+frozen_time = pytest.fixture(autouse=True)(frozen_today)
+
+
+@dataclass
+class Operation:
+    """A money-moving endpoint on a loan in the state it needs: its path, a body, another body."""
+
+    loan: Loan
+    path: str
+    body: dict[str, Any]
+    other: dict[str, Any]
+
+    def rows(self) -> tuple[int, int, int, str]:
+        """What a second performance would change: entries, disbursements, payments, the loan's position."""
+        loan = Loan.objects.get(pk=self.loan.pk)
+        position = (
+            f"{loan.principal_balance}|{loan.unapplied_balance}|{loan.opening_commission_paid_on}|"
+            f"{loan.payments.filter(status=PaymentStatus.REVERSED).count()}"
+        )
+        return (
+            JournalEntry.objects.count(),
+            Disbursement.objects.filter(loan=loan).count(),
+            Payment.objects.filter(loan=loan).count(),
+            position,
+        )
+
+
+def operation(name: str, cast, applicant) -> Operation:
+    if name == "commission":
+        loan = pending_loan(cast, applicant)
+        return Operation(
+            loan, f"/loans/{loan.pk}/commission", {"value_date": str(DISBURSED)}, {"value_date": str(TODAY)}
+        )
+    if name == "disbursement":
+        loan = commissioned_loan(cast, applicant)
+        body = {"amount": "1000000.00", "value_date": str(DISBURSED)}
+        return Operation(loan, f"/loans/{loan.pk}/disbursements", body, {**body, "amount": "2000000.00"})
+    if name == "drawdown":
+        loan = commissioned_loan(cast, applicant, revolving=True)
+        body = {"amount": "1000000.00", "value_date": str(TODAY), "drawdown_days": 90}
+        return Operation(loan, f"/loans/{loan.pk}/disbursements", body, {**body, "drawdown_days": 60})
+    loan = disbursed_loan(cast, applicant)
+    if name == "payment":
+        body = {"amount": "1000.00", "value_date": str(TODAY)}
+        return Operation(loan, f"/loans/{loan.pk}/payments", body, {**body, "amount": "2000.00"})
+    assert name == "reversal"
+    paid = payment_apply(
+        user=cast.ana, loan=loan, amount=Decimal("1000.00"), value_date=TODAY, idempotency_key="semilla"
+    )
+    return Operation(
+        loan,
+        f"/loans/{loan.pk}/payments/{paid.pk}/reversal",
+        {"reason": "Cheque devuelto por el banco"},
+        {"reason": "Otro motivo"},
+    )
+
+
+OPERATIONS = ("commission", "disbursement", "drawdown", "payment", "reversal")
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_the_same_request_twice_moves_money_once(name, cast, applicant, sample_rates):
+    op = operation(name, cast, applicant)
+    token = token_for(cast.ana)
+    before = op.rows()
+    first = api_post(token, op.path, op.body, "clave-1")
+    assert first.status_code == 201, first.content
+    done = op.rows()
+    assert done != before  # the first call moved money
+    again = api_post(token, op.path, op.body, "clave-1")
+    assert again.status_code == 200, again.content
+    assert again.json() == first.json()
+    assert op.rows() == done
+    books_clean()
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_the_same_key_with_other_data_is_a_conflict(name, cast, applicant, sample_rates):
+    op = operation(name, cast, applicant)
+    token = token_for(cast.ana)
+    assert api_post(token, op.path, op.body, "clave-1").status_code == 201
+    done = op.rows()
+    response = api_post(token, op.path, op.other, "clave-1")
+    assert response.status_code == 409, response.content
+    [error] = response.json()["detail"]
+    assert error["field"] == "Idempotency-Key"
+    assert "La clave de idempotencia (Idempotency-Key) «clave-1» ya se usó" in error["message"]
+    assert "No se registró nada" in error["message"]
+    assert op.rows() == done
+    books_clean()
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+@pytest.mark.parametrize("key", [None, "   ", "k" * 81])
+def test_a_money_request_without_a_key_is_refused_naming_the_header(name, key, cast, applicant, sample_rates):
+    op = operation(name, cast, applicant)
+    before = op.rows()
+    response = api_post(token_for(cast.ana), op.path, op.body, key)
+    assert response.status_code == 422, response.content
+    [error] = response.json()["detail"]
+    assert error["field"] == "Idempotency-Key"
+    assert error["message"]
+    assert op.rows() == before
+
+
+def test_the_openapi_schema_documents_the_key_and_the_answers(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in (
+        "/api/v1/loans/{loan_id}/commission",
+        "/api/v1/loans/{loan_id}/disbursements",
+        "/api/v1/loans/{loan_id}/payments",
+        "/api/v1/loans/{loan_id}/payments/{payment_id}/reversal",
+    ):
+        post = schema["paths"][path]["post"]
+        assert {"200", "201", "409"} <= set(post["responses"]), path
+        headers = [p for p in post["parameters"] if p["in"] == "header"]
+        assert [(h["name"], h["required"]) for h in headers] == [("Idempotency-Key", True)], path
