@@ -11,7 +11,7 @@ own steps are the programs app's matter, not the funds'): their servicing is the
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from io import StringIO
 
 import pytest
@@ -311,7 +311,9 @@ def test_p3_focir_pays_at_most_thirty_percent_of_the_losses(cast, applicant, rul
     loan = disburse(cast, make_loan(cast, applicant, "cananea", term_months=6))  # no coverage block in P-3
     movement = fund_cover_default(user=cast.gerardo, fund=focir, loan=loan, on=TODAY)
     assert movement.exposure > 500000  # principal, interest and moratorium owed before the fund paid
-    assert movement.amount == (entry.fraction_of_losses * movement.exposure).quantize(Decimal("0.01"))
+    assert movement.amount == (entry.fraction_of_losses * movement.exposure).quantize(
+        Decimal("0.01"), rounding=ROUND_DOWN
+    )
     assert fund_balance(focir) == entry.amount_mxn - movement.amount
     with pytest.raises(TransitionRefused):  # the credit's losses are already 30 % covered
         fund_cover_default(user=cast.gerardo, fund=focir, loan=loan, on=TODAY)

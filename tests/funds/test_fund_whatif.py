@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from filon.core.allocation import Concept
@@ -85,6 +85,20 @@ CASES = [
         id="FOCIR already paid its share of losses counted before",
     ),
     pytest.param(
+        [FundInput("FOCIR", D("6000000"), loss_fraction=D("0.30"))],
+        [Default("A", JAN, owed("0", "0", "1000.05"))],
+        {"FOCIR": D("300.01")},
+        {"A": (D("300.01"), D("700.04"))},
+        id="FOCIR's share of 300.015 is cut to the centavo, not rounded up",
+    ),
+    pytest.param(
+        [FundInput("FOGAMICO", D("1000"), credit_fraction=D("0.33"))],
+        [Default("A", JAN, owed("0", "0", "1000"), contracted=D("0.05"))],
+        {"FOGAMICO": D("0.01")},
+        {"A": (D("0.01"), D("999.99"))},
+        id="FOGAMICO's 0.33 of 0.05 (0.0165) is cut to the centavo, not rounded up",
+    ),
+    pytest.param(
         [FundInput("FOGAMICO", D("16660000"), credit_fraction=D("0.33"))],
         [Default("A", JAN, owed("1000", "9000", "600000"), contracted=D("1000000"))],
         {"FOGAMICO": D("330000")},
@@ -153,6 +167,16 @@ def scenarios(draw):
 
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
+# Half of 0.01 of losses (or of a credit of 0.01) is 0.005: a fund must pay 0.00, not 0.01.
+@example(
+    ([FundInput("F0", D("0.01"), loss_fraction=D("0.50"))], [Default("L0", JAN, owed(principal="0.01"))])
+)
+@example(
+    (
+        [FundInput("F0", D("0.01"), credit_fraction=D("0.50"))],
+        [Default("L0", JAN, owed(principal="0.01"), contracted=D("0.01"))],
+    )
+)
 def test_no_fund_pays_more_than_it_holds_and_every_peso_is_covered_or_not(scenario):
     funds, defaults = scenario
     outcome = fund_whatif(funds, defaults)
@@ -160,10 +184,11 @@ def test_no_fund_pays_more_than_it_holds_and_every_peso_is_covered_or_not(scenar
         assert D(0) <= result.paid <= fund.balance
         assert result.paid + result.remaining == fund.balance
         if fund.loss_fraction is not None:
-            assert result.paid <= (fund.loss_fraction * sum((d.total for d in defaults), D(0))).quantize(
-                D("0.01")
-            )
+            assert result.paid <= fund.loss_fraction * sum((d.total for d in defaults), D(0))
     for default, loan in zip(sorted(defaults, key=lambda d: d.on), outcome.loans, strict=True):
+        for fund in funds:
+            if fund.credit_fraction is not None:
+                assert loan.by_fund.get(fund.code, D(0)) <= fund.credit_fraction * default.contracted
         assert loan.covered + loan.uncovered == loan.defaulted == default.total
         assert D(0) <= loan.covered
         assert sum(loan.by_concept.values(), D(0)) == loan.covered

@@ -10,7 +10,8 @@ what-if and a real fund payment apply money the same way.
 A liquid guarantee in proportion to each credit (P-4, FOGAMICO 0.33 : 1) pays at most `credit_fraction` of
 the credit's contracted amount. A first-loss fund of a portfolio (P-3, FOCIR) also stops at `loss_fraction` of the portfolio's losses:
 what it may have paid after a default is `loss_fraction × (prior_losses + the defaults so far)` less what it
-already paid (`prior_paid` and this scenario's payments).
+already paid (`prior_paid` and this scenario's payments). Both caps are cut to the centavo, never rounded
+up, so a fund never pays more than its share (half of 0.01 of losses is 0.00, not 0.01).
 
 Pure: no Django, no database; money as `Decimal` in centavos.
 """
@@ -23,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from filon.core.allocation import ALLOCATION_ORDER, Concept, allocate_payment
-from filon.core.money import ZERO, is_cents, round_money
+from filon.core.money import ZERO, cap_money, is_cents
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,10 @@ def fund_whatif(funds: Sequence[FundInput], defaults: Sequence[Default]) -> What
                 continue
             available = left[fund.code]
             if fund.loss_fraction is not None:
-                cap = round_money(fund.loss_fraction * (fund.prior_losses + losses))
+                cap = cap_money(fund.loss_fraction * (fund.prior_losses + losses))
                 available = min(available, max(ZERO, cap - fund.prior_paid - paid[fund.code]))
             if fund.credit_fraction is not None:
-                available = min(available, round_money(fund.credit_fraction * default.contracted))
+                available = min(available, cap_money(fund.credit_fraction * default.contracted))
             amount = min(available, sum(owed.values(), ZERO))
             if amount <= 0:
                 continue

@@ -54,6 +54,12 @@ def round_money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def cap_money(amount: Decimal) -> Decimal:
+    """A most-that-may-be-paid (a share of losses, a fraction of a credit) cut to the centavo, never rounded
+    up: paying the cap never pays more than the share itself."""
+    return amount.quantize(CENT, rounding=ROUND_DOWN)
+
+
 def round_rate(rate: Decimal) -> Decimal:
     """Round a rate to 6 decimal places for display and storage (C-1)."""
     return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP)

@@ -27,7 +27,7 @@ from filon.audit.services import audit_record, snapshot
 from filon.core.allocation import Concept
 from filon.core.calendar import today_mx
 from filon.core.fund_whatif import Default, FundInput, WhatIf, fund_whatif
-from filon.core.money import ZERO, format_money, is_cents, round_money
+from filon.core.money import ZERO, cap_money, format_money, is_cents
 from filon.errors import DomainError, NotFound, TransitionRefused, ValidationFailed
 from filon.funds.models import Contributor, FundKind, FundMovement, GuaranteeFund, MovementKind
 from filon.funds.selectors import (
@@ -383,13 +383,13 @@ def _cover_post(*, user: User, fund: GuaranteeFund, locked: Loan, loan: Loan, on
         and rule.fraction_of_losses is not None
     ):
         losses = _portfolio_losses(fund, also=locked)
-        available = min(available, max(ZERO, round_money(rule.fraction_of_losses * losses) - paid_before))
+        available = min(available, max(ZERO, cap_money(rule.fraction_of_losses * losses) - paid_before))
     if fund.kind == FundKind.LIQUID_RATIO and rule is not None and rule.fraction_of_credit is not None:
         on_this = sum(
             fund.movements.filter(kind=MovementKind.PAYMENT, loan=locked).values_list("amount", flat=True),
             ZERO,
         )
-        cap = round_money(rule.fraction_of_credit * locked.contracted_amount)
+        cap = cap_money(rule.fraction_of_credit * locked.contracted_amount)
         available = min(available, max(ZERO, cap - on_this))
     amount = min(available, owed)
     if amount <= 0:
