@@ -25,6 +25,7 @@ from filon.audit.services import audit_record
 from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.limits import upload_size_error
 from filon.marketdata.catalog import series_spec
 from filon.marketdata.services import observations_store, parse_csv
 from filon.operations.models import BatchRun, RunKind, RunStatus
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 RATE_CHUNK = 250
 """Rows of a rate import stored per step."""
-MAX_CSV_BYTES = 5 * 1024 * 1024
 MARKET_DATA_RULE = "C-10"
 """The convention on market data (CSV import, cached locally) that a rejected file breaks."""
 
@@ -122,10 +122,9 @@ def _line_error(error: InputError) -> DomainError:
 
 def _csv_text(file: Any) -> str:
     size = getattr(file, "size", None)
-    if size is not None and size > MAX_CSV_BYTES:
-        limit = MAX_CSV_BYTES // 1024 // 1024
-        message = f"El archivo pesa {size / 1024 / 1024:.1f} MB; el máximo es {limit} MB."
-        raise ValidationFailed([DomainError(message, field="file")])
+    too_big = upload_size_error(size) if size is not None else None
+    if too_big:
+        raise ValidationFailed([DomainError(too_big, field="file")])
     content = file.read() if hasattr(file, "read") else file
     if isinstance(content, bytes):
         try:

@@ -32,6 +32,7 @@ from filon.factoring.services import (
     epo_admit,
     supplier_adhere,
 )
+from filon.limits import accepts_upload
 from filon.origination.forms import MONEY
 from filon.web.forms import DATE
 from filon.web.http import place_errors, web_view
@@ -204,6 +205,7 @@ def epo_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, epo_get_for_user(user=request.user, epo_id=pk))
 
 
+@accepts_upload
 @web_view(("POST",))
 def document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     epo = epo_get_for_user(user=request.user, epo_id=pk)

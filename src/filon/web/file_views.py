@@ -21,6 +21,7 @@ from django.urls import reverse
 from filon.accounts.access import require_role
 from filon.applicants.selectors import applicant_get_for_user
 from filon.errors import DomainError, Forbidden, NotFound
+from filon.limits import accepts_upload
 from filon.origination.forms import GuaranteeForm, ProposalForm
 from filon.origination.models import CreditFile, DocumentUpload, FileGuarantee, FileStatus, RequirementItem
 from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user
@@ -306,6 +307,7 @@ def _item_refused(
     return _respond(request, pk, "checklist", status=422, row_forms={item.pk: {key: form}})
 
 
+@accepts_upload
 @web_view(("POST",))
 def requirement_upload_view(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     _, item = _item(request, pk, item_id)
