@@ -13,11 +13,12 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from filon.core.money import CENT
 from filon.errors import DomainError, NotFound, ValidationFailed
 from filon.ledger import chart
+from filon.numbers import ascii_number
 from filon.origination.selectors import file_get_for_user
 from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, Payment
 from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply, payment_reverse
@@ -35,6 +36,7 @@ KEY_MAX = Payment._meta.get_field("idempotency_key").max_length
 # a money amount fits the ledger's columns, a date is one a loan can carry.
 MoneyIn = Annotated[
     Decimal,
+    BeforeValidator(ascii_number),
     Field(max_digits=16),
     WithJsonSchema(
         {

@@ -27,7 +27,7 @@ from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import upload_size_error
 from filon.marketdata.catalog import series_spec
-from filon.marketdata.services import observations_store, parse_csv
+from filon.marketdata.services import import_latest_date, observations_store, parse_csv
 from filon.operations.models import BatchRun, RunKind, RunStatus
 from filon.operations.selectors import close_run_active, run_require_kind
 from filon.servicing.close import close_day, dates_to_close, last_close_date
@@ -153,7 +153,7 @@ def rate_import_start(*, user: Any, series: str, file: Any, chunk: int | None = 
     except InputError as exc:
         raise ValidationFailed([DomainError(exc.message, field="series", rule=MARKET_DATA_RULE)]) from None
     try:
-        rows, missing = parse_csv(spec, _csv_text(file))
+        rows, missing = parse_csv(spec, _csv_text(file), latest=import_latest_date())
     except InputErrors as exc:
         raise ValidationFailed([_line_error(e) for e in exc.errors]) from None
     name = str(getattr(file, "name", "") or "")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from filon import numbers
 from filon.origination.forms import MONEY
 from filon.servicing.statements import statement_period_default
 from filon.web.forms import DATE, NOTE
@@ -16,9 +17,9 @@ from filon.web.forms import DATE, NOTE
 
 class DisbursementForm(forms.Form):
     same_unbound = True  # see filon_web.form_fields
-    amount = forms.DecimalField(label="Importe de la ministración", **MONEY)
+    amount = numbers.DecimalField(label="Importe de la ministración", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
-    drawdown_days = forms.IntegerField(
+    drawdown_days = numbers.IntegerField(
         label="Plazo de la disposición (días)", min_value=1, max_value=3660, required=False
     )
 
@@ -47,7 +48,7 @@ class PaymentForm(forms.Form):
     form's only hidden field, rendered each time; the visible fields render the same every time."""
 
     same_unbound = True  # see filon_web.form_fields
-    amount = forms.DecimalField(label="Importe recibido", **MONEY)
+    amount = numbers.DecimalField(label="Importe recibido", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
     prepayment = forms.BooleanField(
         label="Pago anticipado: el excedente se abona a capital (últimas amortizaciones)", required=False
