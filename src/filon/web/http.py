@@ -7,14 +7,18 @@ Spanish, any other refusal a view did not place on its form → a page with the 
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
@@ -148,3 +152,32 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     rather than on every page. (A page rendered without a request — the CSRF failure page — has no user and
     shows no navigation.)"""
     return {"nav": _nav_urls(get_script_prefix())}
+
+
+# ------------------------------------------------------------------------------------- server errors
+
+DATABASE_DOWN = "La base de datos no está disponible en este momento; intente de nuevo en unos minutos."
+SERVER_ERROR = "Ocurrió un error en el servidor; la operación no se completó."
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an exception no layer answered. A database that cannot be reached is a 503 (the request
+    may be retried); anything else a 500. The API answers JSON in its error shape, the pages a Spanish page
+    rendered without the request (its user and session would need the database)."""
+    error = sys.exc_info()[1]
+    down = isinstance(error, OperationalError | InterfaceError)
+    status, message = (503, DATABASE_DOWN) if down else (500, SERVER_ERROR)
+    if request.path.startswith("/api/"):
+        body = {"detail": [{"field": None, "message": message, "rule": None}]}
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            status=status,
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        template = "503.html" if down else "500.html"
+        response = HttpResponse(render_to_string(template, {"message": message}), status=status)
+    if down:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
