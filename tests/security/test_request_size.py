@@ -31,7 +31,7 @@ class GeneratedMultipart:
 
     def __init__(self, total: int, watched: Path) -> None:
         self.head = (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"grande.pdf\"\r\n"
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="grande.pdf"\r\n'
             "Content-Type: application/pdf\r\n\r\n"
         ).encode()
         self.tail = f"\r\n--{BOUNDARY}--\r\n".encode()
@@ -165,8 +165,6 @@ def test_a_body_without_content_length_is_bounded_as_it_is_read():
     """A chunked body (no Content-Length) cannot slip past the cap: the stream is bounded as it is read."""
     chunk = b" " * (64 * 1024)
     document = [b"{", *([chunk] * 16), b'"name": "x"}']
-    status, content = _asgi_post(
-        "/api/v1/applicants", document, [(b"content-type", b"application/json")]
-    )
+    status, content = _asgi_post("/api/v1/applicants", document, [(b"content-type", b"application/json")])
     assert status == 413, content[:300]
     assert "demasiado grande" in json.loads(content)["detail"][0]["message"]
