@@ -26,6 +26,8 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, get_resolver
 
 UPLOAD_MARK = "filon_accepts_upload"
+SEARCH_MAX_CHARS = 100
+"""The longest search text (`?q=`): longer is a typing error, and SQLite refuses a LIKE pattern past 50 KB."""
 # The longest name an uploaded file is stored under (its stem, in UTF-8 bytes): far below the 255 bytes
 # every file system allows for one name, with room for the storage's prefix and de-duplication suffix.
 UPLOAD_NAME_BYTES = 100

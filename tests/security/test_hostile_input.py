@@ -239,3 +239,19 @@ def test_rate_dates_outside_the_plausible_range_are_refused(when):
     tomorrow = (today + timedelta(days=1)).isoformat()
     summary = observations_import_csv(series="TIIE28", file=io.StringIO(f"date,value\n{tomorrow},0.1125\n"))
     assert summary.created == 1
+
+
+# ------------------------------------------------------------------------------------------ searches
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/applicants", "/solicitantes/", "/expedientes/", "/creditos/"])
+def test_an_over_long_search_is_a_field_error_not_a_database_error(cast, credit_file, url):
+    """SQLite refuses a LIKE pattern over 50,000 bytes: a search that long is the person's error."""
+    response = login(cast.ana).get(url, {"q": "x" * 60_000})
+    assert response.status_code == 422, response.status_code
+    if url.startswith("/api/"):
+        assert_refused(response, "q", status=(422,))
+    else:
+        assert "búsqueda" in response.content.decode()
+    assert login(cast.ana).get(url, {"q": "Minera"}).status_code == 200

@@ -56,7 +56,15 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
-from filon.web.http import cite, error_text, html5_dates, place_errors, section_response, web_view
+from filon.web.http import (
+    cite,
+    error_text,
+    html5_dates,
+    place_errors,
+    search_query,
+    section_response,
+    web_view,
+)
 
 PAGE_SIZE = 50
 SECTIONS = ("header", "evaluation", "coverage", "guarantees", "checklist", "audit")
@@ -86,7 +94,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("estado", "")
     if status in FileStatus.values:
         files = files.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     if query:
         files = files.filter(
             Q(folio__icontains=query)

@@ -22,7 +22,8 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
-from filon.errors import DomainError, Forbidden, NotFound
+from filon.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from filon.limits import SEARCH_MAX_CHARS
 
 View = Callable[..., HttpResponse]
 PAGE_LANGUAGE = "es-mx"
@@ -91,6 +92,16 @@ def place_errors(form: forms.Form, error: DomainError) -> None:
     for item in errors:
         field = item.field if item.field in form.fields else None
         form.add_error(field, error_text(item))
+
+
+def search_query(request: HttpRequest) -> str:
+    """The page's search text (`?q=`), refused (422, naming the field) when longer than SEARCH_MAX_CHARS."""
+    query = request.GET.get("q", "").strip()
+    if len(query) > SEARCH_MAX_CHARS:
+        raise ValidationFailed(
+            [DomainError(f"La búsqueda admite a lo más {SEARCH_MAX_CHARS} caracteres.", field="q")]
+        )
+    return query
 
 
 def html5_dates(form: F) -> F:
