@@ -150,9 +150,17 @@ def test_hostile_bodies_never_break_the_api(client, operation):
     random_bodies()
 
 
+FIXED_QUERIES = ["x" * 60_000, "١٢", "\ufffd" * 10, "%" * 500, "_" * 500, str(2**63), "-1", "9999-99-99"]
+
+
 @pytest.mark.parametrize("operation", READS, ids=_ids)
 def test_hostile_queries_never_break_the_api(client, operation):
     _, template = operation
+    for ident in (1, 2**31, 10**30):
+        path = _path(template, ident)
+        for value in FIXED_QUERIES:
+            query = dict.fromkeys(("status", "q", "as_of", "section", "date", "year", "from", "to"), value)
+            _check(client.get(path, query), f"GET {path} {value[:40]!r}")
 
     @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(

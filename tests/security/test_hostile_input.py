@@ -109,6 +109,25 @@ def test_integers_are_bounded_within_their_column(cast, field, value):
     assert_refused(response, field, status=(422,))
 
 
+@pytest.mark.django_db
+def test_a_small_integer_column_is_bounded_too(cast, credit_file):
+    """The lien rank is a smallint: 40,000 used to be stored on SQLite and a 500 on PostgreSQL."""
+    from filon.core.calendar import today_mx
+
+    guarantee = {
+        "type": "hipoteca_industrial",
+        "owner": "Minera La Veta Madre",
+        "description": "Nave industrial en Fresnillo",
+        "value": "30000000",
+        "appraisal_date": (today_mx() - timedelta(days=30)).isoformat(),
+        "appraiser": "Valuadores del Centro",
+        "lien_rank": 40_000,
+    }
+    path = f"/api/v1/files/{credit_file.pk}/guarantees"
+    assert_refused(post_json(login(cast.ana), path, json.dumps(guarantee)), "lien_rank", status=(422,))
+    assert credit_file.guarantees.count() == 0
+
+
 # ----------------------------------------------------------------------------------------- web forms
 
 
