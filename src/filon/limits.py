@@ -33,6 +33,7 @@ SEARCH_MAX_CHARS = 100
 UPLOAD_NAME_BYTES = 100
 UPLOAD_EXTENSION_CHARS = 10
 
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 View = Callable[..., HttpResponse]
 
 
@@ -40,6 +41,11 @@ def accepts_upload(view: View) -> View:
     """Mark a view that receives a file: its requests may carry up to FILON_MAX_REQUEST_BYTES."""
     setattr(view, UPLOAD_MARK, True)
     return view
+
+
+def form_limit() -> int:
+    """The largest body of a request that carries no file: a form or a JSON document."""
+    return min(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), int(settings.FILON_MAX_REQUEST_BYTES))
 
 
 def body_limit(path: str) -> int:
@@ -50,7 +56,7 @@ def body_limit(path: str) -> int:
         match = None
     if match is not None and getattr(match.func, UPLOAD_MARK, False):
         return int(settings.FILON_MAX_REQUEST_BYTES)
-    return min(int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), int(settings.FILON_MAX_REQUEST_BYTES))
+    return form_limit()
 
 
 def megabytes(size: int) -> str:
@@ -130,12 +136,16 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = body_limit(request.path_info)
         raw = request.META.get("CONTENT_LENGTH") or ""
         try:
             declared = int(raw) if raw.strip() else None
         except ValueError:
             declared = None  # Django reads a malformed length as no body; the stream is bounded anyway
+        limit = form_limit()
+        # The address is resolved only when the body may be larger than a form's: most requests (every GET)
+        # are bounded without a URL look-up.
+        if (declared or 0) > limit or (declared is None and request.method not in BODILESS):
+            limit = body_limit(request.path_info)
         if declared is not None and declared > limit:
             return too_large(request, limit)
         # HttpRequest keeps its input in `_stream` (a bounded LimitedStream under WSGI when the length is

@@ -168,3 +168,18 @@ def test_a_body_without_content_length_is_bounded_as_it_is_read():
     status, content = _asgi_post("/api/v1/applicants", document, [(b"content-type", b"application/json")])
     assert status == 413, content[:300]
     assert "demasiado grande" in json.loads(content)["detail"][0]["message"]
+
+
+def test_the_upload_views_take_a_file_larger_than_a_form(tmp_path, settings):
+    """A 3 MB document to an upload view is past the form limit but within the upload limit: not a 413."""
+    from filon.limits import body_limit
+
+    upload = "/expedientes/1/requisitos/1/cargar/"
+    assert body_limit(upload) == settings.FILON_MAX_REQUEST_BYTES
+    assert body_limit("/entrar/") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert body_limit("/api/v1/applicants") == settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    body = GeneratedMultipart(3 * MB, tmp_path)
+    status, _ = _wsgi_post(upload, body, 3 * MB)
+    assert not status.startswith("413"), status
+    assert body.position == 3 * MB  # read in full by the layers after the limit (here, the CSRF check)
