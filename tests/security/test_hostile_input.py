@@ -274,3 +274,22 @@ def test_an_over_long_search_is_a_field_error_not_a_database_error(cast, credit_
     else:
         assert "búsqueda" in response.content.decode()
     assert login(cast.ana).get(url, {"q": "Minera"}).status_code == 200
+
+
+@pytest.mark.pure
+def test_the_json_reader_still_reads_what_is_legitimate():
+    from filon.core.errors import InputError
+    from filon.core.jsonin import MAX_DEPTH, read_json
+
+    assert read_json('{"name": "Minera \\ud83d\\ude00", "note": "[[[[{{{{"}') == {
+        "name": "Minera 😀",
+        "note": "[[[[{{{{",
+    }
+    assert read_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    assert read_json('{"employees": -2147483648}') == {"employees": -2147483648}
+    with pytest.raises(InputError, match="anida más de"):
+        read_json("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    with pytest.raises(InputError, match="máximo admitido"):
+        read_json(b'"' + b"x" * 2048 + b'"', max_bytes=1024)
+    with pytest.raises(InputError, match="NaN"):
+        read_json('{"amount": NaN}')

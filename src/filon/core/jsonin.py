@@ -63,7 +63,7 @@ def read_json(data: str | bytes, *, max_bytes: int = MAX_JSON_BYTES, name: str =
     """Parse a JSON document, refusing what cannot safely be read with an InputError on «(documento)»."""
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise InputError(DOCUMENT, f"{name} pesa {size:,} bytes; el máximo es {max_bytes:,}")
+        raise InputError(DOCUMENT, f"{name} pesa más de {max_bytes:,} bytes, el máximo admitido")
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8")
