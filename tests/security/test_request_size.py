@@ -183,3 +183,25 @@ def test_the_upload_views_take_a_file_larger_than_a_form(tmp_path, settings):
     status, _ = _wsgi_post(upload, body, 3 * MB)
     assert not status.startswith("413"), status
     assert body.position == 3 * MB  # read in full by the layers after the limit (here, the CSRF check)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FILON_MAX_REQUEST_BYTES", "10", "debe ser al menos FILON_MAX_UPLOAD_BYTES"),
+        ("FILON_MAX_UPLOAD_BYTES", "0", "mayor que cero"),
+        ("DATA_UPLOAD_MAX_MEMORY_SIZE", "1MB", "no es un número entero"),
+    ],
+)
+def test_limits_that_cannot_work_stop_the_process(variable, value, message):
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, variable: value, "FILON_SECRET_KEY": "prueba"}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import filon.settings"], env=environment, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert message in done.stderr
