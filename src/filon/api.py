@@ -21,6 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from filon.accounts.services import api_token_user
+from filon.api_routes.common import SafeJsonParser
 from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, ValidationFailed
 
@@ -71,6 +72,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), ActiveSessionAuth()],
     docs_url="/docs",
     docs_decorator=_signed_in_only,
+    parser=SafeJsonParser(),
 )
 
 
@@ -144,6 +146,8 @@ def _ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         ]
         kind = str(err.get("type", ""))
         message = _PYDANTIC_SPANISH.get(kind, "valor inválido")
+        if kind == "value_error":  # our own validators (filon.numbers) word their refusal in Spanish
+            message = str((err.get("ctx") or {}).get("error") or message)
         errors.append({"field": ".".join(loc) or None, "message": message, "rule": None})
     return _errors(422, errors)
 
@@ -161,6 +165,8 @@ _NINJA_HTTP_ERRORS = {"Cannot parse request body": (422, "(documento)", "el cuer
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, InputError):  # the body parser's own refusal, kept as it was worded
+        return _errors(422, [exc.__cause__.as_dict()])
     status, field, message = _NINJA_HTTP_ERRORS.get(str(exc), (exc.status_code, None, str(exc)))
     return _errors(status, [{"field": field, "message": message, "rule": None}])
 

@@ -24,25 +24,22 @@ EXIT_BAD_INPUT = 2
 
 
 def _read_json(source: str, stdin: TextIO) -> Any:
+    from filon.core.jsonin import MAX_JSON_BYTES, read_json
+
     if source == "-":
-        text = stdin.read()
+        text = stdin.read(MAX_JSON_BYTES + 1)
         name = "la entrada estándar"
     else:
         path = Path(source)
         if not path.is_file():
             raise InputError("FILE", f"no existe el archivo {source}")
         try:
-            text = path.read_text(encoding="utf-8")
+            with path.open(encoding="utf-8") as handle:
+                text = handle.read(MAX_JSON_BYTES + 1)
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError("FILE", f"no se pudo leer {source}: {exc}") from None
         name = source
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            "(documento)",
-            f"{name} no es JSON válido (error de sintaxis en la línea {exc.lineno}, columna {exc.colno})",
-        ) from None
+    return read_json(text, name=name)
 
 
 def _emit(payload: Any, stdout: TextIO) -> None:

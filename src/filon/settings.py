@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body (413) before any other layer reads it (filon.limits).
+    "filon.limits.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,8 +166,27 @@ STATIC_URL = "static/"
 STATIC_ROOT = env_path("FILON_STATIC_ROOT", PROJECT_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env_path("FILON_MEDIA_ROOT", VAR_DIR / "media")
-FILON_MAX_UPLOAD_MB = env_int("FILON_MAX_UPLOAD_MB", 10)
-DATA_UPLOAD_MAX_MEMORY_SIZE = FILON_MAX_UPLOAD_MB * 1024 * 1024 + 1024 * 1024
+
+# --- Request and upload limits (filon.limits; docs/security.md, «Tamaño de las solicitudes») -------------
+# DATA_UPLOAD_MAX_MEMORY_SIZE: the largest body of a form or JSON request (and of the JSON `filon` reads on
+# the API); FILE_UPLOAD_MAX_MEMORY_SIZE: an uploaded file up to this size stays in memory, a larger one is
+# spooled to FILE_UPLOAD_TEMP_DIR; FILON_MAX_UPLOAD_BYTES: the largest file a person may upload;
+# FILON_MAX_REQUEST_BYTES: the largest body of any request (an upload with its form), refused with a 413
+# before anything reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILON_MAX_UPLOAD_BYTES = env_int("FILON_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+FILON_MAX_REQUEST_BYTES = env_int(
+    "FILON_MAX_REQUEST_BYTES", FILON_MAX_UPLOAD_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+)
+for _name in ("DATA_UPLOAD_MAX_MEMORY_SIZE", "FILE_UPLOAD_MAX_MEMORY_SIZE", "FILON_MAX_UPLOAD_BYTES"):
+    if globals()[_name] <= 0:
+        raise ImproperEnvironment(f"{_name} debe ser un número de bytes mayor que cero.")
+if max(FILON_MAX_UPLOAD_BYTES, DATA_UPLOAD_MAX_MEMORY_SIZE) > FILON_MAX_REQUEST_BYTES:
+    raise ImproperEnvironment(
+        "FILON_MAX_REQUEST_BYTES debe ser al menos FILON_MAX_UPLOAD_BYTES y DATA_UPLOAD_MAX_MEMORY_SIZE."
+    )
+# --- end of request and upload limits ----------------------------------------------------------------------
 
 # The rule-set directory can be overridden (e.g. a Risk-area draft under review).
 FILON_RULES_DIR = env_path("FILON_RULES_DIR", BASE_DIR / "rules" / "data")

@@ -16,3 +16,6 @@ urlpatterns = [
     ),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
 ]
+
+# An exception no layer answered: JSON on the API, a Spanish page elsewhere; 503 when the database is down.
+handler500 = "filon.web.http.server_error"

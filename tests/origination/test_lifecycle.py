@@ -336,7 +336,7 @@ def test_upload_refuses_wrong_types(cast, credit_file, name, content, message):
 
 
 def test_upload_refuses_too_large(cast, credit_file, settings):
-    settings.FILON_MAX_UPLOAD_MB = 1
+    settings.FILON_MAX_UPLOAD_BYTES = 1024 * 1024
     item = credit_file.requirements.first()
     big = SimpleUploadedFile("grande.pdf", b"%PDF" + b"0" * (1024 * 1024))
     with pytest.raises(ValidationFailed, match="más de 1 MB"):

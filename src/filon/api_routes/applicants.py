@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from filon.api_routes.common import JSON_OBJECT_BODY, form_data, json_object
 from filon.applicants.forms import ApplicantForm
 from filon.applicants.selectors import applicant_get_for_user, applicant_list_for_user
 from filon.applicants.services import applicant_create
+from filon.limits import SEARCH_MAX_CHARS
 
 router = Router(tags=["solicitantes"])
 
@@ -51,7 +52,9 @@ def _out(applicant: Any, warnings: list[str] | None = None) -> ApplicantOut:
 @router.get(
     "", response=list[ApplicantOut], summary="Solicitantes de su gerencia (o de todas, roles centrales)"
 )
-def applicant_list(request: HttpRequest, q: str | None = None) -> list[ApplicantOut]:
+def applicant_list(
+    request: HttpRequest, q: str | None = Query(None, max_length=SEARCH_MAX_CHARS)
+) -> list[ApplicantOut]:
     qs = applicant_list_for_user(user=request.user)  # type: ignore[arg-type]
     if q:
         qs = qs.filter(name__icontains=q) | qs.filter(rfc__icontains=q)

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema, Status
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from filon.core.calendar import today_mx
 from filon.core.money import CENT, format_money
@@ -25,6 +25,7 @@ from filon.errors import DomainError, NotFound, ValidationFailed
 from filon.idempotency.models import KEY_MAX
 from filon.idempotency.services import HEADER, key_clean, replayed
 from filon.ledger import chart
+from filon.numbers import ascii_number
 from filon.origination.selectors import file_get_for_user
 from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, Payment
 from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply, payment_reverse
@@ -41,6 +42,7 @@ IDEMPOTENCY_HEADER = HEADER
 # a money amount fits the ledger's columns, a date is one a loan can carry.
 MoneyIn = Annotated[
     Decimal,
+    BeforeValidator(ascii_number),
     Field(max_digits=16),
     WithJsonSchema(
         {

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from filon import numbers
 from filon.applicants.models import MINING_CLASS_CHOICES, PERSON_TYPE_CHOICES, SECTOR_CHOICES
 from filon.applicants.services import ApplicantData
 
@@ -24,22 +25,24 @@ class ApplicantForm(forms.Form):
         required=False,
         error_messages={"invalid": "El código postal tiene 5 dígitos."},
     )
-    activity = forms.IntegerField(label="Actividad (Anexo I)", min_value=1)
+    activity = numbers.IntegerField(
+        label="Actividad (Anexo I)", min_value=1, max_value=numbers.SMALL_INTEGER_COLUMN_MAX
+    )
     primary_extraction = forms.BooleanField(label="Realiza extracción primaria", required=False)
     mining_class = forms.ChoiceField(label="Clase de minería", choices=MINING_CLASS_CHOICES)
     sector = forms.ChoiceField(label="Sector", choices=SECTOR_CHOICES, initial="industria")
-    employees = forms.IntegerField(label="Empleos permanentes", min_value=0)
-    annual_gross_income_mxn = forms.DecimalField(
+    employees = numbers.IntegerField(label="Empleos permanentes", min_value=0)
+    annual_gross_income_mxn = numbers.DecimalField(
         label="Ingresos brutos anuales (MXN)",
         max_digits=18,
         decimal_places=2,
         min_value=Decimal(0),
         required=False,
     )
-    production_tons_month = forms.DecimalField(
+    production_tons_month = numbers.DecimalField(
         label="Producción (t/mes)", max_digits=12, decimal_places=2, min_value=Decimal(0), required=False
     )
-    years_of_sales = forms.DecimalField(
+    years_of_sales = numbers.DecimalField(
         label="Años con ventas",
         max_digits=5,
         decimal_places=2,
@@ -47,7 +50,7 @@ class ApplicantForm(forms.Form):
         initial=0,
         required=False,
     )
-    years_satisfactory_with_fifomi = forms.DecimalField(
+    years_satisfactory_with_fifomi = numbers.DecimalField(
         label="Años de historial satisfactorio con el FIFOMI",
         max_digits=5,
         decimal_places=2,
@@ -55,8 +58,8 @@ class ApplicantForm(forms.Form):
         initial=0,
         required=False,
     )
-    equity_mxn = forms.DecimalField(label="Capital contable (MXN)", max_digits=18, decimal_places=2)
-    capital_lost_fraction = forms.DecimalField(
+    equity_mxn = numbers.DecimalField(label="Capital contable (MXN)", max_digits=18, decimal_places=2)
+    capital_lost_fraction = numbers.DecimalField(
         label="Fracción del capital social perdida",
         max_digits=7,
         decimal_places=6,

@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from filon.accounts.access import require_role
+from filon.accounts.access import office_in_scope, require_role
 from filon.accounts.models import Role, User
 from filon.accounts.services import office_for_state
 from filon.applicants.models import Applicant, BureauRecord, CompanyGroup, RelatedPerson
+from filon.applicants.selectors import REFERRAL_ACTION
 from filon.applicants.validation import check_curp, check_rfc
 from filon.audit.services import audit_record, snapshot
 from filon.core.calendar import today_mx
@@ -131,8 +132,57 @@ def _fields(data: ApplicantData) -> dict[str, Any]:
     return values
 
 
-@transaction.atomic
+RFC_REFERRED = (
+    "El RFC {rfc} no puede registrarse en su gerencia. El caso se turnó al área central (Riesgos), que le "
+    "indicará cómo continuar."
+)
+"""What a regional user is told when the RFC belongs to a client they cannot see: nothing about that
+client — not that it exists, nor its name, office or folio (docs/security.md, «RFC de otra gerencia»)."""
+
+
+@dataclass(frozen=True)
+class _Referred:
+    """An RFC that belongs to another office's client: the referral is recorded, the capture refused."""
+
+    rfc: str
+
+
+def _rfc_taken(*, user: User, rfc: str, office: Any, action: str) -> _Referred:
+    """The RFC is taken. Within the user's sight (their office, or any office for a central role) they are
+    told plainly; otherwise the case is referred to the central area — an audit record on the existing
+    client, which only central roles read — and the user is told only that."""
+    existing = Applicant.objects.select_related("office").filter(rfc=rfc).first()
+    if existing is None or office_in_scope(user, existing.office_id):
+        raise ValidationFailed([DomainError(f"Ya existe un solicitante con RFC {rfc}.", field="rfc")])
+    office_code = getattr(user.office, "code", "") or "sin gerencia"
+    audit_record(
+        user=user,
+        action=REFERRAL_ACTION,
+        obj=existing,
+        office=None,
+        note=(
+            f"{user.get_username()} ({office_code}) intentó {action} con el RFC {rfc}, que pertenece a un "
+            f"solicitante de {existing.office.code}; se turnó al área central."
+        ),
+        after={"rfc": rfc, "requested_by_office": office_code, "requested_for_office": office.code},
+    )
+    return _Referred(rfc)
+
+
+def _refuse_referred(outcome: Saved | _Referred) -> Saved:
+    if isinstance(outcome, _Referred):
+        raise ValidationFailed([DomainError(RFC_REFERRED.format(rfc=outcome.rfc), field="rfc")])
+    return outcome
+
+
 def applicant_create(*, user: User, data: ApplicantData) -> Saved:
+    """Capture an applicant. An RFC that belongs to a client of another office is referred to the central
+    area (recorded even though the capture is refused), never named."""
+    return _refuse_referred(_applicant_create(user=user, data=data))
+
+
+@transaction.atomic
+def _applicant_create(*, user: User, data: ApplicantData) -> Saved | _Referred:
     require_role(user, CAPTURE_ROLES, "capturar solicitantes")
     rfc, rfc_ok, rfc_warning, curp = _validate(data)
     office = office_for_state(data.state)
@@ -149,17 +199,20 @@ def applicant_create(*, user: User, data: ApplicantData) -> Saved:
         with transaction.atomic():
             applicant.save()
     except IntegrityError:
-        raise ValidationFailed(
-            [DomainError(f"Ya existe un solicitante con RFC {rfc}.", field="rfc")]
-        ) from None
+        return _rfc_taken(user=user, rfc=rfc, office=office, action="capturar un solicitante")
     audit_record(
         user=user, action="applicant.create", obj=applicant, after=snapshot(applicant), office=office
     )
     return Saved(applicant, [rfc_warning] if rfc_warning else [])
 
 
-@transaction.atomic
 def applicant_update(*, user: User, applicant: Applicant, data: ApplicantData) -> Saved:
+    """Change an applicant's data; an RFC of another office's client is referred as in applicant_create."""
+    return _refuse_referred(_applicant_update(user=user, applicant=applicant, data=data))
+
+
+@transaction.atomic
+def _applicant_update(*, user: User, applicant: Applicant, data: ApplicantData) -> Saved | _Referred:
     require_role(user, CAPTURE_ROLES, "modificar solicitantes")
     applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
     before = snapshot(applicant)
@@ -174,9 +227,7 @@ def applicant_update(*, user: User, applicant: Applicant, data: ApplicantData) -
         with transaction.atomic():
             applicant.save()
     except IntegrityError:
-        raise ValidationFailed(
-            [DomainError(f"Ya existe un solicitante con RFC {rfc}.", field="rfc")]
-        ) from None
+        return _rfc_taken(user=user, rfc=rfc, office=office, action="cambiar el RFC de un solicitante")
     audit_record(
         user=user,
         action="applicant.update",

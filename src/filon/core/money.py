@@ -36,10 +36,17 @@ def finance_context() -> AbstractContextManager[Context]:
     return localcontext(FINANCE_CONTEXT)
 
 
+NOT_ASCII_DIGITS = "debe escribirse con dígitos 0-9 (ASCII); no se admiten dígitos de otras escrituras"
+"""Why «١٢٠٠٠٠٠٠» is refused: Python's Decimal and int read digits of every script (as 12,000,000)."""
+
+
 def D(value: str | int | Decimal) -> Decimal:
-    """Build a Decimal from a string, an int or a Decimal. Floats are refused: they are not exact."""
+    """Build a Decimal from a string, an int or a Decimal. Floats are refused: they are not exact; so are
+    strings with characters outside ASCII (digits of other scripts, which Decimal would read)."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise TypeError(f"D() acepta str, int o Decimal, no {type(value).__name__}")
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError(f"{value!r} {NOT_ASCII_DIGITS}")
     try:
         result = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation as exc:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from filon.core.errors import InputError, InputErrors
-from filon.core.money import D
+from filon.core.money import NOT_ASCII_DIGITS, D
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -102,6 +102,9 @@ class Reader:
         field = self.field(name)
         if isinstance(value, bool) or not isinstance(value, str | int):
             self.fail(field, 'debe ser un número decimal escrito como cadena JSON, p. ej. "1250000.00"')
+            return default
+        if isinstance(value, str) and not value.isascii():
+            self.fail(field, f"«{value}» {NOT_ASCII_DIGITS}")
             return default
         try:
             number = D(value)

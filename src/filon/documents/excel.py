@@ -2,7 +2,8 @@
 
 Amounts go in as numbers with a number format, dates as dates, so a spreadsheet can add and filter them;
 every sheet has its header row frozen, an autofilter and column widths. Pass querysets already scoped
-by the selectors (`loan_list_for_user`, `file_list_for_user`).
+by the selectors (`loan_list_for_user`, `file_list_for_user`). Workbooks leave as bytes through
+`workbook_bytes`, which turns any string a spreadsheet would read as a formula into text.
 """
 
 from __future__ import annotations
@@ -77,7 +78,31 @@ def _workbook() -> Workbook:
     return wb
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a typed string as a formula (or, after a tab or CR, as the start of one)."""
+
+
+def neutralise_formulas(wb: Workbook) -> int:
+    """Make every string cell that a spreadsheet could take for a formula a text cell with Excel's quote
+    prefix: it reads exactly as written and stays text even when someone edits it. Numbers are left alone
+    (a negative amount is a number, not text). Returns how many cells were changed.
+
+    Every export goes through here (`workbook_bytes`), so no cell written from user text — an applicant's
+    name planted as `=HYPERLINK(...)` — is ever a formula; no export writes a formula of its own."""
+    changed = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                    changed += 1
+    return changed
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
+    neutralise_formulas(wb)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -54,6 +54,7 @@ from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import Posting
 from filon.ledger.services import Line, entry_post
+from filon.limits import safe_upload_name, upload_size_error
 from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.services import file_ruleset
@@ -468,6 +469,10 @@ def document_upload(
         errors.append(DomainError("El valor nominal debe ser positivo y en centavos.", field="face_value"))
     if issue_date > today:
         errors.append(DomainError("La fecha de emisión no puede ser futura.", field="issue_date"))
+    if uploaded_file is not None:
+        too_big = upload_size_error(uploaded_file.size)
+        if too_big:
+            errors.append(DomainError(too_big, field="document_file"))
     if due_date <= today:
         errors.append(DomainError("El documento ya venció o vence hoy.", field="due_date"))
     latest = today + timedelta(days=cp.max_document_days)
@@ -519,7 +524,7 @@ def document_upload(
         uploaded_on=today,
     )
     if uploaded_file is not None:
-        document.document_file.save(uploaded_file.name or "documento", uploaded_file, save=True)
+        document.document_file.save(safe_upload_name(uploaded_file.name), uploaded_file, save=True)
     audit_record(
         user=user,
         action="factoring.document_upload",

@@ -11,7 +11,7 @@ import csv
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,6 +20,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.core.money import D
 from filon.marketdata import banxico
@@ -29,6 +30,10 @@ from filon.marketdata.models import Observation, Series
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 MAX_DECIMAL_PLACES = 10  # Observation.value's decimal_places
 HEADERS = ({"date", "value"}, {"fecha", "valor"})
+EARLIEST_RATE_DATE = date(2000, 1, 1)
+"""No series we use has an observation before it that a credit of ours could need."""
+MAX_CSV_LINE = 200
+"""The longest line of a rate CSV (a date, a comma and a value need fewer than 40 characters)."""
 PERCENT = Decimal(100)
 
 
@@ -69,11 +74,21 @@ def _value(spec: SeriesSpec, raw: str) -> Decimal:
     return value
 
 
-def parse_csv(spec: SeriesSpec, text: str) -> tuple[list[tuple[date, Decimal]], int]:
+def import_latest_date() -> date:
+    """The latest date an imported observation may carry: tomorrow (FIX and TIIE are published the business
+    day before they apply); a later date is a typo, not a rate."""
+    return today_mx() + timedelta(days=1)
+
+
+def parse_csv(
+    spec: SeriesSpec, text: str, *, latest: date | None = None
+) -> tuple[list[tuple[date, Decimal]], int]:
     """(date, value) rows of a `date,value` CSV and how many were missing (`N/E` or empty).
 
     Lines starting with `#` are comments; the header may be `date,value` or `fecha,valor`; dates are
-    AAAA-MM-DD or dd/mm/aaaa. Every bad line is reported, by number.
+    AAAA-MM-DD or dd/mm/aaaa, from EARLIEST_RATE_DATE to `latest` (imports pass `import_latest_date()`; the
+    shipped sample, which runs ahead of today, passes none). A line longer than MAX_CSV_LINE is refused
+    before it is split. Every bad line is reported, by number.
     """
     errors: list[InputError] = []
     rows: dict[date, Decimal] = {}
@@ -82,8 +97,21 @@ def parse_csv(spec: SeriesSpec, text: str) -> tuple[list[tuple[date, Decimal]], 
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        cells = next(csv.reader([line]))
         where = f"línea {number}"
+        if len(line) > MAX_CSV_LINE:
+            errors.append(
+                InputError(
+                    where,
+                    f"el campo es demasiado largo: la línea tiene {len(line):,} caracteres y el máximo es "
+                    f"{MAX_CSV_LINE}",
+                )
+            )
+            continue
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error as exc:
+            errors.append(InputError(where, f"no es una línea CSV válida ({exc})"))
+            continue
         if not header_seen:
             header_seen = True
             if {cell.strip().lower() for cell in cells} in HEADERS and len(cells) == 2:
@@ -98,6 +126,16 @@ def parse_csv(spec: SeriesSpec, text: str) -> tuple[list[tuple[date, Decimal]], 
             day = _parse_day(raw_day)
         except ValueError:
             errors.append(InputError(where, f"«{raw_day.strip()}» no es una fecha AAAA-MM-DD ni dd/mm/aaaa"))
+            continue
+        if day < EARLIEST_RATE_DATE or (latest is not None and day > latest):
+            until = f"{latest:%d/%m/%Y}" if latest is not None else "hoy"
+            errors.append(
+                InputError(
+                    where,
+                    f"la fecha {day:%d/%m/%Y} está fuera del rango admitido "
+                    f"({EARLIEST_RATE_DATE:%d/%m/%Y} a {until})",
+                )
+            )
             continue
         if raw_value.strip() in ("", banxico.MISSING):
             missing += 1
@@ -180,7 +218,7 @@ def observations_import_csv(
 ) -> ImportSummary:
     """Import a `date,value` CSV into `series`. Raises `InputError(s)` naming the bad lines."""
     spec = series_spec(series)
-    rows, missing = parse_csv(spec, _read_text(file))
+    rows, missing = parse_csv(spec, _read_text(file), latest=import_latest_date())
     with transaction.atomic():
         return _store(spec=spec, rows=rows, missing=missing, source=source, user=user)
 

@@ -25,8 +25,9 @@ from filon.audit.services import audit_record
 from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.limits import upload_size_error
 from filon.marketdata.catalog import series_spec
-from filon.marketdata.services import observations_store, parse_csv
+from filon.marketdata.services import import_latest_date, observations_store, parse_csv
 from filon.operations.models import BatchRun, RunKind, RunStatus
 from filon.operations.selectors import close_run_active, run_require_kind
 from filon.servicing.close import close_day, dates_to_close, last_close_date
@@ -35,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 RATE_CHUNK = 250
 """Rows of a rate import stored per step."""
-MAX_CSV_BYTES = 5 * 1024 * 1024
 MARKET_DATA_RULE = "C-10"
 """The convention on market data (CSV import, cached locally) that a rejected file breaks."""
 
@@ -122,10 +122,9 @@ def _line_error(error: InputError) -> DomainError:
 
 def _csv_text(file: Any) -> str:
     size = getattr(file, "size", None)
-    if size is not None and size > MAX_CSV_BYTES:
-        limit = MAX_CSV_BYTES // 1024 // 1024
-        message = f"El archivo pesa {size / 1024 / 1024:.1f} MB; el máximo es {limit} MB."
-        raise ValidationFailed([DomainError(message, field="file")])
+    too_big = upload_size_error(size) if size is not None else None
+    if too_big:
+        raise ValidationFailed([DomainError(too_big, field="file")])
     content = file.read() if hasattr(file, "read") else file
     if isinstance(content, bytes):
         try:
@@ -154,7 +153,7 @@ def rate_import_start(*, user: Any, series: str, file: Any, chunk: int | None = 
     except InputError as exc:
         raise ValidationFailed([DomainError(exc.message, field="series", rule=MARKET_DATA_RULE)]) from None
     try:
-        rows, missing = parse_csv(spec, _csv_text(file))
+        rows, missing = parse_csv(spec, _csv_text(file), latest=import_latest_date())
     except InputErrors as exc:
         raise ValidationFailed([_line_error(e) for e in exc.errors]) from None
     name = str(getattr(file, "name", "") or "")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 
+from filon import numbers
 from filon.origination.models import (
     CREDIT_TYPE_CHOICES,
     CURRENCY_CHOICES,
@@ -24,13 +25,13 @@ class ProposalForm(forms.Form):
     program = forms.ChoiceField(label="Programa", choices=PROGRAM_CHOICES)
     credit_type = forms.ChoiceField(label="Tipo de crédito", choices=CREDIT_TYPE_CHOICES)
     currency = forms.ChoiceField(label="Moneda", choices=CURRENCY_CHOICES, initial="MXN")
-    amount = forms.DecimalField(label="Monto solicitado", **MONEY)
-    investment_program = forms.DecimalField(label="Programa de inversión sin IVA", **MONEY)
-    term_months = forms.IntegerField(label="Plazo (meses)", min_value=1, max_value=240)
-    grace_months = forms.IntegerField(
+    amount = numbers.DecimalField(label="Monto solicitado", **MONEY)
+    investment_program = numbers.DecimalField(label="Programa de inversión sin IVA", **MONEY)
+    term_months = numbers.IntegerField(label="Plazo (meses)", min_value=1, max_value=240)
+    grace_months = numbers.IntegerField(
         label="Gracia de capital (meses)", min_value=0, max_value=120, initial=0
     )
-    payment_every_months = forms.IntegerField(
+    payment_every_months = numbers.IntegerField(
         label="Periodicidad de pago (meses)", min_value=1, max_value=12, initial=1
     )
     amortization = forms.ChoiceField(
@@ -38,7 +39,7 @@ class ProposalForm(forms.Form):
         choices=[("equal_principal", "Capital en pagos iguales"), ("growing", "Pagos crecientes")],
         initial="equal_principal",
     )
-    growth_rate = forms.DecimalField(
+    growth_rate = numbers.DecimalField(
         label="Crecimiento de cada pago", max_digits=7, decimal_places=6, required=False, min_value=Decimal(0)
     )
     new_equipment_option = forms.BooleanField(label="Opción equipo nuevo 1.5 a 1 (+1 punto)", required=False)
@@ -56,11 +57,13 @@ class GuaranteeForm(forms.Form):
     type = forms.ChoiceField(label="Tipo de garantía", choices=GUARANTEE_TYPE_CHOICES)
     owner = forms.CharField(label="Propietario", max_length=250)
     description = forms.CharField(label="Descripción", widget=forms.Textarea)
-    value = forms.DecimalField(label="Valor (avalúo, factura sin IVA o nominal) en pesos", **MONEY)
+    value = numbers.DecimalField(label="Valor (avalúo, factura sin IVA o nominal) en pesos", **MONEY)
     appraisal_date = forms.DateField(label="Fecha del avalúo", required=False)
     appraiser = forms.CharField(label="Valuador", required=False, max_length=200)
     reuses_last_appraisal = forms.BooleanField(label="Renovación: usa el último avalúo", required=False)
-    lien_rank = forms.IntegerField(label="Grado de gravamen", min_value=1, initial=1)
+    lien_rank = numbers.IntegerField(
+        label="Grado de gravamen", min_value=1, max_value=numbers.SMALL_INTEGER_COLUMN_MAX, initial=1
+    )
     insurer = forms.CharField(label="Aseguradora", required=False, max_length=200)
     policy_number = forms.CharField(label="Número de póliza", required=False, max_length=60)
     policy_expires_on = forms.DateField(label="Vencimiento de la póliza", required=False)

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from filon.core.calendar import add_months, today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.core.evaluation import evaluate_document
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.limits import safe_upload_name, upload_size_error
 from filon.origination.models import (
     CreditFile,
     DocumentUpload,
@@ -483,11 +483,9 @@ def _check_upload(uploaded: UploadedFile) -> tuple[str, str]:
                 )
             ]
         )
-    max_bytes = settings.FILON_MAX_UPLOAD_MB * 1024 * 1024
-    if uploaded.size is None or uploaded.size > max_bytes:
-        raise ValidationFailed(
-            [DomainError(f"El archivo pesa más de {settings.FILON_MAX_UPLOAD_MB} MB.", field="file")]
-        )
+    too_big = upload_size_error(uploaded.size)
+    if too_big:
+        raise ValidationFailed([DomainError(too_big, field="file")])
     if uploaded.size == 0:
         raise ValidationFailed([DomainError("El archivo está vacío.", field="file")])
     content_type, magic = ALLOWED_UPLOADS[extension]
@@ -563,13 +561,13 @@ def requirement_upload(
     before = snapshot(item, ["status", "document_date"])
     upload = DocumentUpload(
         item=item,
-        original_name=(uploaded.name or "")[:200],
+        original_name=safe_upload_name(uploaded.name)[:200],
         content_type=content_type,
         size=uploaded.size or 0,
         sha256=sha,
         uploaded_by=user,
     )
-    upload.file.save(uploaded.name or "documento", uploaded, save=False)
+    upload.file.save(safe_upload_name(uploaded.name), uploaded, save=False)
     upload.save()
     item.status = RequirementStatus.UPLOADED
     item.legal_opinion = ""

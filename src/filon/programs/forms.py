@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from filon import numbers
 from filon.programs.models import ParticipantKind, StepStatus
 
 DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -26,12 +27,12 @@ class ParametricForm(forms.Form):
 
 class StatementForm(forms.Form):
     period_end = forms.DateField(label="Cierre del periodo", **DATE)
-    revenue_mxn = forms.DecimalField(label="Ventas netas (MXN)", **MONEY)
-    operating_costs_mxn = forms.DecimalField(label="Costos y gastos de operación (MXN)", **MONEY)
-    ebitda_mxn = forms.DecimalField(label="EBITDA (MXN)", max_digits=18, decimal_places=2)
-    debt_service_mxn = forms.DecimalField(label="Servicio anual de la deuda vigente (MXN)", **MONEY)
-    total_debt_mxn = forms.DecimalField(label="Pasivo total (MXN)", **MONEY)
-    equity_mxn = forms.DecimalField(label="Capital contable (MXN)", max_digits=18, decimal_places=2)
+    revenue_mxn = numbers.DecimalField(label="Ventas netas (MXN)", **MONEY)
+    operating_costs_mxn = numbers.DecimalField(label="Costos y gastos de operación (MXN)", **MONEY)
+    ebitda_mxn = numbers.DecimalField(label="EBITDA (MXN)", max_digits=18, decimal_places=2)
+    debt_service_mxn = numbers.DecimalField(label="Servicio anual de la deuda vigente (MXN)", **MONEY)
+    total_debt_mxn = numbers.DecimalField(label="Pasivo total (MXN)", **MONEY)
+    equity_mxn = numbers.DecimalField(label="Capital contable (MXN)", max_digits=18, decimal_places=2)
     audited = forms.BooleanField(label="Dictaminados", required=False)
 
 
@@ -40,17 +41,17 @@ class ParticipantForm(forms.Form):
     name = forms.CharField(label="Nombre", max_length=250)
     state = forms.CharField(label="Estado (clave de 3 letras)", max_length=3, required=False)
     agreement_date = forms.DateField(label="Fecha del convenio", **DATE)
-    committed_mxn = forms.DecimalField(label="Monto comprometido (MXN)", **MONEY)
+    committed_mxn = numbers.DecimalField(label="Monto comprometido (MXN)", **MONEY)
 
 
 class YearBudgetForm(forms.Form):
-    year = forms.IntegerField(label="Año", min_value=2010, max_value=2100)
-    first_tier_mxn = forms.DecimalField(label="Presupuesto de primer piso (MXN)", **MONEY)
+    year = numbers.IntegerField(label="Año", min_value=2010, max_value=2100)
+    first_tier_mxn = numbers.DecimalField(label="Presupuesto de primer piso (MXN)", **MONEY)
     notes = forms.CharField(label="Notas", required=False, max_length=500)
 
 
 class AllotmentForm(forms.Form):
-    amount_mxn = forms.DecimalField(label="Derrama (MXN)", **MONEY)
+    amount_mxn = numbers.DecimalField(label="Derrama (MXN)", **MONEY)
     valid_from = forms.DateField(label="Vigente desde", required=False, **DATE)
     valid_until = forms.DateField(label="Vigente hasta", required=False, **DATE)
     agreement = forms.CharField(label="Acuerdo que la establece", max_length=200)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from filon import numbers
 from filon.accounts.models import User
 from filon.errors import DomainError
 from filon.factoring.models import DocumentKind, Epo, InterestMode, UploadedBy
@@ -33,6 +34,7 @@ from filon.factoring.services import (
     supplier_adhere,
 )
 from filon.idempotency.services import replayed
+from filon.limits import accepts_upload
 from filon.origination.forms import MONEY
 from filon.web.forms import DATE, KeyedForm, new_key
 from filon.web.http import place_errors, web_view
@@ -42,7 +44,7 @@ class DocumentUploadForm(forms.Form):
     supplier = forms.TypedChoiceField(label="Proveedor adherido", coerce=int)
     kind = forms.ChoiceField(label="Tipo de documento", choices=DocumentKind.choices)
     number = forms.CharField(label="Número del documento", max_length=40)
-    face_value = forms.DecimalField(label="Valor nominal", **MONEY)
+    face_value = numbers.DecimalField(label="Valor nominal", **MONEY)
     issue_date = forms.DateField(label="Fecha de emisión", **DATE)
     due_date = forms.DateField(label="Fecha de vencimiento", **DATE)
     uploaded_by = forms.ChoiceField(label="Lo publica", choices=UploadedBy.choices)
@@ -69,12 +71,12 @@ class EpoAdmitForm(forms.Form):
     """Rates in percentage points (3.00 = 3 %), as the Rules write them."""
 
     file = forms.TypedChoiceField(label="Expediente P-1 autorizado por el comité", coerce=int)
-    line_amount = forms.DecimalField(label="Monto de la línea", **MONEY)
-    line_months = forms.IntegerField(label="Vigencia de la línea (meses)", min_value=1, max_value=120)
+    line_amount = numbers.DecimalField(label="Monto de la línea", **MONEY)
+    line_months = numbers.IntegerField(label="Vigencia de la línea (meses)", min_value=1, max_value=120)
     guarantee_type = forms.ChoiceField(label="Garantía de la EPO", choices=GUARANTEE_TYPES)
-    guarantee_value = forms.DecimalField(label="Valor de la garantía hipotecaria", **MONEY)
-    spread = forms.DecimalField(label="Sobretasa de la EPO (puntos)", **POINTS)
-    admin_points = forms.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
+    guarantee_value = numbers.DecimalField(label="Valor de la garantía hipotecaria", **MONEY)
+    spread = numbers.DecimalField(label="Sobretasa de la EPO (puntos)", **POINTS)
+    admin_points = numbers.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -89,8 +91,8 @@ class EpoAdmitForm(forms.Form):
 class AdhesionForm(forms.Form):
     supplier = forms.TypedChoiceField(label="Proveedor", coerce=int)
     agreement_ref = forms.CharField(label="Convenio de adhesión", max_length=60)
-    spread = forms.DecimalField(label="Sobretasa del proveedor sobre Tasa NAFIN (puntos)", **POINTS)
-    admin_points = forms.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
+    spread = numbers.DecimalField(label="Sobretasa del proveedor sobre Tasa NAFIN (puntos)", **POINTS)
+    admin_points = numbers.DecimalField(label="Sobretasa por administración (puntos)", initial=0, **POINTS)
 
     def __init__(self, *args: Any, user: User, epo: Epo, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -212,6 +214,7 @@ def epo_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, epo_get_for_user(user=request.user, epo_id=pk))
 
 
+@accepts_upload
 @web_view(("POST",))
 def document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     epo = epo_get_for_user(user=request.user, epo_id=pk)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from filon.accounts.access import require_role
 from filon.applicants.selectors import applicant_get_for_user
 from filon.errors import DomainError, Forbidden, NotFound
+from filon.limits import accepts_upload
 from filon.origination.forms import GuaranteeForm, ProposalForm
 from filon.origination.models import CreditFile, DocumentUpload, FileGuarantee, FileStatus, RequirementItem
 from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user
@@ -55,7 +56,15 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
-from filon.web.http import cite, error_text, html5_dates, place_errors, section_response, web_view
+from filon.web.http import (
+    cite,
+    error_text,
+    html5_dates,
+    place_errors,
+    search_query,
+    section_response,
+    web_view,
+)
 
 PAGE_SIZE = 50
 SECTIONS = ("header", "evaluation", "coverage", "guarantees", "checklist", "audit")
@@ -85,7 +94,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("estado", "")
     if status in FileStatus.values:
         files = files.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     if query:
         files = files.filter(
             Q(folio__icontains=query)
@@ -306,6 +315,7 @@ def _item_refused(
     return _respond(request, pk, "checklist", status=422, row_forms={item.pk: {key: form}})
 
 
+@accepts_upload
 @web_view(("POST",))
 def requirement_upload_view(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     _, item = _item(request, pk, item_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from filon import numbers
 from filon.applicants.models import RelatedPerson
 from filon.committees.models import COMMITTEE_CHOICES, Decision, VoteChoice
 from filon.origination.models import GuaranteeChange
@@ -94,7 +95,7 @@ class RelatedPersonForm(forms.Form):
     name = forms.CharField(label="Nombre", max_length=250)
     rfc = forms.CharField(label="RFC", max_length=15, required=False)
     curp = forms.CharField(label="CURP", max_length=18, required=False)
-    share_fraction = forms.DecimalField(
+    share_fraction = numbers.DecimalField(
         label="Participación accionaria (fracción, p. ej. 0.25)",
         max_digits=7,
         decimal_places=6,
@@ -121,7 +122,7 @@ class ConveneForm(forms.Form):
     committee = forms.ChoiceField(label="Comité", choices=COMMITTEE_CHOICES)
     date = forms.DateField(label="Fecha de la sesión", **DATE)
     place = forms.CharField(label="Lugar", max_length=200)
-    quorum = forms.IntegerField(
+    quorum = numbers.IntegerField(
         label="Quórum (vacío: mayoría de los miembros)", min_value=1, max_value=99, required=False
     )
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from filon import numbers
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, Forbidden
 from filon.funds.selectors import (
@@ -68,7 +69,7 @@ class MovementForm(KeyedForm):
             ("interest", "Rendimiento del fondo (ingreso del FIFOMI)"),
         ],
     )
-    amount = forms.DecimalField(label="Importe (MXN)", min_value=Decimal("0.01"), decimal_places=2)
+    amount = numbers.DecimalField(label="Importe (MXN)", min_value=Decimal("0.01"), decimal_places=2)
     on = forms.DateField(label="Fecha")
     description = forms.CharField(label="Concepto", required=False, max_length=200)
 

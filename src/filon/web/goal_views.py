@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from filon import numbers
 from filon.accounts.access import require_role
 from filon.accounts.models import User
 from filon.applicants.selectors import applicant_list_for_user
@@ -83,7 +84,7 @@ class TrainingEventForm(forms.Form):
     municipality = forms.CharField(label="Municipio", max_length=120)
     state = forms.ChoiceField(label="Estado")
     modality = forms.ChoiceField(label="Modalidad", choices=Modality.choices)
-    hours = forms.DecimalField(label="Horas", max_digits=5, decimal_places=1, min_value=0)
+    hours = numbers.DecimalField(label="Horas", max_digits=5, decimal_places=1, min_value=0)
     notes = forms.CharField(label="Notas", required=False, **NOTE)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

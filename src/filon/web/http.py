@@ -7,18 +7,23 @@ Spanish, any other refusal a view did not place on its form → a page with the 
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
-from filon.errors import DomainError, Forbidden, NotFound
+from filon.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from filon.limits import SEARCH_MAX_CHARS
 
 View = Callable[..., HttpResponse]
 PAGE_LANGUAGE = "es-mx"
@@ -89,6 +94,16 @@ def place_errors(form: forms.Form, error: DomainError) -> None:
         form.add_error(field, error_text(item))
 
 
+def search_query(request: HttpRequest) -> str:
+    """The page's search text (`?q=`), refused (422, naming the field) when longer than SEARCH_MAX_CHARS."""
+    query = request.GET.get("q", "").strip()
+    if len(query) > SEARCH_MAX_CHARS:
+        raise ValidationFailed(
+            [DomainError(f"La búsqueda admite a lo más {SEARCH_MAX_CHARS} caracteres.", field="q")]
+        )
+    return query
+
+
 def html5_dates(form: F) -> F:
     """Date fields as native date pickers (ISO values, which Django always accepts)."""
     for field in form.fields.values():
@@ -148,3 +163,32 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     rather than on every page. (A page rendered without a request — the CSRF failure page — has no user and
     shows no navigation.)"""
     return {"nav": _nav_urls(get_script_prefix())}
+
+
+# ------------------------------------------------------------------------------------- server errors
+
+DATABASE_DOWN = "La base de datos no está disponible en este momento; intente de nuevo en unos minutos."
+SERVER_ERROR = "Ocurrió un error en el servidor; la operación no se completó."
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: an exception no layer answered. A database that cannot be reached is a 503 (the request
+    may be retried); anything else a 500. The API answers JSON in its error shape, the pages a Spanish page
+    rendered without the request (its user and session would need the database)."""
+    error = sys.exc_info()[1]
+    down = isinstance(error, OperationalError | InterfaceError)
+    status, message = (503, DATABASE_DOWN) if down else (500, SERVER_ERROR)
+    if request.path.startswith("/api/"):
+        body = {"detail": [{"field": None, "message": message, "rule": None}]}
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            status=status,
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        template = "503.html" if down else "500.html"
+        response = HttpResponse(render_to_string(template, {"message": message}), status=status)
+    if down:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from filon import numbers
 from filon.origination.forms import MONEY
 from filon.servicing.statements import statement_period_default
 from filon.web.forms import DATE, NOTE, KeyedForm
@@ -15,9 +16,9 @@ from filon.web.forms import DATE, NOTE, KeyedForm
 
 class DisbursementForm(KeyedForm):
     same_unbound = True  # see filon_web.form_fields
-    amount = forms.DecimalField(label="Importe de la ministración", **MONEY)
+    amount = numbers.DecimalField(label="Importe de la ministración", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
-    drawdown_days = forms.IntegerField(
+    drawdown_days = numbers.IntegerField(
         label="Plazo de la disposición (días)", min_value=1, max_value=3660, required=False
     )
 
@@ -40,7 +41,7 @@ class PaymentForm(KeyedForm):
     """A payment capture, once per form (`KeyedForm`): posting the same form twice records one payment."""
 
     same_unbound = True  # see filon_web.form_fields
-    amount = forms.DecimalField(label="Importe recibido", **MONEY)
+    amount = numbers.DecimalField(label="Importe recibido", **MONEY)
     value_date = forms.DateField(label="Fecha valor", **DATE)
     prepayment = forms.BooleanField(
         label="Pago anticipado: el excedente se abona a capital (últimas amortizaciones)", required=False

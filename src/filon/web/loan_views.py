@@ -65,7 +65,7 @@ from filon.servicing.services import REGIONAL, commission_pay, disbursement_crea
 from filon.servicing.statements import Movement, loan_statement_kept
 from filon.servicing.tasks import task_complete
 from filon.web.forms import KEY_MARK, new_key
-from filon.web.http import cite, is_htmx, place_errors, section_response, web_view
+from filon.web.http import cite, is_htmx, place_errors, search_query, section_response, web_view
 from filon.web.loan_forms import (
     CommissionForm,
     DisbursementForm,
@@ -149,7 +149,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     if offices and office in {o.code for o in offices}:
         loans = loans.filter(office__code=office)
         filters["gerencia"] = office
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     if query:
         loans = loans.filter(Q(number__icontains=query) | Q(applicant__name__icontains=query))
     page = Paginator(loans.order_by("number", "pk"), PAGE_SIZE).get_page(request.GET.get("pagina"))

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, ValidationFailed
+from filon.limits import accepts_upload
 from filon.marketdata.catalog import CATALOG
 from filon.operations.models import BatchRun, RunKind
 from filon.operations.selectors import (
@@ -88,6 +89,7 @@ def close_new(request: HttpRequest) -> HttpResponse:
     return render(request, "web/operations/close_new.html", context, status=422 if form.errors else 200)
 
 
+@accepts_upload
 @web_view(("GET", "POST"))
 def rate_import_new(request: HttpRequest) -> HttpResponse:
     run_require_kind(request.user, RunKind.RATE_IMPORT)

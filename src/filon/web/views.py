@@ -29,7 +29,7 @@ from filon.origination.selectors import file_list_for_user
 from filon.rules import load_ruleset_for_date
 from filon.web import panels
 from filon.web.forms import BureauRecordForm, RelatedPersonForm
-from filon.web.http import is_htmx, place_errors, web_view
+from filon.web.http import is_htmx, place_errors, search_query, web_view
 
 PAGE_SIZE = 50
 
@@ -68,7 +68,7 @@ def _capture_form(data: Any = None, initial: dict[str, Any] | None = None) -> Ap
 @web_view()
 def applicant_list(request: HttpRequest) -> HttpResponse:
     applicants = applicant_list_for_user(user=request.user)
-    query = request.GET.get("q", "").strip()
+    query = search_query(request)
     if query:
         applicants = applicants.filter(Q(name__icontains=query) | Q(rfc__icontains=query))
     page = Paginator(applicants.order_by("name"), PAGE_SIZE).get_page(request.GET.get("pagina"))
