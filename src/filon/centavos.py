@@ -17,14 +17,17 @@ converting the values exactly on both databases.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.core import exceptions
+from django.core.exceptions import FieldError
 from django.db import models
 from django.db.migrations.operations.base import Operation
-from django.db.models.expressions import Combinable, Value, register_combinable_fields
+from django.db.models import Lookup
+from django.db.models.expressions import Combinable, CombinedExpression, Value, register_combinable_fields
 
 from filon.core.money import is_cents
 from filon.errors import DomainError, ValidationFailed
@@ -97,10 +100,46 @@ class CentavosField(models.Field):  # type: ignore[type-arg]
         value = super().get_prep_value(value)
         return None if value is None else to_centavos(value)
 
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        """Called for each value an UPDATE sets: an expression must be money too (centavos)."""
+        if hasattr(value, "as_sql"):
+            _require_money(value, self)
+        return "%s"
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        lookup = super().get_lookup(lookup_name)
+        return None if lookup is None else _checked_lookup(lookup)
+
     def formfield(self, **kwargs: Any) -> Any:
         return super().formfield(
             **{"form_class": forms.DecimalField, "max_digits": 18, "decimal_places": 2, **kwargs}
         )
+
+
+def _require_money(expression: Any, target: Any) -> None:
+    """Refuse an SQL expression that is not an amount of money where one is compared or stored: SQLite
+    and PostgreSQL would compile `amount - 1.00` without complaint, off by a factor of 100."""
+    output = expression.output_field  # an expression mixing centavos with plain numbers raises here
+    if not isinstance(output, CentavosField):
+        raise FieldError(
+            f"{target} guarda centavos: la expresión {expression!r} da {type(output).__name__}; "
+            "use money_value() o output_field=CentavosField()."
+        )
+
+
+@functools.cache
+def _checked_lookup(lookup: type[Lookup]) -> type[Lookup]:  # type: ignore[type-arg]
+    """`lookup` that refuses a right-hand side computed with plain numbers (a Value or an arithmetic
+    expression that is not money); columns, subqueries and plain values pass as before."""
+
+    class Checked(lookup):  # type: ignore[valid-type,misc]
+        def process_rhs(self, compiler: Any, connection: Any) -> Any:
+            if isinstance(self.rhs, CombinedExpression | Value):
+                _require_money(self.rhs, self.lhs)
+            return super().process_rhs(compiler, connection)
+
+    Checked.__name__ = Checked.__qualname__ = f"Centavos{lookup.__name__}"
+    return Checked
 
 
 # Centavos add to and subtract from centavos; any other mix (a peso literal, a rate) must say what it

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 
 from filon.errors import DomainError, ValidationFailed
@@ -169,3 +170,100 @@ def test_a_disbursement_and_payment_at_large_amounts_keep_the_books(cast):
     assert loan.principal_balance == top - Decimal("0.03")
     assert loan.unapplied_balance == Decimal("1234567.89")
     assert ledger_check(loan_positions=loan_positions()) == []
+
+
+# ------------------------------------------------------------------------------ SQL over centavos
+
+
+def test_sql_arithmetic_over_money_is_exact_or_refused(cast):
+    from django.core.exceptions import FieldError
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from filon.centavos import money_value
+
+    loan = make_loan(cast.ana, cast.zac, Decimal("1234567.89"))
+    Loan.objects.filter(pk=loan.pk).update(
+        principal_balance=Decimal("1000.10"), accrued_interest=Decimal("0.29")
+    )
+    rows = Loan.objects.filter(pk=loan.pk)
+    # centavos with centavos: exact, and read back as pesos
+    total = rows.annotate(t=F("principal_balance") + F("accrued_interest")).get().t
+    assert total == Decimal("1000.39")
+    assert total.as_tuple().exponent == -2
+    # an amount put into SQL as money: sent as centavos
+    assert rows.annotate(t=F("contracted_amount") - money_value(Decimal("0.89"))).get().t == Decimal(
+        "1234567.00"
+    )
+    rows.update(principal_balance=F("principal_balance") - money_value(Decimal("0.10")))
+    assert Loan.objects.get(pk=loan.pk).principal_balance == Decimal("1000.00")
+    # a plain peso number next to a centavos column would be off by 100: it does not compile
+    with pytest.raises(FieldError), transaction.atomic():
+        list(rows.annotate(t=F("principal_balance") - Decimal("1.00")))
+    with pytest.raises(FieldError), transaction.atomic():
+        rows.update(principal_balance=F("principal_balance") - Decimal("1.00"))
+    with pytest.raises(FieldError), transaction.atomic():
+        rows.update(principal_balance=F("principal_balance") * 2)
+    with pytest.raises(FieldError), transaction.atomic():
+        list(rows.filter(principal_balance__gt=F("accrued_interest") + Decimal("1.00")))
+    assert rows.filter(principal_balance__gt=F("accrued_interest") + money_value(Decimal("999.70"))).exists()
+    assert not rows.filter(
+        principal_balance__gt=F("accrued_interest") + money_value(Decimal("999.71"))
+    ).exists()
+    assert rows.filter(principal_balance=Decimal("1000.00"), accrued_interest__lt=1).exists()
+    # an empty sum: None, or the amount given as money
+    empty = Posting.objects.filter(pk=-1)
+    assert empty.aggregate(t=Sum("amount"))["t"] is None
+    assert empty.aggregate(t=Coalesce(Sum("amount"), money_value(Decimal(0))))["t"] == Decimal("0.00")
+
+
+@pytest.mark.parametrize("value", ["1.005", "0.001", "-3.141"])
+def test_a_fraction_of_a_centavo_is_refused_not_rounded(cast, value):
+    from filon.centavos import NotCentavos
+
+    with pytest.raises(NotCentavos), transaction.atomic():
+        make_loan(cast.ana, cast.zac, Decimal(value))
+    assert not Loan.objects.exists()
+
+
+def test_a_float_is_refused():
+    from filon.centavos import NotCentavos, to_centavos
+
+    with pytest.raises(NotCentavos):
+        to_centavos(0.29)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_converts_landed_amounts_exactly_and_back():
+    """Postings written as decimals before the change read back to the centavo after it, and the
+    migration undone gives the same decimals."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("ledger", "0003_posting_fund")], [("ledger", "0004_money_in_centavos")]
+    values = [Decimal(v) for v in ("0.29", "0.01", "1234567.89", "9999999999.99", "10000000000.00", "-0.07")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        account = old.get_model("ledger", "Account").objects.get_or_create(
+            code="1301", currency="MXN", defaults={"name": "Cartera", "kind": "activo", "normal": "debe"}
+        )[0]
+        entry = old.get_model("ledger", "JournalEntry").objects.create(
+            business_date=START, kind="prueba", description="Antes de los centavos"
+        )
+        Old = old.get_model("ledger", "Posting")
+        Old.objects.bulk_create([Old(entry=entry, account=account, currency="MXN", amount=v) for v in values])
+        MigrationExecutor(connection).migrate(after)
+        assert sorted(Posting.objects.filter(entry_id=entry.pk).values_list("amount", flat=True)) == sorted(
+            values
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT amount FROM {Posting._meta.db_table} WHERE entry_id = %s", [entry.pk])
+            assert sorted(int(row[0]) for row in cursor.fetchall()) == sorted(int(v * 100) for v in values)
+        MigrationExecutor(connection).migrate(before)
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        restored = old.get_model("ledger", "Posting").objects.filter(entry_id=entry.pk)
+        assert sorted(restored.values_list("amount", flat=True)) == sorted(values)
+    finally:
+        MigrationExecutor(connection).migrate(after)
