@@ -267,3 +267,11 @@ def test_the_migration_converts_landed_amounts_exactly_and_back():
         assert sorted(restored.values_list("amount", flat=True)) == sorted(values)
     finally:
         MigrationExecutor(connection).migrate(after)
+
+
+def test_the_audit_trail_shows_amounts_as_pesos():
+    from filon.servicing.models import Payment
+    from filon.web.panels import _value
+
+    assert _value(Payment._meta.get_field("amount"), "amount", "1234567.89") == "1,234,567.89"
+    assert _value(Loan._meta.get_field("principal_balance"), "principal_balance", "0.29") == "0.29"
