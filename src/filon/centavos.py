@@ -52,7 +52,7 @@ def to_centavos(value: Decimal | int | str) -> int:
         raise NotCentavos(f"{value!r} no es un importe finito.")
     centavos = amount.scaleb(2)
     if centavos != centavos.to_integral_value():
-        raise NotCentavos(f"El importe {value} tiene fracciones de centavo: se redondea antes de guardarlo.")
+        raise NotCentavos(f"El importe {value} tiene fracciones de centavo: redondéelo antes de guardarlo.")
     result = int(centavos)
     if abs(result) > INT64_MAX:
         raise NotCentavos(f"El importe {value} excede lo que cabe en un entero de 64 bits en centavos.")
