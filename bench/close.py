@@ -96,7 +96,15 @@ def _load(model: Any, names: Sequence[str], rows: list[tuple[Any, ...]], **const
     from django.db import connection
     from django.utils import timezone
 
+    from filon.centavos import CentavosField, to_centavos
+
     now = timezone.now()
+    money = [i for i, name in enumerate(names) if isinstance(model._meta.get_field(name), CentavosField)]
+    if money:  # amounts are stored as integer centavos
+        rows = [
+            tuple(to_centavos(v) if i in money and v is not None else v for i, v in enumerate(row))
+            for row in rows
+        ]
     fixed: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
         if field.attname in names or (field.primary_key and field.attname not in constants):
@@ -109,7 +117,7 @@ def _load(model: Any, names: Sequence[str], rows: list[tuple[Any, ...]], **const
             value = field.get_default()
         else:
             value = None
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" or isinstance(field, CentavosField):
             value = field.get_db_prep_save(value, connection)
         fixed[field.column] = value
     columns = [model._meta.get_field(name).column for name in names] + list(fixed)

@@ -301,6 +301,20 @@ def test_payment_bad_input_is_a_4xx_naming_the_field(api, loan, body, field, sta
     books_balance()
 
 
+@pytest.mark.parametrize("path", ["payments", "disbursements"])
+def test_an_amount_beyond_the_rule_sets_ceiling_is_a_422_citing_the_rule(api, loan, path):
+    """99,999,999,999,999.99 was once stored as …98 on SQLite: now no credit of the Rules can reach it."""
+    body = {"amount": "99999999999999.99", "value_date": "2026-07-15"}
+    response = api("ana", "post", f"/loans/{loan.pk}/{path}", body, HTTP_IDEMPOTENCY_KEY="tope")
+    assert response.status_code == 422, response.content
+    [error] = response.json()["detail"]
+    assert (error["field"], error["rule"]) == ("amount", "9.2.2")
+    assert "excede el importe máximo" in error["message"]
+    assert Payment.objects.count() == 0
+    assert loan.disbursements.count() == 1
+    books_balance()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

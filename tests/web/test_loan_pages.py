@@ -331,6 +331,19 @@ def test_a_refused_payment_keeps_its_key_and_says_why(cast, active_loan):
     assert "no trae su clave" in keyless.content.decode()
 
 
+def test_a_payment_beyond_the_ceiling_is_shown_on_the_amount_with_its_rule(cast, active_loan):
+    ana = login(cast.ana)
+    response = ana.post(
+        url("loan_payment", active_loan.pk), payment_post("b" * 32, "99999999999999.99"), **HTMX
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "excede el importe máximo admitido por operación" in body
+    assert 'id="id_pago-amount_error"' in body
+    assert "(Regla 9.2.2)" in body
+    assert not Payment.objects.exists()
+
+
 def test_the_latest_payment_is_reversed_with_a_reason(cast, active_loan):
     ana = login(cast.ana)
     ana.post(url("loan_payment", active_loan.pk), payment_post("k1", "1000"))

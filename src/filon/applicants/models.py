@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from filon.centavos import CentavosField
 from filon.rules.schema import MiningClass, PersonType, Sector
 
 PERSON_TYPE_CHOICES = [
@@ -73,10 +74,8 @@ class Applicant(models.Model):
     mining_class = models.CharField("clase de minería", max_length=16, choices=MINING_CLASS_CHOICES)
     sector = models.CharField("sector", max_length=12, choices=SECTOR_CHOICES, default=Sector.INDUSTRIA.value)
     employees = models.PositiveIntegerField("empleos permanentes")
-    annual_gross_income_mxn = models.DecimalField(
+    annual_gross_income_mxn = CentavosField(
         "ingresos brutos anuales (MXN)",
-        max_digits=18,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(ZERO)],
@@ -93,7 +92,7 @@ class Applicant(models.Model):
     years_satisfactory_with_fifomi = models.DecimalField(
         "años de historial satisfactorio con el FIFOMI", max_digits=5, decimal_places=2, default=ZERO
     )
-    equity_mxn = models.DecimalField("capital contable (MXN)", max_digits=18, decimal_places=2)
+    equity_mxn = CentavosField("capital contable (MXN)")
     capital_lost_fraction = models.DecimalField(
         "fracción del capital social perdida", max_digits=7, decimal_places=6, default=ZERO
     )

@@ -16,6 +16,7 @@ from filon.applicants.models import Applicant, BureauRecord, CompanyGroup, Relat
 from filon.applicants.selectors import REFERRAL_ACTION
 from filon.applicants.validation import check_curp, check_rfc
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, Forbidden, ValidationFailed
 from filon.rules import load_ruleset_for_date
@@ -104,6 +105,8 @@ def _validate(data: ApplicantData) -> tuple[str, bool, str | None, str]:
         "years_satisfactory_with_fifomi",
     ):
         value = getattr(data, name)
+        if name.endswith("_mxn"):
+            amount_check(value, field=name, label="Importe", ruleset=ruleset, errors=errors, cents=True)
         if value is not None and name != "equity_mxn" and value < 0:
             errors.append(DomainError("No puede ser negativo.", field=name))
     if not ZERO <= data.capital_lost_fraction <= 1:

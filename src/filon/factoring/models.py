@@ -15,8 +15,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
+
 ZERO = Decimal(0)
-MONEY = {"max_digits": 18, "decimal_places": 2}
 RATE = {"max_digits": 9, "decimal_places": 6}
 
 
@@ -47,8 +48,8 @@ class Epo(models.Model):
     status = models.CharField(max_length=10, choices=EpoStatus.choices, default=EpoStatus.ADMITTED)
     admitted_on = models.DateField("admitida el")
     guarantee_type = models.CharField("tipo de garantía", max_length=32)
-    guarantee_value = models.DecimalField("valor de la garantía hipotecaria", **MONEY)
-    line_amount = models.DecimalField("monto de la línea", **MONEY)
+    guarantee_value = CentavosField("valor de la garantía hipotecaria")
+    line_amount = CentavosField("monto de la línea")
     line_expires_on = models.DateField("vencimiento de la línea")
     next_review_on = models.DateField("próxima revisión anual")
     base_series = models.CharField("serie de tasa base", max_length=24)
@@ -120,7 +121,7 @@ class FactoringDocument(models.Model):
     )
     kind = models.CharField("tipo de documento", max_length=16, choices=DocumentKind.choices)
     number = models.CharField("número", max_length=40)
-    face_value = models.DecimalField("valor nominal", **MONEY)
+    face_value = CentavosField("valor nominal")
     issue_date = models.DateField("fecha de emisión")
     due_date = models.DateField("fecha de vencimiento")
     uploaded_by = models.CharField("publicado por", max_length=10, choices=UploadedBy.choices)
@@ -153,15 +154,15 @@ class Discount(models.Model):
 
     document = models.OneToOneField(FactoringDocument, on_delete=models.PROTECT, related_name="discount")
     loan = models.OneToOneField("servicing.Loan", on_delete=models.PROTECT, related_name="factoring_discount")
-    advance = models.DecimalField("importe descontado", **MONEY)
+    advance = CentavosField("importe descontado")
     base_rate = models.DecimalField("tasa base", **RATE)
     rate = models.DecimalField("tasa anual", **RATE)
     interest_mode = models.CharField("forma de pago", max_length=12, choices=InterestMode.choices)
     days = models.PositiveSmallIntegerField("días")
-    interest = models.DecimalField("interés", **MONEY)
-    commission = models.DecimalField("comisión por disposición", **MONEY)
-    commission_iva = models.DecimalField("IVA de la comisión", **MONEY)
-    disbursed_amount = models.DecimalField("depositado al proveedor", **MONEY)
+    interest = CentavosField("interés")
+    commission = CentavosField("comisión por disposición")
+    commission_iva = CentavosField("IVA de la comisión")
+    disbursed_amount = CentavosField("depositado al proveedor")
     disbursed_on = models.DateField("descontado el")
     collected_on = models.DateField("cobrado el", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -184,10 +185,10 @@ class PlatformFee(models.Model):
 
     epo = models.ForeignKey(Epo, on_delete=models.PROTECT, related_name="platform_fees")
     month = models.DateField("mes (primer día)")
-    average_balance = models.DecimalField("saldo promedio diario", **MONEY)
+    average_balance = CentavosField("saldo promedio diario")
     rate = models.DecimalField("tasa anual", **RATE)
-    fee = models.DecimalField("contraprestación", **MONEY)
-    iva = models.DecimalField("IVA", **MONEY)
+    fee = CentavosField("contraprestación")
+    iva = CentavosField("IVA")
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

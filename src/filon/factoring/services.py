@@ -33,6 +33,7 @@ from django.db.models import Sum
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core.calendar import add_months, next_business_day, today_mx
 from filon.core.daycount import simple_rate
 from filon.core.money import is_cents, round_money
@@ -95,7 +96,8 @@ def _check_office(user: User, office_id: int, what: str) -> None:
         raise Forbidden(f"{what} pertenece a otra gerencia regional.")
 
 
-def _money(value: Decimal, field: str, label: str) -> None:
+def _money(value: Decimal, field: str, label: str, ruleset: RuleSet) -> None:
+    amount_check(value, field=field, label=label, ruleset=ruleset)
     if not isinstance(value, Decimal) or value <= 0 or not is_cents(value):
         raise ValidationFailed([DomainError(f"{label} debe ser positivo y en centavos.", field=field)])
 
@@ -185,8 +187,8 @@ def epo_admit(
     if Epo.objects.filter(applicant=file.applicant_id).exists():
         raise TransitionRefused("La empresa ya está admitida como EPO.", field="file")
     errors: list[DomainError] = []
-    _money(line_amount, "line_amount", "El monto de la línea")
-    _money(guarantee_value, "guarantee_value", "El valor de la garantía")
+    _money(line_amount, "line_amount", "El monto de la línea", file_ruleset(file))
+    _money(guarantee_value, "guarantee_value", "El valor de la garantía", file_ruleset(file))
     if line_amount > file.amount:
         errors.append(
             DomainError(
@@ -465,7 +467,8 @@ def document_upload(
         errors.append(DomainError("Indique si publica la EPO o el proveedor.", field="uploaded_by"))
     if not number.strip():
         errors.append(DomainError("Indique el número del documento.", field="number"))
-    if not isinstance(face_value, Decimal) or face_value <= 0 or not is_cents(face_value):
+    amount_check(face_value, field="face_value", label="Valor nominal", ruleset=ruleset, errors=errors)
+    if not errors and (not isinstance(face_value, Decimal) or face_value <= 0 or not is_cents(face_value)):
         errors.append(DomainError("El valor nominal debe ser positivo y en centavos.", field="face_value"))
     if issue_date > today:
         errors.append(DomainError("La fecha de emisión no puede ser futura.", field="issue_date"))

@@ -13,10 +13,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
 from filon.origination.models import PROGRAM_CHOICES
 
 ZERO = Decimal(0)
-MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class FundKind(models.TextChoices):
@@ -84,9 +84,9 @@ class FundMovement(models.Model):
     fund = models.ForeignKey(GuaranteeFund, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField("movimiento", max_length=16, choices=MovementKind.choices)
     business_date = models.DateField("fecha")
-    amount = models.DecimalField("importe", **MONEY)
-    exposure = models.DecimalField(
-        "adeudo total del crédito al pagar", null=True, blank=True, **MONEY
+    amount = CentavosField("importe")
+    exposure = CentavosField(
+        "adeudo total del crédito al pagar", null=True, blank=True
     )  # a payment's: the credit's principal, interest and moratorium owed before it (P-3 losses)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
     loan = models.ForeignKey(

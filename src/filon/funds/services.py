@@ -24,6 +24,7 @@ from django.db.models import Min
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core.allocation import Concept
 from filon.core.calendar import today_mx
 from filon.core.fund_whatif import Default, FundInput, WhatIf, fund_whatif
@@ -40,7 +41,7 @@ from filon.funds.selectors import (
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
-from filon.rules import load_ruleset_for_date
+from filon.rules import load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import ProgramCode
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
@@ -62,7 +63,8 @@ def _lock(fund: GuaranteeFund) -> GuaranteeFund:
     return GuaranteeFund.objects.select_for_update().get(pk=fund.pk)
 
 
-def _amount_errors(amount: Decimal) -> None:
+def _amount_errors(amount: Decimal, fund: GuaranteeFund) -> None:
+    amount_check(amount, field="amount", label="Importe", ruleset=load_ruleset_version(fund.ruleset_version))
     if not isinstance(amount, Decimal) or amount <= 0 or not is_cents(amount):
         raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
 
@@ -212,7 +214,7 @@ def fund_contribute(
 def _contribution_post(
     *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, description: str
 ) -> FundMovement:
-    _amount_errors(amount)
+    _amount_errors(amount, fund)
     if not fund.active:
         raise TransitionRefused("El fondo está cerrado.", field="fund", rule=fund.rule)
     text = description.strip() or f"Aportación al fondo {fund.code}"
@@ -252,7 +254,7 @@ def fund_interest_record(
 
 
 def _interest_post(*, user: User, fund: GuaranteeFund, amount: Decimal, on: date) -> FundMovement:
-    _amount_errors(amount)
+    _amount_errors(amount, fund)
     return _movement(
         user=user,
         fund=fund,

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
+
 ZERO = Decimal(0)
 
 
@@ -23,7 +25,7 @@ class OfficeGoal(models.Model):
         related_name="goals",
     )
     year = models.PositiveSmallIntegerField("año")
-    placement_mxn = models.DecimalField("meta de colocación (MXN)", max_digits=18, decimal_places=2)
+    placement_mxn = CentavosField("meta de colocación (MXN)")
     technical_assistance_services = models.PositiveIntegerField(
         "meta de servicios de asistencia técnica", default=0
     )

@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
+
 
 class AppendOnlyError(RuntimeError):
     pass
@@ -75,7 +77,7 @@ class Posting(models.Model):
         "funds.GuaranteeFund", on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
     )
     currency = models.CharField(max_length=3)
-    amount = models.DecimalField(max_digits=18, decimal_places=2)
+    amount = CentavosField()
 
     class Meta:
         ordering = ["id"]

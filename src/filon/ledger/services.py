@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.db.models.functions import Round
 from django.utils import timezone
 
 from filon.errors import DomainError, TransitionRefused
@@ -176,10 +175,9 @@ def day_close(business_date: date) -> LedgerDay:
 # ------------------------------------------------------------------------------------------------ reads
 
 
-def _sum_amount() -> Round:
-    """The sum of posting amounts, rounded to centavos in SQL: SQLite adds decimals as binary floats, and
-    their residue (1e-10) must not read as an unbalanced entry or a balance that is not zero."""
-    return Round(Sum("amount"), 2)
+def _sum_amount() -> Sum:
+    """The sum of posting amounts: an integer sum of centavos in SQL on every database, so exact."""
+    return Sum("amount")
 
 
 def loan_balances(loan_id: int, *, until: date | None = None) -> dict[str, Decimal]:
@@ -205,10 +203,7 @@ def fund_balances(fund_ids: Iterable[int] | None = None, *, until: date | None =
         qs = qs.filter(fund_id__in=list(fund_ids))
     if until is not None:
         qs = qs.filter(entry__business_date__lte=until)
-    return {
-        fund_id: -total.quantize(CENT)
-        for fund_id, total in qs.values_list("fund_id").annotate(total=_sum_amount())
-    }
+    return {fund_id: -total for fund_id, total in qs.values_list("fund_id").annotate(total=_sum_amount())}
 
 
 def trial_balance() -> dict[tuple[str, str], Decimal]:

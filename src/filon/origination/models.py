@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
 from filon.rules.schema import CreditType, Currency, GuaranteeType, ProgramCode, Stage
 
 ZERO = Decimal(0)
@@ -78,8 +79,8 @@ class CreditFile(models.Model):
     program = models.CharField("programa", max_length=24, choices=PROGRAM_CHOICES)
     credit_type = models.CharField("tipo de crédito", max_length=32, choices=CREDIT_TYPE_CHOICES)
     currency = models.CharField("moneda", max_length=3, choices=CURRENCY_CHOICES, default=Currency.MXN.value)
-    amount = models.DecimalField("monto solicitado", max_digits=18, decimal_places=2)
-    investment_program = models.DecimalField("programa de inversión sin IVA", max_digits=18, decimal_places=2)
+    amount = CentavosField("monto solicitado")
+    investment_program = CentavosField("programa de inversión sin IVA")
     term_months = models.PositiveSmallIntegerField("plazo (meses)")
     grace_months = models.PositiveSmallIntegerField("gracia de capital (meses)", default=0)
     payment_every_months = models.PositiveSmallIntegerField("periodicidad de pago (meses)", default=1)
@@ -231,7 +232,7 @@ class FileGuarantee(models.Model):
     )
     owner = models.CharField("propietario", max_length=250)
     description = models.TextField("descripción")
-    value = models.DecimalField("valor de avalúo, factura o nominal (MXN)", max_digits=18, decimal_places=2)
+    value = CentavosField("valor de avalúo, factura o nominal (MXN)")
     appraisal_date = models.DateField("fecha del avalúo", null=True, blank=True)
     appraiser = models.CharField("valuador", max_length=200, blank=True)
     reuses_last_appraisal = models.BooleanField("renovación: usa el último avalúo (10.5 e)", default=False)

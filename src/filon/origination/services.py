@@ -23,6 +23,7 @@ from filon.accounts.models import RegionalOffice, Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core.calendar import add_months, today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.core.evaluation import evaluate_document
@@ -149,6 +150,9 @@ def _validate_proposal(data: ProposalData) -> None:
         errors.append(DomainError(f"Tipo de crédito desconocido «{data.credit_type}».", field="credit_type"))
     if data.currency not in ("MXN", "USD"):
         errors.append(DomainError("La moneda debe ser MXN o USD.", field="currency"))
+    ruleset = load_ruleset_for_date(today_mx())
+    for name, label in (("amount", "Monto solicitado"), ("investment_program", "Programa de inversión")):
+        amount_check(getattr(data, name), field=name, label=label, ruleset=ruleset, errors=errors, cents=True)
     if data.amount is None or data.amount <= 0:
         errors.append(DomainError("El monto debe ser mayor que cero.", field="amount"))
     if data.investment_program is None or data.investment_program <= 0:

@@ -14,17 +14,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
 from filon.origination.models import PROGRAM_CHOICES
 
 ZERO = Decimal(0)
-MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 class YearBudget(models.Model):
     """The first-tier budget of a year (G-2) and the large-company share of it (R-5.3)."""
 
     year = models.PositiveSmallIntegerField("año", unique=True)
-    first_tier_mxn = models.DecimalField("presupuesto de primer piso (MXN)", **MONEY)
+    first_tier_mxn = CentavosField("presupuesto de primer piso (MXN)")
     large_company_max_fraction = models.DecimalField(
         "proporción máxima para grandes empresas", max_digits=7, decimal_places=6
     )
@@ -55,7 +55,7 @@ class ProgramAllotment(models.Model):
     """A program's allotment (derrama) and validity as agreed, replacing the rule set's defaults."""
 
     program = models.CharField("programa", max_length=24, choices=PROGRAM_CHOICES, unique=True)
-    amount_mxn = models.DecimalField("derrama (MXN)", **MONEY)
+    amount_mxn = CentavosField("derrama (MXN)")
     valid_from = models.DateField("vigente desde", null=True, blank=True)
     valid_until = models.DateField("vigente hasta", null=True, blank=True)
     agreement = models.CharField("acuerdo que la establece", max_length=200, blank=True)
@@ -88,7 +88,7 @@ class ProgramParticipant(models.Model):
     name = models.CharField("nombre", max_length=250)
     state = models.CharField("estado", max_length=3, blank=True)
     agreement_date = models.DateField("fecha del convenio")
-    committed_mxn = models.DecimalField("monto comprometido (MXN)", **MONEY)
+    committed_mxn = CentavosField("monto comprometido (MXN)")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -189,12 +189,12 @@ class FinancialStatement(models.Model):
         "applicants.Applicant", on_delete=models.PROTECT, related_name="financial_statements"
     )
     period_end = models.DateField("cierre del periodo")
-    revenue_mxn = models.DecimalField("ventas netas", **MONEY)
-    operating_costs_mxn = models.DecimalField("costos y gastos de operación", **MONEY)
-    ebitda_mxn = models.DecimalField("EBITDA", **MONEY)
-    debt_service_mxn = models.DecimalField("servicio anual de la deuda vigente", **MONEY, default=ZERO)
-    total_debt_mxn = models.DecimalField("pasivo total", **MONEY)
-    equity_mxn = models.DecimalField("capital contable", **MONEY)
+    revenue_mxn = CentavosField("ventas netas")
+    operating_costs_mxn = CentavosField("costos y gastos de operación")
+    ebitda_mxn = CentavosField("EBITDA")
+    debt_service_mxn = CentavosField("servicio anual de la deuda vigente", default=ZERO)
+    total_debt_mxn = CentavosField("pasivo total")
+    equity_mxn = CentavosField("capital contable")
     audited = models.BooleanField("dictaminados", default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -21,6 +21,7 @@ from filon.accounts.models import Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core import scoring
 from filon.core.calendar import today_mx
 from filon.core.money import format_amount, format_money, format_percent
@@ -94,6 +95,7 @@ def _check_office(user: User, file: CreditFile) -> None:
 
 
 def _positive(value: Decimal, field: str, label: str) -> None:
+    amount_check(value, field=field, label=label, ruleset=load_ruleset_for_date(today_mx()), cents=True)
     if value is None or value <= ZERO:
         raise ValidationFailed([DomainError(f"{label} debe ser mayor que cero.", field=field)])
 
@@ -216,6 +218,14 @@ def _validate_participant(program: Program, data: ParticipantData) -> None:
         errors.append(DomainError(f"Tipo de participante desconocido «{data.kind}».", field="kind"))
     if not data.name.strip():
         errors.append(DomainError("Indique el nombre del participante.", field="name"))
+    amount_check(
+        data.committed_mxn,
+        field="committed_mxn",
+        label="Monto comprometido",
+        ruleset=load_ruleset_for_date(today_mx()),
+        errors=errors,
+        cents=True,
+    )
     if data.committed_mxn is None or data.committed_mxn <= ZERO:
         errors.append(DomainError("El monto comprometido debe ser mayor que cero.", field="committed_mxn"))
     if data.agreement_date and data.agreement_date > today_mx():
@@ -434,6 +444,11 @@ def financial_statement_add(*, user: User, applicant: Applicant, data: Statement
     errors = []
     if data.period_end > today_mx():
         errors.append(DomainError("El cierre del periodo no puede ser futuro.", field="period_end"))
+    ruleset = load_ruleset_for_date(today_mx())
+    for name in (f for f in STATEMENT_FIELDS if f.endswith("_mxn")):
+        amount_check(
+            getattr(data, name), field=name, label="Importe", ruleset=ruleset, errors=errors, cents=True
+        )
     for name in ("revenue_mxn", "operating_costs_mxn", "debt_service_mxn", "total_debt_mxn"):
         if getattr(data, name) < ZERO:
             errors.append(DomainError("El importe no puede ser negativo.", field=name))

@@ -268,9 +268,40 @@ class Product(Model):
     new_equipment_rule: Rule | None = None
 
 
+class AmountCeiling(Cited):
+    """The largest amount (in units of its currency) any figure of a credit may carry: far above the group
+    cap (9.2.2) at any exchange rate, so no credit of these Rules reaches it, and low enough that amounts
+    kept as integer centavos cannot overflow a signed 64-bit integer when a million of them are summed in
+    SQL (the portfolio totals over every loan)."""
+
+    max_amount: Money
+
+
+SUM_ROWS = 1_000_000  # how many amounts at the ceiling a sum in SQL must hold without overflowing
+INT64_MAX = 2**63 - 1
+
+
 class Currencies(Cited):
     group_cap_usd: Money
     usd_conditions: list[str]
+    amount_ceiling: AmountCeiling
+
+    @model_validator(mode="after")
+    def _ceiling_is_far_and_fits(self) -> Currencies:
+        ceiling = self.amount_ceiling.max_amount
+        if ceiling <= self.group_cap_usd * 100:
+            raise ValueError(
+                "amount_ceiling.max_amount debe quedar muy por encima del límite por grupo "
+                "(más de 100 veces group_cap_usd)"
+            )
+        if ceiling * 100 * SUM_ROWS > INT64_MAX:
+            raise ValueError(
+                f"amount_ceiling.max_amount: {SUM_ROWS:,} importes en centavos al tope excederían un entero "
+                "de 64 bits"
+            )
+        if ceiling != ceiling.quantize(Decimal("0.01")):
+            raise ValueError("amount_ceiling.max_amount debe estar en centavos")
+        return self
 
 
 # -------------------------------------------------------------------------------------------- rates

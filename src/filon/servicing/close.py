@@ -49,6 +49,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from filon.audit.services import audit_record
+from filon.centavos import CentavosField, from_centavos, to_centavos
 from filon.core.calendar import add_months, is_business_day, today_mx
 from filon.core.money import CENT, finance_context, round_money
 from filon.core.rates import MissingRate, RateSeries
@@ -771,22 +772,23 @@ class _Entries:
 
 
 def _fetch(queryset: QuerySet[Any], names: Sequence[str]) -> list[tuple[Any, ...]]:
-    """`queryset.values_list(*names)` read through the cursor. SQLite returns decimals as floats (or
-    ints): each is read here as the shortest decimal that round-trips (`repr`), exact for the up to 15
-    significant digits these columns hold, instead of through Django's per-value converters, which cost
-    more than the rest of the close. PostgreSQL already returns Decimals."""
+    """`queryset.values_list(*names)` read through the cursor, converted here column by column instead of
+    through Django's per-value converters, which cost more than the rest of the close: money columns
+    hold integer centavos (read as 2-place Decimals); SQLite returns the other decimals (rates) as floats
+    (or ints), each read as the shortest decimal that round-trips (`repr`), exact for the up to 15
+    significant digits these columns hold. PostgreSQL already returns those as Decimals."""
     sql, params = queryset.values_list(*names).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if connection.vendor != "sqlite":
-        return rows
     opts = queryset.model._meta
-    at = [
-        i
-        for i, name in enumerate(names)
-        if isinstance(opts.pk if name == "pk" else opts.get_field(name), models.DecimalField)
-    ]
+    fields = [opts.pk if name == "pk" else opts.get_field(name) for name in names]
+    money = [i for i, f in enumerate(fields) if isinstance(f, CentavosField)]
+    decimals = [i for i, f in enumerate(fields) if isinstance(f, models.DecimalField)]
+    if connection.vendor != "sqlite":
+        decimals = []
+    if not money and not decimals:
+        return rows
 
     def read(value: Any) -> Any:
         if isinstance(value, float):
@@ -796,10 +798,29 @@ def _fetch(queryset: QuerySet[Any], names: Sequence[str]) -> list[tuple[Any, ...
     converted = []
     for row in rows:
         values = list(row)
-        for i in at:
+        for i in money:
+            if values[i] is not None:
+                values[i] = from_centavos(values[i])
+        for i in decimals:
             values[i] = read(values[i])
         converted.append(tuple(values))
     return converted
+
+
+def _stored(fields: Sequence[models.Field[Any, Any]], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows as the columns store them: amounts of money as integer centavos (a fraction of a centavo
+    is refused, never rounded)."""
+    money = [i for i, f in enumerate(fields) if isinstance(f, CentavosField)]
+    if not money:
+        return rows
+    stored = []
+    for row in rows:
+        values = list(row)
+        for i in money:
+            if values[i] is not None:
+                values[i] = to_centavos(values[i])
+        stored.append(tuple(values))
+    return stored
 
 
 def _columns(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
@@ -869,6 +890,7 @@ def _update(model: type[models.Model], names: Sequence[str], rows: list[tuple[An
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     fields = _columns(model, names)
+    rows = _stored(fields, rows)
     columns = [qn(f.column) for f in fields]
     pk = qn(model._meta.pk.column)
     if connection.vendor == "postgresql":
@@ -892,6 +914,7 @@ def _insert(model: type[models.Model], names: Sequence[str], rows: list[tuple[An
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     fields = _columns(model, names)
+    rows = _stored(fields, rows)
     columns = ", ".join(qn(f.column) for f in fields)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)

@@ -14,10 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from filon.centavos import CentavosField
 from filon.origination.models import CREDIT_TYPE_CHOICES, CURRENCY_CHOICES, PROGRAM_CHOICES
 
 ZERO = Decimal(0)
-MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
 def new_revision() -> int:
@@ -59,7 +59,7 @@ class Loan(models.Model):
     credit_type = models.CharField("tipo de crédito", max_length=32, choices=CREDIT_TYPE_CHOICES)
     currency = models.CharField("moneda", max_length=3, choices=CURRENCY_CHOICES)
     ruleset_version = models.CharField("versión de reglas", max_length=40)
-    contracted_amount = models.DecimalField("monto contratado (límite de la línea)", **MONEY)
+    contracted_amount = CentavosField("monto contratado (límite de la línea)")
     contract_date = models.DateField("fecha del contrato")
     # Pricing: a base series + spread, or a fixed rate (9.2.4, C-9)
     base_series = models.CharField("serie de tasa base", max_length=24, blank=True)
@@ -79,21 +79,20 @@ class Loan(models.Model):
     revolvency_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
     per_drawdown_commission_rate = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     # Commission (14): paid before any disbursement
-    opening_commission = models.DecimalField("comisión por apertura", default=ZERO, **MONEY)
-    opening_commission_iva = models.DecimalField("IVA de la comisión", default=ZERO, **MONEY)
+    opening_commission = CentavosField("comisión por apertura", default=ZERO)
+    opening_commission_iva = CentavosField("IVA de la comisión", default=ZERO)
     opening_commission_paid_on = models.DateField("comisión pagada el", null=True, blank=True)
     # Servicing position (maintained by disbursements, payments and the daily close)
     status = models.CharField("estado", max_length=12, choices=LoanStatus.choices, default=LoanStatus.PENDING)
     classification = models.CharField(
         "clasificación", max_length=8, choices=Classification.choices, default=Classification.VIGENTE
     )
-    principal_balance = models.DecimalField("saldo de capital", default=ZERO, **MONEY)
-    accrued_interest = models.DecimalField("interés ordinario devengado no pagado", default=ZERO, **MONEY)
-    accrued_moratorium = models.DecimalField("interés moratorio devengado no pagado", default=ZERO, **MONEY)
-    unapplied_balance = models.DecimalField(
+    principal_balance = CentavosField("saldo de capital", default=ZERO)
+    accrued_interest = CentavosField("interés ordinario devengado no pagado", default=ZERO)
+    accrued_moratorium = CentavosField("interés moratorio devengado no pagado", default=ZERO)
+    unapplied_balance = CentavosField(
         "pagos por aplicar",
         default=ZERO,
-        **MONEY,
         help_text="money received ahead of its payable date, applied by the daily close when it falls due",
     )
     days_past_due = models.PositiveIntegerField("días de atraso", default=0)
@@ -147,12 +146,12 @@ class Disbursement(models.Model):
     """A ministración (12). For a revolving line, a drawdown with its own term and due date."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="disbursements")
-    amount = models.DecimalField("importe", **MONEY)
+    amount = CentavosField("importe")
     value_date = models.DateField("fecha valor")
     due_date = models.DateField("vencimiento de la disposición", null=True, blank=True)
     entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
-    commission = models.DecimalField("comisión por disposición", default=ZERO, **MONEY)
-    commission_iva = models.DecimalField("IVA de la comisión", default=ZERO, **MONEY)
+    commission = CentavosField("comisión por disposición", default=ZERO)
+    commission_iva = CentavosField("IVA de la comisión", default=ZERO)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -210,20 +209,19 @@ class Installment(models.Model):
     payable = models.DateField("fecha de pago (día hábil)")
     rate = models.DecimalField("tasa efectiva del periodo", max_digits=12, decimal_places=9)
     projected = models.BooleanField("tasa proyectada", default=False)
-    opening_balance = models.DecimalField("saldo inicial", **MONEY)
-    principal = models.DecimalField("capital", **MONEY)
-    interest = models.DecimalField("interés", **MONEY)
-    projected_interest = models.DecimalField(
+    opening_balance = CentavosField("saldo inicial")
+    principal = CentavosField("capital")
+    interest = CentavosField("interés")
+    projected_interest = CentavosField(
         "interés proyectado al crear la tabla",
-        **MONEY,
         help_text="the interest first computed (with projected base rates); `interest` is revised when the "
         "period's rates are published, so the schedule shows projected and actual",
     )
-    interest_accrued = models.DecimalField("interés devengado de la amortización", default=ZERO, **MONEY)
-    moratorium_accrued = models.DecimalField("moratorio devengado de la amortización", default=ZERO, **MONEY)
-    principal_paid = models.DecimalField(default=ZERO, **MONEY)
-    interest_paid = models.DecimalField(default=ZERO, **MONEY)
-    moratorium_paid = models.DecimalField(default=ZERO, **MONEY)
+    interest_accrued = CentavosField("interés devengado de la amortización", default=ZERO)
+    moratorium_accrued = CentavosField("moratorio devengado de la amortización", default=ZERO)
+    principal_paid = CentavosField(default=ZERO)
+    interest_paid = CentavosField(default=ZERO)
+    moratorium_paid = CentavosField(default=ZERO)
     status = models.CharField(
         max_length=8, choices=InstallmentStatus.choices, default=InstallmentStatus.PENDING
     )
@@ -254,7 +252,7 @@ class Payment(models.Model):
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments")
     idempotency_key = models.CharField("clave de idempotencia", max_length=80)
     value_date = models.DateField("fecha valor")
-    amount = models.DecimalField("importe", **MONEY)
+    amount = CentavosField("importe")
     currency = models.CharField(max_length=3)
     is_prepayment = models.BooleanField("pago anticipado", default=False)
     notified_on = models.DateField("aviso de pago anticipado", null=True, blank=True)

@@ -46,6 +46,7 @@ from django.db import transaction
 from filon.accounts.access import require_role
 from filon.accounts.models import User
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core import schedule as core_schedule
 from filon.core.allocation import Concept, allocate_payment
 from filon.core.calendar import today_mx
@@ -531,7 +532,9 @@ def _refuse_payment(
     notified_on: date | None,
 ) -> None:
     errors: list[DomainError] = []
-    if not isinstance(amount, Decimal) or amount <= 0 or not is_cents(amount):
+    ruleset = load_ruleset_version(loan.ruleset_version)
+    amount_check(amount, field="amount", label="Importe del pago", ruleset=ruleset, errors=errors)
+    if not errors and (not isinstance(amount, Decimal) or amount <= 0 or not is_cents(amount)):
         errors.append(DomainError("El importe debe ser positivo y en centavos.", field="amount"))
     if currency != loan.currency:
         errors.append(

@@ -16,6 +16,7 @@ from django.db import transaction
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
 from filon.audit.services import audit_record, snapshot
+from filon.centavos import amount_check
 from filon.core.calendar import add_months, today_mx
 from filon.core.money import round_money
 from filon.core.rates import TIIE_FONDEO, RateSeries
@@ -265,6 +266,8 @@ def _commission_post(*, user: User, loan: Loan, value_date: date) -> Loan:
 
 
 def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
+    ruleset = load_ruleset_version(loan.ruleset_version)
+    amount_check(amount, field="amount", label="Importe de la ministración", ruleset=ruleset)
     if amount <= 0 or amount != round_money(amount):
         raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
     if loan.status not in (LoanStatus.PENDING, LoanStatus.ACTIVE):

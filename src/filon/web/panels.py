@@ -19,6 +19,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from filon.accounts.models import Role, User
 from filon.applicants.services import CAPTURE_ROLES
 from filon.audit.models import AuditRecord
+from filon.centavos import CentavosField
 from filon.committees.models import COMMITTEE_CHOICES, AgendaItem, CommitteeSession, SessionStatus
 from filon.committees.selectors import (
     agenda_items_for_user,
@@ -455,7 +456,9 @@ def _value(field_obj: Any, key: str, value: Any) -> str:
             return dt.date.fromisoformat(str(value)).strftime("%d/%m/%Y")
         except ValueError:
             return str(value)
-    if isinstance(field_obj, models.DecimalField) and field_obj.decimal_places == 2:
+    if isinstance(field_obj, CentavosField) or (
+        isinstance(field_obj, models.DecimalField) and field_obj.decimal_places == 2
+    ):
         try:
             return format_amount(Decimal(str(value)))
         except ArithmeticError:
