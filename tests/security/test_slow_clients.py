@@ -34,6 +34,8 @@ WORKERS = 2
 SLOW_BODIES = 2 * WORKERS
 SLOW_HEADERS = 2 * WORKERS
 TRICKLE_SECONDS = 0.5  # one byte per connection this often
+HEADER_TIMEOUT = 2  # FILON_HEADER_TIMEOUT for the test server
+KEEPALIVE = 1  # FILON_KEEPALIVE_SECONDS for the test server
 
 
 def _free_port() -> int:
@@ -71,6 +73,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         FILON_DEBUG="0",
         FILON_SECRET_KEY="filon-slow-clients-test-key-not-secret-0123456789abcdef",
         FILON_SECURE_COOKIES="0",  # plain HTTP on the loopback, as the demo
+        FILON_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
+        FILON_KEEPALIVE_SECONDS=str(KEEPALIVE),
         FILON_VAR_DIR=str(root),
         FILON_MEDIA_ROOT=str(root / "media"),
         FILON_STATIC_ROOT=str(root / "static"),
@@ -157,6 +161,16 @@ def _response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     return int(status_line.split()[1]), headers, body
 
 
+def _seconds_until_closed(sock: socket.socket, began: float) -> float:
+    """Reads and drops what the server sends until it closes the connection; the seconds since `began`."""
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - began
+
+
 def _closed_by_server(sock: socket.socket) -> bool:
     try:
         return sock.recv(1) == b""
@@ -193,6 +207,33 @@ def test_an_ordinary_page_answers_while_more_clients_than_workers_trickle(server
         assert "csrfmiddlewaretoken" in page.text
     assert max(times) < 1.0, times
     assert server.process.poll() is None
+
+
+def test_a_client_too_slow_with_its_headers_is_disconnected(server, tricklers):
+    sock = server.connect()
+    sock.settimeout(HEADER_TIMEOUT + 5)
+    began = time.monotonic()
+    sock.sendall(b"GET /entrar/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lento: ")
+    tricklers.sockets.append(sock)  # still sending a byte every half second
+    try:
+        waited = _seconds_until_closed(sock, began)
+    except TimeoutError:
+        pytest.fail(f"una conexión que no termina sus encabezados siguió abierta {HEADER_TIMEOUT + 5} s")
+    assert HEADER_TIMEOUT - 0.5 <= waited < HEADER_TIMEOUT + 2
+
+
+def test_an_idle_kept_alive_connection_is_closed_and_a_finished_one_answered(server):
+    with server.connect() as sock:
+        sock.settimeout(KEEPALIVE + HEADER_TIMEOUT + 5)
+        sock.sendall(b"GET /entrar/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status, _, _ = _response(sock)
+        assert status == 200
+        began = time.monotonic()
+        try:
+            waited = _seconds_until_closed(sock, began)
+        except TimeoutError:
+            pytest.fail("una conexión ociosa tras su respuesta siguió abierta")
+        assert waited < KEEPALIVE + 2
 
 
 def _max_request_bytes() -> int:
