@@ -1,7 +1,7 @@
 """The loan detail page, its statement and the loan API under load: p50/p95/p99 with 20 concurrent clients.
 
     python bench/loan_detail.py --database sqlite|postgres [--pg-database NAME] [--years 10] [--loans 200]
-        [--clients 20] [--seconds 20] [--warmup 3] [--pause MS] [--workers N] [--threads N] [--profile]
+        [--clients 20] [--seconds 20] [--warmup 3] [--pause MS] [--workers N] [--profile]
         [--quiet] [--keep] [--reuse]
 
 Builds a fresh database (SQLite: var/bench-loan.sqlite3; PostgreSQL: `filon_bench_loan` on 127.0.0.1:5432,
@@ -18,7 +18,7 @@ paying after a year (moratorium, cartera vencida). The build time is reported, s
 payments and closes.
 
 Then it starts the production server configuration (`filon serve`: gunicorn, DEBUG off, its default
-workers, or `--workers`/`--threads`) on a free loopback port, logs the Zacatecas analyst in through the login form (CSRF) once per client,
+workers, or `--workers`) on a free loopback port, logs the Zacatecas analyst in through the login form (CSRF) once per client,
 creates an API token, and per target drives `--clients` clients at once with wrk (a load generator in C, from
 Debian: `make bench-deps`; one connection and one thread per client, each with its own session cookie, or
 the token), `--warmup` seconds untimed and then `--seconds` seconds measured, back to back (or `--pause` ms
@@ -563,7 +563,7 @@ def _workers(log: Path) -> str:
     """How `filon serve` runs gunicorn: its worker class and how many worker processes (from its log)."""
     text = log.read_text(encoding="utf-8", errors="replace")
     booted = len(re.findall(r"Booting worker with pid", text))
-    kind = re.search(r"Using worker: (\w+)", text)
+    kind = re.search(r"Using worker: ([\w.]+)", text)
     return f"gunicorn, {booted} procesos «{kind.group(1) if kind else '?'}»"
 
 
@@ -793,7 +793,6 @@ def main() -> None:
         "--pause", type=float, default=0, help="ms de espera de cada cliente entre peticiones (0: seguidas)"
     )
     parser.add_argument("--workers", type=int, help="procesos de «filon serve» (su valor por omisión)")
-    parser.add_argument("--threads", type=int, help="hilos por proceso de «filon serve» (ídem)")
     parser.add_argument("--keep", action="store_true", help="conserva la base de datos al terminar")
     parser.add_argument("--profile", action="store_true", help="perfila cada página aunque cumpla")
     parser.add_argument("--quiet", action="store_true", help="sin avance durante la construcción")
@@ -876,7 +875,6 @@ def main() -> None:
             work,
             [
                 *(["--workers", str(args.workers)] if args.workers else []),
-                *(["--threads", str(args.threads)] if args.threads else []),
             ],
         )
         _wait(base, server, work.log)
