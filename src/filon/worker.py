@@ -71,7 +71,13 @@ class FilonWorker(UvicornWorker):
     """uvicorn's gunicorn worker on the standard asyncio loop, with httptools and the header deadline, and
     gunicorn's --worker-connections and --graceful-timeout passed on to uvicorn."""
 
-    CONFIG_KWARGS = {"loop": "asyncio", "http": HeaderTimeoutProtocol, "server_header": False}
+    # Django has no ASGI lifespan events: "off" spares each process the probe and its log line.
+    CONFIG_KWARGS = {
+        "loop": "asyncio",
+        "http": HeaderTimeoutProtocol,
+        "lifespan": "off",
+        "server_header": False,
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

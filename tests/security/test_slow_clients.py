@@ -26,7 +26,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-pytestmark = [pytest.mark.security, pytest.mark.xdist_group("filon_serve")]
+pytestmark = [pytest.mark.security, pytest.mark.slow, pytest.mark.xdist_group("filon_serve")]
 
 ROOT = Path(__file__).resolve().parents[2]
 FILON = str(Path(sys.executable).parent / "filon")

@@ -58,6 +58,9 @@ def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None =
             ",".join(settings.FILON_FORWARDED_ALLOW_IPS),
             "--access-logfile",
             "-",
+            # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
+            # one machine (the demo, a test's) would take it from each other; Filón does not use it.
+            "--no-control-socket",
         ],
         env,
     )
