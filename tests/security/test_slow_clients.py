@@ -101,6 +101,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        for _ in range(5 * WORKERS):  # each process has rendered the page once: the tests time warm ones
+            httpx.get(f"{running.base}/entrar/", timeout=10)
         yield running
     finally:
         if process.poll() is None:
