@@ -806,6 +806,8 @@ def main() -> None:
     work.root.mkdir(parents=True, exist_ok=True)
     os.environ["FILON_MEDIA_ROOT"] = str(work.media)
     os.environ["FILON_STATIC_ROOT"] = str(work.static)
+    # Plain HTTP on the loopback, as the server it starts: no redirect to HTTPS for the profile's test client
+    os.environ["FILON_SECURE_COOKIES"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "filon.settings"
     sys.path.insert(0, str(ROOT / "src"))
     import django
