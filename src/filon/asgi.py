@@ -12,8 +12,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import ThreadSensitiveContext
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
@@ -98,8 +100,46 @@ class RequestSizeGuard:
         await send({"type": "http.response.body", "body": body})
 
 
+class OneThread:
+    """Django's synchronous code for every request of this process on one thread, one request at a time.
+
+    Django's ASGIHandler gives each request a thread of its own; under load that is as many threads as
+    requests in flight, contending for the interpreter lock (two sync processes answered the loan page
+    half again as fast as two processes of four threads), and — the database connections being per
+    thread — a connection opened and closed per request. One thread per process is the sync workers'
+    model, with their persistent database connection, while the event loop still reads and writes every
+    connection."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django")
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_closing_when_busy(message: Message) -> None:
+            # A kept-alive connection stays with the process that accepted it. While other requests wait
+            # here for the thread, the answer closes its connection: the client's next request goes to
+            # whichever process accepts it, so clients do not pile up behind one busy process.
+            if message["type"] == "http.response.start" and self.in_flight > 1:
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"connection" for name, _ in headers):
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        self.in_flight += 1
+        try:
+            async with ThreadSensitiveContext(executor=self.executor):
+                await self.app(scope, receive, send_closing_when_busy)
+        finally:
+            self.in_flight -= 1
+
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "filon.settings")
-application = RequestSizeGuard(get_asgi_application())
+application = OneThread(RequestSizeGuard(get_asgi_application()))
 
 # As in filon.wsgi: what the process loaded stays for its life, out of the garbage collector's generations.
 gc.collect()
