@@ -4,7 +4,8 @@ Django's ASGIHandler reads a request's whole body (into a temporary file once it
 FILE_UPLOAD_MAX_MEMORY_SIZE) before any middleware runs, so a size check in a middleware would come after
 the disk was written. `RequestSizeGuard` answers 413 before Django is called when the declared
 Content-Length passes FILON_MAX_REQUEST_BYTES, and while Django reads a body that declared none (chunked)
-as soon as the bytes received pass it: Django then sees the client gone and stops reading.
+as soon as the bytes received pass it: Django then sees the client gone and stops reading. `OneThread`
+runs Django's synchronous code of every request of the process on one thread, as the sync workers did.
 """
 
 from __future__ import annotations
