@@ -232,5 +232,7 @@ FILON_HEADER_TIMEOUT = _whole("FILON_HEADER_TIMEOUT", 10, 1)
 FILON_KEEPALIVE_SECONDS = _whole("FILON_KEEPALIVE_SECONDS", 5, 1)
 FILON_WORKER_CONNECTIONS = _whole("FILON_WORKER_CONNECTIONS", 1000, 1)
 FILON_WORKER_TIMEOUT = _whole("FILON_WORKER_TIMEOUT", 120, 1)
+# Threads per process that run Django's views (filon.asgi.ThreadPool), each with its database connection.
+FILON_SERVE_THREADS = _whole("FILON_SERVE_THREADS", 4, 1)
 FILON_FORWARDED_ALLOW_IPS = _addresses("FILON_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 # -------------------------------------------------------------------------------- production / proxy (end)

@@ -3,8 +3,8 @@
 Gunicorn keeps what it is good at — the worker processes, restarting one that hangs (--timeout), graceful
 restarts and shutdowns (--graceful-timeout), the access log. Each process reads requests on an event loop
 (httptools' parser): a client that trickles its headers or its body holds a coroutine, not the process, so
-a handful of slow clients cannot stop every page as they could the sync workers. Django's views still run
-one at a time per process, in its thread for synchronous code, as under the sync workers.
+a handful of slow clients cannot stop every page as they could the sync workers. Django's views run on a
+fixed pool of FILON_SERVE_THREADS long-lived threads per process (filon.asgi.ThreadPool).
 
 What a process allows a client, set by `filon serve` through the environment (see docs/deployment.md):
 - FILON_HEADER_TIMEOUT seconds to send a request's headers, from the connection's start or from the last

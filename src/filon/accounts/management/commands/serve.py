@@ -8,7 +8,8 @@ behind a reverse proxy that ends TLS and buffers requests (docs/deployment.md).
 Why not the sync workers it had: a sync process reads a request's headers and body itself, so as many
 clients as processes, each trickling a body a byte a second, stopped every page. On an event loop a slow
 client holds a coroutine; the limits on what a client may take (FILON_HEADER_TIMEOUT, FILON_KEEPALIVE_SECONDS,
-FILON_WORKER_CONNECTIONS, FILON_MAX_REQUEST_BYTES) are set in filon.settings from the environment.
+FILON_WORKER_CONNECTIONS, FILON_MAX_REQUEST_BYTES) and the threads per process (FILON_SERVE_THREADS) are set
+in filon.settings from the environment.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from filon.worker import HEADER_TIMEOUT_ENV
 def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
     """Replace this process with gunicorn serving filon.asgi with filon.worker.FilonWorker. One process more
     than cores keeps the cores busy while a process waits for PostgreSQL; each process runs Django's views
-    one at a time (in its thread for synchronous code), as the sync workers did."""
+    on its FILON_SERVE_THREADS threads (filon.asgi.ThreadPool)."""
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="filon.settings",
