@@ -1,13 +1,13 @@
 """The loan detail page, its statement and the loan API under load: p50/p95/p99 with 20 concurrent clients.
 
-    python bench/loan_detail.py --database sqlite|postgres [--years 10] [--loans 200] [--clients 20]
-        [--seconds 20] [--warmup 3] [--pause MS] [--workers N] [--threads N] [--profile] [--quiet] [--keep]
-        [--reuse]
+    python bench/loan_detail.py --database sqlite|postgres [--pg-database NAME] [--years 10] [--loans 200]
+        [--clients 20] [--seconds 20] [--warmup 3] [--pause MS] [--workers N] [--profile]
+        [--quiet] [--keep] [--reuse]
 
 Builds a fresh database (SQLite: var/bench-loan.sqlite3; PostgreSQL: `filon_bench_loan` on 127.0.0.1:5432,
-user postgres, dropped and recreated) through the real services, with the clock frozen (time_machine) and
-moved along business day by business day: the offices, the demo's logins (`user_create`), the illustrative
-sample rates plus an illustrative TIIE 28 and FIX history for the years before the sample, and one
+or the name given with `--pg-database`, user postgres, dropped and recreated) through the real services,
+with the clock frozen (time_machine) and moved along business day by business day: the offices, the demo's
+logins (`user_create`), the illustrative sample rates plus an illustrative TIIE 28 and FIX history for the years before the sample, and one
 refaccionario of a Zacatecas applicant (12 M MXN, 120 monthly installments, 12 of grace, TIIE 28) contracted
 `--years` before TODAY and disbursed that day — originated through every service (applicant, file,
 guarantee, requirements, committee resolution, contract) —, paid on every payable date before TODAY
@@ -18,7 +18,7 @@ paying after a year (moratorium, cartera vencida). The build time is reported, s
 payments and closes.
 
 Then it starts the production server configuration (`filon serve`: gunicorn, DEBUG off, its default
-workers, or `--workers`/`--threads`) on a free loopback port, logs the Zacatecas analyst in through the login form (CSRF) once per client,
+workers, or `--workers`) on a free loopback port, logs the Zacatecas analyst in through the login form (CSRF) once per client,
 creates an API token, and per target drives `--clients` clients at once with wrk (a load generator in C, from
 Debian: `make bench-deps`; one connection and one thread per client, each with its own session cookie, or
 the token), `--warmup` seconds untimed and then `--seconds` seconds measured, back to back (or `--pause` ms
@@ -96,24 +96,26 @@ class Work:
         return self.root / "server.log"
 
 
-def _database(kind: str, *, fresh: bool) -> str:
+def _database(kind: str, *, fresh: bool, pg_name: str) -> str:
     if kind == "sqlite":
         VAR.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             if fresh:
                 Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{SQLITE_FILE}"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", pg_name):
+        raise SystemExit(f"--pg-database {pg_name!r}: use minúsculas, dígitos y guion bajo.")
     if not fresh:
-        return f"{PG_SERVER}/{PG_NAME}"
+        return f"{PG_SERVER}/{pg_name}"
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-    return f"{PG_SERVER}/{PG_NAME}"
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {pg_name}")
+    return f"{PG_SERVER}/{pg_name}"
 
 
-def _drop(kind: str, work: Work) -> None:
+def _drop(kind: str, work: Work, pg_name: str) -> None:
     from django.db import connections
 
     connections.close_all()
@@ -125,7 +127,7 @@ def _drop(kind: str, work: Work) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
 
 
 def _settle(kind: str) -> None:
@@ -561,7 +563,7 @@ def _workers(log: Path) -> str:
     """How `filon serve` runs gunicorn: its worker class and how many worker processes (from its log)."""
     text = log.read_text(encoding="utf-8", errors="replace")
     booted = len(re.findall(r"Booting worker with pid", text))
-    kind = re.search(r"Using worker: (\w+)", text)
+    kind = re.search(r"Using worker: ([\w.]+)", text)
     return f"gunicorn, {booted} procesos «{kind.group(1) if kind else '?'}»"
 
 
@@ -779,6 +781,9 @@ def _profile(name: str, path: str, user: Any, token: str | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Detalle de crédito bajo carga: percentiles de latencia.")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument(
+        "--pg-database", default=PG_NAME, help=f"base de PostgreSQL que crea y borra ({PG_NAME})"
+    )
     parser.add_argument("--years", type=int, default=10, help="años de historia del crédito (10)")
     parser.add_argument("--loans", type=int, default=200, help="otros créditos en la cartera (200)")
     parser.add_argument("--clients", type=int, default=20, help="clientes concurrentes (20)")
@@ -788,7 +793,6 @@ def main() -> None:
         "--pause", type=float, default=0, help="ms de espera de cada cliente entre peticiones (0: seguidas)"
     )
     parser.add_argument("--workers", type=int, help="procesos de «filon serve» (su valor por omisión)")
-    parser.add_argument("--threads", type=int, help="hilos por proceso de «filon serve» (ídem)")
     parser.add_argument("--keep", action="store_true", help="conserva la base de datos al terminar")
     parser.add_argument("--profile", action="store_true", help="perfila cada página aunque cumpla")
     parser.add_argument("--quiet", action="store_true", help="sin avance durante la construcción")
@@ -796,12 +800,14 @@ def main() -> None:
         "--reuse", action="store_true", help="mide la base conservada con --keep, sin reconstruirla"
     )
     args = parser.parse_args()
-    database_url = _database(args.database, fresh=not args.reuse)
+    database_url = _database(args.database, fresh=not args.reuse, pg_name=args.pg_database)
     os.environ["DATABASE_URL"] = database_url
     work = Work(args.database)
     work.root.mkdir(parents=True, exist_ok=True)
     os.environ["FILON_MEDIA_ROOT"] = str(work.media)
     os.environ["FILON_STATIC_ROOT"] = str(work.static)
+    # Plain HTTP on the loopback, as the server it starts: no redirect to HTTPS for the profile's test client
+    os.environ["FILON_SECURE_COOKIES"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "filon.settings"
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -871,7 +877,6 @@ def main() -> None:
             work,
             [
                 *(["--workers", str(args.workers)] if args.workers else []),
-                *(["--threads", str(args.threads)] if args.threads else []),
             ],
         )
         _wait(base, server, work.log)
@@ -921,7 +926,7 @@ def main() -> None:
         if server is not None:
             _stop(server)
         if not args.keep and not args.reuse:
-            _drop(args.database, work)
+            _drop(args.database, work, args.pg_database)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 from datetime import timedelta
@@ -268,3 +269,60 @@ FILON_CONTENT_SECURITY_POLICY = "; ".join(
 # files ninja ships, served as our own static files, instead of loading them from a CDN.
 INSTALLED_APPS += ["ninja"]
 # (end) login throttling, page headers, API docs
+
+# ------------------------------------------------------------------------------ production / proxy (begin)
+# In production `filon serve` listens on the loopback behind a reverse proxy that ends TLS, buffers requests
+# and sets X-Forwarded-Proto (docs/deployment.md). Secure by default outside DEBUG: HTTPS redirect, HSTS,
+# secure cookies. FILON_SECURE_COOKIES=0 is plain HTTP on the loopback (the demo, the tests): unless given,
+# the redirect and HSTS are off with it.
+
+
+def _whole(name: str, default: int, minimum: int) -> int:
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperEnvironment(f"{name}={value} debe ser al menos {minimum}.")
+    return value
+
+
+def _origins(name: str) -> list[str]:
+    origins = env_list(name, [])
+    for origin in origins:
+        if not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ImproperEnvironment(
+                f"{name}: «{origin}» no es un origen como https://creditos.ejemplo.mx (esquema y host, sin ruta)."
+            )
+    return origins
+
+
+def _addresses(name: str, default: list[str]) -> list[str]:
+    addresses = env_list(name, default)
+    for address in addresses:
+        try:
+            if address != "*":
+                ipaddress.ip_address(address)
+        except ValueError:
+            raise ImproperEnvironment(f"{name}: «{address}» no es una dirección IP (ni «*»).") from None
+    return addresses
+
+
+SECURE_SSL_REDIRECT = env_bool("FILON_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_HSTS_SECONDS = _whole("FILON_HSTS_SECONDS", 365 * 24 * 60 * 60 if SESSION_COOKIE_SECURE else 0, 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FILON_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("FILON_HSTS_PRELOAD", True)
+# Trust the proxy's X-Forwarded-Proto for request.is_secure(): only when the proxy is the sole way in (it
+# overwrites the header) — otherwise a client could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("FILON_BEHIND_PROXY", False) else None
+)
+CSRF_TRUSTED_ORIGINS = _origins("FILON_CSRF_TRUSTED_ORIGINS")
+# What `filon serve` allows one client (filon.worker): seconds to send a request's headers, seconds idle
+# between requests, connections at once per process (past it, 503), seconds a process may spend on one
+# request before gunicorn restarts it; and the addresses whose X-Forwarded-For/-Proto it believes (the proxy).
+FILON_HEADER_TIMEOUT = _whole("FILON_HEADER_TIMEOUT", 10, 1)
+FILON_KEEPALIVE_SECONDS = _whole("FILON_KEEPALIVE_SECONDS", 5, 1)
+FILON_WORKER_CONNECTIONS = _whole("FILON_WORKER_CONNECTIONS", 1000, 1)
+FILON_WORKER_TIMEOUT = _whole("FILON_WORKER_TIMEOUT", 120, 1)
+# Threads per process that run Django's views (filon.asgi.ThreadPool), each with its database connection.
+FILON_SERVE_THREADS = _whole("FILON_SERVE_THREADS", 4, 1)
+FILON_FORWARDED_ALLOW_IPS = _addresses("FILON_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
+# -------------------------------------------------------------------------------- production / proxy (end)

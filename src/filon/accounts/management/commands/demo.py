@@ -5,7 +5,7 @@ the illustrative sample rate series, one login per role, and a realistic portfol
 services (`filon.accounts.demo_portfolio`: applicants, files at every stage, committee sessions, loans with
 their payments, the offices' goals), with the daily close brought up to today. Idempotent: a second load
 adds nothing. `run` also migrates the database and collects static files, then loads and serves with the
-production WSGI server, printing the logins.
+production server (`filon serve`), printing the logins.
 """
 
 from __future__ import annotations
@@ -112,5 +112,6 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Sirviendo en http://{address}/ (Ctrl+C para detener)")
         sys.stdout.flush()
-        # The demo is served over plain HTTP on the loopback: cookies may not require HTTPS.
+        # The demo is served over plain HTTP on the loopback: cookies may not require HTTPS, and with
+        # FILON_SECURE_COOKIES=0 nothing redirects to it nor sends HSTS (filon.settings).
         exec_gunicorn(address, 2, {"FILON_SECURE_COOKIES": "0"})
