@@ -158,3 +158,23 @@ def test_filon_schedule_names_a_series_that_is_not_stored():
     code = run(["schedule", "-"], stdin=io.StringIO(json.dumps(document)), stdout=out, stderr=err)
     assert (code, out.getvalue()) == (2, "")
     assert "Campo «rate.base»: La serie TIIE28 no tiene observaciones" in err.getvalue()
+
+
+def test_an_illustrative_history_may_run_ahead_of_today_but_an_import_may_not():
+    """Sample data (the shipped sample, the benchmark's illustrative history) is marked as such and may
+    carry dates past tomorrow, as the shipped sample does; an operator's CSV may not."""
+    import time_machine
+
+    text = "date,value\n2026-06-01,0.1100\n"
+    with time_machine.travel(date(2016, 11, 14), tick=False):
+        with pytest.raises(InputErrors) as refused:
+            observations_import_csv(series="TIIE28", file=io.StringIO(text))
+        assert "fuera del rango admitido" in str(refused.value)
+        summary = observations_import_csv(
+            series="TIIE28", file=io.StringIO(text), source=Observation.Source.SAMPLE
+        )
+    assert summary.created == 1
+    assert (
+        Observation.objects.get(series__code="TIIE28", date=date(2026, 6, 1)).source
+        == Observation.Source.SAMPLE
+    )
