@@ -41,3 +41,12 @@ def office_in_scope(user: User, office_id: int) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return not user.is_regional or office_id == user.office_id
+
+
+def require_office(user: User, office_id: int | None, what: str = "El expediente") -> None:
+    """Refuse a regional user an object of another office (`what` names it: «El crédito», «La EPO»).
+
+    The selectors already hide other offices' objects; this guards direct service calls and URLs typed by hand.
+    """
+    if user.is_regional and user.office_id != office_id:
+        raise Forbidden(f"{what} pertenece a otra gerencia regional.")

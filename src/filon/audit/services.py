@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -75,3 +76,46 @@ def audit_record(
 
 def audit_trail(obj: models.Model) -> models.QuerySet[AuditRecord]:
     return AuditRecord.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+@contextmanager
+def audited(
+    *,
+    user: Any,
+    action: str,
+    obj: models.Model,
+    fields: Iterable[str] | Callable[[Any], dict[str, Any]] | None = None,
+    office: Any = None,
+    note: str = "",
+) -> Iterator[AuditRecordHolder]:
+    """The one audited change: snapshot `obj` before the block, record before/after when the block ends.
+
+    `fields` names the fields to compare (all concrete fields when omitted) or is a function that takes the
+    object and returns its snapshot. The block makes the change and saves it; nothing is recorded when it
+    raises, and the caller's transaction rolls the change back. The holder yields the record after the block,
+    and lets the block set `note` once it knows it.
+
+        with audited(user=user, action="loan.commission_pay", obj=loan, fields=["opening_commission_paid_on"]):
+            loan.opening_commission_paid_on = value_date
+            loan.save(update_fields=["opening_commission_paid_on"])
+    """
+    take: Callable[[Any], dict[str, Any]]
+    if callable(fields):
+        take = fields
+    else:
+        names = list(fields) if fields is not None else None
+        take = lambda o: snapshot(o, names)  # noqa: E731
+    holder = AuditRecordHolder(note=note)
+    before = take(obj)
+    yield holder
+    holder.record = audit_record(
+        user=user, action=action, obj=obj, before=before, after=take(obj), office=office, note=holder.note
+    )
+
+
+class AuditRecordHolder:
+    """What `audited` hands its block: the note to write, and afterwards the record written."""
+
+    def __init__(self, note: str = "") -> None:
+        self.note = note
+        self.record: AuditRecord | None = None
