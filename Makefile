@@ -73,9 +73,10 @@ test-postgres: env browser-deps
 		echo "PostgreSQL no disponible: se omitió esa base de datos"; \
 	fi
 
-lint: env
+lint: env  ## ruff, and the import contract of docs/architecture.md
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: env
 	$(BIN)/mypy
