@@ -15,7 +15,6 @@ from io import BytesIO
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
-from web_support import frozen, login
 
 from conftest import proposal_data, to_proposed, to_ready
 from filon.audit.models import AuditRecord
@@ -34,8 +33,9 @@ from filon.documents import excel, pdf
 from filon.servicing.models import Installment, Loan
 from filon.servicing.payments import payment_apply
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.web.home.panels import findings
 from filon.web.http import cite
-from filon.web.panels import findings
+from web.web_support import frozen, login
 
 pytestmark = pytest.mark.django_db
 frozen_time = pytest.fixture(autouse=True)(frozen)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from filon.api_routes.common import JSON_OBJECT_BODY, form_data, json_object
+from filon.api.common import JSON_OBJECT_BODY, form_data, json_object
 from filon.applicants.forms import ApplicantForm
 from filon.applicants.selectors import applicant_get_for_user, applicant_list_for_user
 from filon.applicants.services import applicant_create

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from filon.api_routes.common import JSON_OBJECT_BODY, json_body
+from filon.api.common import JSON_OBJECT_BODY, json_body
 from filon.core.errors import InputError
 from filon.core.evaluation import evaluate_document
 from filon.core.schedule_contract import schedule_document

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from filon.api_routes.common import JSON_OBJECT_BODY, form_data, json_object
+from filon.api.common import JSON_OBJECT_BODY, form_data, json_object
 from filon.applicants.selectors import applicant_get_for_user
 from filon.errors import DomainError, ValidationFailed
 from filon.origination import services

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from factoring_support import TODAY, authorized_epo, frozen_today, supplier
 
+from factoring.factoring_support import TODAY, authorized_epo, frozen_today, supplier
 from filon.factoring.models import DocumentStatus, FactoringDocument
 from filon.factoring.services import supplier_adhere
 from filon.ledger.services import ledger_check
@@ -144,8 +144,7 @@ def test_the_discount_loan_page_and_statement_render(cast, epo):
 
 
 def test_admission_and_adhesion_through_the_pages(cast, sample_rates):
-    from factoring_support import epo_file, supplier, to_authorized
-
+    from factoring.factoring_support import epo_file, supplier, to_authorized
     from filon.factoring.models import Epo, SupplierAdhesion
 
     file = epo_file(cast)

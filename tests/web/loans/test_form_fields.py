@@ -8,7 +8,7 @@ import re
 import pytest
 from django.template.loader import render_to_string
 
-from filon.web.loan_forms import CommissionForm, DisbursementForm, PaymentForm, ReverseForm, TaskCompleteForm
+from filon.web.loans.forms import CommissionForm, DisbursementForm, PaymentForm, ReverseForm, TaskCompleteForm
 from filon.web.templatetags.filon_web import form_fields
 
 pytestmark = pytest.mark.pure

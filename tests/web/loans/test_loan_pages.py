@@ -14,7 +14,6 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from web_support import HTMX, frozen, login
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import today_mx
@@ -39,6 +38,7 @@ from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import statement_period_default
 from filon.web.forms import new_key
+from web.web_support import HTMX, frozen, login
 
 pytestmark = pytest.mark.django_db
 frozen_time = pytest.fixture(autouse=True)(frozen)

@@ -16,7 +16,6 @@ import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from web_support import HTMX, login
 
 from filon.accounts.models import User
 from filon.audit.models import AuditRecord
@@ -33,6 +32,7 @@ from filon.servicing.close import close_day, close_through
 from filon.servicing.models import DailyClose, Installment, Loan
 from filon.servicing.selectors import loan_positions
 from servicing.test_close import bare_loan
+from web.web_support import HTMX, login
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.test import Client
-from program_support import IN_2026, p3_file
 
 from filon.origination.models import CreditFile
 from filon.programs.models import (
@@ -17,6 +16,7 @@ from filon.programs.models import (
     StepStatus,
     YearBudget,
 )
+from programs.program_support import IN_2026, p3_file
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import document_views as documents
+from filon.web.documents import views as documents
 
 urlpatterns: list[URLPattern] = [
     path(

@@ -17,7 +17,7 @@ from filon.errors import DomainError, ValidationFailed
 from filon.origination.selectors import file_get_for_user, file_list_for_user
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user
 from filon.web.http import web_view
-from filon.web.loan_forms import statement_period
+from filon.web.loans.forms import statement_period
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

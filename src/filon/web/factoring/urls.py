@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import factoring_views as factoring
+from filon.web.factoring import views as factoring
 
 urlpatterns: list[URLPattern] = [
     path("cadenas/", factoring.epo_list, name="epos"),

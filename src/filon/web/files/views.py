@@ -46,7 +46,6 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
-from filon.web import panels
 from filon.web.forms import (
     CancelForm,
     FormalizeForm,
@@ -56,6 +55,7 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
+from filon.web.home import panels
 from filon.web.http import (
     cite,
     error_text,

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import fund_views
+from filon.web.funds import views as fund_views
 
 urlpatterns: list[URLPattern] = [
     path("fondos/", fund_views.funds, name="funds"),

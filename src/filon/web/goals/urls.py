@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import goal_views as goals
+from filon.web.goals import views as goals
 
 urlpatterns: list[URLPattern] = [
     path("metas/", goals.scorecard, name="scorecard"),

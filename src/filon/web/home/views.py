@@ -27,8 +27,8 @@ from filon.core.calendar import today_mx
 from filon.errors import DomainError
 from filon.origination.selectors import file_list_for_user
 from filon.rules import load_ruleset_for_date
-from filon.web import panels
 from filon.web.forms import BureauRecordForm, RelatedPersonForm
+from filon.web.home import panels
 from filon.web.http import is_htmx, place_errors, search_query, web_view
 
 PAGE_SIZE = 50

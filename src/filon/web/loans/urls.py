@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import loan_views as loans
+from filon.web.loans import views as loans
 
 urlpatterns: list[URLPattern] = [
     path("expedientes/<int:pk>/credito/", loans.loan_create, name="loan_create"),

@@ -66,7 +66,7 @@ from filon.servicing.statements import Movement, loan_statement_kept
 from filon.servicing.tasks import task_complete
 from filon.web.forms import KEY_MARK, new_key
 from filon.web.http import cite, is_htmx, place_errors, search_query, section_response, web_view
-from filon.web.loan_forms import (
+from filon.web.loans.forms import (
     CommissionForm,
     DisbursementForm,
     PaymentForm,

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import operations_views as operations
+from filon.web.operations import views as operations
 
 urlpatterns: list[URLPattern] = [
     path("operaciones/", operations.operations, name="operations"),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from filon.web import program_views as views
+from filon.web.programs import views
 
 urlpatterns: list[URLPattern] = [
     path("programas/", views.program_list, name="programs"),
