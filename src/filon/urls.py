@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from filon.accounts.forms import LoginForm
 from filon.api import urls as api_urls
-from filon.web.views import dashboard
+from filon.web.home.views import dashboard
 
 urlpatterns = [
     path("api/v1/", api_urls()),

@@ -52,7 +52,7 @@ def test_a_page_answers_a_spanish_503_page(cast):
 
 def test_any_other_failure_on_the_api_is_json_too(tokens):
     client = Client(raise_request_exception=False)
-    with mock.patch("filon.api_routes.applicants.applicant_list_for_user", side_effect=RuntimeError("x")):
+    with mock.patch("filon.api.applicants.applicant_list_for_user", side_effect=RuntimeError("x")):
         response = client.get("/api/v1/applicants", HTTP_AUTHORIZATION=f"Bearer {tokens}")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("application/json")

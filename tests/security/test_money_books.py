@@ -156,7 +156,7 @@ def test_portfolio_totals_over_100000_loans_are_exact(cast, applicant):
     from filon.ledger.models import JournalEntry, Posting
     from filon.ledger.services import account_ids
     from filon.servicing.models import LoanStatus
-    from filon.web.panels import portfolio_panel
+    from filon.web.home.panels import portfolio_panel
 
     count = 100_000
     draw = random.Random(20260203)

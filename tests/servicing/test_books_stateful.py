@@ -200,7 +200,7 @@ class Books(RuleBasedStateMachine):
         from filon.core.calendar import today_mx
         from filon.servicing.selectors import loan_mark_for_user
         from filon.servicing.statements import loan_statement, loan_statement_kept, statement_period_default
-        from filon.web.loan_views import _compute_parts, _page_body, kept_page_body, loan_page_parts
+        from filon.web.loans.views import _compute_parts, _page_body, kept_page_body, loan_page_parts
 
         request = RequestFactory().get("/")
         request.user = self.user

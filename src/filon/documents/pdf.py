@@ -31,7 +31,7 @@ from filon.origination.selectors import attention_clock
 from filon.rules import load_ruleset_for_date
 from filon.servicing.models import Installment, Loan
 from filon.servicing.statements import loan_statement_kept
-from filon.web import panels
+from filon.web.home import panels
 
 if TYPE_CHECKING:
     from weasyprint import Document

@@ -1,0 +1,11 @@
+"""URL patterns of this part of the web pages, added to the "web" namespace by filon.web.urls."""
+
+from django.urls import URLPattern, path
+
+from filon.web.funds import views as fund_views
+
+urlpatterns: list[URLPattern] = [
+    path("fondos/", fund_views.funds, name="funds"),
+    path("fondos/simulacion/", fund_views.fund_whatif, name="fund_whatif"),
+    path("fondos/<int:pk>/", fund_views.fund_detail, name="fund"),
+]

@@ -1,0 +1,25 @@
+"""URL patterns of this part of the web pages, added to the "web" namespace by filon.web.urls."""
+
+from django.urls import URLPattern, path
+
+from filon.web.loans import views as loans
+
+urlpatterns: list[URLPattern] = [
+    path("expedientes/<int:pk>/credito/", loans.loan_create, name="loan_create"),
+    path("creditos/", loans.loan_list, name="loans"),
+    path("creditos/<int:pk>/", loans.loan_detail, name="loan"),
+    path("creditos/<int:pk>/estado-de-cuenta/", loans.loan_statement_view, name="loan_statement"),
+    path("creditos/<int:pk>/comision/", loans.commission_pay_view, name="loan_commission"),
+    path("creditos/<int:pk>/ministraciones/", loans.disbursement_create_view, name="loan_disburse"),
+    path("creditos/<int:pk>/pagos/", loans.payment_apply_view, name="loan_payment"),
+    path(
+        "creditos/<int:pk>/pagos/<int:payment_id>/reversa/",
+        loans.payment_reverse_view,
+        name="loan_payment_reverse",
+    ),
+    path(
+        "creditos/<int:pk>/obligaciones/<int:task_id>/cumplir/",
+        loans.task_complete_view,
+        name="loan_task_complete",
+    ),
+]

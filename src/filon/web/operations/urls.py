@@ -1,0 +1,13 @@
+"""URL patterns of this part of the web pages, added to the "web" namespace by filon.web.urls."""
+
+from django.urls import URLPattern, path
+
+from filon.web.operations import views as operations
+
+urlpatterns: list[URLPattern] = [
+    path("operaciones/", operations.operations, name="operations"),
+    path("operaciones/cierre/", operations.close_new, name="close_new"),
+    path("operaciones/tasas/", operations.rate_import_new, name="rate_import_new"),
+    path("operaciones/<int:pk>/", operations.run_detail, name="run"),
+    path("operaciones/<int:pk>/paso/", operations.run_step_view, name="run_step"),
+]
