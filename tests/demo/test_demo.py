@@ -36,7 +36,7 @@ def demo(capsys):
 
 
 def test_demo_load_creates_the_printed_logins(demo):
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
+    from filon.demo.scenarios import DEMO_PASSWORD, DEMO_USERS
 
     assert "RO-2010-1160" in demo
     users = User.objects.all()
