@@ -7,7 +7,7 @@
 Builds a fresh database (SQLite: var/bench-loan.sqlite3; PostgreSQL: `filon_bench_loan` on 127.0.0.1:5432,
 or the name given with `--pg-database`, user postgres, dropped and recreated) through the real services,
 with the clock frozen (time_machine) and moved along business day by business day: the offices, the demo's
-logins (`user_create`), the illustrative sample rates plus an illustrative TIIE 28 and FIX history for the years before the sample, and one
+logins (`demo_cast_create`), the illustrative sample rates plus an illustrative TIIE 28 and FIX history for the years before the sample, and one
 refaccionario of a Zacatecas applicant (12 M MXN, 120 monthly installments, 12 of grace, TIIE 28) contracted
 `--years` before TODAY and disbursed that day — originated through every service (applicant, file,
 guarantee, requirements, committee resolution, contract) —, paid on every payable date before TODAY
@@ -167,12 +167,6 @@ def _history_csv(code: str) -> io.StringIO:
     return io.StringIO("\n".join(lines) + "\n")
 
 
-def _pdf(name: str) -> Any:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, b"%PDF-1.4\n% expediente de prueba\n", content_type="application/pdf")
-
-
 @dataclass
 class Office:
     analyst: Any
@@ -241,34 +235,24 @@ def _plans(count: int, first: date, last: date) -> list[Plan]:
 def _originate(
     *, n: int, office: Office, users: dict[str, Any], credit_type: str, amount: Decimal, term: int, grace: int
 ) -> tuple[Any, Any]:
-    """A credit file from a new applicant to a disbursed loan, through every origination service."""
-    from filon.applicants.services import ApplicantData, applicant_create
+    """A credit file from a new applicant to a disbursed loan, through every origination service (the
+    scenario builder's walk, filon.demo.scenarios)."""
+    from filon.applicants.services import ApplicantData
     from filon.core.calendar import today_mx
-    from filon.origination.services import (
-        GuaranteeData,
-        ProposalData,
-        file_create,
-        file_formalize,
-        file_propose,
-        file_ready_to_disburse,
-        file_requirements_complete,
-        file_resolve,
-        file_start_analysis,
-        guarantee_add,
-        requirement_legal_opinion,
-        requirement_review,
-        requirement_upload,
-    )
-    from filon.rules.schema import Stage
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.demo.scenarios import Crew, loan_originate
+    from filon.origination.services import GuaranteeData, ProposalData
 
     today = today_mx()
     letters = "".join("ABCDEFGHJKLMNPRSTUVWXYZ"[(n // 23**k) % 23] for k in range(3))
-    applicant = applicant_create(
-        user=office.analyst,
-        data=ApplicantData(
+    name = f"Minera {letters} {n:03d}, S.A. de C.V."
+    crew = Crew(
+        analyst=office.analyst, manager=office.manager, legal=users["juridico"], secretary=users["secretario"]
+    )
+    return loan_originate(
+        crew=crew,
+        applicant=ApplicantData(
             person_type="moral",
-            name=f"Minera {letters} {n:03d}, S.A. de C.V.",
+            name=name,
             rfc=f"{letters}120315AB4",
             state=office.state,
             municipality=office.municipality,
@@ -281,10 +265,6 @@ def _originate(
             years_of_sales=Decimal("6"),
             primary_extraction=True,
         ),
-    ).obj
-    file = file_create(
-        user=office.analyst,
-        applicant=applicant,
         proposal=ProposalData(
             program="primer_piso",
             credit_type=credit_type,
@@ -294,46 +274,20 @@ def _originate(
             term_months=term,
             grace_months=grace,
         ),
-    )
-    guarantee_add(
-        user=office.analyst,
-        file=file,
-        data=GuaranteeData(
-            type="hipoteca_industrial",
-            owner=applicant.name,
-            description=f"Nave industrial en {office.municipality}",
-            value=amount * 3,
-            appraisal_date=today - timedelta(days=30),
-            appraiser="Valuadores del Centro",
-        ),
-    )
-
-    def satisfy(stage: Stage) -> None:
-        for item in file.requirements.filter(stage=stage.value):
-            requirement_upload(user=office.analyst, item=item, uploaded=_pdf("doc.pdf"), document_date=today)
-            requirement_review(user=office.manager, item=item, approve=True)
-            if item.legal_review:
-                requirement_legal_opinion(user=users["juridico"], item=item, favorable=True)
-
-    satisfy(Stage.AUTHORIZATION)
-    file_requirements_complete(user=office.analyst, file=file)
-    file_start_analysis(user=office.analyst, file=file)
-    file_propose(user=office.manager, file=file)
-    file_resolve(
-        user=users["secretario"],
-        file=file,
-        decision="authorized",
-        resolved_on=today,
+        guarantees=[
+            GuaranteeData(
+                type="hipoteca_industrial",
+                owner=name,
+                description=f"Nave industrial en {office.municipality}",
+                value=amount * 3,
+                appraisal_date=today - timedelta(days=30),
+                appraiser="Valuadores del Centro",
+            )
+        ],
+        on=today,
         conditions="Seguro de la nave a favor del FIFOMI",
+        disburse=amount,
     )
-    satisfy(Stage.CONTRACTING)
-    file_formalize(user=users["juridico"], file=file, signed_on=today, contract_number=f"FIFOMI-{file.folio}")
-    satisfy(Stage.PRE_DISBURSEMENT)
-    file_ready_to_disburse(user=office.manager, file=file)
-    loan = loan_create_from_file(user=office.analyst, file=file)
-    commission_pay(user=office.analyst, loan=loan, value_date=today)
-    disbursement_create(user=office.analyst, loan=loan, amount=amount, value_date=today)
-    return file, loan
 
 
 def _pay_due(day: date, offices: dict[str, Office], build: Build) -> None:
@@ -389,10 +343,8 @@ def _build(*, years: int, loans: int, quiet: bool) -> Build:
     """The whole history, day by day under a frozen clock; returns what was built and how long it took."""
     import time_machine
 
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
-    from filon.accounts.models import RegionalOffice
-    from filon.accounts.services import regional_offices_sync, user_create
     from filon.core.calendar import MEXICO_CITY, add_months, is_business_day
+    from filon.demo.scenarios import demo_cast_create
     from filon.marketdata.models import Observation
     from filon.marketdata.services import observations_import_csv, sample_load
     from filon.servicing.close import close_day
@@ -408,25 +360,10 @@ def _build(*, years: int, loans: int, quiet: bool) -> Build:
         return datetime(day.year, day.month, day.day, 10, 0, tzinfo=MEXICO_CITY)
 
     with time_machine.travel(at(contract), tick=False) as clock:
-        regional_offices_sync()
         sample_load()
         for code in ("TIIE28", "FIX"):
             observations_import_csv(series=code, file=_history_csv(code), source=Observation.Source.SAMPLE)
-        offices_by_code = {o.code: o for o in RegionalOffice.objects.all()}
-        users = {
-            username: user_create(
-                actor=None,
-                username=username,
-                password=DEMO_PASSWORD,
-                role=role,
-                office=offices_by_code[office] if office else None,
-                first_name=first,
-                last_name=last,
-                committees=committees,
-            )
-            for username, role, office, first, last, committees in DEMO_USERS
-            if username in BUILD_USERS
-        }
+        users = demo_cast_create(only=BUILD_USERS)  # the offices and the demo's logins
         offices = {
             "ZAC": Office(users["analista.zac"], users["gerente.zac"], "ZAC", "Fresnillo"),
             "HMO": Office(users["analista.hmo"], users["gerente.hmo"], "SON", "Cananea"),
@@ -817,9 +754,9 @@ def main() -> None:
     from django.db import connection
     from django.urls import NoReverseMatch, reverse
 
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD
     from filon.accounts.models import User
     from filon.accounts.services import api_token_create
+    from filon.demo.scenarios import DEMO_PASSWORD
     from filon.ledger.models import Posting
     from filon.servicing.models import Installment, Loan, Payment
 

@@ -273,59 +273,48 @@ def mortgage(value: str = "30000000"):
     )
 
 
+def crew(cast, **changes):
+    """The cast as the scenario builder's crew: ana captures, gerardo reviews, proposes and releases, julia
+    gives legal opinions and signs, sergio records resolutions, marta, luis and elena vote."""
+    from filon.demo.scenarios import Crew
+
+    values = {
+        "analyst": cast.ana,
+        "manager": cast.gerardo,
+        "legal": cast.julia,
+        "secretary": cast.sergio,
+        "members": (cast.marta, cast.luis, cast.elena),
+    }
+    return Crew(**{**values, **changes})
+
+
 def satisfy(cast, file, stage) -> None:
     """Upload, approve and (where required) give the legal opinion for every item of a stage."""
-    from filon.core.calendar import today_mx
-    from filon.origination.services import requirement_legal_opinion, requirement_review, requirement_upload
+    from filon.demo.scenarios import requirements_satisfy
 
-    for item in file.requirements.filter(stage=stage.value):
-        requirement_upload(user=cast.ana, item=item, uploaded=pdf(), document_date=today_mx())
-        requirement_review(user=cast.gerardo, item=item, approve=True)
-        if item.legal_review:
-            requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
+    requirements_satisfy(file, stage, crew=crew(cast))
 
 
 def to_proposed(cast, file):
-    from filon.origination.services import (
-        file_propose,
-        file_requirements_complete,
-        file_start_analysis,
-        guarantee_add,
-    )
-    from filon.rules.schema import Stage
+    from filon.demo.scenarios import file_to_proposed
 
-    guarantee_add(user=cast.ana, file=file, data=mortgage())
-    satisfy(cast, file, Stage.AUTHORIZATION)
-    file_requirements_complete(user=cast.ana, file=file)
-    file_start_analysis(user=cast.ana, file=file)
-    return file_propose(user=cast.gerardo, file=file)
+    return file_to_proposed(file, crew=crew(cast), guarantees=[mortgage()])
 
 
 def to_authorized(cast, file):
-    from filon.core.calendar import today_mx
-    from filon.origination.services import file_resolve
+    """Proposed, then authorized today: the secretary records the committee's resolution on the file."""
+    from filon.demo.scenarios import file_authorize
 
     to_proposed(cast, file)
-    return file_resolve(
-        user=cast.sergio,
-        file=file,
-        decision="authorized",
-        resolved_on=today_mx(),
-        conditions="Seguro de la nave a favor del FIFOMI",
-    )
+    return file_authorize(file, crew=crew(cast), conditions="Seguro de la nave a favor del FIFOMI")
 
 
 def to_ready(cast, file):
     """A file authorized, formalized and with its pre-disbursement documents: ready to disburse."""
-    from filon.core.calendar import today_mx
-    from filon.origination.services import file_formalize, file_ready_to_disburse
-    from filon.rules.schema import Stage
+    from filon.demo.scenarios import file_to_ready
 
     to_authorized(cast, file)
-    satisfy(cast, file, Stage.CONTRACTING)
-    file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number=f"FIFOMI-{file.folio}")
-    satisfy(cast, file, Stage.PRE_DISBURSEMENT)
-    return file_ready_to_disburse(user=cast.gerardo, file=file)
+    return file_to_ready(file, crew=crew(cast))
 
 
 def openapi_schema() -> Any:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "filon.funds",
     "filon.factoring",
     "filon.web",
+    "filon.demo",
 ]
 
 MIDDLEWARE = [

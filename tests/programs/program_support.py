@@ -9,18 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import applicant_data, proposal_data, satisfy
+from conftest import applicant_data, crew, proposal_data
 from filon.applicants.services import applicant_create
 from filon.core.calendar import MEXICO_CITY, today_mx
-from filon.origination.services import (
-    GuaranteeData,
-    file_create,
-    file_propose,
-    file_requirements_complete,
-    file_resolve,
-    file_start_analysis,
-    guarantee_add,
-)
+from filon.demo.scenarios import file_authorize, file_to_analysis, file_to_ready, requirements_satisfy
+from filon.origination.services import GuaranteeData, file_create, file_propose
 from filon.programs.models import StepKind
 from filon.programs.services import (
     StatementData,
@@ -199,27 +192,20 @@ def retention_letter(file):
     )
 
 
+def program_crew(cast, user, manager=None):
+    """`user` captures and approves the documents (the cast's gerardo approves ana's), `cast.julia` gives
+    the legal opinions and signs, `manager` proposes and releases."""
+    reviewer = cast.gerardo if user == cast.ana else user
+    return crew(cast, analyst=user, reviewer=reviewer, manager=manager or reviewer)
+
+
 def analysed(cast, file, *, user, guarantees):
     """Guarantees, every authorization requirement met (reviewed by `cast.julia` where legal), analysis."""
-    for data in guarantees:
-        guarantee_add(user=user, file=file, data=data)
-    satisfy_as(cast, user, file)
-    file_requirements_complete(user=user, file=file)
-    return file_start_analysis(user=user, file=file)
+    return file_to_analysis(file, crew=program_crew(cast, user), guarantees=guarantees)
 
 
 def satisfy_as(cast, user, file, stage=Stage.AUTHORIZATION):
-    if user == cast.ana:
-        satisfy(cast, file, stage)
-        return
-    from conftest import pdf
-    from filon.origination.services import requirement_legal_opinion, requirement_review, requirement_upload
-
-    for item in file.requirements.filter(stage=stage.value):
-        requirement_upload(user=user, item=item, uploaded=pdf(), document_date=today_mx())
-        requirement_review(user=user, item=item, approve=True)
-        if item.legal_review:
-            requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
+    requirements_satisfy(file, stage, crew=program_crew(cast, user))
 
 
 def statement(user, applicant, *, ebitda="3000000", debt="5000000", service="200000"):
@@ -254,14 +240,11 @@ def steps_due_before(user, file, stage: Stage) -> list:
 def to_ready_as(cast, file, *, analyst, manager):
     """An authorized program file through contracting (its documents, the steps due before formalization,
     the signature by legal) and release (the steps due before it, the pre-disbursement documents)."""
-    from filon.origination.services import file_formalize, file_ready_to_disburse
-
-    satisfy_as(cast, analyst, file, Stage.CONTRACTING)
-    steps_due_before(analyst, file, Stage.CONTRACTING)
-    file_formalize(user=cast.julia, file=file, signed_on=today_mx(), contract_number=f"FIFOMI-{file.folio}")
-    steps_due_before(analyst, file, Stage.PRE_DISBURSEMENT)
-    satisfy_as(cast, analyst, file, Stage.PRE_DISBURSEMENT)
-    return file_ready_to_disburse(user=manager, file=file)
+    return file_to_ready(
+        file,
+        crew=program_crew(cast, analyst, manager),
+        steps=lambda file, stage: steps_due_before(analyst, file, stage),
+    )
 
 
 def steps_done(user, file, *, parametric=True, favorable=True):
@@ -282,6 +265,4 @@ def steps_done(user, file, *, parametric=True, favorable=True):
 
 def propose_and_authorize(cast, file, *, proposer, resolved_on=None):
     file_propose(user=proposer, file=file)
-    return file_resolve(
-        user=cast.sergio, file=file, decision="authorized", resolved_on=resolved_on or today_mx()
-    )
+    return file_authorize(file, crew=crew(cast), on=resolved_on or today_mx())

@@ -13,36 +13,35 @@ not loaded again; only the daily close is brought up to date, as `filon close` w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from filon.accounts.models import RegionalOffice, User
 from filon.applicants.models import Applicant
-from filon.applicants.services import ApplicantData, applicant_create
-from filon.committees.models import CommitteeSession, Decision, VoteChoice
-from filon.committees.services import (
-    agenda_add_file,
-    resolution_record,
-    session_attendance,
-    session_close,
-    session_convene,
-    session_hold,
-    vote_cast,
-)
-from filon.core.calendar import (
-    add_business_days,
-    add_months,
-    is_business_day,
-    previous_business_day,
-    today_mx,
-)
+from filon.applicants.services import ApplicantData
+from filon.committees.models import CommitteeSession, Decision
+from filon.core.calendar import add_business_days, is_business_day, previous_business_day, today_mx
 from filon.core.money import format_money
+from filon.demo.scenarios import (
+    Crew,
+    applicant_open,
+    committee_session,
+    demo_crew,
+    file_open,
+    file_to_analysis,
+    file_to_complete,
+    file_to_formalized,
+    file_to_proposed,
+    file_to_ready,
+    guarantees_add,
+    installments_pay,
+    loan_open,
+    requirements_satisfy,
+)
 from filon.goals.models import PartnerOrganization, TrainingEvent
 from filon.goals.services import (
     goal_set,
@@ -51,39 +50,21 @@ from filon.goals.services import (
     training_event_record,
     training_participant_add,
 )
-from filon.origination.models import CreditFile, FileStatus, RequirementItem
-from filon.origination.services import (
-    GuaranteeData,
-    ProposalData,
-    file_cancel,
-    file_create,
-    file_formalize,
-    file_propose,
-    file_ready_to_disburse,
-    file_requirements_complete,
-    file_start_analysis,
-    files_expire,
-    guarantee_add,
-    requirement_legal_opinion,
-    requirement_review,
-    requirement_upload,
-)
+from filon.origination.models import CreditFile, FileStatus
+from filon.origination.services import GuaranteeData, ProposalData, file_cancel, files_expire
 from filon.rules.schema import Stage
 from filon.servicing.close import close_through, last_close_date
-from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
-from filon.servicing.payments import payment_apply
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.models import Installment, Loan, LoanStatus
+from filon.servicing.services import disbursement_create
 
 MARKER_RFC = "BMC090804KL8"  # the first demo applicant: its presence means the portfolio is loaded
 COMMITTEE = "comite_interno"
-PLACE = "Sala de juntas de la Dirección de Crédito, Ciudad de México"
 # Yearly goals of the current year (SPEC G-1): office, placement (MXN), TA services, courses, participants.
 GOALS: list[tuple[str, Decimal, int, int, int]] = [
     ("ZAC", Decimal("120000000"), 48, 6, 180),
     ("HMO", Decimal("85000000"), 36, 4, 120),
     ("CHI", Decimal("60000000"), 30, 4, 100),
 ]
-PDF = b"%PDF-1.4\n% FIFOMI - expediente de demostracion (documento ilustrativo)\n%%EOF\n"
 ZERO = Decimal(0)
 # Borrowers who pay every installment on its date (the late one, Minera La Veta Madre, stopped paying).
 ON_TIME = (MARKER_RFC, "SMZ110227QR4", "MPF150610K27", "CDE140822PN5")
@@ -171,6 +152,9 @@ class Staff:
     def manager(self, office: str) -> User:
         return self.users[f"gerente.{office.lower()}"]
 
+    def crew(self, office: str) -> Crew:
+        return demo_crew(self.users, office)
+
 
 def _applicant(staff: Staff, office: str, **values: Any) -> Applicant:
     defaults: dict[str, Any] = {
@@ -178,8 +162,7 @@ def _applicant(staff: Staff, office: str, **values: Any) -> Applicant:
         "mining_class": "no_concesible",
         "sector": "industria",
     }
-    data = ApplicantData(**{**defaults, **values})
-    return applicant_create(user=staff.analyst(office), data=data).obj
+    return applicant_open(crew=staff.crew(office), data=ApplicantData(**{**defaults, **values}))
 
 
 def _applicants(staff: Staff) -> dict[str, Applicant]:
@@ -423,168 +406,35 @@ def _open(
     guarantee_mxn: str,
     description: str,
 ) -> CreditFile:
-    office = applicant.office.code
+    crew = staff.crew(applicant.office.code)
     proposal.application_date = applied
-    file = file_create(user=staff.analyst(office), applicant=applicant, proposal=proposal)
-    guarantee_add(
-        user=staff.analyst(office),
-        file=file,
-        data=_mortgage(file, Decimal(guarantee_mxn), applied - timedelta(days=45), description),
-    )
+    file = file_open(crew=crew, applicant=applicant, proposal=proposal)
+    mortgage = _mortgage(file, Decimal(guarantee_mxn), applied - timedelta(days=45), description)
+    guarantees_add(file, crew=crew, guarantees=[mortgage])
     return file
 
 
-def _document_date(item: RequirementItem, on: date, today: date) -> date:
-    """The document's date: `on`, unless that is older than its validity allows today."""
-    if item.validity_months and on < add_months(today, -item.validity_months):
-        return min(add_months(today, -item.validity_months) + timedelta(days=10), today)
-    return min(on, today)
+def _satisfy(staff: Staff, file: CreditFile, stage: Stage, on: date, limit: int | None = None) -> None:
+    requirements_satisfy(file, stage, crew=staff.crew(file.office.code), on=on, limit=limit)
 
 
-def _satisfy(
-    staff: Staff, file: CreditFile, stage: Stage, on: date, today: date, limit: int | None = None
-) -> None:
-    """Upload, approve and (where required) give the legal opinion for the stage's documents."""
-    office = file.office.code
-    items = list(file.requirements.filter(stage=stage.value).order_by("number", "code"))
-    for item in items[:limit]:
-        upload = SimpleUploadedFile(f"{item.code.lower()}.pdf", PDF, content_type="application/pdf")
-        requirement_upload(
-            user=staff.analyst(office),
-            item=item,
-            uploaded=upload,
-            document_date=_document_date(item, on, today),
-        )
-        requirement_review(user=staff.manager(office), item=item, approve=True)
-        if item.legal_review:
-            requirement_legal_opinion(user=staff["juridico"], item=item, favorable=True)
+def _propose(staff: Staff, file: CreditFile, on: date) -> CreditFile:
+    return file_to_proposed(file, crew=staff.crew(file.office.code), on=on)
 
 
-def _complete(staff: Staff, file: CreditFile, on: date, today: date) -> CreditFile:
-    _satisfy(staff, file, Stage.AUTHORIZATION, on, today)
-    return file_requirements_complete(user=staff.analyst(file.office.code), file=file)
-
-
-def _analyse(staff: Staff, file: CreditFile, on: date, today: date) -> CreditFile:
-    _complete(staff, file, on, today)
-    return file_start_analysis(user=staff.analyst(file.office.code), file=file)
-
-
-def _propose(staff: Staff, file: CreditFile, on: date, today: date) -> CreditFile:
-    _analyse(staff, file, on, today)
-    return file_propose(user=staff.manager(file.office.code), file=file)
-
-
-def _formalize(staff: Staff, file: CreditFile, signed: date, today: date) -> CreditFile:
-    _satisfy(staff, file, Stage.CONTRACTING, signed, today)
-    file = file_formalize(
-        user=staff["juridico"], file=file, signed_on=signed, contract_number=f"FIFOMI-{file.folio}"
-    )
-    return file
-
-
-def _ready(staff: Staff, file: CreditFile, signed: date, today: date) -> CreditFile:
-    _formalize(staff, file, signed, today)
-    _satisfy(staff, file, Stage.PRE_DISBURSEMENT, signed, today)
-    return file_ready_to_disburse(user=staff.manager(file.office.code), file=file)
-
-
-# -------------------------------------------------------------------------------------- committees
-
-FAVOR, CONTRA, ABSTAIN = VoteChoice.FAVOR, VoteChoice.CONTRA, VoteChoice.ABSTENCION
-MEMBERS = ("comite.marta", "comite.luis", "comite.elena")
-VOTES = {
-    Decision.AUTHORIZED: (FAVOR, FAVOR, FAVOR),
-    Decision.REJECTED: (CONTRA, CONTRA, FAVOR),
-    Decision.RETURNED: (FAVOR, ABSTAIN, ABSTAIN),
-}
-CONDITIONS = (
-    "Seguro de los bienes en garantía con el FIFOMI como beneficiario preferente; "
-    "comprobación del 100 % de los recursos dentro de los 90 días de la primera disposición."
-)
+def _ready(staff: Staff, file: CreditFile, signed: date) -> CreditFile:
+    return file_to_ready(file, crew=staff.crew(file.office.code), signed=signed)
 
 
 def _session(
     staff: Staff, day: date, matters: list[tuple[CreditFile, str, str]], *, hold: bool = True
 ) -> CommitteeSession:
-    """Convene a Comité Interno session on `day`; when held, every member votes and every matter is
-    resolved as given (decision, observations), then the minutes close it."""
-    secretary = staff["secretario"]
-    session = session_convene(user=secretary, committee=COMMITTEE, date=day, place=PLACE)
-    members = [staff[name] for name in MEMBERS]
-    session_attendance(user=secretary, session=session, members=members)
-    items = [(agenda_add_file(user=secretary, session=session, file=f), d, o) for f, d, o in matters]
-    if not hold:
-        return session
-    session_hold(user=secretary, session=session)
-    for item, decision, observations in items:
-        for member, vote in zip(members, VOTES[Decision(decision)], strict=True):
-            vote_cast(user=member, item=item, vote=vote)
-        resolution_record(
-            user=secretary,
-            item=item,
-            decision=decision,
-            conditions=CONDITIONS if decision == Decision.AUTHORIZED else "",
-            observations=observations,
-        )
-    return session_close(user=secretary, session=session)
+    """A Comité Interno session on `day`: every member votes and every matter is resolved as given."""
+    return committee_session(crew=staff.crew("ZAC"), committee=COMMITTEE, day=day, matters=matters, hold=hold)
 
 
-# ------------------------------------------------------------------------------------------- loans
-
-
-def _unpaid_payable(loan: Loan, through: date) -> list[Installment]:
-    return list(
-        Installment.objects.filter(loan=loan, version__active=True, payable__lte=through)
-        .exclude(status=InstallmentStatus.PAID)
-        .order_by("payable", "number")
-    )
-
-
-def _owed(row: Installment) -> Decimal:
-    return (
-        (row.principal - row.principal_paid)
-        + (row.interest - row.interest_paid)
-        + (row.moratorium_accrued - row.moratorium_paid)
-    )
-
-
-def _pay_installments(
-    staff: Staff,
-    loan: Loan,
-    through: date,
-    *,
-    stop_after: int | None = None,
-    on_payment: Callable[[Installment], Decimal] | None = None,
-    after: date | None = None,
-) -> int:
-    """Pay each installment on its payment date, as a borrower who pays on time does, through `through`;
-    `stop_after` leaves every later one unpaid; `on_payment(row)` adds an amount to prepay with it. An
-    installment payable on or before `after` (a closed business day) is left as it is: it is late."""
-    analyst = staff.analyst(loan.office.code)
-    paid = 0
-    while True:
-        rows = _unpaid_payable(loan, through)
-        if not rows or (stop_after is not None and paid >= stop_after):
-            return paid
-        row = rows[0]
-        if after is not None and row.payable <= after:
-            return paid
-        extra = on_payment(row) if on_payment else ZERO
-        key = f"DEMO-{loan.number}-{row.number}-{row.payable:%Y%m%d}"
-        if Payment.objects.filter(loan=loan, idempotency_key=key).exists():
-            return paid  # paid before and still open (e.g. rates revised since): leave it
-        payment_apply(
-            user=analyst,
-            loan=loan,
-            amount=_owed(row) + extra,
-            value_date=row.payable,
-            idempotency_key=key,
-            prepayment=extra > 0,
-            notified_on=previous_business_day(previous_business_day(row.payable)) if extra > 0 else None,
-        )
-        loan.refresh_from_db()
-        paid += 1
+def _pay_installments(staff: Staff, loan: Loan, through: date, **options: Any) -> int:
+    return installments_pay(loan, user=staff.analyst(loan.office.code), through=through, **options)
 
 
 @transaction.atomic
@@ -600,14 +450,13 @@ def _keep_paying(staff: Staff, today: date) -> int:
 
 def _loan(staff: Staff, file: CreditFile, signed: date, first_disbursement: date, amount: str | None) -> Loan:
     """The file's loan, its opening commission paid on the contract date, and its first disbursement."""
-    analyst = staff.analyst(file.office.code)
-    loan = loan_create_from_file(user=analyst, file=file)
-    if loan.opening_commission + loan.opening_commission_iva > 0:
-        loan = commission_pay(user=analyst, loan=loan, value_date=signed)
-    if amount is not None:
-        disbursement_create(user=analyst, loan=loan, amount=Decimal(amount), value_date=first_disbursement)
-    loan.refresh_from_db()
-    return loan
+    return loan_open(
+        file,
+        crew=staff.crew(file.office.code),
+        value_date=signed,
+        disburse=Decimal(amount) if amount is not None else None,
+        disbursed_on=first_disbursement,
+    )
 
 
 # ------------------------------------------------------------------------------------------- build
@@ -695,7 +544,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         description="Terreno y bodega en Villa de Cos",
     )
     for file in (current, late, line, prepaid, expiring):
-        _propose(staff, file, old_applied, today)
+        _propose(staff, file, old_applied)
     _session(staff, old, [(f, Decision.AUTHORIZED, "") for f in (current, late, line, prepaid, expiring)])
 
     signed = cal.after(old, 4)
@@ -707,7 +556,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         ("line", line, None),  # a line: its drawdowns follow
         ("prepaid", prepaid, "15000000"),
     ):
-        _ready(staff, file, signed, today)
+        _ready(staff, file, signed)
         loans[key] = _loan(staff, file, signed, disbursed, amount)
 
     # The revolving line: three drawdowns, the first repaid at its maturity.
@@ -789,7 +638,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         description="Bodega anexa al taller de corte",
     )
     for file in (usd, authorized, formalized, rejected, returned):
-        _propose(staff, file, recent_applied, today)
+        _propose(staff, file, recent_applied)
     _session(
         staff,
         recent,
@@ -806,8 +655,8 @@ def _build(staff: Staff, cal: Calendar) -> None:
         ],
     )
     usd_signed = cal.after(recent, 2)
-    _formalize(staff, formalized, usd_signed, today)
-    _ready(staff, usd, usd_signed, today)
+    file_to_formalized(formalized, crew=staff.crew(formalized.office.code), signed=usd_signed)
+    _ready(staff, usd, usd_signed)
     loans["usd"] = _loan(staff, usd, usd_signed, cal.after(usd_signed, 2), "800000")
 
     # Earlier stages: proposed for the next session, under analysis, requirements complete, captured,
@@ -820,7 +669,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         guarantee_mxn="4000000",
         description="Bodega de materias primas en Jesús María",
     )
-    _propose(staff, proposed, cal.back(20), today)
+    _propose(staff, proposed, cal.back(20))
     _session(staff, cal.next_session, [(proposed, Decision.AUTHORIZED, "")], hold=False)
     analysis = _open(
         staff,
@@ -830,7 +679,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         guarantee_mxn="23000000",
         description="Planta calera en Ciudad Juárez",
     )
-    _analyse(staff, analysis, cal.back(25), today)
+    file_to_analysis(analysis, crew=staff.crew(analysis.office.code), on=cal.back(25))
     large = _open(
         staff,
         a["sierra_alta"],
@@ -839,7 +688,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         guarantee_mxn="150000000",
         description="Planta concentradora en Mazapil",
     )
-    _complete(staff, large, cal.back(12), today)
+    file_to_complete(large, crew=staff.crew(large.office.code), on=cal.back(12))
     captured = _open(
         staff,
         a["rios"],
@@ -848,7 +697,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         guarantee_mxn="2500000",
         description="Predio y banco de material en Jerez",
     )
-    _satisfy(staff, captured, Stage.AUTHORIZATION, cal.back(5), today, limit=6)
+    _satisfy(staff, captured, Stage.AUTHORIZATION, cal.back(5), limit=6)
     ejido = _open(
         staff,
         a["ejido"],
@@ -857,7 +706,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         guarantee_mxn="3600000",
         description="Nave de cribado y patio de maniobras del ejido",
     )
-    _satisfy(staff, ejido, Stage.AUTHORIZATION, cal.back(3), today, limit=2)
+    _satisfy(staff, ejido, Stage.AUTHORIZATION, cal.back(3), limit=2)
     cancelled = _open(
         staff,
         a["rios"],

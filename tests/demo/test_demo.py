@@ -18,6 +18,7 @@ from django.core.management import call_command
 from filon.accounts.models import User
 from filon.committees.models import CommitteeSession, Decision, SessionStatus, Vote
 from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.demo.scenarios import DEMO_PASSWORD, DEMO_USERS
 from filon.errors import NotFound
 from filon.goals.models import OfficeGoal
 from filon.goals.selectors import placement_progress
@@ -36,8 +37,6 @@ def demo(capsys):
 
 
 def test_demo_load_creates_the_printed_logins(demo):
-    from filon.accounts.management.commands.demo import DEMO_PASSWORD, DEMO_USERS
-
     assert "RO-2010-1160" in demo
     users = User.objects.all()
     assert {u.username for u in users} == {row[0] for row in DEMO_USERS}
