@@ -107,6 +107,15 @@ def test_every_action_is_offered_exactly_when_its_service_accepts_it(cast, setti
             if offered != took:
                 mismatches.append((state, action, f"offered={offered}", f"accepted={took}"))
     assert mismatches == []
+    assert {a: sorted(s) for a, s in accepted.items()} == {  # written out here, not read from the table
+        "hold": ["convened"],
+        "close": ["held"],
+        "attendance": ["convened", "held"],
+        "agenda_add": ["convened", "held"],
+        "agenda_withdraw": ["convened", "held"],
+        "resolution_record": ["held"],
+        "vote": ["held"],
+    }
     assert {a: sorted(s) for a, s in accepted.items()} == {
         a: sorted(t.sources) for a, t in SESSION.transitions.items()
     }
