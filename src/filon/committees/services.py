@@ -1,7 +1,8 @@
 """Writes on committee sessions (Rules 17): convene, agenda, attendance, votes, resolutions, minutes.
 
-Every service checks the role, refuses a step out of order, writes the change and its audit record in
-one transaction, and cites the rule of the rule set where the Rules decide (e.g. which committee has
+Every service checks the role, the secretary and the session's state by the session's lifecycle table
+(`committees.lifecycle.SESSION`, which the session page reads too), writes the change and its audit
+record in one transaction, and cites the rule of the rule set where the Rules decide (e.g. which committee has
 power over a file). The resolution is applied to the file or the guarantee request by the origination
 services, inside the same transaction as the agreement that orders it.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +25,7 @@ from django.utils import timezone
 
 from filon.accounts.access import require_role
 from filon.accounts.models import User
-from filon.audit.services import audit_record, audited, snapshot
+from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.committees.lifecycle import SECRETARY, SESSION
 from filon.committees.models import (
     COMMITTEE_CHOICES,
@@ -86,7 +88,9 @@ def _lock_item(item: AgendaItem) -> AgendaItem:
     )
 
 
-def _session_audited(user: User, session: CommitteeSession, action: str, *, minutes: bool = False) -> Any:
+def _session_audited(
+    user: User, session: CommitteeSession, action: str, *, minutes: bool = False
+) -> AbstractContextManager[AuditRecordHolder]:
     """The session's audited change (its fields and attendance; with `minutes`, the minutes too)."""
 
     def take(s: CommitteeSession) -> dict[str, Any]:

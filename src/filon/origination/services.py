@@ -1,13 +1,15 @@
 """Writes on credit files: every transition of the file's life is one service (STYLE 4).
 
-Each service checks the role and the office, refuses a transition out of order with the rule cited,
-writes the change and its audit record in one transaction, and re-runs the rules engine whenever the
+Each service checks the role, the office and the file's state by the file's lifecycle table
+(`origination.lifecycle.FILE`, which the file page reads too), refuses what the Rules forbid with the rule
+cited, writes the change and its audit record in one transaction (`audited`), and re-runs the rules engine whenever the
 proposal or its guarantees change, storing the findings with the rule-set version they came from.
 """
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,7 +23,7 @@ from filon.accounts.access import require_office, require_role
 from filon.accounts.models import RegionalOffice, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
-from filon.audit.services import audit_record, audited, snapshot
+from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.calendar import add_months, today_mx
 from filon.core.errors import InputError, InputErrors
@@ -87,7 +89,9 @@ def _file_snapshot(file: CreditFile) -> dict[str, Any]:
     )
 
 
-def _audited(user: User | None, file: CreditFile, action: str, note: str = "") -> Any:
+def _audited(
+    user: User | None, file: CreditFile, action: str, note: str = ""
+) -> AbstractContextManager[AuditRecordHolder]:
     """The file's audited change: its snapshot before the block and after it, in the caller's transaction."""
     return audited(user=user, action=action, obj=file, fields=_file_snapshot, office=file.office, note=note)
 
@@ -487,7 +491,9 @@ def _item_for_update(item: RequirementItem, user: User, action: str) -> Requirem
     return item
 
 
-def _item_audited(user: User, item: RequirementItem, action: str) -> Any:
+def _item_audited(
+    user: User, item: RequirementItem, action: str
+) -> AbstractContextManager[AuditRecordHolder]:
     """A checklist item's audited change, recorded on its file with the item's code."""
     return audited(
         user=user,
