@@ -734,7 +734,7 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     """Send the file to the committee the engine routes it to; refused while any finding is an error."""
     file = _lock(file)
     move = FILE.require("propose", user, file)
-    _refuse_missing(file, Stage.AUTHORIZATION, move.verb)
+    _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
     from filon.programs.services import program_steps_check
 
     program_steps_check(file=file, stage=Stage.AUTHORIZATION, action="proponer a comité")
