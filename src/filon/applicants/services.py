@@ -15,7 +15,7 @@ from filon.accounts.services import office_for_state
 from filon.applicants.models import Applicant, BureauRecord, CompanyGroup, RelatedPerson
 from filon.applicants.selectors import REFERRAL_ACTION
 from filon.applicants.validation import check_curp, check_rfc
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, Forbidden, ValidationFailed
@@ -218,27 +218,20 @@ def applicant_update(*, user: User, applicant: Applicant, data: ApplicantData) -
 def _applicant_update(*, user: User, applicant: Applicant, data: ApplicantData) -> Saved | _Referred:
     require_role(user, CAPTURE_ROLES, "modificar solicitantes")
     applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
-    before = snapshot(applicant)
     rfc, rfc_ok, rfc_warning, curp = _validate(data)
     office = office_for_state(data.state)
     if user.is_regional and office.pk != user.office_id:
         raise Forbidden(f"El estado {data.state} lo atiende la {office}.", field="state")
-    for key, value in _fields(data).items():
-        setattr(applicant, key, value)
-    applicant.rfc, applicant.curp, applicant.rfc_check_digit_ok, applicant.office = rfc, curp, rfc_ok, office
     try:
-        with transaction.atomic():
-            applicant.save()
-    except IntegrityError:
+        with audited(user=user, action="applicant.update", obj=applicant, office=office):
+            for key, value in _fields(data).items():
+                setattr(applicant, key, value)
+            applicant.rfc, applicant.curp, applicant.rfc_check_digit_ok = rfc, curp, rfc_ok
+            applicant.office = office
+            with transaction.atomic():
+                applicant.save()
+    except IntegrityError:  # nothing is recorded: the change did not happen
         return _rfc_taken(user=user, rfc=rfc, office=office, action="cambiar el RFC de un solicitante")
-    audit_record(
-        user=user,
-        action="applicant.update",
-        obj=applicant,
-        before=before,
-        after=snapshot(applicant),
-        office=office,
-    )
     return Saved(applicant, [rfc_warning] if rfc_warning else [])
 
 
@@ -304,15 +297,15 @@ def group_assign(*, user: User, applicant: Applicant, group_name: str | None) ->
     """Put the applicant in a group of companies (created if new), or take it out with None."""
     require_role(user, CAPTURE_ROLES, "asignar grupos de empresas")
     applicant = Applicant.objects.select_for_update().get(pk=applicant.pk)
-    before = snapshot(applicant, ["group_id"])
-    applicant.group = CompanyGroup.objects.get_or_create(name=group_name.strip())[0] if group_name else None
-    applicant.save(update_fields=["group", "updated_at"])
-    audit_record(
+    with audited(
         user=user,
         action="applicant.group_assign",
         obj=applicant,
-        before=before,
-        after=snapshot(applicant, ["group_id"]),
+        fields=["group_id"],
         office=applicant.office,
-    )
+    ):
+        applicant.group = (
+            CompanyGroup.objects.get_or_create(name=group_name.strip())[0] if group_name else None
+        )
+        applicant.save(update_fields=["group", "updated_at"])
     return applicant

@@ -1,7 +1,8 @@
 """Writes on committee sessions (Rules 17): convene, agenda, attendance, votes, resolutions, minutes.
 
-Every service checks the role, refuses a step out of order, writes the change and its audit record in
-one transaction, and cites the rule of the rule set where the Rules decide (e.g. which committee has
+Every service checks the role, the secretary and the session's state by the session's lifecycle table
+(`committees.lifecycle.SESSION`, which the session page reads too), writes the change and its audit
+record in one transaction, and cites the rule of the rule set where the Rules decide (e.g. which committee has
 power over a file). The resolution is applied to the file or the guarantee request by the origination
 services, inside the same transaction as the agreement that orders it.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db import transaction
@@ -22,8 +24,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from filon.accounts.access import require_role
-from filon.accounts.models import Role, User
-from filon.audit.services import audit_record, snapshot
+from filon.accounts.models import User
+from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
+from filon.committees.lifecycle import SECRETARY, SESSION
 from filon.committees.models import (
     COMMITTEE_CHOICES,
     SESSION_PREFIX,
@@ -85,23 +88,16 @@ def _lock_item(item: AgendaItem) -> AgendaItem:
     )
 
 
-def _require_secretary(user: User, session: CommitteeSession, action: str) -> None:
-    require_role(user, (Role.SECRETARIO_COMITE,), action)
-    if user.pk != session.secretary_id:
-        raise Forbidden(
-            f"Sólo el secretario de la sesión {session.number} puede {action}.", field="secretary"
-        )
+def _session_audited(
+    user: User, session: CommitteeSession, action: str, *, minutes: bool = False
+) -> AbstractContextManager[AuditRecordHolder]:
+    """The session's audited change (its fields and attendance; with `minutes`, the minutes too)."""
 
+    def take(s: CommitteeSession) -> dict[str, Any]:
+        data = _session_snapshot(s)
+        return {**data, "minutes": s.minutes} if minutes else data
 
-def _require_session_status(session: CommitteeSession, allowed: Iterable[str], action: str) -> None:
-    allowed = tuple(allowed)
-    if session.status not in allowed:
-        names = ", ".join(SessionStatus(s).label.lower() for s in allowed)
-        raise TransitionRefused(
-            f"No se puede {action}: la sesión {session.number} está "
-            f"«{SessionStatus(session.status).label.lower()}» y debe estar: {names}.",
-            field="status",
-        )
+    return audited(user=user, action=action, obj=session, fields=take)
 
 
 def _item_file(item: AgendaItem) -> CreditFile:
@@ -175,7 +171,7 @@ def session_convene(
     *, user: User, committee: str, date: dt.date, place: str, quorum: int | None = None
 ) -> CommitteeSession:
     """Convene a session: numbered per committee and year (CI-2026-07), quorum by default a majority."""
-    require_role(user, (Role.SECRETARIO_COMITE,), "convocar sesiones de comité")
+    require_role(user, SECRETARY, "convocar sesiones de comité")
     errors: list[DomainError] = []
     if committee not in dict(COMMITTEE_CHOICES):
         errors.append(DomainError(f"Comité desconocido «{committee}».", field="committee"))
@@ -231,8 +227,7 @@ def session_attendance(*, user: User, session: CommitteeSession, members: Iterab
     """Record who attends. Only the committee's members; once held, quorum must remain and a member
     who has voted stays on the record."""
     session = _lock_session(session)
-    _require_secretary(user, session, "registrar la asistencia")
-    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "registrar la asistencia")
+    SESSION.require("attendance", user, session)
     members = list({m.pk: m for m in members}.values())
     name = committee_name(session.committee, session.date)
     outsiders = [m for m in members if not is_committee_member(m, session.committee)]
@@ -259,15 +254,8 @@ def session_attendance(*, user: User, session: CommitteeSession, members: Iterab
                 f"{_display(voted.member)} ya votó en esta sesión; su asistencia no se retira.",
                 field="members",
             )
-    before = _session_snapshot(session)
-    session.members_present.set(members)
-    audit_record(
-        user=user,
-        action="committee_session.attendance",
-        obj=session,
-        before=before,
-        after=_session_snapshot(session),
-    )
+    with _session_audited(user, session, "committee_session.attendance"):
+        session.members_present.set(members)
     return session
 
 
@@ -275,29 +263,16 @@ def session_attendance(*, user: User, session: CommitteeSession, members: Iterab
 def session_hold(*, user: User, session: CommitteeSession) -> CommitteeSession:
     """The session is held (convocada → celebrada) on or after its date, with quorum present."""
     session = _lock_session(session)
-    _require_secretary(user, session, "celebrar la sesión")
-    _require_session_status(session, (SessionStatus.CONVENED,), "celebrar la sesión")
-    if session.date > today_mx():
-        raise TransitionRefused(
-            f"La sesión está convocada para el {session.date:%d/%m/%Y}.",
-            field="date",
-        )
+    move = SESSION.require("hold", user, session)  # by its date, too
     present = session.members_present.count()
     if present < session.quorum:
         raise TransitionRefused(
             f"No hay quórum: asisten {present} de {session.quorum} miembros requeridos.",
             field="members_present",
         )
-    before = _session_snapshot(session)
-    session.status, session.held_at = SessionStatus.HELD, timezone.now()
-    session.save(update_fields=["status", "held_at"])
-    audit_record(
-        user=user,
-        action="committee_session.hold",
-        obj=session,
-        before=before,
-        after=_session_snapshot(session),
-    )
+    with _session_audited(user, session, "committee_session.hold"):
+        session.status, session.held_at = SESSION.target(move.action), timezone.now()
+        session.save(update_fields=["status", "held_at"])
     return session
 
 
@@ -305,8 +280,7 @@ def session_hold(*, user: User, session: CommitteeSession) -> CommitteeSession:
 def session_close(*, user: User, session: CommitteeSession) -> CommitteeSession:
     """Close a held session once every matter is resolved, and write its minutes (acta)."""
     session = _lock_session(session)
-    _require_secretary(user, session, "cerrar la sesión")
-    _require_session_status(session, (SessionStatus.HELD,), "cerrar la sesión")
+    move = SESSION.require("close", user, session)
     pending = list(
         session.items.filter(resolution__isnull=True).select_related(
             "file", "guarantee_change__guarantee__file"
@@ -318,17 +292,10 @@ def session_close(*, user: User, session: CommitteeSession) -> CommitteeSession:
             f"No se puede cerrar la sesión: {len(pending)} asunto(s) sin resolución: {listed}.",
             field="items",
         )
-    before = {**_session_snapshot(session), "minutes": session.minutes}
-    session.minutes = minutes_text(session)
-    session.status, session.closed_at = SessionStatus.CLOSED, timezone.now()
-    session.save(update_fields=["minutes", "status", "closed_at"])
-    audit_record(
-        user=user,
-        action="committee_session.close",
-        obj=session,
-        before=before,
-        after={**_session_snapshot(session), "minutes": session.minutes},
-    )
+    with _session_audited(user, session, "committee_session.close", minutes=True):
+        session.minutes = minutes_text(session)
+        session.status, session.closed_at = SESSION.target(move.action), timezone.now()
+        session.save(update_fields=["minutes", "status", "closed_at"])
     return session
 
 
@@ -339,8 +306,7 @@ def session_close(*, user: User, session: CommitteeSession) -> CommitteeSession:
 def agenda_add_file(*, user: User, session: CommitteeSession, file: CreditFile) -> AgendaItem:
     """Put a proposed file on the agenda of the committee the rules engine routed it to."""
     session = _lock_session(session)
-    _require_secretary(user, session, "integrar el orden del día")
-    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "agregar asuntos")
+    SESSION.require("agenda_add", user, session)
     file = CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
     if file.status != FileStatus.PROPOSED:
         raise TransitionRefused(
@@ -374,8 +340,7 @@ def agenda_add_guarantee_change(
 ) -> AgendaItem:
     """Put a guarantee release or substitution request on the agenda of the committee with power (10.4)."""
     session = _lock_session(session)
-    _require_secretary(user, session, "integrar el orden del día")
-    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "agregar asuntos")
+    SESSION.require("agenda_add", user, session)
     change = (
         GuaranteeChange.objects.select_for_update(of=("self",))
         .select_related("guarantee__file__office")
@@ -416,8 +381,7 @@ def agenda_withdraw(*, user: User, item: AgendaItem, reason: str) -> None:
     """Take an unresolved matter off the agenda (e.g. the file was cancelled), so the session can close."""
     item = _lock_item(item)
     session = _lock_session(item.session)
-    _require_secretary(user, session, "retirar asuntos del orden del día")
-    _require_session_status(session, (SessionStatus.CONVENED, SessionStatus.HELD), "retirar asuntos")
+    SESSION.require("agenda_withdraw", user, session)
     if Resolution.objects.filter(item=item).exists():
         raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
     if not reason.strip():
@@ -443,7 +407,7 @@ def agenda_withdraw(*, user: User, item: AgendaItem, reason: str) -> None:
 @transaction.atomic
 def vote_cast(*, user: User, item: AgendaItem, vote: str) -> Vote:
     """A present member votes on a matter; whoever prepared the matter may not (maker-checker)."""
-    require_role(user, (Role.MIEMBRO_COMITE,), "votar en comité")
+    SESSION.require_actor("vote", user, item.session)  # the role; membership and presence follow
     if vote not in VoteChoice.values:
         raise ValidationFailed(
             [DomainError(f"Voto desconocido «{vote}»; use a favor, en contra o abstención.", field="vote")]
@@ -460,7 +424,7 @@ def vote_cast(*, user: User, item: AgendaItem, vote: str) -> Vote:
         raise Forbidden(f"{_display(user)} no es miembro del {name}.", field="member")
     if not session.members_present.filter(pk=user.pk).exists():
         raise Forbidden(f"Sólo votan los miembros presentes en la sesión {session.number}.", field="member")
-    _require_session_status(session, (SessionStatus.HELD,), "votar")
+    SESSION.require_state("vote", session)
     if Resolution.objects.filter(item=item).exists():
         raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
     if Vote.objects.filter(item=item, member=user).exists():
@@ -505,17 +469,17 @@ def resolution_record(
 ) -> Resolution:
     """The secretary records the committee's agreement on a matter and applies it to the file or the
     guarantee request, dated on the session's date."""
-    require_role(user, (Role.SECRETARIO_COMITE,), "registrar resoluciones de comité")
+    require_role(user, SESSION.roles("resolution_record"), "registrar resoluciones de comité")
     item = _lock_item(item)
     session = _lock_session(item.session)
-    _require_secretary(user, session, "registrar resoluciones")
+    SESSION.require_actor("resolution_record", user, session)
     if user.pk in _item_makers(item):
         raise Forbidden(
             f"Quien integró, propuso o solicitó {_item_label(item)} no puede registrar su resolución "
             "(separación de funciones).",
             field="user",
         )
-    _require_session_status(session, (SessionStatus.HELD,), "registrar resoluciones")
+    SESSION.require_state("resolution_record", session)
     if Resolution.objects.filter(item=item).exists():
         raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
     _refuse_stale_matter(item)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from filon.accounts.access import require_role
 from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User
 from filon.applicants.models import Applicant
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.core.calendar import today_mx
 from filon.core.money import format_money, is_cents, round_money
 from filon.errors import DomainError, Forbidden, NotFound, ValidationFailed
@@ -140,19 +140,11 @@ def goal_set(
         return goal
     if all(getattr(goal, name) == value for name, value in values.items()):
         return goal
-    before = snapshot(goal, GOAL_FIELDS)
-    for name, value in values.items():
-        setattr(goal, name, value)
-    goal.updated_by = acting
-    goal.save()
-    audit_record(
-        user=acting,
-        action="goal.update",
-        obj=goal,
-        before=before,
-        after=snapshot(goal, GOAL_FIELDS),
-        office=office,
-    )
+    with audited(user=acting, action="goal.update", obj=goal, fields=GOAL_FIELDS, office=office):
+        for name, value in values.items():
+            setattr(goal, name, value)
+        goal.updated_by = acting
+        goal.save()
     return goal
 
 

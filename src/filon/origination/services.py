@@ -1,14 +1,15 @@
 """Writes on credit files: every transition of the file's life is one service (STYLE 4).
 
-Each service checks the role and the office, refuses a transition out of order with the rule cited,
-writes the change and its audit record in one transaction, and re-runs the rules engine whenever the
+Each service checks the role, the office and the file's state by the file's lifecycle table
+(`origination.lifecycle.FILE`, which the file page reads too), refuses what the Rules forbid with the rule
+cited, writes the change and its audit record in one transaction (`audited`), and re-runs the rules engine whenever the
 proposal or its guarantees change, storing the findings with the rule-set version they came from.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,17 +19,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from filon.accounts.access import require_role
-from filon.accounts.models import RegionalOffice, Role, User
+from filon.accounts.access import require_office, require_role
+from filon.accounts.models import RegionalOffice, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.calendar import add_months, today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.core.evaluation import evaluate_document
-from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import safe_upload_name, upload_size_error
+from filon.origination.lifecycle import FILE, REGIONAL, RESOLUTIONS
 from filon.origination.models import (
     CreditFile,
     DocumentUpload,
@@ -42,9 +44,6 @@ from filon.origination.models import (
 from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
 
-REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
-EDITABLE = (FileStatus.CAPTURED, FileStatus.UNDER_ANALYSIS, FileStatus.RETURNED)
-TERMINAL = (FileStatus.REJECTED, FileStatus.EXPIRED, FileStatus.CANCELLED, FileStatus.READY_TO_DISBURSE)
 ACTIVE_GUARANTEE_STATES = (GuaranteeStatus.OFFERED, GuaranteeStatus.ACTIVE)
 FILE_STAGES = (Stage.AUTHORIZATION, Stage.CONTRACTING, Stage.PRE_DISBURSEMENT)
 ZERO = Decimal(0)
@@ -55,23 +54,6 @@ ZERO = Decimal(0)
 
 def _lock(file: CreditFile) -> CreditFile:
     return CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
-
-
-def _check_office(user: User, office_id: int) -> None:
-    if user.is_regional and user.office_id != office_id:
-        # The selectors already hide other offices' files; this guards direct service calls.
-        raise Forbidden("El expediente pertenece a otra gerencia regional.")
-
-
-def _require_status(file: CreditFile, allowed: Iterable[str], action: str) -> None:
-    allowed = tuple(allowed)
-    if file.status not in allowed:
-        names = ", ".join(FileStatus(s).label.lower() for s in allowed)
-        raise TransitionRefused(
-            f"No se puede {action}: el expediente está «{FileStatus(file.status).label.lower()}» "
-            f"y debe estar en: {names}.",
-            field="status",
-        )
 
 
 def _file_snapshot(file: CreditFile) -> dict[str, Any]:
@@ -107,12 +89,11 @@ def _file_snapshot(file: CreditFile) -> dict[str, Any]:
     )
 
 
-def _save_audited(user: User | None, file: CreditFile, action: str, before: dict[str, Any]) -> None:
-    """Save a file's new state and record the transition, in the caller's transaction."""
-    file.save()
-    audit_record(
-        user=user, action=action, obj=file, before=before, after=_file_snapshot(file), office=file.office
-    )
+def _audited(
+    user: User | None, file: CreditFile, action: str, note: str = ""
+) -> AbstractContextManager[AuditRecordHolder]:
+    """The file's audited change: its snapshot before the block and after it, in the caller's transaction."""
+    return audited(user=user, action=action, obj=file, fields=_file_snapshot, office=file.office, note=note)
 
 
 def file_ruleset(file: CreditFile) -> RuleSet:
@@ -202,7 +183,7 @@ def _next_folio(office: RegionalOffice, year: int) -> str:
 def file_create(*, user: User, applicant: Applicant, proposal: ProposalData) -> CreditFile:
     """Open a credit file for an applicant: status «capturado», checklist generated, proposal evaluated."""
     require_role(user, REGIONAL, "abrir expedientes")
-    _check_office(user, applicant.office_id)
+    require_office(user, applicant.office_id)
     _validate_proposal(proposal)
     today = today_mx()
     ruleset = load_ruleset_for_date(today)
@@ -234,28 +215,19 @@ def file_create(*, user: User, applicant: Applicant, proposal: ProposalData) -> 
 
 @transaction.atomic
 def file_update_proposal(*, user: User, file: CreditFile, proposal: ProposalData) -> CreditFile:
-    require_role(user, REGIONAL, "modificar la propuesta")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, EDITABLE, "modificar la propuesta")
+    FILE.require("update_proposal", user, file)
     _validate_proposal(proposal)
-    before = _file_snapshot(file)
-    for key, value in vars(proposal).items():
-        if key == "application_date" and value is None:
-            continue
-        setattr(file, key, value)
-    file.save()
-    if (before["program"], before["credit_type"]) != (file.program, file.credit_type):
-        requirements_generate(file=file, ruleset=file_ruleset(file))
-    file_evaluate(file=file)
-    audit_record(
-        user=user,
-        action="file.update_proposal",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    with _audited(user, file, "file.update_proposal"):
+        kind = (file.program, file.credit_type)
+        for key, value in vars(proposal).items():
+            if key == "application_date" and value is None:
+                continue
+            setattr(file, key, value)
+        file.save()
+        if kind != (file.program, file.credit_type):
+            requirements_generate(file=file, ruleset=file_ruleset(file))
+        file_evaluate(file=file)
     return file
 
 
@@ -513,11 +485,23 @@ def _check_upload(uploaded: UploadedFile) -> tuple[str, str]:
 
 
 def _item_for_update(item: RequirementItem, user: User, action: str) -> RequirementItem:
+    """Lock a checklist item; `action` is the file lifecycle's (the file must be open)."""
     item = RequirementItem.objects.select_for_update().select_related("file").get(pk=item.pk)
-    _check_office(user, item.file.office_id)
-    if item.file.status in TERMINAL:
-        raise TransitionRefused(f"No se puede {action}: el expediente está cerrado.", field="status")
+    FILE.require(action, user, item.file)
     return item
+
+
+def _item_audited(
+    user: User, item: RequirementItem, action: str
+) -> AbstractContextManager[AuditRecordHolder]:
+    """A checklist item's audited change, recorded on its file with the item's code."""
+    return audited(
+        user=user,
+        action=action,
+        obj=item.file,
+        fields=lambda _file: {**snapshot(item, ["status", "review_note"]), "code": item.code},
+        office=item.file.office,
+    )
 
 
 def _document_is_stale(item: RequirementItem, today: date) -> bool:
@@ -532,8 +516,7 @@ def _document_is_stale(item: RequirementItem, today: date) -> bool:
 def requirement_upload(
     *, user: User, item: RequirementItem, uploaded: UploadedFile, document_date: date | None = None
 ) -> DocumentUpload:
-    require_role(user, REGIONAL, "cargar documentos")
-    item = _item_for_update(item, user, "cargar documentos")
+    item = _item_for_update(item, user, "requirement_upload")
     today = today_mx()
     if item.validity_months and document_date is None:
         raise ValidationFailed(
@@ -562,7 +545,7 @@ def requirement_upload(
             ]
         )
     content_type, sha = _check_upload(uploaded)
-    before = snapshot(item, ["status", "document_date"])
+    before = snapshot(item, ["status", "document_date"])  # taken before the date set above is saved
     upload = DocumentUpload(
         item=item,
         original_name=safe_upload_name(uploaded.name)[:200],
@@ -592,8 +575,7 @@ def requirement_review(
     *, user: User, item: RequirementItem, approve: bool, note: str = ""
 ) -> RequirementItem:
     """The regional office checks an uploaded document (approve, or reject with the reason)."""
-    require_role(user, REGIONAL, "revisar documentos")
-    item = _item_for_update(item, user, "revisar documentos")
+    item = _item_for_update(item, user, "requirement_review")
     if item.status not in (
         RequirementStatus.UPLOADED,
         RequirementStatus.APPROVED,
@@ -612,26 +594,17 @@ def requirement_review(
                 )
             ]
         )
-    before = snapshot(item, ["status", "review_note"])
-    item.status = RequirementStatus.APPROVED if approve else RequirementStatus.REJECTED
-    item.review_note, item.reviewed_by, item.reviewed_at = note, user, timezone.now()
-    item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
-    audit_record(
-        user=user,
-        action="requirement.review",
-        obj=item.file,
-        before={**before, "code": item.code},
-        after={**snapshot(item, ["status", "review_note"]), "code": item.code},
-        office=item.file.office,
-    )
+    with _item_audited(user, item, "requirement.review"):
+        item.status = RequirementStatus.APPROVED if approve else RequirementStatus.REJECTED
+        item.review_note, item.reviewed_by, item.reviewed_at = note, user, timezone.now()
+        item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
     return item
 
 
 @transaction.atomic
 def requirement_not_applicable(*, user: User, item: RequirementItem, note: str) -> RequirementItem:
     """A conditional document («en su caso») that does not apply to this file, with the reason."""
-    require_role(user, REGIONAL, "marcar documentos como no aplicables")
-    item = _item_for_update(item, user, "marcar documentos como no aplicables")
+    item = _item_for_update(item, user, "requirement_not_applicable")
     if not item.condition:
         raise TransitionRefused(
             f"«{item.name[:60]}» es obligatorio ({item.rule}); sólo los documentos condicionales pueden no aplicar.",
@@ -640,22 +613,14 @@ def requirement_not_applicable(*, user: User, item: RequirementItem, note: str) 
         )
     if not note.strip():
         raise ValidationFailed([DomainError("Explique por qué no aplica.", field="note")])
-    before = snapshot(item, ["status", "review_note"])
-    item.status, item.review_note, item.reviewed_by, item.reviewed_at = (
-        RequirementStatus.NOT_APPLICABLE,
-        note,
-        user,
-        timezone.now(),
-    )
-    item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
-    audit_record(
-        user=user,
-        action="requirement.not_applicable",
-        obj=item.file,
-        before={**before, "code": item.code},
-        after={**snapshot(item, ["status", "review_note"]), "code": item.code},
-        office=item.file.office,
-    )
+    with _item_audited(user, item, "requirement.not_applicable"):
+        item.status, item.review_note, item.reviewed_by, item.reviewed_at = (
+            RequirementStatus.NOT_APPLICABLE,
+            note,
+            user,
+            timezone.now(),
+        )
+        item.save(update_fields=["status", "review_note", "reviewed_by", "reviewed_at"])
     return item
 
 
@@ -664,8 +629,7 @@ def requirement_legal_opinion(
     *, user: User, item: RequirementItem, favorable: bool, note: str = ""
 ) -> RequirementItem:
     """The legal area's dictamen on a legal document (Anexo II note *, Anexo III doc 15)."""
-    require_role(user, (Role.JURIDICO,), "emitir dictamen jurídico")
-    item = _item_for_update(item, user, "emitir dictamen jurídico")
+    item = _item_for_update(item, user, "requirement_legal_opinion")
     if not item.legal_review:
         raise TransitionRefused("Este documento no requiere dictamen jurídico.", field="legal_opinion")
     if item.status not in (RequirementStatus.UPLOADED, RequirementStatus.APPROVED):
@@ -738,53 +702,38 @@ def _refuse_missing(file: CreditFile, stage: Stage, action: str) -> None:
 @transaction.atomic
 def file_requirements_complete(*, user: User, file: CreditFile) -> CreditFile:
     """All authorization requirements are met: the attention-time clock starts (Rules 8)."""
-    require_role(user, REGIONAL, "declarar requisitos completos")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, (FileStatus.CAPTURED,), "declarar requisitos completos")
-    _refuse_missing(file, Stage.AUTHORIZATION, "declarar requisitos completos")
-    before = _file_snapshot(file)
-    today = today_mx()
-    file.status = FileStatus.REQUIREMENTS_COMPLETE
-    file.requirements_complete_on = today
-    file.save()
-    result = file_evaluate(file=file)
-    attention = result.get("attention_time") or {}
-    deadline = attention.get("deadline")
-    file.attention_deadline = (
-        date.fromisoformat(str(deadline)) if attention.get("applies") and deadline else None
-    )
-    file.save(update_fields=["attention_deadline"])
-    audit_record(
-        user=user,
-        action="file.requirements_complete",
-        obj=file,
-        before=before,
-        after=_file_snapshot(file),
-        office=file.office,
-    )
+    move = FILE.require("requirements_complete", user, file)
+    _refuse_missing(file, Stage.AUTHORIZATION, move.verb)
+    with _audited(user, file, "file.requirements_complete"):
+        file.status = FILE.target(move.action)
+        file.requirements_complete_on = today_mx()
+        file.save()
+        result = file_evaluate(file=file)
+        attention = result.get("attention_time") or {}
+        deadline = attention.get("deadline")
+        file.attention_deadline = (
+            date.fromisoformat(str(deadline)) if attention.get("applies") and deadline else None
+        )
+        file.save(update_fields=["attention_deadline"])
     return file
 
 
 @transaction.atomic
 def file_start_analysis(*, user: User, file: CreditFile) -> CreditFile:
-    require_role(user, REGIONAL, "iniciar el análisis")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, (FileStatus.REQUIREMENTS_COMPLETE, FileStatus.RETURNED), "iniciar el análisis")
-    before = _file_snapshot(file)
-    file.status = FileStatus.UNDER_ANALYSIS
-    _save_audited(user, file, "file.start_analysis", before)
+    move = FILE.require("start_analysis", user, file)
+    with _audited(user, file, "file.start_analysis"):
+        file.status = FILE.target(move.action)
+        file.save()
     return file
 
 
 @transaction.atomic
 def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     """Send the file to the committee the engine routes it to; refused while any finding is an error."""
-    require_role(user, REGIONAL, "proponer expedientes a comité")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, (FileStatus.UNDER_ANALYSIS,), "proponer a comité")
+    move = FILE.require("propose", user, file)
     _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
     from filon.programs.services import program_steps_check
 
@@ -798,10 +747,10 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
             field="evaluation",
             rule=first["rule"],
         )
-    before = _file_snapshot(file)
-    file.status = FileStatus.PROPOSED
-    file.proposed_by, file.proposed_at = user, timezone.now()
-    _save_audited(user, file, "file.propose", before)
+    with _audited(user, file, "file.propose"):
+        file.status = FILE.target(move.action)
+        file.proposed_by, file.proposed_at = user, timezone.now()
+        file.save()
     return file
 
 
@@ -823,13 +772,14 @@ def file_resolve(
 ) -> CreditFile:
     """Apply a committee's resolution to the file. Called by the committee's resolution service only."""
     file = _lock(file)
-    _require_status(file, (FileStatus.PROPOSED,), "resolver")
+    # Every resolution leaves from «propuesto»; an unknown decision is refused after the state, as always.
+    move = FILE.require_state(RESOLUTIONS.get(decision, "authorize"), file)
     before = _file_snapshot(file)
     if decision == "authorized":
         from filon.programs.services import budget_check_authorization
 
         budget_check_authorization(file=file, on=resolved_on)
-        file.status = FileStatus.AUTHORIZED
+        file.status = FILE.target(move.action)
         file.authorized_on = resolved_on
         file.authorization_expires_on = resolved_on + timedelta(days=authorization_validity_days(file))
         file.conditions = conditions
@@ -837,30 +787,37 @@ def file_resolve(
             g.status = GuaranteeStatus.ACTIVE
             g.save(update_fields=["status"])
     elif decision == "rejected":
-        file.status = FileStatus.REJECTED
+        file.status = FILE.target(move.action)
         file.observations = observations
     elif decision == "returned":
         if not observations.strip():
             raise ValidationFailed(
                 [DomainError("La devolución requiere observaciones.", field="observations")]
             )
-        file.status = FileStatus.RETURNED
+        file.status = FILE.target(move.action)
         file.observations = observations
     else:
         raise ValidationFailed([DomainError(f"Resolución desconocida «{decision}».", field="decision")])
-    _save_audited(user, file, f"file.resolve.{decision}", before)
+    file.save()
+    # Not `audited`: the budget check above stays where the programs' hook calls it.
+    audit_record(
+        user=user,
+        action=f"file.resolve.{decision}",
+        obj=file,
+        before=before,
+        after=_file_snapshot(file),
+        office=file.office,
+    )
     return file
 
 
 @transaction.atomic
 def file_extend_authorization(*, user: User, file: CreditFile) -> CreditFile:
     """One extension of the authorization, with updated bureau information (Rules 11)."""
-    require_role(user, (Role.GERENTE_REGIONAL,), "prorrogar autorizaciones")
     file = _lock(file)
-    _check_office(user, file.office_id)
+    FILE.require("extend_authorization", user, file)
     ruleset = file_ruleset(file)
     rule = ruleset.authorization.rule
-    _require_status(file, (FileStatus.AUTHORIZED,), "prorrogar la autorización")
     today = today_mx()
     if file.authorization_expires_on and file.authorization_expires_on < today:
         raise TransitionRefused("La autorización ya venció.", field="authorization_expires_on", rule=rule)
@@ -875,20 +832,19 @@ def file_extend_authorization(*, user: User, file: CreditFile) -> CreditFile:
             field="bureau",
             rule=rule,
         )
-    before = _file_snapshot(file)
     assert file.authorization_expires_on is not None
-    file.authorization_expires_on += timedelta(days=ruleset.authorization.extension_calendar_days)
-    file.authorization_extended = True
-    _save_audited(user, file, "file.extend_authorization", before)
+    with _audited(user, file, "file.extend_authorization"):
+        file.authorization_expires_on += timedelta(days=ruleset.authorization.extension_calendar_days)
+        file.authorization_extended = True
+        file.save()
     return file
 
 
 @transaction.atomic
 def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_number: str) -> CreditFile:
     """The contract is signed within the authorization's validity, with the contracting documents (16.2.1)."""
-    require_role(user, (Role.JURIDICO,), "formalizar contratos")
     file = _lock(file)
-    _require_status(file, (FileStatus.AUTHORIZED,), "formalizar")
+    move = FILE.require("formalize", user, file)
     rule = file_ruleset(file).authorization.rule
     if not contract_number.strip():
         raise ValidationFailed([DomainError("Indique el número de contrato.", field="contract_number")])
@@ -908,43 +864,38 @@ def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_nu
     from filon.programs.services import program_steps_check
 
     program_steps_check(file=file, stage=Stage.CONTRACTING, action="formalizar")
-    before = _file_snapshot(file)
-    file.status = FileStatus.FORMALIZED
-    file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
-    _save_audited(user, file, "file.formalize", before)
+    with _audited(user, file, "file.formalize"):
+        file.status = FILE.target(move.action)
+        file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
+        file.save()
     return file
 
 
 @transaction.atomic
 def file_ready_to_disburse(*, user: User, file: CreditFile) -> CreditFile:
     """Pre-disbursement documents are complete (16.2.2): the file can be disbursed."""
-    require_role(user, REGIONAL, "liberar expedientes para disposición")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, (FileStatus.FORMALIZED,), "liberar para disposición")
+    move = FILE.require("ready_to_disburse", user, file)
     _refuse_missing(file, Stage.PRE_DISBURSEMENT, "liberar para disposición")
     from filon.programs.services import program_steps_check
 
     program_steps_check(file=file, stage=Stage.PRE_DISBURSEMENT, action="liberar para disposición")
-    before = _file_snapshot(file)
-    file.status = FileStatus.READY_TO_DISBURSE
-    _save_audited(user, file, "file.ready_to_disburse", before)
+    with _audited(user, file, "file.ready_to_disburse"):
+        file.status = FILE.target(move.action)
+        file.save()
     return file
 
 
 @transaction.atomic
 def file_cancel(*, user: User, file: CreditFile, reason: str) -> CreditFile:
     """Cancel a file at any point before disbursement; an authorization can be cancelled too (Rules 11)."""
-    require_role(user, (Role.GERENTE_REGIONAL, Role.ADMINISTRADOR), "cancelar expedientes")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    if file.status in TERMINAL:
-        raise TransitionRefused("El expediente ya está cerrado.", field="status")
+    move = FILE.require("cancel", user, file)
     if not reason.strip():
         raise ValidationFailed([DomainError("Indique el motivo de la cancelación.", field="reason")])
-    before = _file_snapshot(file)
-    file.status, file.cancel_reason = FileStatus.CANCELLED, reason.strip()
-    _save_audited(user, file, "file.cancel", before)
+    with _audited(user, file, "file.cancel"):
+        file.status, file.cancel_reason = FILE.target(move.action), reason.strip()
+        file.save()
     return file
 
 
@@ -959,25 +910,16 @@ def files_expire(*, today: date | None = None) -> int:
     )
     for pk in ids:
         with transaction.atomic():
-            file = CreditFile.objects.select_for_update().get(pk=pk)
+            file = CreditFile.objects.select_for_update().select_related("office").get(pk=pk)
             if (
-                file.status != FileStatus.AUTHORIZED
+                FILE.refusal("expire", None, file) is not None
                 or not file.authorization_expires_on
                 or (file.authorization_expires_on >= today)
             ):
                 continue
-            before = _file_snapshot(file)
-            file.status = FileStatus.EXPIRED
-            file.save()
-            audit_record(
-                user=None,
-                action="file.expire",
-                obj=file,
-                before=before,
-                after=_file_snapshot(file),
-                office=file.office,
-                note=f"Vencimiento al {today:%d/%m/%Y}",
-            )
+            with _audited(None, file, "file.expire", note=f"Vencimiento al {today:%d/%m/%Y}"):
+                file.status = FILE.target("expire")
+                file.save()
             count += 1
     return count
 
@@ -1033,10 +975,8 @@ def _validate_guarantee(data: GuaranteeData) -> None:
 
 @transaction.atomic
 def guarantee_add(*, user: User, file: CreditFile, data: GuaranteeData) -> FileGuarantee:
-    require_role(user, REGIONAL, "registrar garantías")
     file = _lock(file)
-    _check_office(user, file.office_id)
-    _require_status(file, EDITABLE, "registrar garantías")
+    FILE.require("guarantee_add", user, file)
     _validate_guarantee(data)
     guarantee = FileGuarantee.objects.create(file=file, created_by=user, **vars(data))
     file_evaluate(file=file)
@@ -1048,35 +988,23 @@ def guarantee_add(*, user: User, file: CreditFile, data: GuaranteeData) -> FileG
 
 @transaction.atomic
 def guarantee_update(*, user: User, guarantee: FileGuarantee, data: GuaranteeData) -> FileGuarantee:
-    require_role(user, REGIONAL, "modificar garantías")
     file = _lock(guarantee.file)
-    _check_office(user, file.office_id)
-    _require_status(file, EDITABLE, "modificar garantías")
+    FILE.require("guarantee_update", user, file)
     _validate_guarantee(data)
     guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
-    before = snapshot(guarantee)
-    for key, value in vars(data).items():
-        setattr(guarantee, key, value)
-    guarantee.save()
-    file_evaluate(file=file)
-    audit_record(
-        user=user,
-        action="guarantee.update",
-        obj=guarantee,
-        before=before,
-        after=snapshot(guarantee),
-        office=file.office,
-    )
+    with audited(user=user, action="guarantee.update", obj=guarantee, office=file.office):
+        for key, value in vars(data).items():
+            setattr(guarantee, key, value)
+        guarantee.save()
+        file_evaluate(file=file)
     return guarantee
 
 
 @transaction.atomic
 def guarantee_remove(*, user: User, guarantee: FileGuarantee) -> None:
     """Withdraw an offered guarantee before authorization; afterwards it needs a release request (10.4)."""
-    require_role(user, REGIONAL, "retirar garantías")
     file = _lock(guarantee.file)
-    _check_office(user, file.office_id)
-    _require_status(file, EDITABLE, "retirar garantías (después de autorizado se solicita su liberación)")
+    FILE.require("guarantee_remove", user, file)
     guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
     before = snapshot(guarantee)
     audit_record(user=user, action="guarantee.remove", obj=guarantee, before=before, office=file.office)
@@ -1090,9 +1018,10 @@ def guarantee_change_request(
 ) -> GuaranteeChange:
     """Ask to release or substitute an active guarantee: it goes to the committee with power over the
     amount (10.4, 17.2 c, 17.3 c) and needs a current appraisal of the replacement (10.5 f)."""
-    require_role(user, REGIONAL, "solicitar liberación o sustitución de garantías")
     file = _lock(guarantee.file)
-    _check_office(user, file.office_id)
+    # Role and office from the table; the state is not checked here (the file page offers the request only
+    # on an open file).
+    FILE.require_actor("guarantee_change_request", user, file)
     ruleset = file_ruleset(file)
     rule = ruleset.guarantees.policies.rule
     guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
@@ -1153,27 +1082,25 @@ def guarantee_change_resolve(*, user: User, change: GuaranteeChange, authorized:
     change = GuaranteeChange.objects.select_for_update().select_related("guarantee__file").get(pk=change.pk)
     if change.status != GuaranteeChange.Status.REQUESTED:
         raise TransitionRefused("La solicitud ya fue resuelta.", field="status")
-    before = snapshot(change, ["status"])
-    change.status = GuaranteeChange.Status.AUTHORIZED if authorized else GuaranteeChange.Status.REJECTED
-    change.save(update_fields=["status"])
-    if authorized:
-        old = change.guarantee
-        old.status = (
-            GuaranteeStatus.RELEASED
-            if change.kind == GuaranteeChange.Kind.RELEASE
-            else GuaranteeStatus.SUBSTITUTED
-        )
-        old.save(update_fields=["status"])
-        if change.replacement_id:
-            FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.ACTIVE)
-    elif change.replacement_id:
-        FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.RELEASED)
-    audit_record(
+    with audited(
         user=user,
         action="guarantee.change_resolve",
         obj=change.guarantee,
-        before=before,
-        after=snapshot(change, ["status"]),
+        fields=lambda _guarantee: snapshot(change, ["status"]),
         office=change.guarantee.file.office,
-    )
+    ):
+        change.status = GuaranteeChange.Status.AUTHORIZED if authorized else GuaranteeChange.Status.REJECTED
+        change.save(update_fields=["status"])
+        if authorized:
+            old = change.guarantee
+            old.status = (
+                GuaranteeStatus.RELEASED
+                if change.kind == GuaranteeChange.Kind.RELEASE
+                else GuaranteeStatus.SUBSTITUTED
+            )
+            old.save(update_fields=["status"])
+            if change.replacement_id:
+                FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.ACTIVE)
+        elif change.replacement_id:
+            FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.RELEASED)
     return change

@@ -67,6 +67,7 @@ from filon.servicing.accrual import (
     loan_accrue,
     moratorium_delta,
 )
+from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
     Classification,
     Installment,
@@ -291,9 +292,9 @@ def _paid_off_set(*, loan: Loan, on: date | None, user: User | None) -> None:
     record goes with it. The caller saves the loan (`_POSITION_FIELDS`)."""
     before = snapshot(loan, ["status", "paid_off_on"])
     if on is None:
-        loan.status, loan.paid_off_on = LoanStatus.ACTIVE, None
+        loan.status, loan.paid_off_on = LOAN.target("reopen"), None
     else:
-        loan.status, loan.paid_off_on = LoanStatus.PAID_OFF, on
+        loan.status, loan.paid_off_on = LOAN.target("pay_off"), on
     audit_record(
         user=user,
         action="loan.paid_off" if on is not None else "loan.reopened",

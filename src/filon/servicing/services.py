@@ -40,12 +40,12 @@ from filon.origination.models import CreditFile, FileStatus
 from filon.origination.services import file_ruleset
 from filon.rules import load_ruleset_version
 from filon.rules.schema import CreditType, Currency, ProgramCode, Stage
+from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
     Classification,
     Disbursement,
     Installment,
     Loan,
-    LoanStatus,
     ScheduleVersion,
 )
 
@@ -270,8 +270,7 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
     amount_check(amount, field="amount", label="Importe de la ministración", ruleset=ruleset)
     if amount <= 0 or amount != round_money(amount):
         raise ValidationFailed([DomainError("El importe debe ser positivo y en centavos.", field="amount")])
-    if loan.status not in (LoanStatus.PENDING, LoanStatus.ACTIVE):
-        raise TransitionRefused("El crédito no admite disposiciones.", field="status")
+    LOAN.require_state("disburse", loan)
     if loan.days_past_due > 0 or loan.classification == Classification.VENCIDA:
         # Rules 6: no financing to whoever has overdue debts with FIFOMI — a past-due line takes no drawdown.
         raise TransitionRefused(
@@ -373,7 +372,7 @@ def _disbursement_post(
     if first:
         loan.first_disbursed_on = value_date
         loan.accrued_through = value_date - timedelta(days=1)
-        loan.status = LoanStatus.ACTIVE
+        loan.status = LOAN.target("disburse")
         terms = loan_terms(
             loan,
             principal=amount,
@@ -563,7 +562,7 @@ def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days
         from filon.servicing.tasks import tasks_after_first_disbursement
 
         tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
-    loan.status = LoanStatus.ACTIVE
+    loan.status = LOAN.target("disburse")
     loan.principal_balance += amount
     loan.maturity_date = max(filter(None, [loan.maturity_date, due]))
     loan.save()

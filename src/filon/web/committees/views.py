@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from filon.accounts.access import require_role
-from filon.accounts.models import Role, User
+from filon.accounts.models import User
+from filon.committees.lifecycle import SECRETARY, SESSION
 from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus
 from filon.committees.selectors import (
     agenda_items_for_user,
@@ -67,19 +68,19 @@ def session_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("pagina"))
     user = request.user
     pending = []
-    if user.role == Role.SECRETARIO_COMITE:
+    if user.role in SECRETARY:
         for code in user.committees or []:
             pending.append((committee_name(code), list(agenda_pending_files(code, user=user))))
     return render(
         request,
         "web/committees/list.html",
-        {"page": page, "pending": pending, "can_convene": user.role == Role.SECRETARIO_COMITE},
+        {"page": page, "pending": pending, "can_convene": user.role in SECRETARY},
     )
 
 
 @web_view(("GET", "POST"))
 def session_new(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, (Role.SECRETARIO_COMITE,), "convocar sesiones de comité")
+    require_role(request.user, SECRETARY, "convocar sesiones de comité")
     form = ConveneForm(
         request.POST if request.method == "POST" else None, committees=request.user.committees or None
     )
@@ -115,9 +116,7 @@ def _change_label(change: GuaranteeChange) -> str:
 
 def session_context(request: HttpRequest, session: CommitteeSession, **extra: Any) -> dict[str, Any]:
     user = request.user
-    is_secretary = user.pk == session.secretary_id
-    open_session = session.status in (SessionStatus.CONVENED, SessionStatus.HELD)
-    held = session.status == SessionStatus.HELD
+    actions = set(SESSION.allowed(user, session))  # by role, the session's secretary, and its state
     present_ids = set(session.members_present.values_list("pk", flat=True))
     voter = is_committee_member(user, session.committee) and user.pk in present_ids
     item_forms: dict[int, dict[str, forms.Form]] = extra.pop("item_forms", {})
@@ -128,11 +127,11 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
         votes = list(item.votes.all())
         bound = item_forms.get(item.pk, {})
         row: dict[str, Any] = {"item": item, "resolution": resolution, "votes": votes}
-        if resolution is None and held and voter and all(v.member_id != user.pk for v in votes):
+        if resolution is None and "vote" in actions and voter and all(v.member_id != user.pk for v in votes):
             row["vote_form"] = bound.get("vote") or VoteForm(prefix=f"a{item.pk}")
-        if resolution is None and held and is_secretary:
+        if resolution is None and "resolution_record" in actions:
             row["resolution_form"] = bound.get("resolution") or ResolutionForm(prefix=f"a{item.pk}r")
-        if resolution is None and open_session and is_secretary:
+        if resolution is None and "agenda_withdraw" in actions:
             row["withdraw_form"] = bound.get("withdraw") or WithdrawForm(prefix=f"a{item.pk}w")
         # A refusal whose form is no longer offered (e.g. the matter was resolved meanwhile) shows on the item.
         row["errors"] = [
@@ -144,10 +143,9 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
         "committee": committee_name(session.committee, session.date),
         "items": items,
         "present": session.members_present.order_by("username"),
-        "is_secretary": is_secretary,
-        "open_session": open_session,
+        "session_actions": actions,
     }
-    if is_secretary and open_session:
+    if "attendance" in actions:
         members = committee_members(committee=session.committee)
         context["attendance_form"] = bound_forms.get("attendance_form") or AttendanceForm(
             initial={"members": [str(pk) for pk in present_ids]},

@@ -23,10 +23,10 @@ from filon.applicants.selectors import applicant_get_for_user
 from filon.errors import DomainError, Forbidden, NotFound
 from filon.limits import accepts_upload
 from filon.origination.forms import GuaranteeForm, ProposalForm
+from filon.origination.lifecycle import FILE, REGIONAL
 from filon.origination.models import CreditFile, DocumentUpload, FileGuarantee, FileStatus, RequirementItem
 from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user
 from filon.origination.services import (
-    REGIONAL,
     file_cancel,
     file_create,
     file_extend_authorization,
@@ -140,7 +140,7 @@ def file_new(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view(("GET", "POST"))
 def file_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     file = file_get_for_user(user=request.user, file_id=pk)
-    require_role(request.user, REGIONAL, "modificar la propuesta")
+    FILE.require_actor("update_proposal", request.user, file)
     initial = {name: getattr(file, name) for name in ProposalForm.base_fields}
     form = _proposal_form(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -424,7 +424,7 @@ def guarantee_new(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view(("GET", "POST"))
 def guarantee_edit(request: HttpRequest, pk: int, guarantee_id: int) -> HttpResponse:
     file, guarantee = _guarantee(request, pk, guarantee_id)
-    require_role(request.user, REGIONAL, "modificar garantías")
+    FILE.require_actor("guarantee_update", request.user, file)
     initial = {name: getattr(guarantee, name) for name in GuaranteeForm.base_fields}
     form = html5_dates(GuaranteeForm(request.POST if request.method == "POST" else None, initial=initial))
     if request.method == "POST" and form.is_valid():
@@ -458,7 +458,7 @@ def guarantee_remove_view(request: HttpRequest, pk: int, guarantee_id: int) -> H
 def guarantee_change(request: HttpRequest, pk: int, guarantee_id: int) -> HttpResponse:
     """Ask to release or substitute an active guarantee (10.4); a substitution brings its replacement."""
     file, guarantee = _guarantee(request, pk, guarantee_id)
-    require_role(request.user, REGIONAL, "solicitar liberación o sustitución de garantías")
+    FILE.require_actor("guarantee_change_request", request.user, file)
     posted = request.POST if request.method == "POST" else None
     form = GuaranteeChangeForm(posted, prefix="solicitud")
     replacement = html5_dates(GuaranteeForm(prefix="sustituta"))

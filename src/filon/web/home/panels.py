@@ -1,7 +1,7 @@
 """What the pages show, read through the scoped selectors: dashboard panels, the file page, the audit trail.
 
-Nothing here writes or decides; role checks that hide a button reuse the services' own role constants, and
-the services still refuse on their own.
+Nothing here writes or decides; the buttons a page offers come from the lifecycle tables the services
+refuse by, and the services still refuse on their own.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from filon.core.calendar import today_mx
 from filon.core.money import format_amount
 from filon.errors import DomainError
 from filon.goals.selectors import scorecard_total, scorecards_for_user
+from filon.origination.lifecycle import FILE, TERMINAL
 from filon.origination.models import (
     STAGE_CHOICES,
     CreditFile,
@@ -47,7 +48,7 @@ from filon.origination.selectors import (
     file_list_for_user,
     files_overdue_attention,
 )
-from filon.origination.services import EDITABLE, REGIONAL, TERMINAL, requirement_is_met, requirements_missing
+from filon.origination.services import requirement_is_met, requirements_missing
 from filon.rules.schema import Stage
 
 SEVERITY = {"error": ("Error", 0), "warning": ("Advertencia", 1), "info": ("Información", 2)}
@@ -328,7 +329,7 @@ def coverage(file: CreditFile) -> dict[str, Any] | None:
 
 @dataclass
 class Actions:
-    """Which buttons and forms the page offers this user for this file."""
+    """Which buttons and forms the page offers this user for this file: the file lifecycle's `allowed`."""
 
     requirements_complete: bool = False
     start_analysis: bool = False
@@ -357,22 +358,25 @@ class Actions:
         )
 
 
+FILE_BUTTONS = {
+    "requirements_complete": "requirements_complete",
+    "start_analysis": "start_analysis",
+    "propose": "propose",
+    "formalize": "formalize",
+    "extend": "extend_authorization",
+    "ready_to_disburse": "ready_to_disburse",
+    "cancel": "cancel",
+    "edit": "update_proposal",
+    "upload": "requirement_upload",
+    "legal": "requirement_legal_opinion",
+    "change_request": "guarantee_change_request",
+}
+"""`Actions` field → the file lifecycle's action it offers."""
+
+
 def file_actions(user: User, file: CreditFile) -> Actions:
-    regional = user.role in REGIONAL
-    status = file.status
-    return Actions(
-        requirements_complete=regional and status == FileStatus.CAPTURED,
-        start_analysis=regional and status in (FileStatus.REQUIREMENTS_COMPLETE, FileStatus.RETURNED),
-        propose=regional and status == FileStatus.UNDER_ANALYSIS,
-        formalize=user.role == Role.JURIDICO and status == FileStatus.AUTHORIZED,
-        extend=user.role == Role.GERENTE_REGIONAL and status == FileStatus.AUTHORIZED,
-        ready_to_disburse=regional and status == FileStatus.FORMALIZED,
-        cancel=user.role in (Role.GERENTE_REGIONAL, Role.ADMINISTRADOR) and status not in TERMINAL,
-        edit=regional and status in EDITABLE,
-        upload=regional and status not in TERMINAL,
-        legal=user.role == Role.JURIDICO and status not in TERMINAL,
-        change_request=regional and status not in TERMINAL,
-    )
+    allowed = set(FILE.allowed(user, file))
+    return Actions(**{name: action in allowed for name, action in FILE_BUTTONS.items()})
 
 
 def can_capture(user: User) -> bool:
