@@ -27,11 +27,10 @@ from filon.committees.services import committee_name
 from filon.errors import TransitionRefused
 from filon.marketdata.catalog import CATALOG
 from filon.origination.models import CreditFile
-from filon.origination.selectors import attention_clock
+from filon.origination.selectors import attention_clock, file_coverage, file_findings
 from filon.rules import load_ruleset_for_date
 from filon.servicing.models import Installment, Loan
 from filon.servicing.statements import loan_statement_kept
-from filon.web import panels
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -219,8 +218,8 @@ def file_dictamen_context(*, file: CreditFile, user: User) -> dict[str, Any]:
         "file": file,
         "applicant": file.applicant,
         "evaluation": evaluation,
-        "findings": panels.findings(file),
-        "coverage": panels.coverage(file),
+        "findings": file_findings(file),
+        "coverage": file_coverage(file),
         "clock": attention_clock(file),
         "committee": committee_name(file.committee, on) if file.committee else "",
         "committee_rule": _committee_rule(file.committee, on) if file.committee else "",
