@@ -24,6 +24,7 @@ from django.utils import timezone
 from filon.accounts.models import User
 from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus, VoteChoice
 from filon.committees.services import committee_name
+from filon.core.money import format_percent
 from filon.errors import TransitionRefused
 from filon.marketdata.catalog import CATALOG
 from filon.origination.models import CreditFile
@@ -88,8 +89,6 @@ def _display(user: Any) -> str:
 
 def rate_text(loan: Loan) -> str:
     """How the contract prices the loan: a fixed rate, or the base series plus the spread."""
-    from filon.core.money import format_percent
-
     if loan.fixed_rate is not None:
         return f"Tasa fija de {format_percent(loan.fixed_rate)} anual"
     spec = CATALOG.get(loan.base_series)

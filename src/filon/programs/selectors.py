@@ -293,8 +293,6 @@ def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] 
     parametric evaluations and the applicant's latest statements. None for a file of Capítulo I."""
     if not program.steps:
         return None
-    from filon.core.calendar import today_mx
-
     recorded = {s.number: s for s in steps_of(file)}
     rows = []
     due_labels = dict(STEP_DUE_CHOICES)

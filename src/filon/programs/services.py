@@ -21,12 +21,14 @@ from filon.accounts.access import require_office, require_role
 from filon.accounts.models import Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core import scoring
 from filon.core.calendar import today_mx
 from filon.core.money import format_amount, format_money, format_percent
+from filon.core.rates import MissingRate
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.selectors import file_ruleset
 from filon.programs.models import (
@@ -280,23 +282,16 @@ def participant_update(
     participant = ProgramParticipant.objects.select_for_update().get(pk=participant.pk)
     rules = load_ruleset_for_date(today_mx()).programs[ProgramCode(participant.program)]
     _validate_participant(rules, data)
-    before = snapshot(participant, PARTICIPANT_FIELDS)
-    participant.kind, participant.name, participant.state = data.kind, data.name.strip(), data.state
-    participant.agreement_date, participant.committed_mxn = data.agreement_date, data.committed_mxn
-    try:
-        with transaction.atomic():
-            participant.save()
-    except IntegrityError:
-        raise ValidationFailed(
-            [DomainError("Ese participante ya está registrado en el programa.", field="name")]
-        ) from None
-    audit_record(
-        user=user,
-        action="programs.participant_update",
-        obj=participant,
-        before=before,
-        after=snapshot(participant, PARTICIPANT_FIELDS),
-    )
+    with audited(user=user, action="programs.participant_update", obj=participant, fields=PARTICIPANT_FIELDS):
+        participant.kind, participant.name, participant.state = data.kind, data.name.strip(), data.state
+        participant.agreement_date, participant.committed_mxn = data.agreement_date, data.committed_mxn
+        try:
+            with transaction.atomic():
+                participant.save()
+        except IntegrityError:
+            raise ValidationFailed(
+                [DomainError("Ese participante ya está registrado en el programa.", field="name")]
+            ) from None
     return participant
 
 
@@ -524,9 +519,6 @@ def _annual_rate(file: CreditFile, on: date) -> Decimal:
     pricing = (file.evaluation or {}).get("pricing") or {}
     spread = Decimal(str(pricing.get("total_spread") or "0"))
     base = str(pricing.get("base") or "")
-    from filon.core.rates import MissingRate
-    from filon.marketdata.selectors import rate_series_get
-
     try:
         return rate_series_get(base).value_before(on) + spread
     except (MissingRate, LookupError):
