@@ -30,10 +30,10 @@ from filon.committees.services import (
 from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.documents import excel, pdf
+from filon.origination.selectors import file_findings as findings
 from filon.servicing.models import Installment, Loan
 from filon.servicing.payments import payment_apply
 from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
-from filon.web.home.panels import findings
 from filon.web.http import cite
 from web.web_support import frozen, login
 

@@ -24,14 +24,14 @@ from django.utils import timezone
 from filon.accounts.models import User
 from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus, VoteChoice
 from filon.committees.services import committee_name
+from filon.core.money import format_percent
 from filon.errors import TransitionRefused
 from filon.marketdata.catalog import CATALOG
 from filon.origination.models import CreditFile
-from filon.origination.selectors import attention_clock
+from filon.origination.selectors import attention_clock, file_coverage, file_findings
 from filon.rules import load_ruleset_for_date
 from filon.servicing.models import Installment, Loan
 from filon.servicing.statements import loan_statement_kept
-from filon.web.home import panels
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -89,8 +89,6 @@ def _display(user: Any) -> str:
 
 def rate_text(loan: Loan) -> str:
     """How the contract prices the loan: a fixed rate, or the base series plus the spread."""
-    from filon.core.money import format_percent
-
     if loan.fixed_rate is not None:
         return f"Tasa fija de {format_percent(loan.fixed_rate)} anual"
     spec = CATALOG.get(loan.base_series)
@@ -219,8 +217,8 @@ def file_dictamen_context(*, file: CreditFile, user: User) -> dict[str, Any]:
         "file": file,
         "applicant": file.applicant,
         "evaluation": evaluation,
-        "findings": panels.findings(file),
-        "coverage": panels.coverage(file),
+        "findings": file_findings(file),
+        "coverage": file_coverage(file),
         "clock": attention_clock(file),
         "committee": committee_name(file.committee, on) if file.committee else "",
         "committee_rule": _committee_rule(file.committee, on) if file.committee else "",

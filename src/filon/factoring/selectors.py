@@ -6,20 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from filon.accounts.access import require_role, scope_to_office
 from filon.accounts.models import Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import applicant_list_for_user
 from filon.errors import NotFound
-from filon.factoring.models import Epo, FactoringDocument
-from filon.factoring.services import line_used
+from filon.factoring.models import DocumentStatus, Epo, FactoringDocument
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.selectors import file_list_for_user
 from filon.rules.schema import ProgramCode
 
 READERS = (Role.ANALISTA, Role.GERENTE_REGIONAL, Role.RIESGOS, Role.DIRECCION)
+OPEN_DOCUMENTS = (DocumentStatus.UPLOADED, DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE)
+ZERO = Decimal(0)
 
 
 def epo_list_for_user(*, user: User) -> QuerySet[Epo]:
@@ -50,6 +51,12 @@ class LinePosition:
     amount: Decimal
     used: Decimal
     available: Decimal
+
+
+def line_used(epo: Epo) -> Decimal:
+    """Face value of the EPO's documents not yet collected: what the line carries."""
+    total = epo.documents.filter(status__in=OPEN_DOCUMENTS).aggregate(total=Sum("face_value"))["total"]
+    return total or ZERO
 
 
 def epo_line_position(epo: Epo) -> LinePosition:

@@ -2,8 +2,9 @@
 
 Every figure comes from the rule set the EPO was admitted under (`cadenas_productivas`, `programs`,
 `commissions`, `rates`). Money moves only through `filon.ledger.services.entry_post`; a discount opens a
-servicing `Loan` of the EPO with one bullet installment at the document's maturity, so collection is an
-ordinary payment (`servicing.payments.payment_apply`) and a late EPO is handled by the daily close.
+servicing `Loan` of the EPO through `servicing.services.loan_open`, as one bullet drawdown at the document's
+maturity that passes every disbursement's checks (the program's fund coverage among them), so collection is
+an ordinary payment (`servicing.payments.payment_apply`) and a late EPO is handled by the daily close.
 
 Readings recorded here:
 - Rate: the EPO's base series (TIIE 28 by P-1 1.5, «la tasa base podrá ser modificada») by the C-5 look-up
@@ -30,16 +31,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
 
-from filon.accounts.access import require_role
+from filon.accounts.access import require_office, require_role
 from filon.accounts.models import Role, User
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
-from filon.core.calendar import add_months, next_business_day, today_mx
+from filon.committees.models import Resolution
+from filon.core.calendar import add_months, today_mx
 from filon.core.daycount import simple_rate
 from filon.core.money import is_cents, round_money
 from filon.core.rates import TIIE28, MissingRate
 from filon.core.schedule import FixedRate
-from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.factoring.models import (
     Discount,
     DocumentStatus,
@@ -51,6 +53,7 @@ from filon.factoring.models import (
     SupplierAdhesion,
     UploadedBy,
 )
+from filon.factoring.selectors import epo_list_for_user, line_used
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import Posting
@@ -58,20 +61,13 @@ from filon.ledger.services import Line, entry_post
 from filon.limits import safe_upload_name, upload_size_error
 from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
-from filon.origination.services import file_ruleset
+from filon.origination.selectors import file_ruleset
 from filon.rules import load_ruleset_version
 from filon.rules.schema import CadenasProductivas, CreditType, ProgramCode, RuleSet
 from filon.servicing.accrual import loan_accrue
-from filon.servicing.models import (
-    Disbursement,
-    Installment,
-    Loan,
-    LoanStatus,
-    PaymentStatus,
-    ScheduleVersion,
-)
+from filon.servicing.models import Loan, LoanStatus, PaymentStatus
 from filon.servicing.payments import payment_apply
-from filon.servicing.services import lock_loan
+from filon.servicing.services import Drawdown, LoanOpening, loan_open, lock_loan
 
 REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
 PROGRAM = ProgramCode.CADENAS_PRODUCTIVAS
@@ -80,7 +76,6 @@ CURRENCY = "MXN"
 ZERO = Decimal(0)
 # ILLUSTRATIVE: the Rules (P-1 1.5) price the platform with NAFIN's rate and give no figure.
 PLATFORM_FEE_RATE_ILLUSTRATIVE = Decimal("0.005")
-OPEN_DOCUMENTS = (DocumentStatus.UPLOADED, DocumentStatus.DISCOUNTED, DocumentStatus.OVERDUE)
 
 
 def platform_fee_rate() -> Decimal:
@@ -91,11 +86,6 @@ def epo_ruleset(epo: Epo) -> RuleSet:
     return load_ruleset_version(epo.ruleset_version)
 
 
-def _check_office(user: User, office_id: int, what: str) -> None:
-    if user.is_regional and user.office_id != office_id:
-        raise Forbidden(f"{what} pertenece a otra gerencia regional.")
-
-
 def _money(value: Decimal, field: str, label: str, ruleset: RuleSet) -> None:
     amount_check(value, field=field, label=label, ruleset=ruleset)
     if not isinstance(value, Decimal) or value <= 0 or not is_cents(value):
@@ -104,12 +94,6 @@ def _money(value: Decimal, field: str, label: str, ruleset: RuleSet) -> None:
 
 def _lock_epo(epo: Epo) -> Epo:
     return Epo.objects.select_for_update(of=("self",)).select_related("applicant", "office").get(pk=epo.pk)
-
-
-def line_used(epo: Epo) -> Decimal:
-    """Face value of the EPO's documents not yet collected: what the line carries."""
-    total = epo.documents.filter(status__in=OPEN_DOCUMENTS).aggregate(total=Sum("face_value"))["total"]
-    return total or ZERO
 
 
 # ------------------------------------------------------------------------------------------ the EPO
@@ -161,7 +145,7 @@ def epo_admit(
         .select_related("applicant", "office")
         .get(pk=file.pk)
     )
-    _check_office(user, file.office_id, "El expediente")
+    require_office(user, file.office_id, "El expediente")
     ruleset = file_ruleset(file)
     cp = ruleset.cadenas_productivas
     program = ruleset.programs[PROGRAM]
@@ -226,8 +210,6 @@ def epo_admit(
     if errors:
         raise ValidationFailed(errors)
     agreement = ""
-    from filon.committees.models import Resolution
-
     resolution = Resolution.objects.filter(item__file=file, decision="authorized").order_by("-pk").first()
     if resolution is not None:
         agreement = resolution.agreement_number
@@ -268,7 +250,7 @@ def supplier_adhere(
     + 2–4 points (+ up to 3 of administration), never above Tasa NAFIN + 7 (1.5)."""
     require_role(user, REGIONAL, "adherir proveedores")
     epo = _lock_epo(epo)
-    _check_office(user, epo.office_id, "La EPO")
+    require_office(user, epo.office_id, "La EPO")
     cp = epo_ruleset(epo).cadenas_productivas
     program = epo_ruleset(epo).programs[PROGRAM]
     if epo.status != EpoStatus.ADMITTED:
@@ -337,25 +319,23 @@ def epo_review(*, user: User, epo: Epo, reviewed_on: date | None = None, note: s
     one falls `review_months` later (never past the line's expiry). A lapsed review stops new documents."""
     require_role(user, (Role.GERENTE_REGIONAL,), "registrar la revisión anual de la línea")
     epo = _lock_epo(epo)
-    _check_office(user, epo.office_id, "La EPO")
+    require_office(user, epo.office_id, "La EPO")
     cp = epo_ruleset(epo).cadenas_productivas
     reviewed_on = reviewed_on or today_mx()
     if reviewed_on > today_mx():
         raise ValidationFailed(
             [DomainError("La fecha de revisión no puede ser futura.", field="reviewed_on")]
         )
-    before = snapshot(epo, ["next_review_on"])
-    epo.next_review_on = min(add_months(reviewed_on, cp.review_months), epo.line_expires_on)
-    epo.save(update_fields=["next_review_on"])
-    audit_record(
+    with audited(
         user=user,
         action="factoring.epo_review",
         obj=epo,
-        before=before,
-        after=snapshot(epo, ["next_review_on"]),
+        fields=["next_review_on"],
         office=epo.office,
         note=note.strip() or f"Revisión anual del {reviewed_on:%d/%m/%Y}",
-    )
+    ):
+        epo.next_review_on = min(add_months(reviewed_on, cp.review_months), epo.line_expires_on)
+        epo.save(update_fields=["next_review_on"])
     return epo
 
 
@@ -365,25 +345,23 @@ def epo_status_set(*, user: User, epo: Epo, status: str, reason: str) -> Epo:
     again; the regional manager records why."""
     require_role(user, (Role.GERENTE_REGIONAL,), "suspender o reactivar una EPO")
     epo = _lock_epo(epo)
-    _check_office(user, epo.office_id, "La EPO")
+    require_office(user, epo.office_id, "La EPO")
     if status not in EpoStatus.values:
         raise ValidationFailed([DomainError(f"Estado desconocido «{status}».", field="status")])
     if not reason.strip():
         raise ValidationFailed([DomainError("Indique el motivo.", field="reason")])
     if epo.status == status:
         raise TransitionRefused(f"La EPO ya está «{epo.get_status_display()}».", field="status")
-    before = snapshot(epo, ["status"])
-    epo.status = status
-    epo.save(update_fields=["status"])
-    audit_record(
+    with audited(
         user=user,
         action="factoring.epo_status",
         obj=epo,
-        before=before,
-        after=snapshot(epo, ["status"]),
+        fields=["status"],
         office=epo.office,
         note=reason.strip(),
-    )
+    ):
+        epo.status = status
+        epo.save(update_fields=["status"])
     return epo
 
 
@@ -394,22 +372,21 @@ def supplier_withdraw(*, user: User, adhesion: SupplierAdhesion, reason: str) ->
     adhesion = (
         SupplierAdhesion.objects.select_for_update(of=("self",)).select_related("epo").get(pk=adhesion.pk)
     )
-    _check_office(user, adhesion.epo.office_id, "La EPO")
+    require_office(user, adhesion.epo.office_id, "La EPO")
     if not adhesion.active:
         raise TransitionRefused("El proveedor ya no está adherido.", field="supplier")
     if not reason.strip():
         raise ValidationFailed([DomainError("Indique el motivo de la baja.", field="reason")])
-    adhesion.active = False
-    adhesion.save(update_fields=["active"])
-    audit_record(
+    with audited(
         user=user,
         action="factoring.supplier_withdraw",
         obj=adhesion,
-        before={"active": True},
-        after={"active": False},
+        fields=["active"],
         office=adhesion.epo.office,
         note=reason.strip(),
-    )
+    ):
+        adhesion.active = False
+        adhesion.save(update_fields=["active"])
     return adhesion
 
 
@@ -434,7 +411,7 @@ def document_upload(
     due date (P-1 1.5) and within the EPO's line."""
     require_role(user, REGIONAL, "publicar documentos de cadenas productivas")
     epo = _lock_epo(epo)
-    _check_office(user, epo.office_id, "La EPO")
+    require_office(user, epo.office_id, "La EPO")
     ruleset = epo_ruleset(epo)
     cp, program = ruleset.cadenas_productivas, ruleset.programs[PROGRAM]
     today = today_mx()
@@ -601,7 +578,7 @@ def document_discount(
     require_role(user, REGIONAL, "descontar documentos")
     document = _lock_document(document)
     epo = _lock_epo(document.epo)
-    _check_office(user, epo.office_id, "El documento")
+    require_office(user, epo.office_id, "El documento")
     value_date = value_date or today_mx()
     return once(
         operation="document_discount",
@@ -659,78 +636,40 @@ def _discount_post(
         mode=interest_mode,
     )
     up_front = interest_mode == InterestMode.UP_FRONT
-    loan = Loan.objects.create(
-        number=f"CP-{epo.pk:04d}-{document.pk:06d}",
-        file=None,
-        applicant=epo.applicant,
-        office=epo.office,
-        program=PROGRAM.value,
-        credit_type=CREDIT_TYPE.value,
-        currency=CURRENCY,
-        ruleset_version=epo.ruleset_version,
-        contracted_amount=terms["advance"],
-        contract_date=value_date,
-        base_series=epo.base_series,
-        spread=epo.spread + epo.admin_points,
-        fixed_rate=terms["rate"],
-        moratorium_factor=ruleset.rates.moratorium_factor,
-        # One payment of principal (and interest) at maturity: the close reads term ≤ periodicity as a
-        # single-payment credit (CNBV 30 days to cartera vencida) and prices the period in one piece.
-        term_months=1,
-        payment_every_months=1,
-        amortization="equal_principal",
-        per_drawdown_commission_rate=None,
-        status=LoanStatus.ACTIVE,
-        principal_balance=terms["advance"],
-        first_disbursed_on=value_date,
-        accrued_through=value_date - timedelta(days=1),
-        maturity_date=document.due_date,
-        created_by=user,
-    )
-    lines = [
-        Line(chart.CARTERA_VIGENTE, terms["advance"], CURRENCY, loan.pk),
-        Line(chart.BANCOS, -terms["disbursed"], CURRENCY),
-    ]
-    if terms["commission"]:
-        lines.append(Line(chart.COMISIONES_COBRADAS, -terms["commission"], CURRENCY))
-    if terms["iva"]:
-        lines.append(Line(chart.IVA_TRASLADADO, -terms["iva"], CURRENCY))
-    if up_front and terms["interest"]:
-        lines.append(Line(chart.INGRESOS_INTERESES, -terms["interest"], CURRENCY))
-    entry = entry_post(
-        kind="descuento_documento",
-        business_date=value_date,
-        loan_id=loan.pk,
+    loan = loan_open(
         user=user,
-        description=f"Descuento de {document} de {document.supplier.name} a cargo de {epo.applicant.name}",
-        lines=lines,
-    )
-    Disbursement.objects.create(
-        loan=loan,
-        amount=terms["advance"],
-        value_date=value_date,
-        due_date=document.due_date,
-        entry=entry,
-        commission=terms["commission"],
-        commission_iva=terms["iva"],
-        created_by=user,
-    )
-    version = ScheduleVersion.objects.create(
-        loan=loan, number=1, reason=f"Descuento de {document}", created_by=user
-    )
-    Installment.objects.create(
-        version=version,
-        loan=loan,
-        number=1,
-        start=value_date,
-        due=document.due_date,
-        payable=next_business_day(document.due_date),
-        rate=terms["period_rate"].quantize(Decimal("0.000000001")),
-        projected=False,
-        opening_balance=terms["advance"],
-        principal=terms["advance"],
-        interest=ZERO if up_front else terms["interest"],
-        projected_interest=ZERO if up_front else terms["interest"],
+        opening=LoanOpening(
+            number=f"CP-{epo.pk:04d}-{document.pk:06d}",
+            applicant=epo.applicant,
+            office=epo.office,
+            program=PROGRAM.value,
+            credit_type=CREDIT_TYPE.value,
+            currency=CURRENCY,
+            ruleset_version=epo.ruleset_version,
+            contracted_amount=terms["advance"],
+            contract_date=value_date,
+            base_series=epo.base_series,
+            spread=epo.spread + epo.admin_points,
+            fixed_rate=terms["rate"],
+            moratorium_factor=ruleset.rates.moratorium_factor,
+            # One payment of principal (and interest) at maturity: the close reads term ≤ periodicity as a
+            # single-payment credit (CNBV 30 days to cartera vencida) and prices the period in one piece.
+            term_months=1,
+            payment_every_months=1,
+            amortization="equal_principal",
+        ),
+        drawdown=Drawdown(
+            amount=terms["advance"],
+            value_date=value_date,
+            due=document.due_date,
+            kind="descuento_documento",
+            description=f"Descuento de {document} de {document.supplier.name} a cargo de {epo.applicant.name}",
+            schedule_reason=f"Descuento de {document}",
+            commission=terms["commission"],
+            commission_iva=terms["iva"],
+            interest_up_front=terms["interest"] if up_front else ZERO,
+            net_deposit=True,
+        ),
     )
     discount = Discount.objects.create(
         document=document,
@@ -778,7 +717,7 @@ def document_collect(
     decided under the document's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar cobros de cadenas productivas")
     document = _lock_document(document)
-    _check_office(user, document.epo.office_id, "El documento")
+    require_office(user, document.epo.office_id, "El documento")
     return once(
         operation="document_collect",
         scope=scope_of(document),
@@ -904,7 +843,7 @@ def platform_fee_charge(*, user: User, epo: Epo, month: date, value_date: date |
     """Charge the EPO the platform fee of a finished month on its average daily balance (P-1 1.5), once."""
     require_role(user, REGIONAL, "cobrar la contraprestación por plataforma")
     epo = _lock_epo(epo)
-    _check_office(user, epo.office_id, "La EPO")
+    require_office(user, epo.office_id, "La EPO")
     ruleset = epo_ruleset(epo)
     first = month.replace(day=1)
     days = monthrange(first.year, first.month)[1]
@@ -956,8 +895,6 @@ def platform_fee_charge(*, user: User, epo: Epo, month: date, value_date: date |
 def platform_fees_charge_month(*, user: User, month: date) -> list[PlatformFee]:
     """The month's platform fee of every admitted EPO of the user's office that carried a balance and has
     not been charged: rerunnable (each EPO is charged once per month, in its own transaction)."""
-    from filon.factoring.selectors import epo_list_for_user
-
     first = month.replace(day=1)
     charged = []
     for epo in epo_list_for_user(user=user).exclude(platform_fees__month=first):

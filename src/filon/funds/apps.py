@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class FundsConfig(AppConfig):
     name = "filon.funds"
     verbose_name = "Fondos de garantía"
+
+    def ready(self) -> None:
+        # Servicing is below the funds: it asks them through its registry, never by importing them.
+        from filon.funds.services import coverage_refusal, fund_payment_reversal_refusal
+        from filon.servicing.checks import disbursement_check_register, reversal_check_register
+
+        disbursement_check_register("funds.coverage", coverage_refusal)
+        reversal_check_register("funds.payment", fund_payment_reversal_refusal)

@@ -718,12 +718,13 @@ def _prior_losses(fund: GuaranteeFund) -> Decimal:
     return sum(firsts.values(), ZERO)
 
 
-# -------------------------------------------------------------------------------- the block on new credits
+# ------------------------------------------------------------------ the checks servicing asks (`servicing.checks`)
 
 
 def coverage_refusal(*, loan: Loan, amount: Decimal) -> DomainError | None:
     """R-2.6 / P-2 2.4 (and P-4's liquid 0.33 : 1): a program whose rule set asks its funds for a fraction
-    of each credit takes no new money out while its funds are short. Called by the disbursement."""
+    of each credit takes no new money out while its funds are short. Asked by every disbursement of a loan
+    (registered in `servicing.checks` by `FundsConfig.ready`)."""
     if loan.currency != MXN:
         return None
     # Lock the program's funds: two disbursements of the program are checked one after the other.
@@ -739,4 +740,18 @@ def coverage_refusal(*, loan: Loan, amount: Decimal) -> DomainError | None:
         f"{format_money(coverage.held)}; faltan {format_money(coverage.shortfall)}.",
         field="fund",
         rule=coverage.rule,
+    )
+
+
+def fund_payment_reversal_refusal(*, payment: Payment) -> DomainError | None:
+    """A payment a guarantee fund made is undone with the fund, not reversed as the borrower's (asked by
+    `servicing.payments.payment_reverse`, registered in `servicing.checks` by `FundsConfig.ready`)."""
+    movement = FundMovement.objects.filter(payment=payment).select_related("fund").first()
+    if movement is None:
+        return None
+    return TransitionRefused(
+        f"El pago lo hizo el fondo de garantía {movement.fund.code}; no se reversa como un pago del "
+        "acreditado.",
+        field="payment",
+        rule=movement.fund.rule,
     )

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
 from filon.accounts.access import scope_to_office
 from filon.accounts.models import User
 from filon.core.calendar import business_days_between, today_mx
-from filon.errors import NotFound
+from filon.core.rates import MissingRate
+from filon.errors import DomainError, NotFound
+from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
+from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
+
+
+def file_ruleset(file: CreditFile) -> RuleSet:
+    """The rule set a file is evaluated under: the one it was last evaluated with, else today's."""
+    if file.ruleset_version:
+        return load_ruleset_version(file.ruleset_version)
+    return load_ruleset_for_date(today_mx())
+
+
+def market_values_on(day: date) -> tuple[Decimal, Decimal | None]:
+    """FIX USD/MXN by the C-5 look-up (latest before `day`), and the annual UMA if stored."""
+    try:
+        fx = rate_series_get("FIX").value_before(day)
+    except (MissingRate, LookupError) as exc:
+        raise DomainError(
+            f"No hay tipo de cambio FIX publicado antes del {day:%d/%m/%Y}; importe la serie FIX.",
+            field="fx_usd_mxn",
+            rule="C-6",
+        ) from exc
+    return fx, None
 
 
 def file_list_for_user(*, user: User) -> QuerySet[CreditFile]:
@@ -71,3 +96,47 @@ def files_overdue_attention(*, user: User, today: date | None = None) -> list[Cr
     today = today or today_mx()
     qs = file_list_for_user(user=user).filter(status__in=CLOCK_RUNNING, attention_deadline__lt=today)
     return list(qs.order_by("attention_deadline"))
+
+
+# -------------------------------------------------------------------------- the engine's verdict, as shown
+
+SEVERITY = {"error": ("Error", 0), "warning": ("Advertencia", 1), "info": ("Información", 2)}
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    label: str
+    message: str
+
+
+def file_findings(file: CreditFile) -> list[Finding]:
+    """The findings of the file's last evaluation, errors first (the file page and its dictamen)."""
+    rows = (file.evaluation or {}).get("findings") or []
+    out = [
+        Finding(
+            str(f.get("rule") or ""),
+            str(f.get("severity") or "info"),
+            SEVERITY.get(str(f.get("severity")), ("Información", 2))[0],
+            str(f.get("message") or ""),
+        )
+        for f in rows
+    ]
+    return sorted(out, key=lambda f: SEVERITY.get(f.severity, ("", 3))[1])
+
+
+def file_coverage(file: CreditFile) -> dict[str, Any] | None:
+    """The engine's coverage per guarantee, matched to the file's guarantees by `guarantee_ids`."""
+    evaluation = file.evaluation or {}
+    cov = evaluation.get("coverage")
+    if not cov:
+        return None
+    ids = evaluation.get("guarantee_ids") or []
+    by_id = {g.pk: g for g in file.guarantees.all()}
+    lines = []
+    for line in cov.get("guarantees") or []:
+        index = line.get("index")
+        guarantee = by_id.get(ids[index]) if isinstance(index, int) and index < len(ids) else None
+        lines.append({**line, "guarantee": guarantee})
+    return {**cov, "lines": lines}

@@ -30,6 +30,7 @@ from filon.core.errors import InputError, InputErrors
 from filon.core.evaluation import evaluate_document
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import safe_upload_name, upload_size_error
+from filon.origination.checks import applicant_facts, authorization_checks_run, stage_checks_run
 from filon.origination.lifecycle import FILE, REGIONAL, RESOLUTIONS
 from filon.origination.models import (
     CreditFile,
@@ -41,7 +42,8 @@ from filon.origination.models import (
     RequirementItem,
     RequirementStatus,
 )
-from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
+from filon.origination.selectors import file_ruleset, market_values_on
+from filon.rules import RuleSet, load_ruleset_for_date
 from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
 
 ACTIVE_GUARANTEE_STATES = (GuaranteeStatus.OFFERED, GuaranteeStatus.ACTIVE)
@@ -94,13 +96,6 @@ def _audited(
 ) -> AbstractContextManager[AuditRecordHolder]:
     """The file's audited change: its snapshot before the block and after it, in the caller's transaction."""
     return audited(user=user, action=action, obj=file, fields=_file_snapshot, office=file.office, note=note)
-
-
-def file_ruleset(file: CreditFile) -> RuleSet:
-    """The rule set a file is evaluated under: the one it was last evaluated with, else today's."""
-    if file.ruleset_version:
-        return load_ruleset_version(file.ruleset_version)
-    return load_ruleset_for_date(today_mx())
 
 
 # ------------------------------------------------------------------------------------------ proposal
@@ -254,22 +249,6 @@ def _exposure_usd_elsewhere(file: CreditFile, fx: Decimal) -> Decimal:
     return total
 
 
-def market_values_on(day: date) -> tuple[Decimal, Decimal | None]:
-    """FIX USD/MXN by the C-5 look-up (latest before `day`), and the annual UMA if stored."""
-    from filon.core.rates import MissingRate
-    from filon.marketdata.selectors import rate_series_get
-
-    try:
-        fx = rate_series_get("FIX").value_before(day)
-    except (MissingRate, LookupError) as exc:
-        raise DomainError(
-            f"No hay tipo de cambio FIX publicado antes del {day:%d/%m/%Y}; importe la serie FIX.",
-            field="fx_usd_mxn",
-            rule="C-6",
-        ) from exc
-    return fx, None
-
-
 def proposal_document(
     file: CreditFile, *, as_of: date, fx: Decimal, uma: Decimal | None = None
 ) -> dict[str, Any]:
@@ -303,11 +282,7 @@ def proposal_document(
         "group_outstanding_usd": str(_exposure_usd_elsewhere(file, fx).quantize(Decimal("0.01"))),
         "usd_income": a.usd_income,
     }
-    from filon.programs.selectors import nom_032_verified
-
-    verified = nom_032_verified(file)
-    if verified is not None:
-        applicant["nom_032_verified"] = verified
+    applicant.update(applicant_facts(file))  # what the programs record (P-4's NOM-032), `origination.checks`
     request: dict[str, Any] = {
         "program": file.program,
         "credit_type": file.credit_type,
@@ -735,9 +710,7 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     file = _lock(file)
     move = FILE.require("propose", user, file)
     _refuse_missing(file, Stage.AUTHORIZATION, "proponer a comité")
-    from filon.programs.services import program_steps_check
-
-    program_steps_check(file=file, stage=Stage.AUTHORIZATION, action="proponer a comité")
+    stage_checks_run(file=file, stage=Stage.AUTHORIZATION, action="proponer a comité")
     result = file_evaluate(file=file)
     errors = [f for f in result["findings"] if f["severity"] == "error"]
     if errors:
@@ -776,9 +749,7 @@ def file_resolve(
     move = FILE.require_state(RESOLUTIONS.get(decision, "authorize"), file)
     before = _file_snapshot(file)
     if decision == "authorized":
-        from filon.programs.services import budget_check_authorization
-
-        budget_check_authorization(file=file, on=resolved_on)
+        authorization_checks_run(file=file, on=resolved_on)
         file.status = FILE.target(move.action)
         file.authorized_on = resolved_on
         file.authorization_expires_on = resolved_on + timedelta(days=authorization_validity_days(file))
@@ -861,9 +832,7 @@ def file_formalize(*, user: User, file: CreditFile, signed_on: date, contract_nu
             rule=rule,
         )
     _refuse_missing(file, Stage.CONTRACTING, "formalizar")
-    from filon.programs.services import program_steps_check
-
-    program_steps_check(file=file, stage=Stage.CONTRACTING, action="formalizar")
+    stage_checks_run(file=file, stage=Stage.CONTRACTING, action="formalizar")
     with _audited(user, file, "file.formalize"):
         file.status = FILE.target(move.action)
         file.contract_signed_on, file.contract_number = signed_on, contract_number.strip()
@@ -877,9 +846,7 @@ def file_ready_to_disburse(*, user: User, file: CreditFile) -> CreditFile:
     file = _lock(file)
     move = FILE.require("ready_to_disburse", user, file)
     _refuse_missing(file, Stage.PRE_DISBURSEMENT, "liberar para disposición")
-    from filon.programs.services import program_steps_check
-
-    program_steps_check(file=file, stage=Stage.PRE_DISBURSEMENT, action="liberar para disposición")
+    stage_checks_run(file=file, stage=Stage.PRE_DISBURSEMENT, action="liberar para disposición")
     with _audited(user, file, "file.ready_to_disburse"):
         file.status = FILE.target(move.action)
         file.save()

@@ -15,8 +15,10 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from filon.accounts.models import Role, User
+from filon.core.calendar import today_mx
 from filon.errors import Forbidden, NotFound
 from filon.origination.models import CreditFile, FileStatus
+from filon.origination.selectors import file_list_for_user, market_values_on
 from filon.programs.models import (
     STEP_DUE_CHOICES,
     FinancialStatement,
@@ -61,9 +63,6 @@ def file_amount_mxn(file: CreditFile) -> Decimal:
         return file.amount
     fx = (file.evaluation or {}).get("fx_usd_mxn")
     if not fx:
-        from filon.core.calendar import today_mx
-        from filon.origination.services import market_values_on
-
         fx = market_values_on(today_mx())[0]
     return (file.amount * Decimal(str(fx))).quantize(Decimal("0.01"))
 
@@ -209,8 +208,6 @@ def participants_for(program: ProgramCode | str) -> QuerySet[ProgramParticipant]
 
 
 def program_files_for_user(*, user: User, program: ProgramCode | str) -> QuerySet[CreditFile]:
-    from filon.origination.selectors import file_list_for_user
-
     return file_list_for_user(user=user).filter(program=str(program))
 
 
@@ -241,6 +238,12 @@ def nom_032_verified(file: CreditFile) -> bool | None:
     if status == StepStatus.NOT_APPROVED:
         return False
     return None
+
+
+def nom_032_facts(file: CreditFile) -> dict[str, bool]:
+    """The NOM-032 step as a fact of the applicant for the engine (registered in `origination.checks`)."""
+    verified = nom_032_verified(file)
+    return {} if verified is None else {"nom_032_verified": verified}
 
 
 def steps_of(file: CreditFile) -> QuerySet[ProgramStep]:
@@ -290,8 +293,6 @@ def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] 
     parametric evaluations and the applicant's latest statements. None for a file of Capítulo I."""
     if not program.steps:
         return None
-    from filon.core.calendar import today_mx
-
     recorded = {s.number: s for s in steps_of(file)}
     rows = []
     due_labels = dict(STEP_DUE_CHOICES)

@@ -1,8 +1,9 @@
 """Writes on the special programs: budgets, allotments, participants, file steps, parametric evaluation.
 
-Also the two checks origination calls: the program's steps before a file is proposed, and the budget
-(the program's allotment, the year's first-tier budget and its large-company share) before a committee's
-authorization is applied.
+Also the two checks origination asks through its registry (`origination.checks`, filled by
+`ProgramsConfig.ready`): the program's steps before a file is proposed, formalized or released, and the
+budget (the program's allotment, the year's first-tier budget and its large-company share) before a
+committee's authorization is applied.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from filon.accounts.access import require_role
+from filon.accounts.access import require_office, require_role
 from filon.accounts.models import Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core import scoring
 from filon.core.calendar import today_mx
 from filon.core.money import format_amount, format_money, format_percent
-from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.core.rates import MissingRate
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
+from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
+from filon.origination.selectors import file_ruleset
 from filon.programs.models import (
     STEP_DUE_CHOICES,
     FinancialStatement,
@@ -80,18 +84,11 @@ EDITABLE_STEPS = {
 
 
 def _ruleset_for(file: CreditFile) -> RuleSet:
-    from filon.origination.services import file_ruleset
-
     return file_ruleset(file)
 
 
 def _program_of(file: CreditFile) -> Program:
     return _ruleset_for(file).programs[ProgramCode(file.program)]
-
-
-def _check_office(user: User, file: CreditFile) -> None:
-    if user.is_regional and user.office_id != file.office_id:
-        raise Forbidden("El expediente pertenece a otra gerencia regional.")
 
 
 def _positive(value: Decimal, field: str, label: str) -> None:
@@ -285,23 +282,16 @@ def participant_update(
     participant = ProgramParticipant.objects.select_for_update().get(pk=participant.pk)
     rules = load_ruleset_for_date(today_mx()).programs[ProgramCode(participant.program)]
     _validate_participant(rules, data)
-    before = snapshot(participant, PARTICIPANT_FIELDS)
-    participant.kind, participant.name, participant.state = data.kind, data.name.strip(), data.state
-    participant.agreement_date, participant.committed_mxn = data.agreement_date, data.committed_mxn
-    try:
-        with transaction.atomic():
-            participant.save()
-    except IntegrityError:
-        raise ValidationFailed(
-            [DomainError("Ese participante ya está registrado en el programa.", field="name")]
-        ) from None
-    audit_record(
-        user=user,
-        action="programs.participant_update",
-        obj=participant,
-        before=before,
-        after=snapshot(participant, PARTICIPANT_FIELDS),
-    )
+    with audited(user=user, action="programs.participant_update", obj=participant, fields=PARTICIPANT_FIELDS):
+        participant.kind, participant.name, participant.state = data.kind, data.name.strip(), data.state
+        participant.agreement_date, participant.committed_mxn = data.agreement_date, data.committed_mxn
+        try:
+            with transaction.atomic():
+                participant.save()
+        except IntegrityError:
+            raise ValidationFailed(
+                [DomainError("Ese participante ya está registrado en el programa.", field="name")]
+            ) from None
     return participant
 
 
@@ -331,7 +321,7 @@ def program_steps_ensure(*, file: CreditFile) -> list[ProgramStep]:
 
 
 def program_steps_check(*, file: CreditFile, stage: Stage, action: str) -> None:
-    """Refuse `action` while a program step due before `stage` (or an earlier stage) is not done (called by
+    """Refuse `action` while a program step due before `stage` (or an earlier stage) is not done (asked by
     origination when a file is proposed, formalized and released for disbursement)."""
     order = [code for code, _ in STEP_DUE_CHOICES]
     due = set(order[: order.index(stage.value) + 1]) if stage.value in order else set()
@@ -353,7 +343,7 @@ STEP_FIELDS = ["status", "document", "notes", "done_at"]
 def _step_for_update(user: User, step: ProgramStep) -> ProgramStep:
     require_role(user, REGIONAL, "registrar los pasos del programa")
     step = ProgramStep.objects.select_for_update().select_related("file").get(pk=step.pk)
-    _check_office(user, step.file)
+    require_office(user, step.file.office_id)
     if step.file.status not in EDITABLE_STEPS.get(step.due, _BEFORE_PROPOSAL):
         raise TransitionRefused(
             f"Este paso se registra antes de {step.get_due_display().lower()}; "
@@ -439,8 +429,7 @@ STATEMENT_FIELDS = [
 @transaction.atomic
 def financial_statement_add(*, user: User, applicant: Applicant, data: StatementData) -> FinancialStatement:
     require_role(user, REGIONAL, "registrar estados financieros")
-    if user.is_regional and user.office_id != applicant.office_id:
-        raise Forbidden("El solicitante pertenece a otra gerencia regional.")
+    require_office(user, applicant.office_id, "El solicitante")
     errors = []
     if data.period_end > today_mx():
         errors.append(DomainError("El cierre del periodo no puede ser futuro.", field="period_end"))
@@ -530,9 +519,6 @@ def _annual_rate(file: CreditFile, on: date) -> Decimal:
     pricing = (file.evaluation or {}).get("pricing") or {}
     spread = Decimal(str(pricing.get("total_spread") or "0"))
     base = str(pricing.get("base") or "")
-    from filon.core.rates import MissingRate
-    from filon.marketdata.selectors import rate_series_get
-
     try:
         return rate_series_get(base).value_before(on) + spread
     except (MissingRate, LookupError):
@@ -574,7 +560,7 @@ def parametric_evaluation_record(
     ("Aprobatorio") or not approved, with the findings citing the program's rule."""
     require_role(user, REGIONAL, "registrar la evaluación paramétrica")
     file = CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
-    _check_office(user, file)
+    require_office(user, file.office_id)
     steps = [s for s in program_steps_ensure(file=file) if s.kind == StepKind.PARAMETRIC]
     if not steps:
         raise TransitionRefused("El programa del expediente no pide evaluación paramétrica.", field="program")
@@ -632,7 +618,7 @@ def _serialize_budget_checks() -> None:
 
 def budget_check_authorization(*, file: CreditFile, on: date | None = None) -> None:
     """Refuse an authorization that would exceed the program's allotment (and validity), the year's
-    first-tier budget (G-2) or its large-company share (R-5.3). Called by `file_resolve`; a year with no
+    first-tier budget (G-2) or its large-company share (R-5.3). Asked by `file_resolve`; a year with no
     budget recorded checks only the allotment."""
     on = on or today_mx()
     _serialize_budget_checks()
@@ -684,7 +670,7 @@ def program_step_mark(
 ) -> ProgramStep:
     """Record step `number` of the file's program (the page's form): the steps are created if need be."""
     require_role(user, REGIONAL, "registrar los pasos del programa")
-    _check_office(user, file)
+    require_office(user, file.office_id)
     step = next((s for s in program_steps_ensure(file=file) if s.number == number), None)
     if step is None:
         raise ValidationFailed([DomainError("El programa no tiene ese paso.", field="step")])

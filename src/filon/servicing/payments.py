@@ -43,9 +43,9 @@ from typing import Any
 
 from django.db import transaction
 
-from filon.accounts.access import require_role
+from filon.accounts.access import require_office, require_role
 from filon.accounts.models import User
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core import schedule as core_schedule
 from filon.core.allocation import Concept, allocate_payment
@@ -54,7 +54,6 @@ from filon.core.errors import InputErrors
 from filon.core.money import format_money, is_cents, round_money
 from filon.core.prepayment import prepayment_apply, prepayment_notice_deadline
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
-from filon.funds.models import FundMovement
 from filon.idempotency.services import key_clean, once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry
@@ -67,6 +66,7 @@ from filon.servicing.accrual import (
     loan_accrue,
     moratorium_delta,
 )
+from filon.servicing.checks import reversal_refusal
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
     Classification,
@@ -79,7 +79,7 @@ from filon.servicing.models import (
     ScheduleVersion,
 )
 from filon.servicing.selectors import loan_payoff
-from filon.servicing.services import REGIONAL, _check_office, loan_terms, lock_loan, schedule_store
+from filon.servicing.services import REGIONAL, loan_terms, lock_loan, schedule_store
 
 ZERO = Decimal(0)
 
@@ -290,19 +290,12 @@ def _line_in_force(loan: Loan, on: date) -> bool:
 def _paid_off_set(*, loan: Loan, on: date | None, user: User | None) -> None:
     """Close the loan (status «Liquidado», `paid_off_on = on`) or, with `on=None`, reopen it; the audit
     record goes with it. The caller saves the loan (`_POSITION_FIELDS`)."""
-    before = snapshot(loan, ["status", "paid_off_on"])
-    if on is None:
-        loan.status, loan.paid_off_on = LOAN.target("reopen"), None
-    else:
-        loan.status, loan.paid_off_on = LOAN.target("pay_off"), on
-    audit_record(
-        user=user,
-        action="loan.paid_off" if on is not None else "loan.reopened",
-        obj=loan,
-        before=before,
-        after=snapshot(loan, ["status", "paid_off_on"]),
-        office=loan.office,
-    )
+    action = "loan.paid_off" if on is not None else "loan.reopened"
+    with audited(user=user, action=action, obj=loan, fields=["status", "paid_off_on"], office=loan.office):
+        if on is None:
+            loan.status, loan.paid_off_on = LOAN.target("reopen"), None
+        else:
+            loan.status, loan.paid_off_on = LOAN.target("pay_off"), on
 
 
 def _settle_position(loan: Loan, *, on: date, user: User | None) -> None:
@@ -480,7 +473,7 @@ def payment_apply(
     require_role(user, REGIONAL, "registrar pagos")
     key = key_clean(idempotency_key)
     loan = lock_loan(loan)
-    _check_office(user, loan)
+    require_office(user, loan.office_id, "El crédito")
     currency = currency or loan.currency
 
     def earlier() -> tuple[Payment, dict[str, Any]] | None:
@@ -791,14 +784,9 @@ def _refuse_reversal(*, loan: Loan, payment: Payment, reason: str) -> None:
         raise ValidationFailed([DomainError("Indique el motivo de la reversa.", field="reason")])
     if payment.status == PaymentStatus.REVERSED:
         raise TransitionRefused("El pago ya fue reversado.", field="status")
-    movement = FundMovement.objects.filter(payment=payment).select_related("fund").first()
-    if movement is not None:
-        raise TransitionRefused(
-            f"El pago lo hizo el fondo de garantía {movement.fund.code}; no se reversa como un pago del "
-            "acreditado.",
-            field="payment",
-            rule=movement.fund.rule,
-        )
+    refusal = reversal_refusal(payment=payment)  # a guarantee fund's payment (`servicing.checks`)
+    if refusal is not None:
+        raise refusal
     latest = Payment.objects.filter(loan=loan, status=PaymentStatus.APPLIED).order_by("-id").first()
     if latest is not None and latest.pk != payment.pk:
         raise TransitionRefused(
@@ -917,7 +905,7 @@ def payment_reverse(
     request again returns the reversed payment (`replayed`)."""
     require_role(user, REGIONAL, "reversar pagos")
     loan = lock_loan(payment.loan)
-    _check_office(user, loan)
+    require_office(user, loan.office_id, "El crédito")
     return once(
         operation="payment_reverse",
         scope=scope_of(loan),

@@ -1,25 +1,30 @@
 """Loans: creation from a formalized file, the commission, disbursements and their schedules.
 
-Every money movement is a balanced ledger entry in the same transaction as the servicing change and its
-audit record. Payments live in `payments.py`, the daily close in `close.py`, obligations in `tasks.py`.
+Every loan is opened by `loan_open` (from a formalized file, or as a discounted document of the Cadenas
+Productivas) and every disbursement passes `disbursement_check`: servicing's own refusals and what the apps
+above it ask through `servicing.checks` (the program's guarantee-fund coverage). Every money movement is a
+balanced ledger entry in the same transaction as the servicing change and its audit record. Payments live in
+`payments.py`, the daily close in `close.py`, obligations in `tasks.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
-from filon.accounts.access import require_role
-from filon.accounts.models import Role, User
-from filon.audit.services import audit_record, snapshot
+from filon.accounts.access import require_office, require_role
+from filon.accounts.models import RegionalOffice, Role, User
+from filon.applicants.models import Applicant
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
-from filon.core.calendar import add_months, today_mx
+from filon.core.calendar import add_months, next_business_day, today_mx
 from filon.core.money import round_money
-from filon.core.rates import TIIE_FONDEO, RateSeries
+from filon.core.rates import TIIE_FONDEO, MissingRate, RateSeries
 from filon.core.schedule import (
     CompoundedInArrearsRate,
     EqualPrincipal,
@@ -32,14 +37,17 @@ from filon.core.schedule import (
     ScheduleTerms,
     schedule_build,
 )
-from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post
+from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
-from filon.origination.services import file_ruleset
+from filon.origination.selectors import file_ruleset
+from filon.origination.services import requirements_missing
 from filon.rules import load_ruleset_version
 from filon.rules.schema import CreditType, Currency, ProgramCode, Stage
+from filon.servicing.checks import disbursement_refusal
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
     Classification,
@@ -48,14 +56,10 @@ from filon.servicing.models import (
     Loan,
     ScheduleVersion,
 )
+from filon.servicing.tasks import line_drawdowns_blocked, tasks_after_first_disbursement
 
 REGIONAL = (Role.ANALISTA, Role.GERENTE_REGIONAL)
 ZERO = Decimal(0)
-
-
-def _check_office(user: User, loan: Loan) -> None:
-    if user.is_regional and user.office_id != loan.office_id:
-        raise Forbidden("El crédito pertenece a otra gerencia regional.")
 
 
 def lock_loan(loan: Loan) -> Loan:
@@ -72,9 +76,6 @@ def loan_rate_source(loan: Loan, series: RateSeries | None = None) -> RateSource
     if loan.fixed_rate is not None:
         return FixedRate(loan.fixed_rate)
     if series is None:
-        from filon.core.rates import MissingRate
-        from filon.marketdata.selectors import rate_series_get
-
         try:
             series = rate_series_get(loan.base_series)
         except MissingRate as exc:
@@ -153,8 +154,78 @@ def schedule_store(
 # --------------------------------------------------------------------------------------------- loans
 
 
+@dataclass(frozen=True)
+class LoanOpening:
+    """The terms a loan is contracted with and pins for its life (Transitorio SEGUNDO: the rule set in force
+    when contracted governs the credit). The defaults are those of a credit with no grace, monthly payments
+    and equal principal, not a revolving line, with no commission."""
+
+    number: str
+    applicant: Applicant
+    office: RegionalOffice
+    program: str
+    credit_type: str
+    currency: str
+    ruleset_version: str
+    contracted_amount: Decimal
+    contract_date: date
+    moratorium_factor: Decimal
+    term_months: int
+    file: CreditFile | None = None
+    base_series: str = ""
+    spread: Decimal = ZERO
+    fixed_rate: Decimal | None = None
+    grace_months: int = 0
+    payment_every_months: int = 1
+    amortization: str = "equal_principal"
+    growth_rate: Decimal | None = None
+    is_revolving: bool = False
+    line_expires_on: date | None = None
+    revolvency_min_days: int | None = None
+    revolvency_max_days: int | None = None
+    per_drawdown_commission_rate: Decimal | None = None
+    opening_commission: Decimal = ZERO
+    opening_commission_iva: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class Drawdown:
+    """One bullet disbursement: `amount` lent on `value_date`, owed whole at `due` with the period's interest
+    at the loan's rate. A per-drawdown commission and its IVA are netted from the deposit (14); interest
+    charged up front (a discounted document, P-1 1.5) is income on the value date and the installment then
+    carries none. `net_deposit` posts the deposit as one transfer of the net amount (a discount); otherwise
+    the amount goes out and the charges come back as their own bank line (a line's drawdown)."""
+
+    amount: Decimal
+    value_date: date
+    due: date
+    kind: str
+    description: str
+    schedule_reason: str
+    commission: Decimal = ZERO
+    commission_iva: Decimal = ZERO
+    interest_up_front: Decimal = ZERO
+    net_deposit: bool = False
+
+
 def _next_loan_number(file: CreditFile) -> str:
     return f"CR-{file.folio}"
+
+
+def loan_open(*, user: User, opening: LoanOpening, drawdown: Drawdown | None = None) -> Loan:
+    """Open a loan (pending until its first disbursement), with its audit record, in the caller's
+    transaction: the one place a `Loan` row is created. With `drawdown`, the loan is one bullet drawdown
+    from the start (a discounted document): it passes the same checks as every disbursement
+    (`disbursement_check`) and its drawdown is posted at once."""
+    loan = Loan.objects.create(
+        **{f.name: getattr(opening, f.name) for f in fields(opening)},
+        created_by=user,
+    )
+    audit_record(user=user, action="loan.create", obj=loan, after=snapshot(loan), office=loan.office)
+    if drawdown is not None:
+        disbursement_check(loan=loan, amount=drawdown.amount, value_date=drawdown.value_date)
+        _drawdown_post(user=user, loan=loan, drawdown=drawdown)
+    return loan
 
 
 @transaction.atomic
@@ -163,8 +234,7 @@ def loan_create_from_file(*, user: User, file: CreditFile) -> Loan:
     SEGUNDO: the rule set in force when contracted governs the credit)."""
     require_role(user, REGIONAL, "dar de alta créditos")
     file = CreditFile.objects.select_for_update().select_related("applicant", "office").get(pk=file.pk)
-    if user.is_regional and user.office_id != file.office_id:
-        raise Forbidden("El expediente pertenece a otra gerencia regional.")
+    require_office(user, file.office_id)
     if file.status != FileStatus.READY_TO_DISBURSE:
         raise TransitionRefused(
             "Sólo un expediente listo para disponer da lugar a un crédito.", field="status"
@@ -182,7 +252,7 @@ def loan_create_from_file(*, user: User, file: CreditFile) -> Loan:
     spread = Decimal(str(pricing.get("total_spread") or "0"))
     if base.startswith("TERM_SOFR"):
         base = f"TERM_SOFR_{file.payment_every_months}M"
-    loan = Loan.objects.create(
+    opening = LoanOpening(
         number=_next_loan_number(file),
         file=file,
         applicant=file.applicant,
@@ -208,10 +278,8 @@ def loan_create_from_file(*, user: User, file: CreditFile) -> Loan:
         per_drawdown_commission_rate=Decimal(per_drawdown) if per_drawdown else None,
         opening_commission=Decimal(str(commission.get("amount") or "0")),
         opening_commission_iva=Decimal(str(commission.get("iva") or "0")),
-        created_by=user,
     )
-    audit_record(user=user, action="loan.create", obj=loan, after=snapshot(loan), office=loan.office)
-    return loan
+    return loan_open(user=user, opening=opening)
 
 
 @transaction.atomic
@@ -220,7 +288,7 @@ def commission_pay(*, user: User, loan: Loan, value_date: date, idempotency_key:
     Once per key, decided under the loan's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar el pago de comisiones")
     loan = lock_loan(loan)
-    _check_office(user, loan)
+    require_office(user, loan.office_id, "El crédito")
     return once(
         operation="commission_pay",
         scope=scope_of(loan),
@@ -251,17 +319,15 @@ def _commission_post(*, user: User, loan: Loan, value_date: date) -> Loan:
             Line(chart.IVA_TRASLADADO, -loan.opening_commission_iva, cur),
         ],
     )
-    before = snapshot(loan, ["opening_commission_paid_on"])
-    loan.opening_commission_paid_on = value_date
-    loan.save(update_fields=["opening_commission_paid_on"])
-    audit_record(
+    with audited(
         user=user,
         action="loan.commission_pay",
         obj=loan,
-        before=before,
-        after=snapshot(loan, ["opening_commission_paid_on"]),
+        fields=["opening_commission_paid_on"],
         office=loan.office,
-    )
+    ):
+        loan.opening_commission_paid_on = value_date
+        loan.save(update_fields=["opening_commission_paid_on"])
     return loan
 
 
@@ -281,8 +347,6 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
     if loan.file_id and loan.file.status != FileStatus.READY_TO_DISBURSE:
         raise TransitionRefused("El expediente no está listo para disponer (16.2.2).", field="file")
     if loan.file_id:
-        from filon.origination.services import requirements_missing
-
         missing = requirements_missing(loan.file, Stage.PRE_DISBURSEMENT)
         if missing:
             raise TransitionRefused(
@@ -301,6 +365,16 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
         raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
 
 
+def disbursement_check(*, loan: Loan, amount: Decimal, value_date: date) -> None:
+    """What every disbursement of a loan must pass, whichever service moves the money: servicing's own
+    refusals (amount, status, arrears, the file's readiness and requirements, the opening commission, the
+    value date), then what the apps above ask (`servicing.checks`: P-2's fund coverage, R-2.6)."""
+    _refuse_disbursement(loan, amount, value_date)
+    refusal = disbursement_refusal(loan=loan, amount=amount)
+    if refusal is not None:
+        raise refusal
+
+
 @transaction.atomic
 def disbursement_create(
     *,
@@ -316,7 +390,7 @@ def disbursement_create(
     Once per key, decided under the loan's lock (`filon.idempotency.once`)."""
     require_role(user, REGIONAL, "registrar ministraciones")
     loan = lock_loan(loan)
-    _check_office(user, loan)
+    require_office(user, loan.office_id, "El crédito")
     return once(
         operation="disbursement",
         scope=scope_of(loan),
@@ -337,12 +411,7 @@ def disbursement_create(
 def _disbursement_post(
     *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None
 ) -> Disbursement:
-    _refuse_disbursement(loan, amount, value_date)
-    from filon.funds.services import coverage_refusal  # imports this module: P-2's fund (R-2.6)
-
-    refusal = coverage_refusal(loan=loan, amount=amount)
-    if refusal is not None:
-        raise refusal
+    disbursement_check(loan=loan, amount=amount, value_date=value_date)
     cur = loan.currency
     if loan.is_revolving:
         return _drawdown(user=user, loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
@@ -382,8 +451,6 @@ def _disbursement_post(
         )
         schedule = schedule_build(terms)
         schedule_store(loan=loan, schedule=schedule, reason="Primera ministración", user=user)
-        from filon.servicing.tasks import tasks_after_first_disbursement
-
         tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
     else:
         _rebuild_for_new_balance(loan=loan, added=amount, on=value_date, user=user)
@@ -461,8 +528,6 @@ def _rebuild_for_new_balance(*, loan: Loan, added: Decimal, on: date, user: Any)
 
 
 def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days: int | None) -> Disbursement:
-    from filon.servicing.tasks import line_drawdowns_blocked
-
     blocked = line_drawdowns_blocked(loan=loan, on=value_date)
     if blocked:
         raise TransitionRefused(blocked.message, field="line", rule=blocked.rule)
@@ -499,73 +564,30 @@ def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days
         due = (
             loan.line_expires_on
         )  # 9.2.3 footnote 3: the last note may be adjusted to the contract's maturity
-    cur = loan.currency
     commission = iva = ZERO
-    lines = [Line(chart.CARTERA_VIGENTE, amount, cur, loan.pk), Line(chart.BANCOS, -amount, cur)]
     if loan.per_drawdown_commission_rate:
         ruleset = file_ruleset(loan.file) if loan.file_id else None
         iva_rate = ruleset.commissions.iva_rate if ruleset else Decimal("0")
         commission = round_money(amount * loan.per_drawdown_commission_rate)
         iva = round_money(commission * iva_rate)
-        # Paid before the drawdown (14): netted from the deposit.
-        lines += [
-            Line(chart.BANCOS, commission + iva, cur),
-            Line(chart.COMISIONES_COBRADAS, -commission, cur),
-        ]
-        if iva:
-            lines.append(Line(chart.IVA_TRASLADADO, -iva, cur))
-    entry = entry_post(
-        kind="disposicion",
-        business_date=value_date,
-        loan_id=loan.pk,
-        user=user,
-        description=f"Disposición de la línea {loan.number} a {days} días",
-        lines=lines,
-    )
-    disbursement = Disbursement.objects.create(
-        loan=loan,
-        amount=amount,
-        value_date=value_date,
-        due_date=due,
-        entry=entry,
-        commission=commission,
-        commission_iva=iva,
-        created_by=user,
-    )
-    terms = loan_terms(loan, principal=amount, start=value_date, term_months=1, grace_months=0)
-    rate = terms.rate.period_rate([value_date, due])
-    interest = round_money(amount * (rate.factor() - 1))
-    version = loan.schedule_versions.filter(active=True).first()
-    if version is None:
-        version = ScheduleVersion.objects.create(loan=loan, number=1, reason="Disposiciones de la línea")
-    number = (version.installments.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    from filon.core.calendar import next_business_day
-
-    Installment.objects.create(
-        version=version,
-        loan=loan,
-        number=number,
-        start=value_date,
-        due=due,
-        payable=next_business_day(due),
-        rate=(rate.factor() - 1).quantize(Decimal("0.000000001")),
-        projected=rate.projected,
-        opening_balance=amount,
-        principal=amount,
-        interest=interest,
-        projected_interest=interest,
-    )
+    first = loan.first_disbursed_on is None
     before = snapshot(loan, ["status", "principal_balance"])
-    if loan.first_disbursed_on is None:
-        loan.first_disbursed_on = value_date
-        loan.accrued_through = value_date - timedelta(days=1)
-        from filon.servicing.tasks import tasks_after_first_disbursement
-
+    disbursement = _drawdown_post(
+        user=user,
+        loan=loan,
+        drawdown=Drawdown(
+            amount=amount,
+            value_date=value_date,
+            due=due,
+            kind="disposicion",
+            description=f"Disposición de la línea {loan.number} a {days} días",
+            schedule_reason="Disposiciones de la línea",
+            commission=commission,
+            commission_iva=iva,
+        ),
+    )
+    if first:
         tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
-    loan.status = LOAN.target("disburse")
-    loan.principal_balance += amount
-    loan.maturity_date = max(filter(None, [loan.maturity_date, due]))
-    loan.save()
     audit_record(
         user=user,
         action="loan.drawdown",
@@ -578,6 +600,82 @@ def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days
         },
         office=loan.office,
     )
+    return disbursement
+
+
+def _drawdown_lines(loan: Loan, d: Drawdown) -> list[Line]:
+    cur = loan.currency
+    lines = [Line(chart.CARTERA_VIGENTE, d.amount, cur, loan.pk)]
+    charges = d.commission + d.commission_iva
+    if d.net_deposit:
+        lines.append(Line(chart.BANCOS, -(d.amount - charges - d.interest_up_front), cur))
+        if d.commission:
+            lines.append(Line(chart.COMISIONES_COBRADAS, -d.commission, cur))
+    else:
+        lines.append(Line(chart.BANCOS, -d.amount, cur))
+        if loan.per_drawdown_commission_rate:
+            # Paid before the drawdown (14): netted from the deposit.
+            lines += [Line(chart.BANCOS, charges, cur), Line(chart.COMISIONES_COBRADAS, -d.commission, cur)]
+    if d.commission_iva:
+        lines.append(Line(chart.IVA_TRASLADADO, -d.commission_iva, cur))
+    if d.interest_up_front:
+        lines.append(Line(chart.INGRESOS_INTERESES, -d.interest_up_front, cur))
+    return lines
+
+
+def _drawdown_post(*, user: User, loan: Loan, drawdown: Drawdown) -> Disbursement:
+    """Post one bullet drawdown already checked: its entry, the `Disbursement`, one installment at its due
+    date on the loan's active schedule (the first drawdown creates it), and the loan's position — active,
+    the principal added, the maturity at the latest due date. The caller writes its own audit record."""
+    d = drawdown
+    entry = entry_post(
+        kind=d.kind,
+        business_date=d.value_date,
+        loan_id=loan.pk,
+        user=user,
+        description=d.description,
+        lines=_drawdown_lines(loan, d),
+    )
+    disbursement = Disbursement.objects.create(
+        loan=loan,
+        amount=d.amount,
+        value_date=d.value_date,
+        due_date=d.due,
+        entry=entry,
+        commission=d.commission,
+        commission_iva=d.commission_iva,
+        created_by=user,
+    )
+    terms = loan_terms(loan, principal=d.amount, start=d.value_date, term_months=1, grace_months=0)
+    rate = terms.rate.period_rate([d.value_date, d.due])
+    interest = ZERO if d.interest_up_front else round_money(d.amount * (rate.factor() - 1))
+    version = loan.schedule_versions.filter(active=True).first()
+    if version is None:
+        version = ScheduleVersion.objects.create(
+            loan=loan, number=1, reason=d.schedule_reason, created_by=user
+        )
+    number = (version.installments.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    Installment.objects.create(
+        version=version,
+        loan=loan,
+        number=number,
+        start=d.value_date,
+        due=d.due,
+        payable=next_business_day(d.due),
+        rate=(rate.factor() - 1).quantize(Decimal("0.000000001")),
+        projected=rate.projected,
+        opening_balance=d.amount,
+        principal=d.amount,
+        interest=interest,
+        projected_interest=interest,
+    )
+    if loan.first_disbursed_on is None:
+        loan.first_disbursed_on = d.value_date
+        loan.accrued_through = d.value_date - timedelta(days=1)
+    loan.status = LOAN.target("disburse")
+    loan.principal_balance += d.amount
+    loan.maturity_date = max(filter(None, [loan.maturity_date, d.due]))
+    loan.save()
     return disbursement
 
 

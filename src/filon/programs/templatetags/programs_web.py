@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from filon.origination.models import FileStatus
+from filon.origination.selectors import file_ruleset
 from filon.programs.forms import ParametricForm, StatementForm, StepForm
 from filon.programs.selectors import file_program_panel
 from filon.programs.services import EDITABLE_STEPS, REGIONAL
@@ -17,8 +18,6 @@ register = template.Library()
 
 @register.inclusion_tag("web/programs/_file_steps.html", takes_context=True)
 def program_steps_section(context: template.Context, file: Any) -> dict[str, Any]:
-    from filon.origination.services import file_ruleset
-
     program = file_ruleset(file).programs[ProgramCode(file.program)]
     panel = file_program_panel(file, program)
     user = context["request"].user

@@ -45,14 +45,18 @@ from filon.origination.models import (
 from filon.origination.selectors import (
     CLOCK_RUNNING,
     attention_clock,
+    file_coverage,
+    file_findings,
     file_list_for_user,
     files_overdue_attention,
 )
 from filon.origination.services import requirement_is_met, requirements_missing
 from filon.rules.schema import Stage
 
-SEVERITY = {"error": ("Error", 0), "warning": ("Advertencia", 1), "info": ("Información", 2)}
 STATUS_LABELS = dict(FileStatus.choices)
+# The file page's verdict panels: the reads live with the file (the dictamen PDF shows the same).
+findings = file_findings
+coverage = file_coverage
 COMMITTEE_NAMES = dict(COMMITTEE_CHOICES)
 
 ACTION_LABELS = {
@@ -287,44 +291,6 @@ def dashboard_panels(user: User) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------------- file page
-
-
-@dataclass
-class Finding:
-    rule: str
-    severity: str
-    label: str
-    message: str
-
-
-def findings(file: CreditFile) -> list[Finding]:
-    rows = (file.evaluation or {}).get("findings") or []
-    out = [
-        Finding(
-            str(f.get("rule") or ""),
-            str(f.get("severity") or "info"),
-            SEVERITY.get(str(f.get("severity")), ("Información", 2))[0],
-            str(f.get("message") or ""),
-        )
-        for f in rows
-    ]
-    return sorted(out, key=lambda f: SEVERITY.get(f.severity, ("", 3))[1])
-
-
-def coverage(file: CreditFile) -> dict[str, Any] | None:
-    """The engine's coverage per guarantee, matched to the file's guarantees by `guarantee_ids`."""
-    evaluation = file.evaluation or {}
-    cov = evaluation.get("coverage")
-    if not cov:
-        return None
-    ids = evaluation.get("guarantee_ids") or []
-    by_id = {g.pk: g for g in file.guarantees.all()}
-    lines = []
-    for line in cov.get("guarantees") or []:
-        index = line.get("index")
-        guarantee = by_id.get(ids[index]) if isinstance(index, int) and index < len(ids) else None
-        lines.append({**line, "guarantee": guarantee})
-    return {**cov, "lines": lines}
 
 
 @dataclass

@@ -10,14 +10,17 @@ prints the first run's payments. Another run on the same date (the fund received
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from filon.accounts.models import User
 from filon.core.money import format_money
 from filon.errors import DomainError, ValidationFailed
 from filon.funds.models import GuaranteeFund
 from filon.funds.selectors import fund_balance, funds_check, program_coverage
+from filon.funds.services import fund_cover_defaults
 from filon.idempotency.services import replayed
 
 
@@ -53,11 +56,6 @@ class Command(BaseCommand):
             getattr(self, "_" + options["action"])()
 
     def _cover(self, code: str, day: str, username: str, key: str | None) -> None:
-        from datetime import date
-
-        from filon.accounts.models import User
-        from filon.funds.services import fund_cover_defaults
-
         fund = GuaranteeFund.objects.filter(code=code).first()
         if fund is None:
             raise CommandError(f"Campo «--fund»: no existe el fondo «{code}».")
