@@ -36,6 +36,7 @@ from filon.errors import DomainError
 from filon.idempotency.services import replayed
 from filon.ledger import chart
 from filon.origination.selectors import file_get_for_user
+from filon.platform.pagecache import loan_kept
 from filon.servicing.models import (
     Classification,
     Disbursement,
@@ -54,7 +55,6 @@ from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply
 from filon.servicing.selectors import (
     LoanMark,
     loan_get_for_user,
-    loan_kept,
     loan_list_for_user,
     loan_mark_for_user,
     loan_payoff,

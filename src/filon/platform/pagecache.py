@@ -1,0 +1,48 @@
+"""What is kept per loan revision: the loan page's parts and body, the account statement.
+
+Computing a ten-year loan's page takes tens of milliseconds of queries and formatting (120 installments
+twice, 120 payments, the position); kept under the loan's revision mark it is one cache read. Every write
+to a loan or to what its pages show gives it a new mark in the writer's transaction
+(`filon.platform.revision`), so a kept entry is never stale: a change makes a new key, and the oldest
+entries make room (cache "pages", `settings.CACHES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from django.core.cache import caches
+
+T = TypeVar("T")
+CACHE = "pages"
+# Bump when what is kept (or how it is computed) changes shape, so that a shared cache holds no old entry.
+KEPT_FORMAT = 2
+
+
+class Revised(Protocol):
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def revision(self) -> int: ...
+
+
+def kept_key(loan: Revised, name: str, *key: object) -> str:
+    """The cache key of what is kept as `name` for this state of `loan` and `key` (the day, a period…)."""
+    parts = ":".join(str(part) for part in key)
+    return f"loan:{KEPT_FORMAT}:{name}:{loan.pk}:{loan.revision}:{parts}"
+
+
+def loan_kept(loan: Revised, name: str, compute: Callable[[], T], *key: object) -> T:
+    """What `compute` returns for this state of `loan`, kept under the loan's revision mark, `name` and
+    `key`. The caller read the loan row first, so what is computed under a mark is never older than the
+    mark. What comes from other rows (the applicant's name, the office's) is for the caller to take from
+    its fresh loan, or to put in `key`."""
+    cache_key = kept_key(loan, name, *key)
+    store = caches[CACHE]
+    found: T | None = store.get(cache_key)
+    if found is None:
+        found = compute()
+        store.set(cache_key, found)
+    return found
