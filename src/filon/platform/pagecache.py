@@ -9,7 +9,7 @@ entries make room (cache "pages", `settings.CACHES`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 from django.core.cache import caches
@@ -46,3 +46,17 @@ def loan_kept(loan: Revised, name: str, compute: Callable[[], T], *key: object) 
         found = compute()
         store.set(cache_key, found)
     return found
+
+
+# A kept page is the same for everyone who sees that state of the loan but for what each rendering puts in
+# it: the CSRF token, a fresh idempotency key for its forms. The kept page holds a mark in their place, and
+# each view fills them in (`marks_fill`). No input can hold a NUL character (filon.guards refuses it), so no
+# data on a page is taken for a mark.
+CSRF_MARK = "\x00csrf\x00"
+
+
+def marks_fill(body: str, fills: Mapping[str, Callable[[], str]]) -> str:
+    """`body` with every occurrence of each mark replaced by one value of its fill, made once per call."""
+    for mark, fill in fills.items():
+        body = body.replace(mark, fill())
+    return body
