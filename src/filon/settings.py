@@ -116,9 +116,9 @@ def _database_from_env() -> dict[str, object]:
 
 
 DATABASES = {"default": _database_from_env()}
-# What the loan pages compute from the ledger and the schedule (parts, the page body, the statement), kept per
-# process under the loan's revision mark (`filon.servicing.selectors.loan_kept`): a key names one state of one
-# loan on one day, so an entry is never stale — a change makes a new key — and the oldest make room.
+# What the loan pages compute from the ledger and the schedule (parts, the page body, the statement and its
+# rendered body), kept per process under the loan's revision mark (`filon.platform.pagecache`): a key names one
+# state of one loan on one day, so an entry is never stale — a change makes a new key — and the oldest make room.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "filon"},
     "pages": {

@@ -26,7 +26,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 
 from filon.accounts.models import User
-from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
+from filon.platform.lookups import KEY, fetch_row, instance_from_row, lookup_statement
 
 
 class AccountBackend(AxesStandaloneBackend, ModelBackend):
@@ -95,7 +95,7 @@ def lockout_response(
 
 def user_with_office(user_id: Any) -> User | None:
     """The user and its regional office in one row, by a statement compiled once per process
-    (`filon.compiled`): every request reads its user."""
+    (`filon.platform.lookups`): every request reads its user."""
     row = fetch_row(_user_statement(), User, user_id)
     return None if row is None else instance_from_row(User, ["office"], row)
 

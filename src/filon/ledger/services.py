@@ -7,7 +7,7 @@ an unknown account, a zero or sub-centavo amount. Corrections are reversing entr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,10 +20,22 @@ from django.utils import timezone
 from filon.errors import DomainError, TransitionRefused
 from filon.ledger.chart import CHART, CURRENCIES, FONDOS_DE_GARANTIA
 from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
-from filon.servicing.models import loans_touch
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+
+
+# What a higher app does when an entry names loans (servicing: the loans' pages change, a new revision mark),
+# registered from its AppConfig.ready(). The ledger knows loans only as the ids on its postings.
+EntryListener = Callable[[JournalEntry, frozenset[int]], None]
+_entry_listeners: list[EntryListener] = []
+
+
+def entry_listener_register(listener: EntryListener) -> None:
+    """Call `listener(entry, loan_ids)` after each posted entry that names loans (on the entry or its
+    postings), in the poster's transaction. Registering the same listener twice keeps one."""
+    if listener not in _entry_listeners:
+        _entry_listeners.append(listener)
 
 
 class UnbalancedEntry(DomainError):
@@ -130,7 +142,10 @@ def entry_post(
             for line in merged
         ]
     )
-    loans_touch([loan_id, *(line.loan_id for line in merged)])  # their pages show this entry
+    loan_ids = frozenset(pk for pk in (loan_id, *(line.loan_id for line in merged)) if pk is not None)
+    if loan_ids:
+        for listener in _entry_listeners:
+            listener(entry, loan_ids)
     return entry
 
 

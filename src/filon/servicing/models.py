@@ -6,8 +6,6 @@ position that the daily close and payments maintain, which `filon ledger check` 
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -17,21 +15,11 @@ from django.db import models
 from filon.centavos import CentavosField
 from filon.origination.models import CREDIT_TYPE_CHOICES, CURRENCY_CHOICES, PROGRAM_CHOICES
 
+# The close takes its batch's mark from here; `filon.platform.revision` is where marks are made.
+from filon.platform.revision import new_revision as new_revision
+from filon.platform.revision import revision_stamp
+
 ZERO = Decimal(0)
-
-
-def new_revision() -> int:
-    """A fresh revision mark: random rather than counted, so that a mark never names two states of a
-    loan — not after a database is restored from a backup, nor when a test database reuses ids."""
-    return secrets.randbits(62)
-
-
-def loans_touch(loan_ids: Iterable[int | None]) -> None:
-    """Mark these loans changed (a new revision), for writes that do not save the loan row itself: a journal
-    entry, a met obligation. Runs in the writer's transaction, so the mark and the change commit together."""
-    ids = sorted({pk for pk in loan_ids if pk is not None})
-    if ids:
-        Loan.objects.filter(pk__in=ids).update(revision=new_revision())
 
 
 class LoanStatus(models.TextChoices):
@@ -108,9 +96,10 @@ class Loan(models.Model):
     accrued_through = models.DateField("intereses devengados hasta", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    # Changes whenever the loan or anything its pages show changes: the row itself (`save`), its journal
-    # entries (`entry_post`), the daily close (in its batch update), its obligations (`loans_touch`). The
-    # loan page caches what it computes from the ledger and the schedule under this mark.
+    # Changes whenever the loan or anything its pages show changes, always through `filon.platform.revision`:
+    # the row itself (`save`), its journal entries (the ledger's listener, `servicing.apps`), the daily close
+    # (in its batch update), its obligations and who met them (`loans_touch`). The loan pages keep what they
+    # compute from the ledger and the schedule under this mark (`filon.platform.pagecache`).
     revision = models.BigIntegerField("revisión", default=0, editable=False)
 
     class Meta:
@@ -134,11 +123,8 @@ class Loan(models.Model):
         return f"{self.number} — {self.applicant.name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Every save is a change of the loan: a new revision mark goes with it."""
-        self.revision = new_revision()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "revision"}
+        """Every save is a change of the loan: a new revision mark goes with it (`filon.platform.revision`)."""
+        revision_stamp(self, kwargs)
         super().save(*args, **kwargs)
 
 

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol, TypeVar
 
-from django.core.cache import caches
 from django.db.models import QuerySet
 
 from filon.accounts.access import office_in_scope, scope_to_office
 from filon.accounts.models import User
-from filon.compiled import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.errors import NotFound
 from filon.ledger import chart
+from filon.platform.lookups import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.servicing.accrual import loan_accrual_deltas
 from filon.servicing.models import Classification, Loan, LoanStatus
 
 ZERO = Decimal(0)
 LOAN_RELATED = ("applicant", "office")  # what a loan is read with: every loan page shows both
-T = TypeVar("T")
 
 
 def loan_list_for_user(*, user: User) -> QuerySet[Loan]:
@@ -33,7 +29,7 @@ def loan_list_for_user(*, user: User) -> QuerySet[Loan]:
 def loan_get_for_user(*, user: User, loan_id: int) -> Loan:
     """Another office's loan does not exist for a regional user (404, not 403). The loan with its applicant
     and office, as `loan_list_for_user` has them, by a statement compiled once per process
-    (`filon.compiled`): every page and action on a loan reads it."""
+    (`filon.platform.lookups`): every page and action on a loan reads it."""
     row = fetch_row(_loan_statement(), Loan, loan_id)
     if row is None:
         raise NotFound("No existe el crédito.")
@@ -50,7 +46,7 @@ def _loan_statement() -> str:
 
 @dataclass(frozen=True)
 class LoanMark:
-    """What names one state of a loan for the pages kept under it (`loan_kept`), read in one light query:
+    """What names one state of a loan for the pages kept under it (`filon.platform.pagecache`), read in one light query:
     the loan row's revision mark, and a digest of the applicant's name and RFC and the office's name (rows of
     their own, shown on the pages)."""
 
@@ -73,7 +69,7 @@ def loan_mark_for_user(*, user: User, loan_id: int) -> LoanMark:
 
 @functools.cache
 def _mark_statement() -> str:
-    """Compiled once per process (`filon.compiled`); the office scope is `office_in_scope`, applied to the
+    """Compiled once per process (`filon.platform.lookups`); the office scope is `office_in_scope`, applied to the
     row read."""
     loans = Loan.objects.order_by().filter(pk=KEY)
     return lookup_statement(
@@ -140,32 +136,3 @@ def loan_payoff(*, loan: Loan, on: date) -> Payoff:
 def loan_positions(loan_ids: list[int] | None = None) -> dict[int, dict[str, Decimal]]:
     qs = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
     return {loan.pk: loan_position(loan) for loan in qs.iterator(chunk_size=2000)}
-
-
-# Bump when what is kept (or how it is computed) changes shape, so that a shared cache holds no old entry.
-KEPT_FORMAT = 2
-
-
-class Revised(Protocol):
-    @property
-    def pk(self) -> int: ...
-
-    @property
-    def revision(self) -> int: ...
-
-
-def loan_kept(loan: Revised, name: str, compute: Callable[[], T], *key: object) -> T:
-    """What `compute` returns for this state of `loan`, kept (cache "pages") under the loan's revision mark,
-    `name` and `key` (the day, a period…). Every write to the loan, its journal entries, its schedule, its
-    daily close or its obligations gives the loan a new mark in the same transaction (`Loan.revision`), so an
-    entry is never stale: a change makes a new key. The caller read the loan row first, so what is computed
-    under a mark is never older than the mark. What comes from other rows (the applicant's name, the
-    office's) is for the caller to take from its fresh loan."""
-    parts = ":".join(str(part) for part in key)
-    cache_key = f"loan:{KEPT_FORMAT}:{name}:{loan.pk}:{loan.revision}:{parts}"
-    store = caches["pages"]
-    found: T | None = store.get(cache_key)
-    if found is None:
-        found = compute()
-        store.set(cache_key, found)
-    return found

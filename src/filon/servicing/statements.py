@@ -20,9 +20,10 @@ from filon.core.money import round_money
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import loan_balances
+from filon.platform.pagecache import loan_kept
 from filon.servicing.models import Installment, InstallmentStatus, Loan
 from filon.servicing.payments import CONCEPT_LABELS, Applied
-from filon.servicing.selectors import loan_kept, loan_position, loan_status_label
+from filon.servicing.selectors import loan_position, loan_status_label
 
 ZERO = Decimal(0)
 PRINCIPAL_ACCOUNTS = (chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA)

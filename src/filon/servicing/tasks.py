@@ -18,9 +18,10 @@ from filon.accounts.models import Role, User
 from filon.audit.services import audit_record, snapshot
 from filon.core.calendar import add_months, today_mx
 from filon.errors import Forbidden, TransitionRefused
+from filon.platform.revision import loans_touch
 from filon.rules import RuleSet, load_ruleset_version
 from filon.rules.schema import CreditType, Stage
-from filon.servicing.models import Loan, LoanTask, TaskKind, TaskStatus, loans_touch
+from filon.servicing.models import Loan, LoanTask, TaskKind, TaskStatus
 
 MONTHS_BETWEEN = {
     TaskKind.QUARTERLY_VISIT: 3,
