@@ -10,18 +10,19 @@ A write is prepared first (`Write`) and run later (`Write.run()`), so that a job
 batch while the server applies the previous one. Amounts of money (`CentavosField`) are converted to and
 from integer centavos here, a fraction of a centavo refused (never rounded).
 
-Benchmark (`bench/bulk.py`: 20,000 loan rows, six columns of a close — three amounts, a date, a number, a
-code — in batches of 5,000, best of three, a quiet 2-core machine):
+Benchmark (`bench/bulk.py --rows 20000`: six columns of 20,000 loans, of the kinds the close updates — three
+amounts, a date, a number, a code — in batches of 5,000, best of three; measured on the shared 2-core
+machine with a load average of 7–10, so the ratio counts more than the absolute figures):
 
     rows per second        rows_update   Django's bulk_update
-    PostgreSQL                  69,000                  4,400
-    SQLite                     176,000                 24,000
+    PostgreSQL                  39,500                    123   (0.51 s against 162 s)
+    SQLite                      42,900                    329   (0.47 s against 61 s)
 
-Django's `bulk_update` builds one `CASE WHEN pk = … THEN …` per column with a parameter per row and
-column, which the server evaluates row by row; `rows_update` sends one array per column (PostgreSQL:
-`UPDATE … FROM unnest(arrays)`, parsed by the server; SQLite: one prepared statement run per row,
-in-process). The close of 100,000 loans writes ~250,000 rows: with `bulk_update` its writes alone would
-take about a minute on PostgreSQL, twice the close's whole target of 30 s.
+Django's `bulk_update` writes one `CASE WHEN pk = … THEN …` per column with a branch per row, which the
+database walks for every row it updates (quadratic in the batch); `rows_update` sends one array per
+column (PostgreSQL: `UPDATE … FROM unnest(arrays)`, parsed by the server; SQLite: one prepared
+statement run per row, in-process). The close of 100,000 loans updates ~250,000 rows: Django's way would
+take it from seconds to tens of minutes, far past its target of 30 s.
 """
 
 from __future__ import annotations
