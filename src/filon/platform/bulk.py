@@ -87,9 +87,10 @@ def rows_update(model: type[models.Model], names: Sequence[str], rows: Sequence[
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     sets = ", ".join(f"{column} = v.{alias}" for column, alias in zip(columns, aliases, strict=True))
     keys = [row[-1] for row in rows]
+    key_type = model._meta.pk.db_type(connection)
     sql = (
-        f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}, %s::{model._meta.pk.db_type(connection)}[]) "
-        f"AS v({', '.join(aliases)}, k) WHERE t.{pk} = v.k AND t.{pk} BETWEEN %s AND %s"
+        f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}, %s::{key_type}[]) AS v({', '.join(aliases)}, k) "
+        f"WHERE t.{pk} = v.k AND t.{pk} BETWEEN %s::{key_type} AND %s::{key_type}"
     )
     return Write(sql, [*_arrays(stored), min(keys), max(keys)])
 
