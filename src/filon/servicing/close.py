@@ -25,8 +25,12 @@ Steps for a date D:
    c. installments payable before D become overdue, those payable on D due;
    d. days past due (from the payable date of the oldest unpaid installment), aging bucket and CNBV
       classification, with the transfer between cartera vigente and vencida.
-   The chunk's changes are written set-based — one statement per table, no per-row ORM saves — and its
-   postings go into ONE journal entry per currency and step, every posting carrying its loan.
+   The chunk's changes are written set-based — one statement per table (`filon.platform.bulk`), no
+   per-row ORM saves — and its postings go into ONE journal entry per currency and step, every posting
+   carrying its loan. On PostgreSQL the loan and installment rows are updated in place (HOT: the tables
+   keep free room on each page, migration 0005), so the close writes no index entry for them.
+   Every step runs or the close fails: a step of the payments engine that raises stops the close and
+   rolls the date back whole; none is skipped.
 3. The ledger day is closed (`day_close`) and the DailyClose row records counts, totals and aging; the
    audit record adds the loans returned to vigente, the re-priced installments and the advances applied.
 """
