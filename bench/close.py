@@ -8,7 +8,10 @@ day's close left it, set-based (rows inserted in batches: COPY on PostgreSQL, ex
 one office and applicant; N loans of 12 monthly installments disbursed over the last eleven months — 30 %
 at a fixed rate, 30 % on TIIE 28, 40 % on TIIE de Fondeo (whose running period is re-priced every day,
 C-9) —, 80 % current and the rest with one to four unpaid installments (moratorium, overdue installments,
-some crossing 90 days past due); their balances posted to the ledger (the ministraciones net of what was
+some crossing 90 days past due). The figures are the engine's: each schedule is built by `schedule_build`
+(a floating loan's as projected at disbursement, on a flat base), the interest accrued through the previous
+day by the close's `interest_target` and the moratorium by its `moratorium_delta` at the rule set's factor;
+their balances posted to the ledger (the ministraciones net of what was
 collected, in entries of 1,000 loans); the rate series published through the previous business day. The
 database is then settled as one in service would be (VACUUM ANALYZE and a checkpoint on PostgreSQL, a WAL
 checkpoint on SQLite).
@@ -145,15 +148,17 @@ def _portfolio(count: int, business_date: date) -> None:
     from filon.accounts.models import User
     from filon.accounts.services import regional_offices_sync
     from filon.applicants.models import Applicant
-    from filon.core.calendar import add_months, next_business_day, previous_business_day
-    from filon.core.money import round_money
+    from filon.core.calendar import previous_business_day
+    from filon.core.schedule import EqualPrincipal, FixedRate, Schedule, ScheduleTerms, schedule_build
     from filon.ledger import chart
     from filon.ledger.models import JournalEntry, LedgerDay, Posting
     from filon.ledger.services import account_ids
-    from filon.servicing.accrual import InstallmentState, interest_target
+    from filon.rules import load_ruleset_for_date
+    from filon.servicing.accrual import InstallmentState, interest_target, moratorium_delta
     from filon.servicing.models import Installment, Loan, ScheduleVersion
 
     prev = previous_business_day(business_date)
+    ruleset = load_ruleset_for_date(prev)
     office = {o.code: o for o in regional_offices_sync()}["ZAC"]
     user = User.objects.create_user("bench", password=None, role="analista", office=office)
     applicant = Applicant.objects.create(
@@ -174,6 +179,9 @@ def _portfolio(count: int, business_date: date) -> None:
     zero = Decimal(0)
     bank_total = zero
     entry_id = 0
+    # the loans share few terms (50 amounts × 330 value dates × 2 rates meet in 1,650 combinations):
+    # each schedule is built once by the engine and laid out for every loan with its terms
+    schedules: dict[tuple[Decimal, date, Decimal], Schedule] = {}
     loans: list[tuple[Any, ...]] = []
     installments: list[tuple[Any, ...]] = []
     postings: list[tuple[Any, ...]] = []
@@ -191,59 +199,65 @@ def _portfolio(count: int, business_date: date) -> None:
         kind = "fixed" if n % 10 < 3 else "TIIE28" if n % 10 < 6 else "TIIE_FONDEO"
         value_date = prev - timedelta(days=(n * 7919) % 330)
         amount = Decimal(1_200_000 + (n % 50) * 100_000)
+        # a floating loan's schedule as it was projected at disbursement: a flat base plus its spread
         annual = FIXED if kind == "fixed" else PROJECTION + SPREAD
-        share = round_money(amount / TERM)
-        balance = amount
-        rows = []
-        for k in range(TERM):
-            start, due = add_months(value_date, k), add_months(value_date, k + 1)
-            rate = (annual * (due - start).days / 360).quantize(NINE_PLACES)
-            principal = balance if k == TERM - 1 else share
-            projected = kind != "fixed" and (start > prev or (kind == "TIIE_FONDEO" and due > prev))
-            rows.append((start, due, next_business_day(due), rate, projected, balance, principal))
-            balance -= principal
-        payable_before = [r for r in rows if r[2] <= prev]
+        schedule = schedules.get((amount, value_date, annual))
+        if schedule is None:
+            schedule = schedules[(amount, value_date, annual)] = schedule_build(
+                ScheduleTerms(
+                    principal=amount,
+                    disbursement_date=value_date,
+                    term_months=TERM,
+                    grace_months=0,
+                    payment_every_months=1,
+                    amortization=EqualPrincipal(),
+                    rate=FixedRate(annual),
+                )
+            )
+        payable_before = [i for i in schedule.installments if i.payable <= prev]
         share_of_100 = n % 100  # 80 % current; 8 % one installment late, 5 % two, 3 % three, 4 % four
         unpaid = min(sum(share_of_100 >= edge for edge in (80, 88, 93, 96)), len(payable_before))
         paid_count = len(payable_before) - unpaid
-        oldest = payable_before[paid_count][2] if unpaid else None
+        oldest = payable_before[paid_count].payable if unpaid else None
         days_past_due = max((prev - oldest).days, 0) if oldest else 0
         vencida = days_past_due >= 90
         principal_balance, accrued_interest, accrued_moratorium = amount, zero, zero
-        for k, (start, due, payable, rate, projected, opening_balance, principal) in enumerate(rows):
-            interest = round_money(opening_balance * rate)
-            state = InstallmentState(0, start, due, payable, rate, interest, zero, principal, zero)
+        for k, row in enumerate(schedule.installments):
+            rate = row.rate.quantize(NINE_PLACES)  # as the column stores it
+            # a projected base: the periods to come, and TIIE de Fondeo's running one (compounded in arrears)
+            projected = kind != "fixed" and (row.start > prev or (kind == "TIIE_FONDEO" and row.due > prev))
+            state = InstallmentState(
+                0, row.start, row.due, row.payable, rate, row.interest, zero, row.principal, zero
+            )
             accrued = interest_target(state, prev)
             paid = k < paid_count
             mora = zero
-            if not paid and payable < prev:
-                days = (prev - payable).days
-                mora = round_money(principal * rate * 360 / (due - start).days * Decimal("1.5") * days / 360)
             if paid:
-                principal_balance -= principal
+                principal_balance -= row.principal
                 status = "paid"
             else:
+                mora = moratorium_delta(state, row.payable, prev, ruleset.rates.moratorium_factor)
                 accrued_interest += accrued
                 accrued_moratorium += mora
-                status = "overdue" if payable < prev else "due" if payable == prev else "pending"
+                status = "overdue" if row.payable < prev else "due" if row.payable == prev else "pending"
             installments.append(
                 (
                     loan_id,
                     loan_id,
                     k + 1,
-                    start,
-                    due,
-                    payable,
+                    row.start,
+                    row.due,
+                    row.payable,
                     rate,
                     projected,
-                    opening_balance,
-                    principal,
-                    interest,
-                    interest,
+                    row.opening_balance,
+                    row.principal,
+                    row.interest,
+                    row.interest,
                     accrued,
                     mora,
-                    principal if paid else zero,
-                    interest if paid else zero,
+                    row.principal if paid else zero,
+                    row.interest if paid else zero,
                     status,
                 )
             )
@@ -262,7 +276,7 @@ def _portfolio(count: int, business_date: date) -> None:
                 accrued_moratorium,
                 days_past_due,
                 value_date,
-                rows[-1][1],
+                schedule.maturity,
             )
         )
         for code, balance_ in (
@@ -298,8 +312,8 @@ def _portfolio(count: int, business_date: date) -> None:
         program="primer_piso",
         credit_type="habilitacion_avio",
         currency="MXN",
-        ruleset_version="RO-2010-1160",
-        moratorium_factor=Decimal("1.5"),
+        ruleset_version=ruleset.version,
+        moratorium_factor=ruleset.rates.moratorium_factor,
         term_months=TERM,
         status="active",
         accrued_through=prev,

@@ -284,17 +284,13 @@ def test_a_loan_without_arrears_returns_to_vigente(cast, applicant):
 def test_the_close_hands_advances_to_the_payments_engine(cast, applicant, monkeypatch):
     """Step 1 calls the payments engine's `unapplied_apply` for the loans with money held and an
     installment payable by the date (the engine itself is faked: it is tested with payments)."""
-    import sys
-    from types import ModuleType
-
     from django.db import transaction
 
     from filon.ledger.services import Line, entry_post
+    from filon.servicing import payments
 
     calls = []
-    payments = ModuleType("filon.servicing.payments")
-    payments.unapplied_apply = lambda *, loan, on: calls.append((loan.number, on))
-    monkeypatch.setitem(sys.modules, "filon.servicing.payments", payments)
+    monkeypatch.setattr(payments, "unapplied_apply", lambda *, loan, on: calls.append((loan.number, on)))
     ahead = bare_loan(cast, applicant, number="CR-ANTICIPO", value_date=date(2026, 1, 15))
     bare_loan(cast, applicant, number="CR-SIN-ANTICIPO", value_date=date(2026, 1, 15))
     later = bare_loan(cast, applicant, number="CR-ANTICIPO-FUTURO", value_date=date(2026, 2, 10))
@@ -312,6 +308,29 @@ def test_the_close_hands_advances_to_the_payments_engine(cast, applicant, monkey
         Loan.objects.filter(pk__in=[ahead.pk, later.pk]).update(unapplied_balance=Decimal("5000.00"))
     closed(date(2026, 2, 16))  # payable 16/02 for the first; 10/03 for the last
     assert calls == [("CR-ANTICIPO", date(2026, 2, 16))]
+
+
+@pytest.mark.parametrize("step", ["unapplied_apply", "expired_lines_close"])
+def test_a_step_that_cannot_run_stops_the_close(cast, applicant, monkeypatch, step):
+    """A payments step missing or failing is never skipped: the close raises and closes nothing."""
+    from filon.servicing import payments
+
+    loan = bare_loan(cast, applicant, number="CR-PASO", value_date=date(2026, 1, 15))
+    Loan.objects.filter(pk=loan.pk).update(unapplied_balance=Decimal("5000.00"))
+    before = counts()
+    position = Loan.objects.values().get(pk=loan.pk)
+    monkeypatch.delattr(payments, step)
+    with pytest.raises(AttributeError, match=step):
+        close_day(business_date=date(2026, 2, 16))
+
+    def broken(**kwargs):
+        raise RuntimeError("el motor de pagos falló")
+
+    monkeypatch.setattr(payments, step, broken, raising=False)
+    with pytest.raises(RuntimeError, match="el motor de pagos falló"):
+        close_day(business_date=date(2026, 2, 16))
+    assert counts() == before
+    assert Loan.objects.values().get(pk=loan.pk) == position
 
 
 def test_aging_buckets(cast, applicant):

@@ -25,31 +25,30 @@ Steps for a date D:
    c. installments payable before D become overdue, those payable on D due;
    d. days past due (from the payable date of the oldest unpaid installment), aging bucket and CNBV
       classification, with the transfer between cartera vigente and vencida.
-   The chunk's changes are written set-based — one statement per table, no per-row ORM saves — and its
-   postings go into ONE journal entry per currency and step, every posting carrying its loan.
+   The chunk's changes are written set-based — one statement per table (`filon.platform.bulk`), no
+   per-row ORM saves — and its postings go into ONE journal entry per currency and step, every posting
+   carrying its loan. On PostgreSQL the loan and installment rows are updated in place (HOT: the tables
+   keep free room on each page, migration 0005), so the close writes no index entry for them.
+   Every step runs or the close fails: a step of the payments engine that raises stops the close and
+   rolls the date back whole; none is skipped.
 3. The ledger day is closed (`day_close`) and the DailyClose row records counts, totals and aging; the
    audit record adds the loans returned to vigente, the re-priced installments and the advances applied.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-import psycopg
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from filon.audit.services import audit_record
-from filon.centavos import CentavosField, from_centavos, to_centavos
 from filon.core.calendar import add_months, is_business_day, today_mx
 from filon.core.money import CENT, finance_context, round_money
 from filon.core.rates import MissingRate, RateSeries
@@ -59,6 +58,8 @@ from filon.ledger import chart
 from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import UnbalancedEntry, account_ids, check_open, day_close, last_closed_date
 from filon.marketdata.selectors import rate_series_get
+from filon.platform.bulk import Write, pipeline, rows_insert, rows_read, rows_update
+from filon.servicing import payments
 from filon.servicing.accrual import InstallmentState, accrual_deltas
 from filon.servicing.models import (
     Classification,
@@ -70,8 +71,6 @@ from filon.servicing.models import (
     new_revision,
 )
 from filon.servicing.services import loan_rate_source
-
-logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 CHUNK = 5000
@@ -258,26 +257,9 @@ def _strings(totals: dict[str, Decimal]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- 1. unapplied money
 
 
-def _payments_step(name: str, business_date: date, what: str) -> Callable[..., Any] | None:
-    """The payments engine's step `name`, or None (logged) when the engine has no such step."""
-    try:
-        payments = importlib.import_module("filon.servicing.payments")
-    except ModuleNotFoundError as exc:
-        if exc.name != "filon.servicing.payments":
-            raise
-        payments = None
-    step: Callable[..., Any] | None = getattr(payments, name, None)
-    if step is None:
-        logger.warning("Cierre %s: no se %s (falta payments.%s).", business_date, what, name)
-    return step
-
-
-def _apply_unapplied(business_date: date) -> int | None:
+def _apply_unapplied(business_date: date) -> int:
     """Hand money received in advance to the payments engine for the loans with an installment payable
-    on or before the date. Returns how many loans, or None when the payments engine has no such step."""
-    apply = _payments_step("unapplied_apply", business_date, "aplican pagos por aplicar")
-    if apply is None:
-        return None
+    on or before the date. Returns how many loans."""
     payable = Installment.objects.filter(
         loan=OuterRef("pk"),
         version__active=True,
@@ -287,15 +269,14 @@ def _apply_unapplied(business_date: date) -> int | None:
     loans = Loan.objects.filter(status=LoanStatus.ACTIVE, unapplied_balance__gt=0).filter(Exists(payable))
     due = list(loans.order_by("pk"))  # few loans; each is locked and written by the payments engine
     for loan in due:
-        apply(loan=loan, on=business_date)
+        payments.unapplied_apply(loan=loan, on=business_date)
     return len(due)
 
 
-def _close_expired_lines(business_date: date) -> int | None:
+def _close_expired_lines(business_date: date) -> int:
     """Revolving lines that expired before the date owing nothing are closed by the payments engine
-    (liquidado on the line's expiry). Returns how many, or None when the engine has no such step."""
-    close = _payments_step("expired_lines_close", business_date, "cierran las líneas vencidas sin adeudo")
-    return None if close is None else int(close(on=business_date))
+    (liquidado on the line's expiry). Returns how many."""
+    return int(payments.expired_lines_close(on=business_date))
 
 
 # ----------------------------------------------------------------------------- 2. the portfolio walk
@@ -441,21 +422,20 @@ class _Run:
             # foreign keys of the postings checked as they are inserted, while Python computes, rather
             # than all at once at commit
             connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
-        with _pipeline():
+        with pipeline():
             while chunk:
                 loans, rows = chunk
                 installment_updates, loan_updates = self._compute(loans, rows)
                 writes = [
-                    *_update(Installment, INSTALLMENT_UPDATES, installment_updates),
-                    *_update(Loan, LOAN_UPDATES, loan_updates),
-                    *(write for step in entries for write in step.flush()),
+                    rows_update(Installment, INSTALLMENT_UPDATES, installment_updates),
+                    rows_update(Loan, LOAN_UPDATES, loan_updates),
+                    *(step.flush() for step in entries),
                 ]
                 chunk = self._read(after=loans[-1].id)  # waits for the previous chunk's writes
                 for write in writes:
                     write.run()
             for step in entries:
-                for write in step.finish():
-                    write.run()
+                step.finish().run()
 
     def _read(self, *, after: int) -> tuple[list[_LoanRow], dict[int, list[_InstallmentRow]]] | None:
         """The next chunk of active loans and their unpaid installments whose period started."""
@@ -466,7 +446,7 @@ class _Run:
             first_disbursed_on__lte=day,
             pk__gt=after,
         ).order_by("pk")[:CHUNK]
-        loans = [_LoanRow(*values) for values in _fetch(chunk, LOAN_FIELDS)]
+        loans = [_LoanRow(*values) for values in rows_read(chunk, LOAN_FIELDS)]
         if not loans:
             return None
         first, last = loans[0].id, loans[-1].id
@@ -481,7 +461,7 @@ class _Run:
             status__in=UNPAID,
         ).order_by()
         by_loan: dict[int, list[_InstallmentRow]] = defaultdict(list)
-        for values in _fetch(installments, INSTALLMENT_FIELDS):
+        for values in rows_read(installments, INSTALLMENT_FIELDS):
             row = _InstallmentRow(*values)
             row.principal_unpaid -= row.principal_paid
             by_loan[row.loan_id].append(row)
@@ -695,7 +675,7 @@ def _period_cuts(loan: _LoanRow, row: _InstallmentRow) -> tuple[date, ...]:
     return (row.start, *(add_months(row.start, k, anchor) for k in range(1, months)), row.due)
 
 
-# ----------------------------------------------------------------------------- set-based writes
+# ----------------------------------------------------------------------------- the postings
 
 
 class _Entries:
@@ -736,27 +716,25 @@ class _Entries:
         if counter:
             self.counters[(counter, currency)] -= amount
 
-    def flush(self) -> list[_Write]:
+    def flush(self) -> Write:
         """The insert of the postings added since the last flush."""
-        if not self.pending:
-            return []
         rows = []
         for account, currency, loan_id, amount in self.pending:
             rows.append((self._entry(currency), self.ids[(account, currency)], loan_id, currency, amount))
             self.totals[currency] += amount
         self.pending = []
-        return _insert(Posting, ("entry_id", "account_id", "loan_id", "currency", "amount"), rows)
+        return rows_insert(Posting, ("entry_id", "account_id", "loan_id", "currency", "amount"), rows)
 
-    def finish(self) -> list[_Write]:
+    def finish(self) -> Write:
         """The last postings (the counterparts without a loan), once the entry is known to balance."""
         for (account, currency), amount in sorted(self.counters.items()):
             if amount:
                 self.pending.append((account, currency, None, amount))
-        writes = self.flush()
+        write = self.flush()
         unbalanced = {cur: total for cur, total in self.totals.items() if total}
         if unbalanced:
             raise UnbalancedEntry(f"La póliza {self.kind} del cierre no cuadra: diferencia {unbalanced}.")
-        return writes
+        return write
 
     def _entry(self, currency: str) -> int:
         entry_id = self.entry_ids.get(currency)
@@ -769,62 +747,6 @@ class _Entries:
             )
             entry_id = self.entry_ids[currency] = entry.pk
         return entry_id
-
-
-def _fetch(queryset: QuerySet[Any], names: Sequence[str]) -> list[tuple[Any, ...]]:
-    """`queryset.values_list(*names)` read through the cursor, converted here column by column instead of
-    through Django's per-value converters, which cost more than the rest of the close: money columns
-    hold integer centavos (read as 2-place Decimals); SQLite returns the other decimals (rates) as floats
-    (or ints), each read as the shortest decimal that round-trips (`repr`), exact for the up to 15
-    significant digits these columns hold. PostgreSQL already returns those as Decimals."""
-    sql, params = queryset.values_list(*names).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    opts = queryset.model._meta
-    fields = [opts.pk if name == "pk" else opts.get_field(name) for name in names]
-    money = [i for i, f in enumerate(fields) if isinstance(f, CentavosField)]
-    decimals = [i for i, f in enumerate(fields) if isinstance(f, models.DecimalField)]
-    if connection.vendor != "sqlite":
-        decimals = []
-    if not money and not decimals:
-        return rows
-
-    def read(value: Any) -> Any:
-        if isinstance(value, float):
-            return Decimal(repr(value))
-        return value if value is None else Decimal(value)
-
-    converted = []
-    for row in rows:
-        values = list(row)
-        for i in money:
-            if values[i] is not None:
-                values[i] = from_centavos(values[i])
-        for i in decimals:
-            values[i] = read(values[i])
-        converted.append(tuple(values))
-    return converted
-
-
-def _stored(fields: Sequence[models.Field[Any, Any]], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The rows as the columns store them: amounts of money as integer centavos (a fraction of a centavo
-    is refused, never rounded)."""
-    money = [i for i, f in enumerate(fields) if isinstance(f, CentavosField)]
-    if not money:
-        return rows
-    stored = []
-    for row in rows:
-        values = list(row)
-        for i in money:
-            if values[i] is not None:
-                values[i] = to_centavos(values[i])
-        stored.append(tuple(values))
-    return stored
-
-
-def _columns(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
-    return [model._meta.get_field(name.removesuffix("_id")) for name in names]
 
 
 def _lock_portfolio() -> None:
@@ -840,85 +762,3 @@ def _lock_portfolio() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Loan._meta.db_table)} IN EXCLUSIVE MODE")
-
-
-def _pipeline() -> AbstractContextManager[Any]:
-    """PostgreSQL pipeline mode for the walk (statements are sent without waiting for their results; a
-    read waits for everything sent before it); nothing on SQLite, which runs in-process."""
-    if connection.vendor == "postgresql":
-        return connection.connection.pipeline()
-    return nullcontext()
-
-
-def _array(values: Sequence[Any]) -> str:
-    """A PostgreSQL array literal of numbers, dates, booleans and plain codes (no quoting needed)."""
-    text = ",".join(map(str, values))
-    if "None" in text:  # only a NULL prints so
-        text = ",".join("NULL" if value is None else str(value) for value in values)
-    return "{" + text + "}"
-
-
-@dataclass(frozen=True)
-class _Write:
-    """One set-based write, prepared ahead of running it: PostgreSQL runs `sql` once with one array
-    literal per column, parsed by the server (far cheaper than the driver dumping a million values one by
-    one); SQLite runs it once per row with executemany (in-process)."""
-
-    sql: str
-    params: list[Any]
-
-    def run(self) -> None:
-        if connection.vendor == "postgresql":
-            with psycopg.Cursor(connection.connection) as cursor:  # server-side binding
-                cursor.execute(self.sql, self.params)
-        else:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.params)
-
-
-def _params(rows: list[tuple[Any, ...]]) -> list[Any]:
-    if connection.vendor == "postgresql":
-        return [_array(column) for column in zip(*rows, strict=True)]
-    return rows
-
-
-def _update(model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> list[_Write]:
-    """UPDATE model SET names… WHERE pk = the row's last value, for every row: one statement
-    (PostgreSQL: UPDATE … FROM unnest(arrays)) or one executemany (SQLite)."""
-    if not rows:
-        return []
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    fields = _columns(model, names)
-    rows = _stored(fields, rows)
-    columns = [qn(f.column) for f in fields]
-    pk = qn(model._meta.pk.column)
-    if connection.vendor == "postgresql":
-        aliases = [f"c{i}" for i in range(len(fields))]
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        sets = ", ".join(f"{column} = v.{alias}" for column, alias in zip(columns, aliases, strict=True))
-        sql = (
-            f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}, %s::bigint[]) "
-            f"AS v({', '.join(aliases)}, k) WHERE t.{pk} = v.k"
-        )
-    else:
-        sql = f"UPDATE {table} SET {', '.join(f'{column} = %s' for column in columns)} WHERE {pk} = %s"
-    return [_Write(sql, _params(rows))]
-
-
-def _insert(model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]]) -> list[_Write]:
-    """INSERT rows into model's table: one statement (PostgreSQL: INSERT … SELECT FROM unnest(arrays))
-    or one executemany (SQLite)."""
-    if not rows:
-        return []
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    fields = _columns(model, names)
-    rows = _stored(fields, rows)
-    columns = ", ".join(qn(f.column) for f in fields)
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"
-    else:
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    return [_Write(sql, _params(rows))]
