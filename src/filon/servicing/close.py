@@ -59,6 +59,7 @@ from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import UnbalancedEntry, account_ids, check_open, day_close, last_closed_date
 from filon.marketdata.selectors import rate_series_get
 from filon.platform.bulk import Write, pipeline, rows_insert, rows_read, rows_update
+from filon.platform.revision import new_revision
 from filon.servicing import payments
 from filon.servicing.accrual import InstallmentState, accrual_deltas
 from filon.servicing.models import (
@@ -68,7 +69,6 @@ from filon.servicing.models import (
     InstallmentStatus,
     Loan,
     LoanStatus,
-    new_revision,
 )
 from filon.servicing.services import loan_rate_source
 

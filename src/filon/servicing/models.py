@@ -16,7 +16,6 @@ from filon.centavos import CentavosField
 from filon.origination.models import CREDIT_TYPE_CHOICES, CURRENCY_CHOICES, PROGRAM_CHOICES
 
 # The close takes its batch's mark from here; `filon.platform.revision` is where marks are made.
-from filon.platform.revision import new_revision as new_revision
 from filon.platform.revision import revision_stamp
 
 ZERO = Decimal(0)
