@@ -37,6 +37,7 @@ def document_is_stale(item: RequirementItem, today: date) -> bool:
 
 
 def requirement_is_met(item: RequirementItem, today: date) -> bool:
+    """Not applicable, or approved, in force on `today` and with a favourable legal opinion if it needs one."""
     if item.status == RequirementStatus.NOT_APPLICABLE:
         return True
     if item.status != RequirementStatus.APPROVED or document_is_stale(item, today):
@@ -45,6 +46,7 @@ def requirement_is_met(item: RequirementItem, today: date) -> bool:
 
 
 def requirements_missing(file: CreditFile, stage: Stage, today: date | None = None) -> list[RequirementItem]:
+    """The file's requirements of `stage` not met on `today` (the pages list them; the services refuse by them)."""
     today = today or today_mx()
     return [
         item for item in file.requirements.filter(stage=stage.value) if not requirement_is_met(item, today)
