@@ -38,7 +38,7 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
-from filon.web.home.panels import FILE_BUTTONS, file_actions
+from filon.web.files.panels import FILE_BUTTONS, file_actions
 
 pytestmark = pytest.mark.django_db
 

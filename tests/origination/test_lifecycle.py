@@ -20,7 +20,12 @@ from filon.origination.models import (
     GuaranteeStatus,
     RequirementStatus,
 )
-from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user
+from filon.origination.selectors import (
+    attention_clock,
+    file_get_for_user,
+    file_list_for_user,
+    requirements_missing,
+)
 from filon.origination.services import (
     GuaranteeData,
     file_cancel,
@@ -41,7 +46,6 @@ from filon.origination.services import (
     requirement_not_applicable,
     requirement_review,
     requirement_upload,
-    requirements_missing,
 )
 from filon.rules.schema import Stage
 

@@ -271,7 +271,7 @@ def test_the_migration_converts_landed_amounts_exactly_and_back():
 
 def test_the_audit_trail_shows_amounts_as_pesos():
     from filon.servicing.models import Payment
-    from filon.web.home.panels import _value
+    from filon.web.files.audit import _value
 
     assert _value(Payment._meta.get_field("amount"), "amount", "1234567.89") == "1,234,567.89"
     assert _value(Loan._meta.get_field("principal_balance"), "principal_balance", "0.29") == "0.29"

@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from django.urls import URLPattern, get_resolver, resolve, reverse
 
+from filon.web.applicants import urls as applicants
 from filon.web.committees import urls as committees
 from filon.web.documents import urls as documents
 from filon.web.factoring import urls as factoring
 from filon.web.files import urls as files
 from filon.web.funds import urls as funds
 from filon.web.goals import urls as goals
-from filon.web.home import urls as home
 from filon.web.loans import urls as loans
 from filon.web.operations import urls as operations
 from filon.web.programs import urls as programs
 
-AREAS = [home, files, committees, loans, documents, operations, programs, funds, factoring, goals]
+AREAS = [applicants, files, committees, loans, documents, operations, programs, funds, factoring, goals]
 SAMPLE = {"int": 7, "slug": "muestra"}
 
 

@@ -25,6 +25,7 @@ from filon.committees.models import (
 )
 from filon.committees.selectors import (
     agenda_items_for_user,
+    committee_name,
     session_get_for_user,
     session_list_for_user,
     session_minutes_for_user,
@@ -32,7 +33,6 @@ from filon.committees.selectors import (
 from filon.committees.services import (
     agenda_add_file,
     agenda_withdraw,
-    committee_name,
     resolution_record,
     session_attendance,
     session_close,

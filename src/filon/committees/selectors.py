@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from filon.accounts.models import Role, User
-from filon.committees.models import AgendaItem, CommitteeSession
+from filon.committees.models import COMMITTEE_CHOICES, AgendaItem, CommitteeSession
+from filon.core.calendar import today_mx
 from filon.errors import NotFound
 from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
+from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules.schema import Committee
+
+
+def committee_rules(ruleset: RuleSet, code: str) -> Committee | None:
+    """The rule set's entry for the committee `code`, if it names one."""
+    return next((c for c in ruleset.committees.committees if c.code == code), None)
+
+
+def committee_name(code: str, on: dt.date | None = None) -> str:
+    """The committee's name as the rule set in force on `on` gives it."""
+    found = committee_rules(load_ruleset_for_date(on or today_mx()), code)
+    return found.name if found else dict(COMMITTEE_CHOICES).get(code, code)
 
 
 def is_committee_member(user: User, committee: str) -> bool:

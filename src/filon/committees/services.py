@@ -38,14 +38,13 @@ from filon.committees.models import (
     Vote,
     VoteChoice,
 )
-from filon.committees.selectors import committee_members, is_committee_member
-from filon.core.calendar import today_mx
+from filon.committees.selectors import committee_members, committee_name, committee_rules, is_committee_member
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
-from filon.origination.services import file_resolve, file_ruleset, guarantee_change_resolve
+from filon.origination.selectors import file_ruleset
+from filon.origination.services import file_resolve, guarantee_change_resolve
 from filon.rules import NoRuleSetInForce, RuleSet, load_ruleset_for_date
-from filon.rules.schema import Committee
 
 SESSION_FIELDS = ["committee", "number", "date", "place", "status", "secretary_id", "quorum"]
 FILE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED, Decision.RETURNED)
@@ -53,16 +52,6 @@ CHANGE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED)
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def _committee_rules(ruleset: RuleSet, code: str) -> Committee | None:
-    return next((c for c in ruleset.committees.committees if c.code == code), None)
-
-
-def committee_name(code: str, on: dt.date | None = None) -> str:
-    """The committee's name as the rule set in force on `on` gives it."""
-    found = _committee_rules(load_ruleset_for_date(on or today_mx()), code)
-    return found.name if found else dict(COMMITTEE_CHOICES).get(code, code)
 
 
 def _display(user: User) -> str:
@@ -136,7 +125,7 @@ def _refuse_wrong_committee(
     if routed == session.committee:
         return
     session_name = committee_name(session.committee, session.date)
-    target = _committee_rules(ruleset, routed)
+    target = committee_rules(ruleset, routed)
     if target is None:
         raise TransitionRefused(
             f"{what} no tiene instancia de decisión asignada; evalúelo antes de llevarlo a comité.",
@@ -579,7 +568,7 @@ def _votes_text(item: AgendaItem) -> str:
 def minutes_text(session: CommitteeSession) -> str:
     """The session's minutes (acta), in Spanish, from the recorded facts."""
     ruleset = load_ruleset_for_date(session.date)
-    rules = _committee_rules(ruleset, session.committee)
+    rules = committee_rules(ruleset, session.committee)
     name = rules.name if rules else session.get_committee_display()
     present = sorted(session.members_present.all(), key=lambda u: u.username)
     lines = [

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from filon.accounts.models import User
 from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus, VoteChoice
-from filon.committees.services import committee_name
+from filon.committees.selectors import committee_name
 from filon.core.money import format_percent
 from filon.errors import TransitionRefused
 from filon.marketdata.catalog import CATALOG

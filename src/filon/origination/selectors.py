@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 
 from filon.accounts.access import scope_to_office
 from filon.accounts.models import User
-from filon.core.calendar import business_days_between, today_mx
+from filon.core.calendar import add_months, business_days_between, today_mx
 from filon.core.rates import MissingRate
 from filon.errors import DomainError, NotFound
 from filon.marketdata.selectors import rate_series_get
-from filon.origination.models import CreditFile, FileStatus
+from filon.origination.models import CreditFile, FileStatus, RequirementItem, RequirementStatus
 from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
+from filon.rules.schema import Stage
 
 
 def file_ruleset(file: CreditFile) -> RuleSet:
@@ -24,6 +25,32 @@ def file_ruleset(file: CreditFile) -> RuleSet:
     if file.ruleset_version:
         return load_ruleset_version(file.ruleset_version)
     return load_ruleset_for_date(today_mx())
+
+
+def document_is_stale(item: RequirementItem, today: date) -> bool:
+    """A document older than its validity (months) on `today`."""
+    return bool(
+        item.validity_months
+        and item.document_date
+        and item.document_date < add_months(today, -item.validity_months)
+    )
+
+
+def requirement_is_met(item: RequirementItem, today: date) -> bool:
+    """Not applicable, or approved, in force on `today` and with a favourable legal opinion if it needs one."""
+    if item.status == RequirementStatus.NOT_APPLICABLE:
+        return True
+    if item.status != RequirementStatus.APPROVED or document_is_stale(item, today):
+        return False
+    return not item.legal_review or item.legal_opinion == "favorable"
+
+
+def requirements_missing(file: CreditFile, stage: Stage, today: date | None = None) -> list[RequirementItem]:
+    """The file's requirements of `stage` not met on `today` (the pages list them; the services refuse by them)."""
+    today = today or today_mx()
+    return [
+        item for item in file.requirements.filter(stage=stage.value) if not requirement_is_met(item, today)
+    ]
 
 
 def market_values_on(day: date) -> tuple[Decimal, Decimal | None]:

@@ -25,7 +25,7 @@ from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
 from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.centavos import amount_check
-from filon.core.calendar import add_months, today_mx
+from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.core.evaluation import evaluate_document
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
@@ -42,7 +42,12 @@ from filon.origination.models import (
     RequirementItem,
     RequirementStatus,
 )
-from filon.origination.selectors import file_ruleset, market_values_on
+from filon.origination.selectors import (
+    document_is_stale,
+    file_ruleset,
+    market_values_on,
+    requirements_missing,
+)
 from filon.rules import RuleSet, load_ruleset_for_date
 from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
 
@@ -479,14 +484,6 @@ def _item_audited(
     )
 
 
-def _document_is_stale(item: RequirementItem, today: date) -> bool:
-    return bool(
-        item.validity_months
-        and item.document_date
-        and item.document_date < add_months(today, -item.validity_months)
-    )
-
-
 @transaction.atomic
 def requirement_upload(
     *, user: User, item: RequirementItem, uploaded: UploadedFile, document_date: date | None = None
@@ -509,7 +506,7 @@ def requirement_upload(
         )
     if document_date:
         item.document_date = document_date
-    if _document_is_stale(item, today):
+    if document_is_stale(item, today):
         raise ValidationFailed(
             [
                 DomainError(
@@ -559,7 +556,7 @@ def requirement_review(
         raise TransitionRefused("Sólo se revisa un documento cargado.", field="status")
     if not approve and not note.strip():
         raise ValidationFailed([DomainError("Indique el motivo del rechazo.", field="note")])
-    if approve and _document_is_stale(item, today_mx()):
+    if approve and document_is_stale(item, today_mx()):
         raise ValidationFailed(
             [
                 DomainError(
@@ -632,27 +629,12 @@ def requirement_legal_opinion(
     return item
 
 
-def requirement_is_met(item: RequirementItem, today: date) -> bool:
-    if item.status == RequirementStatus.NOT_APPLICABLE:
-        return True
-    if item.status != RequirementStatus.APPROVED or _document_is_stale(item, today):
-        return False
-    return not item.legal_review or item.legal_opinion == "favorable"
-
-
-def requirements_missing(file: CreditFile, stage: Stage, today: date | None = None) -> list[RequirementItem]:
-    today = today or today_mx()
-    return [
-        item for item in file.requirements.filter(stage=stage.value) if not requirement_is_met(item, today)
-    ]
-
-
 def _refuse_missing(file: CreditFile, stage: Stage, action: str) -> None:
     missing = requirements_missing(file, stage)
     if missing:
         listed = "; ".join(
             f"{m.code} ({RequirementStatus(m.status).label.lower()}"
-            + (", vencido" if _document_is_stale(m, today_mx()) else "")
+            + (", vencido" if document_is_stale(m, today_mx()) else "")
             + (
                 ", sin dictamen jurídico"
                 if m.legal_review

@@ -43,8 +43,7 @@ from filon.ledger import chart
 from filon.ledger.services import Line, entry_post
 from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
-from filon.origination.selectors import file_ruleset
-from filon.origination.services import requirements_missing
+from filon.origination.selectors import file_ruleset, requirements_missing
 from filon.rules import load_ruleset_version
 from filon.rules.schema import CreditType, Currency, ProgramCode, Stage
 from filon.servicing.checks import disbursement_refusal

@@ -6,7 +6,7 @@ from django.urls import include, path
 app_name = "web"
 
 urlpatterns = [
-    path("", include("filon.web.home.urls")),
+    path("", include("filon.web.applicants.urls")),
     path("", include("filon.web.files.urls")),
     path("", include("filon.web.committees.urls")),
     path("", include("filon.web.loans.urls")),

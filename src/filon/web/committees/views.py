@@ -21,6 +21,7 @@ from filon.committees.selectors import (
     agenda_pending_files,
     agenda_pending_guarantee_changes,
     committee_members,
+    committee_name,
     is_committee_member,
     session_get_for_user,
     session_list_for_user,
@@ -30,7 +31,6 @@ from filon.committees.services import (
     agenda_add_file,
     agenda_add_guarantee_change,
     agenda_withdraw,
-    committee_name,
     resolution_record,
     session_attendance,
     session_close,
@@ -41,7 +41,7 @@ from filon.committees.services import (
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, NotFound
 from filon.origination.models import CreditFile, GuaranteeChange
-from filon.web.forms import (
+from filon.web.committees.forms import (
     AgendaAddChangeForm,
     AgendaAddForm,
     AttendanceForm,

@@ -25,7 +25,7 @@ from filon.limits import accepts_upload
 from filon.origination.forms import GuaranteeForm, ProposalForm
 from filon.origination.lifecycle import FILE, REGIONAL
 from filon.origination.models import CreditFile, DocumentUpload, FileGuarantee, FileStatus, RequirementItem
-from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user
+from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user, file_ruleset
 from filon.origination.services import (
     file_cancel,
     file_create,
@@ -34,7 +34,6 @@ from filon.origination.services import (
     file_propose,
     file_ready_to_disburse,
     file_requirements_complete,
-    file_ruleset,
     file_start_analysis,
     file_update_proposal,
     guarantee_add,
@@ -46,7 +45,9 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
-from filon.web.forms import (
+from filon.web.files import panels
+from filon.web.files.audit import file_audit
+from filon.web.files.forms import (
     CancelForm,
     FormalizeForm,
     GuaranteeChangeForm,
@@ -55,7 +56,6 @@ from filon.web.forms import (
     ReviewForm,
     UploadForm,
 )
-from filon.web.home import panels
 from filon.web.http import (
     cite,
     error_text,
@@ -202,7 +202,7 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "coverage": panels.coverage(file),
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
-        "audit": panels.file_audit(file),
+        "audit": file_audit(file),
         "guarantee_form": extra.pop("guarantee_form", None) or html5_dates(GuaranteeForm(prefix="g")),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(prefix="cancelar"),
         "formalize_form": extra.pop("formalize_form", None) or FormalizeForm(prefix="formalizar"),

@@ -46,6 +46,7 @@ from filon.programs.services import (
     year_budget_set,
 )
 from filon.rules import load_ruleset_for_date
+from filon.web.files.views import file_context
 from filon.web.http import error_text, html5_dates, web_view
 
 
@@ -179,8 +180,6 @@ def _back_to_file(request: HttpRequest, pk: int, notice: str) -> HttpResponse:
 def _file_refused(request: HttpRequest, file: Any, exc: DomainError, **extra: Any) -> HttpResponse:
     if exc.status in (403, 404):
         raise exc
-    from filon.web.files.views import file_context
-
     context = file_context(request, file, program_error=error_text(exc), **extra)
     return render(request, "web/files/detail.html", context, status=exc.status)
 

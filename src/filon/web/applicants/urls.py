@@ -2,10 +2,9 @@
 
 from django.urls import URLPattern, path
 
-from filon.web.home import views
+from filon.web.applicants import views
 
 urlpatterns: list[URLPattern] = [
-    # Applicants
     path("solicitantes/", views.applicant_list, name="applicants"),
     path("solicitantes/nuevo/", views.applicant_new, name="applicant_new"),
     path("solicitantes/<int:pk>/", views.applicant_detail, name="applicant"),
