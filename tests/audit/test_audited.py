@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import transaction
 
@@ -49,3 +51,14 @@ def test_a_refused_change_leaves_no_record_and_no_change() -> None:
         refused_rename()
     assert not AuditRecord.objects.filter(action="office.rename").exists()
     assert RegionalOffice.objects.get(pk=office.pk).name == "Prueba"
+
+
+def test_facts_the_block_adds_are_recorded_after() -> None:
+    office = _office()
+    with audited(user=None, action="office.rename", obj=office, fields=["name"]) as change:
+        office.name = "Otra"
+        office.save()
+        change.facts["amount"] = Decimal("12.50")
+    record = AuditRecord.objects.get(action="office.rename")
+    assert record.after == {"name": "Otra", "amount": "12.50"}
+    assert record.before == {"name": "Prueba"}

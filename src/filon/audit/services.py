@@ -109,13 +109,21 @@ def audited(
     before = take(obj)
     yield holder
     holder.record = audit_record(
-        user=user, action=action, obj=obj, before=before, after=take(obj), office=office, note=holder.note
+        user=user,
+        action=action,
+        obj=obj,
+        before=before,
+        after={**take(obj), **_json_value(holder.facts)},
+        office=office,
+        note=holder.note,
     )
 
 
 class AuditRecordHolder:
-    """What `audited` hands its block: the note to write, and afterwards the record written."""
+    """What `audited` hands its block: the note to write, facts the change adds to its "after" (an amount, a
+    due date: what the object's fields do not hold), and afterwards the record written."""
 
     def __init__(self, note: str = "") -> None:
         self.note = note
+        self.facts: dict[str, Any] = {}
         self.record: AuditRecord | None = None
