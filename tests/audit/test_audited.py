@@ -61,4 +61,4 @@ def test_facts_the_block_adds_are_recorded_after() -> None:
         change.facts["amount"] = Decimal("12.50")
     record = AuditRecord.objects.get(action="office.rename")
     assert record.after == {"name": "Otra", "amount": "12.50"}
-    assert record.before == {"name": "Prueba"}
+    assert record.before == {"name": "Prueba", "amount": None}  # as audit_record keeps a key new in after
