@@ -175,7 +175,7 @@ def test_a_revoked_token_is_refused_and_not_marked_used(cast):
 
 
 def test_the_sessions_user_is_the_orms_user_with_its_office(cast):
-    """The backend reads the user and the office with a statement compiled once (filon.compiled): the same
+    """The backend reads the user and the office with a statement compiled once (filon.platform.lookups): the same
     values, of the same types, as the ORM's `select_related("office")`."""
     from django.contrib.auth.models import update_last_login
 
