@@ -744,32 +744,31 @@ def _collect_post(
     if amount is None:
         loan_accrue(loan=loan, through=value_date)
         amount = amount_owed(loan=loan)
-    before = snapshot(document, ["status"])
-    payment_apply(
-        user=user,
-        loan=loan,
-        amount=amount,
-        value_date=value_date,
-        idempotency_key=f"cadena-{document.pk}-{value_date.isoformat()}-{amount}",
-    )
-    loan.refresh_from_db()
-    if loan.status == LoanStatus.PAID_OFF:
-        document.status = DocumentStatus.COLLECTED
-        discount.collected_on = value_date
-        discount.save(update_fields=["collected_on"])
-    elif loan.days_past_due > 0:
-        document.status = DocumentStatus.OVERDUE
-    else:
-        document.status = DocumentStatus.DISCOUNTED
-    document.save(update_fields=["status"])
-    audit_record(
+    with audited(
         user=user,
         action="factoring.document_collect",
         obj=document,
-        before=before,
-        after={**snapshot(document, ["status"]), "amount": str(amount), "value_date": value_date.isoformat()},
+        fields=["status"],
         office=document.epo.office,
-    )
+    ) as change:
+        payment_apply(
+            user=user,
+            loan=loan,
+            amount=amount,
+            value_date=value_date,
+            idempotency_key=f"cadena-{document.pk}-{value_date.isoformat()}-{amount}",
+        )
+        loan.refresh_from_db()
+        if loan.status == LoanStatus.PAID_OFF:
+            document.status = DocumentStatus.COLLECTED
+            discount.collected_on = value_date
+            discount.save(update_fields=["collected_on"])
+        elif loan.days_past_due > 0:
+            document.status = DocumentStatus.OVERDUE
+        else:
+            document.status = DocumentStatus.DISCOUNTED
+        document.save(update_fields=["status"])
+        change.facts.update(amount=str(amount), value_date=value_date.isoformat())
     return discount
 
 
@@ -793,21 +792,20 @@ def documents_overdue_sync(*, user: Any = None) -> int:
             target = DocumentStatus.DISCOUNTED
         if document.status == target:
             continue
-        before = snapshot(document, ["status"])
-        document.status = target
-        document.save(update_fields=["status"])
-        if target == DocumentStatus.COLLECTED:
-            last = loan.payments.filter(status=PaymentStatus.APPLIED).order_by("-value_date").first()
-            discount.collected_on = last.value_date if last else today_mx()
-            discount.save(update_fields=["collected_on"])
-        audit_record(
+        with audited(
             user=user,
             action="factoring.document_sync",
             obj=document,
-            before=before,
-            after={**snapshot(document, ["status"]), "days_past_due": loan.days_past_due},
+            fields=["status"],
             office=document.epo.office,
-        )
+        ) as change:
+            document.status = target
+            document.save(update_fields=["status"])
+            if target == DocumentStatus.COLLECTED:
+                last = loan.payments.filter(status=PaymentStatus.APPLIED).order_by("-value_date").first()
+                discount.collected_on = last.value_date if last else today_mx()
+                discount.save(update_fields=["collected_on"])
+            change.facts["days_past_due"] = loan.days_past_due
         changed += 1
     return changed
 

@@ -517,28 +517,28 @@ def requirement_upload(
             ]
         )
     content_type, sha = _check_upload(uploaded)
-    before = snapshot(item, ["status", "document_date"])  # taken before the date set above is saved
-    upload = DocumentUpload(
-        item=item,
-        original_name=safe_upload_name(uploaded.name)[:200],
-        content_type=content_type,
-        size=uploaded.size or 0,
-        sha256=sha,
-        uploaded_by=user,
-    )
-    upload.file.save(safe_upload_name(uploaded.name), uploaded, save=False)
-    upload.save()
-    item.status = RequirementStatus.UPLOADED
-    item.legal_opinion = ""
-    item.save(update_fields=["status", "document_date", "legal_opinion"])
-    audit_record(
+    with audited(
         user=user,
         action="requirement.upload",
         obj=item.file,
-        before=before,
-        after={**snapshot(item, ["status", "document_date"]), "code": item.code, "sha256": sha},
+        # the item's change on the file's trail; taken after the date set above, before it is saved
+        fields=lambda _file: snapshot(item, ["status", "document_date"]),
         office=item.file.office,
-    )
+    ) as change:
+        upload = DocumentUpload(
+            item=item,
+            original_name=safe_upload_name(uploaded.name)[:200],
+            content_type=content_type,
+            size=uploaded.size or 0,
+            sha256=sha,
+            uploaded_by=user,
+        )
+        upload.file.save(safe_upload_name(uploaded.name), uploaded, save=False)
+        upload.save()
+        item.status = RequirementStatus.UPLOADED
+        item.legal_opinion = ""
+        item.save(update_fields=["status", "document_date", "legal_opinion"])
+        change.facts.update(code=item.code, sha256=sha)
     return upload
 
 
@@ -610,22 +610,21 @@ def requirement_legal_opinion(
         raise ValidationFailed(
             [DomainError("Indique el fundamento del dictamen desfavorable.", field="note")]
         )
-    before = snapshot(item, ["legal_opinion"])
-    item.legal_opinion = "favorable" if favorable else "desfavorable"
-    item.legal_by, item.legal_at = user, timezone.now()
-    if note:
-        item.review_note = note
-    if not favorable:
-        item.status = RequirementStatus.REJECTED
-    item.save(update_fields=["legal_opinion", "legal_by", "legal_at", "review_note", "status"])
-    audit_record(
+    with audited(
         user=user,
         action="requirement.legal_opinion",
         obj=item.file,
-        before={**before, "code": item.code},
-        after={**snapshot(item, ["legal_opinion", "status"]), "code": item.code},
+        fields=lambda _file: snapshot(item, ["legal_opinion"]),  # the item's change on the file's trail
         office=item.file.office,
-    )
+    ) as change:
+        item.legal_opinion = "favorable" if favorable else "desfavorable"
+        item.legal_by, item.legal_at = user, timezone.now()
+        if note:
+            item.review_note = note
+        if not favorable:
+            item.status = RequirementStatus.REJECTED
+        item.save(update_fields=["legal_opinion", "legal_by", "legal_at", "review_note", "status"])
+        change.facts["status"] = item.status  # in "after" only, as the trail has always shown it
     return item
 
 
@@ -955,8 +954,10 @@ def guarantee_remove(*, user: User, guarantee: FileGuarantee) -> None:
     file = _lock(guarantee.file)
     FILE.require("guarantee_remove", user, file)
     guarantee = FileGuarantee.objects.select_for_update().get(pk=guarantee.pk)
-    before = snapshot(guarantee)
-    audit_record(user=user, action="guarantee.remove", obj=guarantee, before=before, office=file.office)
+    # Not `audited`: a removal is recorded before the delete, with no "after".
+    audit_record(
+        user=user, action="guarantee.remove", obj=guarantee, before=snapshot(guarantee), office=file.office
+    )
     guarantee.delete()
     file_evaluate(file=file)
 

@@ -120,6 +120,7 @@ def year_budget_set(*, user: User, year: int, first_tier_mxn: Decimal, notes: st
         )
     budget = YearBudget.objects.select_for_update().filter(year=year).first()
     fields = ["year", "first_tier_mxn", "large_company_max_fraction", "notes"]
+    # Not `audited`: the first setting of a year creates the row, and a creation has no "before".
     before = snapshot(budget, fields) if budget else None
     if budget is None:
         budget = YearBudget(year=year, created_by=user)
@@ -167,6 +168,7 @@ def program_allotment_set(
         )
     row = ProgramAllotment.objects.select_for_update().filter(program=program).first()
     fields = ["program", "amount_mxn", "valid_from", "valid_until", "agreement"]
+    # Not `audited`: the first allotment of a program creates the row, and a creation has no "before".
     before = snapshot(row, fields) if row else None
     if row is None:
         row = ProgramAllotment(program=program, created_by=user)
@@ -357,20 +359,18 @@ def _step_for_update(user: User, step: ProgramStep) -> ProgramStep:
 
 
 def _set_step(user: User, step: ProgramStep, status: str, document: str, notes: str, action: str) -> None:
-    before = snapshot(step, STEP_FIELDS)
-    step.status, step.document, step.notes = status, document.strip(), notes.strip()
-    step.done_by = None if status == StepStatus.PENDING else user
-    step.done_at = None if status == StepStatus.PENDING else timezone.now()
-    step.save()
-    audit_record(
+    with audited(
         user=user,
         action=action,
         obj=step.file,
-        before=before,
-        after=snapshot(step, STEP_FIELDS),
+        fields=lambda _file: snapshot(step, STEP_FIELDS),  # the step's change on the file's trail
         office=step.file.office,
         note=f"Paso {step.number}: {step.text}",
-    )
+    ):
+        step.status, step.document, step.notes = status, document.strip(), notes.strip()
+        step.done_by = None if status == StepStatus.PENDING else user
+        step.done_at = None if status == StepStatus.PENDING else timezone.now()
+        step.save()
 
 
 @transaction.atomic

@@ -657,6 +657,7 @@ def _payment_post(
         notified_on=notified_on,
     )
     amount = round_money(amount)  # already in centavos: only fixes the exponent (2 decimals on record)
+    # Not `audited`: the record is on the payment, created below, with no "before"; the loan's go in "after".
     before = snapshot(loan, _POSITION_FIELDS)
     loan_accrue(loan=loan, through=value_date)
     rows = active_installments(loan, unpaid_only=True)
@@ -736,6 +737,7 @@ def unapplied_apply(*, loan: Loan, on: date) -> Decimal:
     locked = lock_loan(loan)
     if locked.unapplied_balance <= 0 or locked.status != LoanStatus.ACTIVE:
         return ZERO
+    # Not `audited`: when the accrued loan has nothing payable, it returns below without a record.
     before = snapshot(locked, _POSITION_FIELDS)
     loan_accrue(loan=locked, through=on)
     rows = active_installments(locked, unpaid_only=True)
@@ -920,61 +922,58 @@ def payment_reverse(
 def _payment_reverse(*, user: User, loan: Loan, payment: Payment, reason: str) -> Payment:
     payment = Payment.objects.select_for_update().select_related("entry").get(pk=payment.pk)
     _refuse_reversal(loan=loan, payment=payment, reason=reason)
-    before = snapshot(loan, _POSITION_FIELDS)
-    pieces = [Applied.from_json(item) for item in payment.allocation]
-    totals = _totals(pieces)
-    if totals["unapplied"] > loan.unapplied_balance:
-        raise TransitionRefused(
-            "El dinero de este pago que quedó en pagos por aplicar ya se usó; no puede reversarse.",
-            field="payment",
-        )
-    reversal = entry_reverse(
-        entry=payment.entry,
-        business_date=today_mx(),
-        description=f"Reversa del pago del crédito {loan.number} del {payment.value_date:%d/%m/%Y}: "
-        f"{reason.strip()}",
-        user=user,
-    )
-    if payment.schedule_version_id:
-        assert payment.schedule_version is not None
-        _reactivate_previous(loan, payment.schedule_version)
-    rows = {row.number: row for row in active_installments(loan)}
-    for piece in reversed(pieces):
-        field = _PAID_FIELD.get(piece.concept)
-        if field is None or piece.installment is None:
-            continue
-        row = rows[piece.installment]
-        setattr(row, field, getattr(row, field) - piece.amount)
-        if row.status == InstallmentStatus.PAID and not _settled(row):
-            # paid off by this payment: back to its status before it (a later close keeps its own)
-            row.status = piece.status_before or InstallmentStatus.PENDING
-    caught_up = _accrual_catch_up(user=user, loan=loan, payment=payment, pieces=pieces, rows=rows)
-    _save_rows(rows.values())
-    loan.accrued_interest += caught_up[0]
-    loan.accrued_moratorium += caught_up[1]
-    loan.principal_balance += totals["principal"]
-    loan.accrued_interest += totals["interest"]
-    loan.accrued_moratorium += totals["moratorium"]
-    loan.unapplied_balance -= totals["unapplied"]
-    _settle_position(loan, on=payment.value_date, user=user)
-    loan.save(update_fields=list(_POSITION_FIELDS))
-    payment.status = PaymentStatus.REVERSED
-    payment.reversal_entry = reversal
-    payment.reversal_reason = reason.strip()
-    payment.save(update_fields=["status", "reversal_entry", "reversal_reason"])
-    audit_record(
-        user=user,
-        action="payment.reverse",
-        obj=payment,
-        before={"status": PaymentStatus.APPLIED.value, "loan": before},
-        after={
-            "status": payment.status,
-            "reversal_entry": reversal.pk,
-            "reason": payment.reversal_reason,
+
+    def reversal_state(p: Payment) -> dict[str, Any]:
+        # An applied payment has no reversal entry nor reason: both read None before.
+        return {
+            "status": p.status,
             "loan": snapshot(loan, _POSITION_FIELDS),
-        },
-        office=loan.office,
-    )
+            "reversal_entry": p.reversal_entry_id,
+            "reason": p.reversal_reason or None,
+        }
+
+    with audited(user=user, action="payment.reverse", obj=payment, fields=reversal_state, office=loan.office):
+        pieces = [Applied.from_json(item) for item in payment.allocation]
+        totals = _totals(pieces)
+        if totals["unapplied"] > loan.unapplied_balance:
+            raise TransitionRefused(
+                "El dinero de este pago que quedó en pagos por aplicar ya se usó; no puede reversarse.",
+                field="payment",
+            )
+        reversal = entry_reverse(
+            entry=payment.entry,
+            business_date=today_mx(),
+            description=f"Reversa del pago del crédito {loan.number} del {payment.value_date:%d/%m/%Y}: "
+            f"{reason.strip()}",
+            user=user,
+        )
+        if payment.schedule_version_id:
+            assert payment.schedule_version is not None
+            _reactivate_previous(loan, payment.schedule_version)
+        rows = {row.number: row for row in active_installments(loan)}
+        for piece in reversed(pieces):
+            field = _PAID_FIELD.get(piece.concept)
+            if field is None or piece.installment is None:
+                continue
+            row = rows[piece.installment]
+            setattr(row, field, getattr(row, field) - piece.amount)
+            if row.status == InstallmentStatus.PAID and not _settled(row):
+                # paid off by this payment: back to its status before it (a later close keeps its own)
+                row.status = piece.status_before or InstallmentStatus.PENDING
+        caught_up = _accrual_catch_up(user=user, loan=loan, payment=payment, pieces=pieces, rows=rows)
+        _save_rows(rows.values())
+        loan.accrued_interest += caught_up[0]
+        loan.accrued_moratorium += caught_up[1]
+        loan.principal_balance += totals["principal"]
+        loan.accrued_interest += totals["interest"]
+        loan.accrued_moratorium += totals["moratorium"]
+        loan.unapplied_balance -= totals["unapplied"]
+        _settle_position(loan, on=payment.value_date, user=user)
+        loan.save(update_fields=list(_POSITION_FIELDS))
+        payment.status = PaymentStatus.REVERSED
+        payment.reversal_entry = reversal
+        payment.reversal_reason = reason.strip()
+        payment.save(update_fields=["status", "reversal_entry", "reversal_reason"])
     return payment
 
 

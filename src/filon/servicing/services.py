@@ -435,40 +435,39 @@ def _disbursement_post(
     disbursement = Disbursement.objects.create(
         loan=loan, amount=amount, value_date=value_date, entry=entry, created_by=user
     )
-    before = snapshot(loan, ["status", "principal_balance", "first_disbursed_on", "maturity_date"])
-    first = loan.first_disbursed_on is None
-    if first:
-        loan.first_disbursed_on = value_date
-        loan.accrued_through = value_date - timedelta(days=1)
-        loan.status = LOAN.target("disburse")
-        terms = loan_terms(
-            loan,
-            principal=amount,
-            start=value_date,
-            term_months=loan.term_months,
-            grace_months=loan.grace_months,
-        )
-        schedule = schedule_build(terms)
-        schedule_store(loan=loan, schedule=schedule, reason="Primera ministración", user=user)
-        tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
-    else:
-        _rebuild_for_new_balance(loan=loan, added=amount, on=value_date, user=user)
-    loan.principal_balance += amount
-    loan.maturity_date = (
-        loan.installments.filter(version__active=True).order_by("-due").values_list("due", flat=True).first()
-    )
-    loan.save()
-    audit_record(
+    with audited(
         user=user,
         action="loan.disburse",
         obj=loan,
-        before=before,
-        after={
-            **snapshot(loan, ["status", "principal_balance", "first_disbursed_on", "maturity_date"]),
-            "amount": str(amount),
-        },
+        fields=["status", "principal_balance", "first_disbursed_on", "maturity_date"],
         office=loan.office,
-    )
+    ) as change:
+        first = loan.first_disbursed_on is None
+        if first:
+            loan.first_disbursed_on = value_date
+            loan.accrued_through = value_date - timedelta(days=1)
+            loan.status = LOAN.target("disburse")
+            terms = loan_terms(
+                loan,
+                principal=amount,
+                start=value_date,
+                term_months=loan.term_months,
+                grace_months=loan.grace_months,
+            )
+            schedule = schedule_build(terms)
+            schedule_store(loan=loan, schedule=schedule, reason="Primera ministración", user=user)
+            tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
+        else:
+            _rebuild_for_new_balance(loan=loan, added=amount, on=value_date, user=user)
+        loan.principal_balance += amount
+        loan.maturity_date = (
+            loan.installments.filter(version__active=True)
+            .order_by("-due")
+            .values_list("due", flat=True)
+            .first()
+        )
+        loan.save()
+        change.facts["amount"] = str(amount)
     return disbursement
 
 
@@ -570,35 +569,30 @@ def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days
         commission = round_money(amount * loan.per_drawdown_commission_rate)
         iva = round_money(commission * iva_rate)
     first = loan.first_disbursed_on is None
-    before = snapshot(loan, ["status", "principal_balance"])
-    disbursement = _drawdown_post(
-        user=user,
-        loan=loan,
-        drawdown=Drawdown(
-            amount=amount,
-            value_date=value_date,
-            due=due,
-            kind="disposicion",
-            description=f"Disposición de la línea {loan.number} a {days} días",
-            schedule_reason="Disposiciones de la línea",
-            commission=commission,
-            commission_iva=iva,
-        ),
-    )
-    if first:
-        tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
-    audit_record(
+    with audited(
         user=user,
         action="loan.drawdown",
         obj=loan,
-        before=before,
-        after={
-            **snapshot(loan, ["status", "principal_balance"]),
-            "amount": str(amount),
-            "due": due.isoformat(),
-        },
+        fields=["status", "principal_balance"],
         office=loan.office,
-    )
+    ) as change:
+        disbursement = _drawdown_post(
+            user=user,
+            loan=loan,
+            drawdown=Drawdown(
+                amount=amount,
+                value_date=value_date,
+                due=due,
+                kind="disposicion",
+                description=f"Disposición de la línea {loan.number} a {days} días",
+                schedule_reason="Disposiciones de la línea",
+                commission=commission,
+                commission_iva=iva,
+            ),
+        )
+        if first:
+            tasks_after_first_disbursement(loan=loan, first_disbursed_on=value_date)
+        change.facts.update(amount=str(amount), due=due.isoformat())
     return disbursement
 
 

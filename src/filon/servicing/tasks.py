@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from filon.accounts.access import require_role, scope_to_office
 from filon.accounts.models import Role, User
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audited, snapshot
 from filon.core.calendar import add_months, today_mx
 from filon.errors import Forbidden, TransitionRefused
 from filon.platform.revision import loans_touch
@@ -101,30 +101,29 @@ def task_complete(*, user: User, task: LoanTask, done_on: date | None = None, no
     if task.status == TaskStatus.DONE:
         raise TransitionRefused("La obligación ya está cumplida.", field="status")
     done_on = done_on or today_mx()
-    before = snapshot(task, ["status", "done_on"])
-    task.status, task.done_on, task.done_by, task.note = TaskStatus.DONE, done_on, user, note
-    task.save(update_fields=["status", "done_on", "done_by", "note"])
-    months = MONTHS_BETWEEN.get(TaskKind(task.kind))
     loan = task.loan
-    if months:
-        following = add_months(task.due_on, months)
-        if loan.maturity_date is None or following <= loan.maturity_date:
-            LoanTask.objects.create(
-                loan=loan,
-                kind=task.kind,
-                rule=task.rule,
-                due_on=following,
-                blocks_drawdowns=task.blocks_drawdowns,
-            )
-    loans_touch([loan.pk])
-    audit_record(
+    with audited(
         user=user,
         action="loan.task_complete",
         obj=loan,
-        before={**before, "task": task.kind},
-        after={**snapshot(task, ["status", "done_on"]), "task": task.kind},
+        # the loan's trail shows the task's change (the task's kind alongside)
+        fields=lambda _loan: {**snapshot(task, ["status", "done_on"]), "task": task.kind},
         office=loan.office,
-    )
+    ):
+        task.status, task.done_on, task.done_by, task.note = TaskStatus.DONE, done_on, user, note
+        task.save(update_fields=["status", "done_on", "done_by", "note"])
+        months = MONTHS_BETWEEN.get(TaskKind(task.kind))
+        if months:
+            following = add_months(task.due_on, months)
+            if loan.maturity_date is None or following <= loan.maturity_date:
+                LoanTask.objects.create(
+                    loan=loan,
+                    kind=task.kind,
+                    rule=task.rule,
+                    due_on=following,
+                    blocks_drawdowns=task.blocks_drawdowns,
+                )
+        loans_touch([loan.pk])
     return task
 
 
