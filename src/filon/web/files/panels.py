@@ -20,12 +20,8 @@ from filon.origination.models import (
     GuaranteeChange,
     GuaranteeStatus,
 )
-from filon.origination.selectors import file_coverage, file_findings, requirement_is_met
+from filon.origination.selectors import requirement_is_met
 from filon.rules.schema import Stage
-
-# The file page's verdict panels: the reads live with the file (the dictamen PDF shows the same).
-findings = file_findings
-coverage = file_coverage
 
 
 @dataclass

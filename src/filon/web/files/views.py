@@ -25,7 +25,14 @@ from filon.limits import accepts_upload
 from filon.origination.forms import GuaranteeForm, ProposalForm
 from filon.origination.lifecycle import FILE, REGIONAL
 from filon.origination.models import CreditFile, DocumentUpload, FileGuarantee, FileStatus, RequirementItem
-from filon.origination.selectors import attention_clock, file_get_for_user, file_list_for_user, file_ruleset
+from filon.origination.selectors import (
+    attention_clock,
+    file_coverage,
+    file_findings,
+    file_get_for_user,
+    file_list_for_user,
+    file_ruleset,
+)
 from filon.origination.services import (
     file_cancel,
     file_create,
@@ -198,8 +205,8 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "file": file,
         "actions": actions,
         "clock": attention_clock(file),
-        "findings": panels.findings(file),
-        "coverage": panels.coverage(file),
+        "findings": file_findings(file),
+        "coverage": file_coverage(file),
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
         "audit": file_audit(file),
