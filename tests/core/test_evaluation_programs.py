@@ -9,12 +9,15 @@ example's date.
 from __future__ import annotations
 
 import copy
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from filon.core.evaluation import evaluate_document
+from filon.rules import load_ruleset_for_date
+from filon.rules.schema import CreditType
 
 pytestmark = pytest.mark.pure
 
@@ -404,7 +407,8 @@ def test_p3_baseline_verdict(p3):
         ({}, set(), set()),
         ({"municipality": "CANANEA"}, set(), set()),
         ({"municipality": "Hermosillo"}, {"P-3 3"}, set()),
-        ({"municipality": None}, set(), {"P-3 3"}),
+        # P-3 3.1 requires the domicile: missing evidence blocks, not only warns
+        ({"municipality": None}, {"P-3 3"}, set()),
         ({"state": "CHH"}, {"P-3 3"}, set()),
         ({"cananea_commercial_relation": False}, {"P-3 3"}, set()),
         ({"cananea_commercial_relation": None}, set(), set()),
@@ -421,7 +425,10 @@ def test_p3_messages_name_the_municipality(p3):
     result = evaluate_document(with_changes(p3, applicant={"municipality": "Hermosillo"}))
     assert messages(result, "P-3 3") == ["El programa exige domicilio en Cananea; se indicó Hermosillo."]
     result = evaluate_document(with_changes(p3, applicant={"municipality": None}))
-    assert messages(result, "P-3 3", "warning") == ["Verifique el domicilio en el municipio de Cananea."]
+    assert messages(result, "P-3 3", "error") == [
+        "Falta acreditar el domicilio fiscal u operativo en el municipio de Cananea, que el programa exige "
+        "(applicant.municipality)."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -696,7 +703,8 @@ def test_p4_bureau_keys(p4, person_type, keys, ok):
 
 @pytest.mark.parametrize(
     ("verified", "severity"),
-    [(True, None), (False, "error"), (None, "warning")],
+    # P-4 4: the NOM-032-STPS-2008 verification is required; while missing it blocks, not only warns
+    [(True, None), (False, "error"), (None, "error")],
 )
 def test_p4_nom_032_verification(p4, verified, severity):
     result = evaluate_document(with_changes(p4, applicant={"nom_032_verified": verified}))
@@ -805,25 +813,30 @@ def test_p1_baseline_verdict(p1):
     assert result["eligible"] is True, result["findings"]
     assert result["committee"] == "comite_interno"
     assert result["limits"] == {"max_amount": "2000000.00", "max_term_months": 36, "max_grace_months": 0}
-    # the EPO's industrial or urban mortgage, 1 : 1 (1.6)
-    assert coverage_summary(result) == ("1", "1.0000", True, "2000000.00", "0.00")
-    assert result["coverage"]["rule"] == "P-1 1.6"
+    # I-9: the supplier needs no guarantee (1.3); the EPO's mortgage 1 : 1 (1.6) is checked at its admission
+    assert coverage_summary(result) == ("0", "1.0000", True, "2000000.00", "0.00")
+    assert result["coverage"]["rule"] == "P-1 1.3"
+    assert "P-1 1.3" in rules_of(result, "info")
 
 
 @pytest.mark.parametrize(
     ("currency", "amount", "rate"),
     [("MXN", "2000000", "0.005"), ("USD", "100000", "0.0015")],
 )
-def test_p1_pays_the_per_drawdown_commission(p1, currency, amount, rate):
-    # I-6: a discount-of-documents line pays the per-drawdown commission and no opening commission.
+def test_p1_supplier_pays_no_commission(p1, currency, amount, rate):
+    # I-9 (P-1 1.3 «sin comisiones»): no opening and no per-drawdown commission on the supplier. `rate` is
+    # what the Capítulo I supplier line would pay per drawdown (I-6); P-1 does not charge it.
     doc = with_changes(
         p1, applicant={"usd_income": True}, currency=currency, amount=amount, investment_program=amount
     )
     result = evaluate_document(doc)
     assert result["eligible"] is True, result["findings"]
     assert result["opening_commission"] == ZERO_COMMISSION
-    assert result["per_drawdown_commission"] == {"rate": rate}
-    assert "I-6" in rules_of(result, "info")
+    assert "per_drawdown_commission" not in result
+    assert "I-6" not in rules_of(result, "info")
+    assert any("no cobra comisiones" in m for m in messages(result, "P-1 1.3", "info"))
+    general = evaluate_document(with_changes(doc, program="primer_piso", documents=None))
+    assert general["per_drawdown_commission"] == {"rate": rate}  # I-6 still holds outside P-1
 
 
 @pytest.mark.parametrize(
@@ -839,8 +852,10 @@ def test_p1_pays_the_per_drawdown_commission(p1, currency, amount, rate):
 def test_p1_needs_the_supplier_revolving_credit(p1, credit_type):
     result = evaluate_document(with_changes(p1, credit_type=credit_type, term_months=12))
     assert "P-1 1.5" in error_rules(result)
-    assert "Cadenas Productivas opera con avío revolvente para apoyo de proveedores." in messages(
-        result, "P-1 1.5"
+    name = load_ruleset_for_date(date(2026, 3, 2)).products[CreditType(credit_type)].name.lower()
+    assert (
+        f"Se solicitó {name}; Cadenas Productivas opera sólo con avío revolvente para apoyo de proveedores."
+        in messages(result, "P-1 1.5")
     )
 
 
@@ -886,23 +901,24 @@ def test_p1_document_messages(p1):
 
 
 @pytest.mark.parametrize(
-    ("guarantees", "achieved", "ok"),
+    "guarantees",
     [
-        ([mortgage("2000000", "2026-01-10", "hipoteca_urbana")], "1.0000", True),
-        ([mortgage("1999999.99", "2026-01-10")], "0.9999", False),
-        ([{"type": "aval", "value": "5000000"}], "0.0000", False),
-        (
-            [mortgage("1000000", "2026-01-10"), mortgage("5000000", "2026-01-10", "hipoteca_semiurbana")],
-            "0.5000",
-            False,
-        ),
+        # I-9 (P-1 1.3): the supplier discounts «sin garantías adicionales» — none is required; what it
+        # offers is shown but never a condition. Before I-9 these were read as the EPO's 1 : 1 (1.6).
+        [],
+        [mortgage("2000000", "2026-01-10", "hipoteca_urbana")],
+        [mortgage("1999999.99", "2026-01-10")],
+        [{"type": "aval", "value": "5000000"}],
+        [mortgage("1000000", "2026-01-10"), mortgage("5000000", "2026-01-10", "hipoteca_semiurbana")],
     ],
 )
-def test_p1_epo_guarantee(p1, guarantees, achieved, ok):
+def test_p1_supplier_needs_no_guarantee(p1, guarantees):
     p1["guarantees"] = guarantees
     result = evaluate_document(p1)
-    assert (result["coverage"]["achieved"], result["coverage"]["ok"]) == (achieved, ok)
-    assert ("P-1 1.6" in error_rules(result)) is not ok
+    assert result["coverage"]["required"] == "0"
+    assert result["coverage"]["ok"] is True
+    assert result["eligible"] is True, result["findings"]
+    assert not {"P-1 1.3", "P-1 1.6", "10.1", "10.2.1"} & error_rules(result)
 
 
 @pytest.mark.parametrize(

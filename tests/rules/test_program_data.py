@@ -246,20 +246,23 @@ def test_general_rules_have_no_overrides(programs: dict[ProgramCode, Program]) -
     assert general.commissions is True
     assert general.products == {}
     assert general.coverage is None
-    assert programs[ProgramCode.CADENAS_PRODUCTIVAS].commissions is True  # I-6: per-drawdown commission
+    # I-9: the P-1 supplier discounts «sin comisiones» (1.3); I-6's per-drawdown commission is Capítulo I's.
+    assert programs[ProgramCode.CADENAS_PRODUCTIVAS].commissions is False
+    assert programs[ProgramCode.CADENAS_PRODUCTIVAS].overrides["commissions"] == "P-1 1.3"
 
 
 @pytest.mark.parametrize(
     ("code", "rule", "minimum", "fund", "required", "must_allow", "must_refuse"),
     [
         (
+            # I-9: no coverage requirement on the supplier (1.3); the EPO's 1 : 1 is checked at admission.
             ProgramCode.CADENAS_PRODUCTIVAS,
-            "P-1 1.6",
-            D("1"),
+            "P-1 1.3",
+            D("0"),
             D("0"),
             [],
-            [GuaranteeType.HIPOTECA_INDUSTRIAL, GuaranteeType.HIPOTECA_URBANA],
-            [GuaranteeType.AVAL, GuaranteeType.PRENDA_NUEVA],
+            [],
+            [],
         ),
         (
             P2,
@@ -407,7 +410,7 @@ TOPICS = {
         (
             ProgramCode.CADENAS_PRODUCTIVAS,
             "P-1 ",
-            {"sizes", "terms", "rate", "payment_periodicity", "coverage"},
+            {"sizes", "terms", "rate", "payment_periodicity", "commissions", "coverage"},
         ),
         (
             P2,

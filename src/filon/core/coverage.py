@@ -21,6 +21,7 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
 from filon.core.calendar import add_months
+from filon.core.errors import InputError, InputErrors
 from filon.core.findings import Finding, error, has_errors, info, warning
 from filon.core.money import format_money, format_ratio, round_money
 from filon.core.proposal import Guarantee
@@ -129,6 +130,16 @@ def _exclusion(
             f"{rule.name.lower()} respalda créditos de hasta {rule.max_credit_term_months} meses "
             f"(plazo solicitado: {term_months})"
         )
+    if (
+        rule.needs_net_worth_statement
+        and g.net_worth_statement_date is not None
+        and g.net_worth_statement_date
+        < _months_old_limit(application_date, policies.aval_net_worth_max_months)
+    ):
+        return policies.rule, (
+            f"la relación patrimonial del {g.net_worth_statement_date:%d/%m/%Y} tiene más de "
+            f"{policies.aval_net_worth_max_months} meses a la fecha de solicitud ({application_date:%d/%m/%Y})"
+        )
     validity_months = rule.appraisal_validity_months
     appraisal_rule = rule.appraisal_rule or ruleset.guarantees.rule
     if program is not None and g.type in program.appraisal_validity_months:
@@ -225,6 +236,9 @@ def evaluate_coverage(
     allowance: dict[GuaranteeType, Decimal | None] = {}
     allowance_rule: dict[GuaranteeType, str] = {}
 
+    _refuse_unread_flags(guarantees, ruleset)
+    # First pass: each guarantee's effective type and whether policy or its class lets it count at all.
+    entries: list[tuple[Guarantee, GuaranteeTypeRule, CoverageLine, Decimal | None, str | None]] = []
     for index, g in enumerate(guarantees):
         gtype, reclass = _effective_type(g, ruleset, application_date)
         if reclass:
@@ -246,10 +260,14 @@ def evaluate_coverage(
             line.limited_by = program_coverage.rule
             line.note = "requerida por el programa; no suma a la proporción"
             continue
+        cap: Decimal | None = None
+        cap_rule: str | None = None
         if excluded is None:
             cap, cap_rule, cap_reason = _type_caps(klass, program_coverage, gtype, credit_type, amount_mxn)
             if cap_reason is not None:
                 excluded = (cap_rule or coverage_rule, cap_reason)
+        if rule.needs_net_worth_statement and excluded is None:
+            findings.extend(_aval_findings(g, ruleset, index))
         if excluded is not None:
             line.limited_by, line.note = excluded
             findings.append(
@@ -259,6 +277,14 @@ def evaluate_coverage(
                 )
             )
             continue
+        entries.append((g, rule, line, cap, cap_rule))
+
+    # I-7: a type that may stand alone, offered alone, is not capped by its cell (nor by a share cap).
+    alone = _standing_alone(entries, klass)
+
+    # Second pass: accepted value (10.3 %) and what counts under the type's caps (10.2 cells, 10.3 shares).
+    for g, rule, line, cap, cap_rule in entries:
+        gtype = line.type
         line.accepted = g.value * (rule.acceptance_fraction if rule.acceptance_fraction is not None else 1)
         if line.accepted < g.value:
             line.limited_by = rule.acceptance_rule
@@ -267,6 +293,12 @@ def evaluate_coverage(
                 if rule.acceptance_fraction
                 else ""
             )
+        if gtype is alone:
+            line.counted = line.accepted
+            if line.limited_by is None:
+                line.limited_by = rule.definition_rule
+                line.note = "única garantía: cubre hasta su valor aceptado, sin el tope de su tipo (I-7)"
+            continue
         if gtype not in allowance:
             limits: list[tuple[Decimal, str]] = []
             if cap is not None and cap_rule is not None:
@@ -294,9 +326,6 @@ def evaluate_coverage(
                 line.limited_by = allowance_rule[gtype]
                 line.note = "limitada por el tope de su tipo en la proporción requerida"
 
-        if gtype is GuaranteeType.AVAL:
-            findings.extend(_aval_findings(g, ruleset, application_date, index))
-
     counted = sum((line.counted for line in lines), ZERO)
     fund_amount = fund_ratio * amount_mxn
     achieved_ratio = (counted + fund_amount) / amount_mxn if amount_mxn else ZERO
@@ -308,8 +337,10 @@ def evaluate_coverage(
                 error(coverage_rule, f"Falta la garantía requerida: {types[needed].name.lower()}.")
             )
     if program_coverage is None:
-        findings.extend(_sole_guarantee_findings(lines, ruleset, klass))
-    if achieved_ratio < required_ratio:
+        findings.extend(_sole_guarantee_findings(entries, ruleset, klass))
+    if required_ratio == 0 and program_coverage is not None:
+        findings.append(info(coverage_rule, program_coverage.notes or "Sin requisito de cobertura."))
+    elif achieved_ratio < required_ratio:
         findings.append(
             error(
                 coverage_rule,
@@ -345,7 +376,7 @@ def evaluate_coverage(
     )
 
 
-def _aval_findings(g: Guarantee, ruleset: RuleSet, application_date: date, index: int) -> list[Finding]:
+def _aval_findings(g: Guarantee, ruleset: RuleSet, index: int) -> list[Finding]:
     policies = ruleset.guarantees.policies
     months = policies.aval_net_worth_max_months
     if g.net_worth_statement_date is None:
@@ -356,29 +387,89 @@ def _aval_findings(g: Guarantee, ruleset: RuleSet, application_date: date, index
                 f"antigüedad no mayor de {months} meses, con certificados de no gravamen.",
             )
         ]
-    if g.net_worth_statement_date < _months_old_limit(application_date, months):
-        return [
-            warning(
-                policies.rule,
-                f"Garantía {index + 1} (aval): la relación patrimonial del {g.net_worth_statement_date:%d/%m/%Y} "
-                f"tiene más de {months} meses; debe actualizarse.",
-            )
-        ]
-    return []
+    return []  # a stale statement keeps the aval from counting (`_exclusion`)
+
+
+_Entry = tuple[Guarantee, GuaranteeTypeRule, CoverageLine, Decimal | None, str | None]
+
+
+def _refuse_unread_flags(guarantees: tuple[Guarantee, ...], ruleset: RuleSet) -> None:
+    """Every input flag changes the answer or is refused (I-7): `covers_balance` is read only by the types
+    whose standing alone depends on it (sole_requires: the fianza, 10.1)."""
+    types = ruleset.guarantees.types
+    readers = [t for t in types.values() if t.sole_requires == "covers_balance"]
+    problems = [
+        InputError(
+            f"guarantees[{index}].covers_balance",
+            f"sólo aplica a {', '.join(t.name.lower() for t in readers) or 'ningún tipo'} (puede ser la única "
+            f"garantía si cubre el saldo insoluto del crédito); no a {types[g.type].name.lower()}",
+            types[g.type].definition_rule,
+        )
+        for index, g in enumerate(guarantees)
+        if g.covers_balance is not None and types[g.type].sole_requires != "covers_balance"
+    ]
+    if problems:
+        raise InputErrors(problems)
+
+
+def _sole_condition_met(rule: GuaranteeTypeRule, items: list[Guarantee]) -> bool:
+    """The type's own condition to stand alone (10.1), read from the flag its data names."""
+    if rule.sole_requires is None:
+        return True
+    return all(getattr(g, rule.sole_requires) is True for g in items)
+
+
+def _may_stand_alone(
+    gtype: GuaranteeType, rule: GuaranteeTypeRule, klass: CoverageClass | None, items: list[Guarantee]
+) -> bool:
+    return (
+        klass is not None
+        and rule.may_be_sole
+        and gtype in klass.sole_allowed
+        and _sole_condition_met(rule, items)
+    )
+
+
+def _standing_alone(entries: list[_Entry], klass: CoverageClass | None) -> GuaranteeType | None:
+    """The type that stands alone (I-7): the only type that may count, when its rule lets it be sole."""
+    kinds = {line.type for _, _, line, _, _ in entries}
+    if len(kinds) != 1:
+        return None
+    (only,) = kinds
+    rule = entries[0][1]
+    return only if _may_stand_alone(only, rule, klass, [g for g, *_ in entries]) else None
 
 
 def _sole_guarantee_findings(
-    lines: list[CoverageLine], ruleset: RuleSet, klass: CoverageClass | None
+    entries: list[_Entry], ruleset: RuleSet, klass: CoverageClass | None
 ) -> list[Finding]:
-    """A type that may not stand alone cannot be the only guarantee that counts (10.1)."""
-    counting = {line.type for line in lines if line.counted > 0}
+    """A type that may not stand alone cannot be the only guarantee that counts (10.1, I-7)."""
+    counting = {line.type for _, _, line, _, _ in entries if line.counted > 0}
     if len(counting) != 1:
         return []
     (only,) = counting
     rule = ruleset.guarantees.types[only]
-    allowed_in_class = klass is None or not klass.sole_allowed or only in klass.sole_allowed
-    if rule.may_be_sole and allowed_in_class:
+    items = [g for g, _, line, _, _ in entries if line.type is only]
+    if _may_stand_alone(only, rule, klass, items):
         return []
+    if rule.may_be_sole and klass is not None and only not in klass.sole_allowed:
+        return [
+            error(
+                klass.rule,
+                f"{rule.name} no puede ser la única garantía en la cobertura «{klass.name}»: "
+                "debe complementarse con otra.",
+            )
+        ]
+    if rule.may_be_sole and klass is not None and rule.sole_requires:
+        stated = [getattr(g, rule.sole_requires) for g in items]
+        said = "se indicó que no lo cubre" if False in stated else "no se indicó que lo cubra"
+        return [
+            error(
+                rule.definition_rule,
+                f"{rule.name} no puede ser la única garantía: {said} ({rule.sole_requires}). "
+                f"{rule.sole_note}",
+            )
+        ]
     return [
         error(
             rule.definition_rule,
@@ -398,7 +489,8 @@ def condoned_history_findings(
         return [
             error(
                 policy.rule,
-                f"Acreditados con condonaciones o quitas sólo pueden recibir: {allowed}.",
+                f"Se solicitó {ruleset.products[credit_type].name.lower()}; los acreditados con "
+                f"condonaciones o quitas sólo pueden recibir: {allowed}.",
             )
         ]
     fiduciary_needed = credit_type in policy.fiduciary_required

@@ -171,7 +171,13 @@ def _population_findings(ruleset: RuleSet, proposal: Proposal, program: Program,
     findings: list[Finding] = []
     population_rule = "5"
     if not a.mexican:
-        findings.append(error(population_rule, "La población objetivo son personas y sociedades mexicanas."))
+        findings.append(
+            error(
+                population_rule,
+                "El solicitante no es persona o sociedad mexicana; la población objetivo son personas y "
+                "sociedades mexicanas.",
+            )
+        )
     list_key = program.activity_list or "anexo_i"
     activities = ruleset.activity_lists[list_key]
     by_number = {act.number: act for act in activities.activities}
@@ -230,12 +236,20 @@ def _population_findings(ruleset: RuleSet, proposal: Proposal, program: Program,
         )
     if program.states is not None and a.state not in program.states:
         findings.append(
-            error(program.rule, f"El programa {program.name} es sólo para {', '.join(program.states)}.")
+            error(
+                program.rule,
+                f"El solicitante está en {a.state}; el programa {program.name} es sólo para "
+                f"{', '.join(program.states)}.",
+            )
         )
     if program.municipality is not None:
-        if a.municipality is None:
+        if not a.municipality:
             findings.append(
-                warning(program.rule, f"Verifique el domicilio en el municipio de {program.municipality}.")
+                error(
+                    program.rule,
+                    f"Falta acreditar el domicilio fiscal u operativo en el municipio de {program.municipality}, "
+                    "que el programa exige (applicant.municipality).",
+                )
             )
         elif a.municipality.casefold() != program.municipality.casefold():
             findings.append(
@@ -246,14 +260,22 @@ def _population_findings(ruleset: RuleSet, proposal: Proposal, program: Program,
             )
     if program.code is ProgramCode.CANANEA and a.cananea_commercial_relation is False:
         findings.append(
-            error(program.rule, "El programa exige relación comercial con la economía de Cananea.")
+            error(
+                program.rule,
+                "Se indicó que el solicitante no tiene relación comercial con la economía de Cananea, "
+                "que el programa exige.",
+            )
         )
     if program.code is ProgramCode.CARBON_COAHUILA:
         if a.nom_032_verified is False:
             findings.append(error(program.rule, "La mina no cumple la verificación de la NOM-032-STPS-2008."))
         elif a.nom_032_verified is None:
             findings.append(
-                warning(program.rule, "Pendiente: verificación de la NOM-032-STPS-2008 de la mina.")
+                error(
+                    program.rule,
+                    "Falta la verificación de la NOM-032-STPS-2008 de la mina, que el programa exige "
+                    "(applicant.nom_032_verified).",
+                )
             )
     if program.valid_from is not None and proposal.as_of < program.valid_from:
         findings.append(
@@ -331,14 +353,16 @@ def _purpose_findings(ruleset: RuleSet, proposal: Proposal) -> list[Finding]:
             findings.append(
                 error(
                     product.purpose_rule,
-                    "No se financian pasivos con empresas filiales, controladora o accionistas.",
+                    "Los pasivos a pagar son con empresas filiales, controladora o accionistas, que no se "
+                    "financian.",
                 )
             )
         if r.liabilities_current is False:
             findings.append(
                 error(
                     product.purpose_rule,
-                    "El pago de pasivos exige historial de pago puntual y estar al corriente.",
+                    "El solicitante no está al corriente en sus pagos; el pago de pasivos exige historial de "
+                    "pago puntual y estar al corriente.",
                 )
             )
     if product.exclusions:
@@ -448,7 +472,13 @@ def _limits(
     if r.currency is Currency.USD:
         conditions = " ".join(ruleset.currencies.usd_conditions)
         if a.usd_income is False:
-            findings.append(error(ruleset.currencies.rule, f"Crédito en dólares no procedente: {conditions}"))
+            findings.append(
+                error(
+                    ruleset.currencies.rule,
+                    f"Crédito en dólares no procedente: {ruleset.currencies.usd_conditions_unmet} "
+                    f"(applicant.usd_income). Procede en dólares sólo si: {conditions}",
+                )
+            )
         elif a.usd_income is None:
             findings.append(
                 warning(ruleset.currencies.rule, f"Para disponer en dólares verifique: {conditions}")
@@ -480,7 +510,13 @@ def _terms(ruleset: RuleSet, proposal: Proposal, program: Program) -> tuple[int,
             )
         )
     if r.grace_months >= r.term_months and not product.revolving:
-        findings.append(error(rule, "La gracia debe ser menor que el plazo: deben quedar pagos de capital."))
+        findings.append(
+            error(
+                rule,
+                f"La gracia de {r.grace_months} meses no es menor que el plazo de {r.term_months}: "
+                "deben quedar pagos de capital.",
+            )
+        )
     if product.revolvency is not None and r.drawdown_days is not None:
         rev = product.revolvency
         if not rev.min_days <= r.drawdown_days <= rev.max_days:
@@ -703,7 +739,8 @@ def _introductores_findings(
         findings.append(
             error(
                 matrix.rule,
-                "Con antecedentes crediticios irregulares se requiere hipoteca sobre la concesión minera.",
+                "No se ofrece hipoteca sobre la concesión minera, que se requiere con antecedentes "
+                "crediticios irregulares.",
             )
         )
     for item in matrix.always_required:
@@ -722,14 +759,18 @@ def _cadenas_findings(ruleset: RuleSet, proposal: Proposal, ctx: _Context) -> li
     findings: list[Finding] = []
     if r.credit_type is not CreditType.AVIO_REVOLVENTE_PROVEEDORES:
         findings.append(
-            error(p1.rule, "Cadenas Productivas opera con avío revolvente para apoyo de proveedores.")
+            error(
+                p1.rule,
+                f"Se solicitó {ruleset.products[r.credit_type].name.lower()}; Cadenas Productivas opera sólo "
+                "con avío revolvente para apoyo de proveedores.",
+            )
         )
     if r.term_months > p1.line_max_months:
         findings.append(
             error(
                 p1.rule,
-                f"La línea de Cadenas Productivas es de hasta {p1.line_max_months} meses, con revisión "
-                f"cada {p1.review_months} meses.",
+                f"Se solicitaron {r.term_months} meses; la línea de Cadenas Productivas es de hasta "
+                f"{p1.line_max_months} meses, con revisión cada {p1.review_months} meses.",
             )
         )
     for i, doc in enumerate(r.documents):
@@ -759,7 +800,8 @@ def _cadenas_findings(ruleset: RuleSet, proposal: Proposal, ctx: _Context) -> li
         findings.append(
             error(
                 p1.rule,
-                f"La sobretasa para proveedores debe estar entre {format_percent(p1.supplier_spread_min)} y "
+                f"La sobretasa propuesta ({format_percent(r.spread)}) está fuera del rango para proveedores: "
+                f"entre {format_percent(p1.supplier_spread_min)} y "
                 f"{format_percent(p1.supplier_max_over_nafin)} sobre la Tasa NAFIN.",
             )
         )

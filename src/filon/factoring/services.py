@@ -12,7 +12,9 @@ Readings recorded here:
   interest is simple, Actual/360 (C-2), over [discount date, due date).
 - Up-front interest is income on the discount date (the chart has no unearned-interest account); the
   installment then carries the period rate (for moratorium) and no interest.
-- The per-drawdown commission (14, I-6) and its IVA are netted from the deposit to the supplier.
+- The MIPYME supplier pays no commission (P-1 1.3, I-9: `programs.cadenas_productivas.commissions` is
+  false); were a rule set to charge the per-drawdown one (14, I-6), it and its IVA would be netted from
+  the deposit. The supplier gives no guarantee; the EPO's mortgage 1 : 1 is checked by `epo_admit` (1.6).
 - Platform fee (P-1 1.5): the Rules give no figure («la tasa que aplique NAFIN»), so the annual rate is
   the setting `FACTORING_PLATFORM_FEE_RATE` (ILLUSTRATIVE default below), applied Actual/360 to the
   average daily balance of the EPO's discounted documents in the month, charged to the EPO with IVA.
@@ -533,9 +535,10 @@ def discount_terms(
     period = FixedRate(rate).period_rate([value_date, due_date])
     period_rate = period.factor() - 1
     interest = round_money(advance * period_rate)
+    # I-9: the supplier discounts «sin comisiones» (P-1 1.3); the program's data says whether it charges any.
     commission_rate = (
         commissions.per_drawdown_rate.get(CURRENCY, ZERO)
-        if CREDIT_TYPE in commissions.per_drawdown_credit_types
+        if ruleset.programs[PROGRAM].commissions and CREDIT_TYPE in commissions.per_drawdown_credit_types
         else ZERO
     )
     commission = round_money(advance * commission_rate)

@@ -13,8 +13,13 @@ class ProgramsConfig(AppConfig):
             stage_check_register,
         )
         from filon.programs.selectors import nom_032_facts
-        from filon.programs.services import budget_check_authorization, program_steps_check
+        from filon.programs.services import (
+            budget_check_authorization,
+            program_evidence_check_authorization,
+            program_steps_check,
+        )
 
         stage_check_register("programs.steps", program_steps_check)
         authorization_check_register("programs.budget", budget_check_authorization)
         applicant_facts_register("programs.nom_032", nom_032_facts)
+        authorization_check_register("programs.evidence", program_evidence_check_authorization)

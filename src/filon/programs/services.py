@@ -49,6 +49,7 @@ from filon.programs.selectors import (
     file_amount_mxn,
     is_large_company,
     latest_statement,
+    nom_032_verified,
     program_allotment,
     program_used_mxn,
     step_kind,
@@ -336,6 +337,30 @@ def program_steps_check(*, file: CreditFile, stage: Stage, action: str) -> None:
             f"{first.number}. {first.text} ({first.get_status_display().lower()}).",
             field="program_steps",
             rule=first.rule,
+        )
+
+
+def program_evidence_check_authorization(*, file: CreditFile, on: date | None = None) -> None:
+    """Refuse an authorization while the evidence the program requires is missing (asked by `file_resolve`):
+    the domicile in the program's municipality (P-3: Cananea) and a done NOM-032-STPS-2008 verification
+    (P-4). The engine reports the same as errors, so such a file is not proposed either."""
+    program = _program_of(file)
+    municipality = (file.applicant.municipality or "").strip()
+    if program.municipality is not None and municipality.casefold() != program.municipality.casefold():
+        found = f"se registró «{municipality}»" if municipality else "no se registró"
+        raise TransitionRefused(
+            f"El programa {program.name} exige domicilio fiscal u operativo en {program.municipality}; "
+            f"{found}.",
+            field="municipality",
+            rule=program.rule,
+        )
+    needs_nom_032 = any(step_kind(spec.text) == StepKind.NOM_032 for spec in program.steps)
+    if needs_nom_032 and nom_032_verified(file) is not True:
+        raise TransitionRefused(
+            f"El programa {program.name} exige la verificación de la NOM-032-STPS-2008 de la mina y no está "
+            "registrada como hecha.",
+            field="program_steps",
+            rule=program.rule,
         )
 
 

@@ -284,6 +284,9 @@ INT64_MAX = 2**63 - 1
 class Currencies(Cited):
     group_cap_usd: Money
     usd_conditions: list[str]
+    usd_conditions_unmet: str = Field(
+        description="what is missing when the applicant states it earns no dollars (9.2.2), said as a fact"
+    )
     amount_ceiling: AmountCeiling
 
     @model_validator(mode="after")
@@ -349,6 +352,17 @@ class GuaranteeTypeRule(Model):
     definition_rule: Rule
     may_be_sole: bool
     sole_note: str = ""
+    sole_requires: Literal["covers_balance"] | None = Field(
+        None,
+        description="the guarantee input flag that must be true for the type to stand alone (10.1: a "
+        "fianza only if it covers the unpaid balance, principal and interest); only a type naming the "
+        "flag reads it, any other refuses it",
+    )
+    needs_net_worth_statement: bool = Field(
+        False,
+        description="10.4: counts only with a net-worth statement no older than "
+        "policies.aval_net_worth_max_months (aval)",
+    )
     revolving_only: bool = False
     max_credit_term_months: int | None = Field(
         None, description="the guarantee backs only credits up to this term (fianza: 3 years)"
@@ -384,7 +398,9 @@ class CoverageClass(Model):
         [], description="types that must be present (e.g. the new equipment's own pledge)"
     )
     sole_allowed: list[GuaranteeType] = Field(
-        [], description="types that may cover the whole requirement alone in this class"
+        [],
+        description="I-7: types that may stand alone in this class; offered alone, such a type is not "
+        "capped by its cell and covers up to its accepted value. Empty: none may stand alone",
     )
 
 
@@ -430,6 +446,20 @@ class Guarantees(Cited):
             unknown = set(klass.caps) - set(self.types)
             if unknown:
                 raise ValueError(f"la clase de cobertura {code} cita tipos desconocidos: {sorted(unknown)}")
+            never_sole = sorted(t.value for t in klass.sole_allowed if not self.types[t].may_be_sole)
+            if never_sole:
+                raise ValueError(
+                    f"la clase de cobertura {code} deja como única garantía tipos que no pueden serlo "
+                    f"(10.1, may_be_sole: false): {never_sole}"
+                )
+            not_accepted = sorted(t.value for t in klass.sole_allowed if klass.caps.get(t, "n/a") == "n/a")
+            if not_accepted:
+                raise ValueError(
+                    f"la clase de cobertura {code} deja como única garantía tipos que no acepta: {not_accepted}"
+                )
+        for code, rule in self.types.items():
+            if rule.sole_requires is not None and not rule.may_be_sole:
+                raise ValueError(f"{code.value}: sole_requires sin may_be_sole")
         return self
 
 
@@ -576,6 +606,9 @@ class ProgramStepSpec(Model):
         return {"text": value} if isinstance(value, str) else value
 
 
+NO_COMMISSION_PHRASES = ("sin comisiones", "no cobra comisiones", "sin comisión")
+
+
 class Program(Model):
     code: ProgramCode
     name: str
@@ -607,6 +640,23 @@ class Program(Model):
     overrides: dict[str, Rule] = Field(
         {}, description="which general-rule topics this program overrides, with the program's rule id"
     )
+
+    @model_validator(mode="after")
+    def _commissions_consistent(self) -> Program:
+        """A program without commissions cites where it says so; one that charges them must not say the
+        opposite in its own notes (the data and its text tell one story)."""
+        said_none = any(
+            phrase in text.casefold()
+            for text in (self.notes, self.coverage.notes if self.coverage else "")
+            for phrase in NO_COMMISSION_PHRASES
+        )
+        if not self.commissions and "commissions" not in self.overrides:
+            raise ValueError(f"{self.code.value}: commissions: false sin overrides.commissions que lo cite")
+        if self.commissions and said_none:
+            raise ValueError(f"{self.code.value}: commissions: true, pero sus notas dicen «sin comisiones»")
+        if self.coverage is not None and self.coverage.minimum_ratio == 0 and self.coverage.required_types:
+            raise ValueError(f"{self.code.value}: cobertura mínima 0 con tipos requeridos")
+        return self
 
 
 class CadenasProductivas(Model):
