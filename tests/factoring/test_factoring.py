@@ -207,8 +207,9 @@ def test_discount_with_interest_up_front(cast, epo, provider):
     assert discount.days == 90
     interest = (FACE * rate * 90 / 360).quantize(Decimal("0.01"))
     assert discount.interest == interest
-    assert (discount.commission, discount.commission_iva) == (Decimal("5000.00"), Decimal("800.00"))  # I-6
-    assert discount.disbursed_amount == FACE - interest - Decimal("5800.00")
+    # I-9 (P-1 1.3): the supplier discounts «sin comisiones»; only the up-front interest is kept back.
+    assert (discount.commission, discount.commission_iva) == (Decimal("0.00"), Decimal("0.00"))
+    assert discount.disbursed_amount == FACE - interest
     loan = discount.loan
     assert (loan.program, loan.credit_type, loan.applicant) == (
         "cadenas_productivas",
@@ -225,21 +226,19 @@ def test_discount_with_interest_up_front(cast, epo, provider):
 
 def test_discount_exact_figures_up_front(cast, epo, provider):
     """By hand: TIIE 28 of the sample published 02/03/2026 is 7.54 % (C-5: the latest before 03/03), + 3
-    points = 10.54 %; 90 days on 1,000,000.00 → 26,350.00; commission 0.5 % = 5,000.00, IVA 16 % = 800.00."""
+    points = 10.54 %; 90 days on 1,000,000.00 → 26,350.00; no commission on the supplier (P-1 1.3, I-9)."""
     document = upload(cast, epo, provider, days=90)
     discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.UP_FRONT)
     assert (discount.base_rate, discount.rate) == (Decimal("0.0754"), Decimal("0.1054"))
     assert discount.interest == Decimal("26350.00")
-    assert (discount.commission, discount.commission_iva) == (Decimal("5000.00"), Decimal("800.00"))
-    assert discount.disbursed_amount == Decimal("967850.00")
+    assert (discount.commission, discount.commission_iva) == (Decimal("0.00"), Decimal("0.00"))
+    assert discount.disbursed_amount == Decimal("973650.00")
     entry = discount.loan.disbursements.get().entry
     postings = {(p.account.code, p.amount) for p in entry.postings.select_related("account")}
     assert postings == {
         (chart.CARTERA_VIGENTE, Decimal("1000000.00")),
-        (chart.BANCOS, Decimal("-967850.00")),
+        (chart.BANCOS, Decimal("-973650.00")),
         (chart.INGRESOS_INTERESES, Decimal("-26350.00")),
-        (chart.COMISIONES_COBRADAS, Decimal("-5000.00")),
-        (chart.IVA_TRASLADADO, Decimal("-800.00")),
     }
 
 
@@ -248,7 +247,7 @@ def test_discount_with_interest_at_maturity_and_collection(cast, epo, provider):
     discount = document_discount(user=cast.ana, document=document, interest_mode=InterestMode.AT_MATURITY)
     interest = Decimal("17566.67")  # 1,000,000.00 × 10.54 % × 60 / 360 = 17,566.666…
     assert discount.interest == interest
-    assert discount.disbursed_amount == Decimal("994200.00")  # interest at maturity: only commission + IVA
+    assert discount.disbursed_amount == Decimal("1000000.00")  # interest at maturity; no commission (I-9)
     (row,) = discount.loan.installments.all()
     assert row.interest == interest
     TODAY + dt.timedelta(days=60)  # Saturday 02/05/2026: payable Monday 04/05

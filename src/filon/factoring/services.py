@@ -190,11 +190,12 @@ def epo_admit(
                 rule=cp.rule,
             )
         )
-    coverage_rule = program.coverage.rule if program.coverage else cp.rule
+    # I-9: the EPO's mortgage is checked here, at its admission; the supplier discounting gives none.
+    coverage_rule = cp.epo_guarantee_rule
     if guarantee_type not in cp.epo_guarantee_types:
         errors.append(
             DomainError(
-                "La garantía de la EPO debe ser hipotecaria industrial o urbana.",
+                f"Se ofreció «{guarantee_type}»; la garantía de la EPO debe ser hipotecaria industrial o urbana.",
                 field="guarantee_type",
                 rule=coverage_rule,
             )

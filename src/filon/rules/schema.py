@@ -673,6 +673,7 @@ class CadenasProductivas(Model):
     supplier_spread_max: Decimal
     admin_points_max: Decimal
     supplier_max_over_nafin: Decimal
+    epo_guarantee_rule: Rule = Field(description="where the EPO's own guarantee is set (1.6, I-9)")
     epo_guarantee_ratio: Ratio
     epo_guarantee_types: list[GuaranteeType]
     epo_admitted_by: CommitteeCode
