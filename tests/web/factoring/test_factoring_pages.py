@@ -85,7 +85,7 @@ def test_upload_discount_and_collect_through_the_pages(cast, epo):
     assert document.status == DocumentStatus.DISCOUNTED
     page = client.get(response["Location"]).content.decode()
     assert document.discount.loan.number in page
-    assert "$1,250.00" in page  # commission 0.5 % of 250,000.00
+    assert "Comisión $0.00 + IVA $0.00" in page  # the supplier discounts without commission (P-1 1.3, I-9)
     assert ledger_check() == []
 
 
