@@ -108,6 +108,7 @@ def test_a_sole_liquid_guarantee_is_not_capped_by_its_cell_i7(make_doc):
     line = result["coverage"]["guarantees"][0]
     assert (line["accepted"], line["counted"], line["limited_by"]) == ("10000000.00", "10000000.00", "10.1")
     assert "I-7" in line["note"]
+    assert any("única garantía ofrecida" in m for m in messages(result, "10.1", "info"))
     assert result["eligible"] is True
 
 

@@ -281,6 +281,14 @@ def evaluate_coverage(
 
     # I-7: a type that may stand alone, offered alone, is not capped by its cell (nor by a share cap).
     alone = _standing_alone(entries, klass)
+    if alone is not None:
+        findings.append(
+            info(
+                types[alone].definition_rule,
+                f"{types[alone].name} es la única garantía ofrecida: cubre hasta su valor aceptado, sin el "
+                "tope de su tipo en la tabla de cobertura (I-7).",
+            )
+        )
 
     # Second pass: accepted value (10.3 %) and what counts under the type's caps (10.2 cells, 10.3 shares).
     for g, rule, line, cap, cap_rule in entries:
