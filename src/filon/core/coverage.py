@@ -10,7 +10,13 @@ program's minimum ratio, accepted types, fund and appraisal ages apply instead o
 the 10.3 share caps and the 10.1 sole-guarantee and revolving-only restrictions — each program says which
 guarantees may make up its 1 : 1 (P-2 2.7–2.8, P-3 3.6–3.9, P-4 4.4). The 10.3 acceptance percentages
 and the 10.4–10.6 policies still apply ("los aspectos no considerados en este Programa se regirán por
-las Reglas de Operación", Transitorio SEGUNDO of each program).
+las Reglas de Operación", Transitorio SEGUNDO of each program). A program whose minimum ratio is 0 (P-1's
+supplier, I-9) requires nothing; its coverage note says whose guarantee it is.
+
+I-7: a type the Rules let stand alone (`may_be_sole`, the class's `sole_allowed`, and the type's own
+condition `sole_requires` — the fianza's `covers_balance`), offered alone, covers up to its accepted value;
+the class cells cap each type only when guarantees are combined. An aval whose net-worth statement is
+older than the 10.4 limit counts zero, like a stale appraisal.
 """
 
 from __future__ import annotations
