@@ -23,7 +23,7 @@ from filon.amendments.selectors import APPROVERS, PROPOSERS, as_rules, new_mark
 from filon.audit.services import audit_record, audited, snapshot
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.rules import NoRuleSetInForce, load_ruleset_for_date, load_ruleset_version
-from filon.rules.amend import AmendmentError, amended_version, amendment_apply, changes_from_data
+from filon.rules.amend import AmendmentError, amended_version, amendment_apply, changes_from_data, jsonable
 
 RULE = "I-10"
 FIELDS = [
@@ -102,7 +102,7 @@ def _validated(data: AmendmentData) -> tuple[Amendment, str]:
         effective_from=effective_from,
         base_version=base.version,
         version=amended_version(base.version, number),
-        changes=[{"path": c.path, "value": c.value} for c in changes],
+        changes=[{"path": c.path, "value": jsonable(c.value)} for c in changes],
         summary=data.summary.strip(),
         illustrative=data.illustrative,
     )

@@ -119,13 +119,14 @@ def changes_from_data(raw: Any) -> list[Change]:
     raise AmendmentError([AmendmentProblem("changes", "debe ser una lista de {path, value} o un mapeo")])
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """A change's value as JSON data (dates as AAAA-MM-DD, floats as decimal text)."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value if isinstance(value, int) else str(value)
     return value
@@ -237,7 +238,7 @@ def amendment_apply(base: RuleSet, amendment: Amendment) -> RuleSet:
             problems.append(AmendmentProblem(change.path, "la ruta aparece dos veces en el acuerdo"))
             continue
         seen.add(change.path)
-        problem = _set(data, change.path, _jsonable(change.value))
+        problem = _set(data, change.path, jsonable(change.value))
         if problem:
             problems.append(problem)
     if problems:
@@ -259,6 +260,19 @@ def amendment_apply(base: RuleSet, amendment: Amendment) -> RuleSet:
 # -------------------------------------------------------------------------------------------- diff
 
 
+def _sibling_rule(node: dict[str, Any], part: str) -> str:
+    """`<field>_rule` beside the field, or a `<topic>_rule` whose topic names it («terms_rule» governs
+    «max_term_months»)."""
+    exact = node.get(f"{part}_rule")
+    if isinstance(exact, str):
+        return exact
+    for key, value in node.items():
+        topic = key.removesuffix("_rule").removesuffix("s")
+        if key.endswith("_rule") and isinstance(value, str) and topic and topic in part:
+            return value
+    return ""
+
+
 def _rule_for(data: Any, parts: Sequence[str]) -> str:
     """The rule id that governs `parts` in `data`: a `<field>_rule` beside the field, else the nearest
     `rule` on the way down (the program's, the coverage's, the fund's ...)."""
@@ -268,9 +282,10 @@ def _rule_for(data: Any, parts: Sequence[str]) -> str:
         if isinstance(node, dict):
             if isinstance(node.get("rule"), str):
                 found = node["rule"]
-            sibling = node.get(f"{part}_rule")
-            if depth == len(parts) - 1 and isinstance(sibling, str):
-                return sibling
+            if depth == len(parts) - 1:
+                sibling = _sibling_rule(node, part)
+                if sibling:
+                    return sibling
             node = node.get(part)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]

@@ -183,6 +183,17 @@ def ruleset_sources() -> dict[str, RuleSetSource]:
     return dict(_sources)
 
 
+def ruleset_sources_on() -> bool:
+    """Whether the registered sources are read now (see `ruleset_sources_enabled`)."""
+    return bool(_sources and _sources_on[0])
+
+
+def ruleset_sources_switch(enabled: bool) -> None:
+    """Read the registered sources from now on (or stop): a command that finds no database goes on with the
+    shipped versions."""
+    _sources_on[0] = enabled
+
+
 @contextmanager
 def ruleset_sources_enabled(enabled: bool) -> Iterator[None]:
     """Read (or not) the registered sources inside the block: code that runs without a database — the pure
