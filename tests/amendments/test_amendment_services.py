@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 from amendment_support import approved, p2_extension
-from conftest import applicant_data, proposal_data, to_ready
 
+from conftest import applicant_data, proposal_data, to_ready
 from filon.amendments.models import Amendment, AmendmentStatus
 from filon.amendments.services import amendment_approve, amendment_propose, amendment_reject
 from filon.applicants.services import applicant_create

@@ -140,8 +140,10 @@ def p3_file(
     name="Comercializadora Minera de Cananea, S.A. de C.V.",
     term_months=60,
     grace_months=6,
+    formalized_on=P3_FORMALIZED_ON,
 ):
-    p3_fund_formalized(cast)
+    if formalized_on is not None:
+        p3_fund_formalized(cast, formalized_on)
     applicant = applicant_create(
         user=cast.sofia,
         data=applicant_data(
