@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from filon.accounts.access import require_role
+from filon.amendments.forms import AmendmentForm, RejectForm
 from filon.amendments.models import AmendmentStatus
 from filon.amendments.selectors import (
     APPROVERS,
@@ -30,7 +31,6 @@ from filon.amendments.services import (
 from filon.errors import DomainError
 from filon.rules import available_rulesets
 from filon.rules.amend import AmendmentError
-from filon.web.amendments.forms import AmendmentForm, RejectForm
 from filon.web.http import error_text, html5_dates, web_view
 
 CHANGE_FIELDS = {"number", "agreed_on", "body", "effective_from", "base_version", "summary"}

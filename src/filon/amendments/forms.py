@@ -1,4 +1,5 @@
-"""The amendment forms: the acuerdo and its changes as YAML text, and the rejection's reason."""
+"""The amendment forms, shared by the pages and the API: the acuerdo with its changes as YAML text (JSON
+is YAML too), and the rejection's reason."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 import yaml
 from django import forms
 
-from filon.web.forms import DATE, NOTE
+DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+NOTE = {"widget": forms.Textarea(attrs={"rows": 2})}
 
 CHANGES_HELP = (
     "Un cambio por elemento, con la ruta dentro de las reglas y su valor nuevo, p. ej.:\n"
