@@ -179,3 +179,15 @@ def test_a_credit_keeps_its_version_and_a_credit_pinned_to_an_amended_one_still_
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
     disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
     assert load_ruleset_version(loan.ruleset_version).commissions.opening_rate == Decimal("0.02")
+
+
+def test_versions_form_one_line_in_time(cast):
+    early = amendment_propose(user=cast.ramon, data=p2_extension(effective=today_mx() - timedelta(days=30)))
+    same_base = amendment_propose(user=cast.ramon, data=p2_extension(number="CT-2026-11"))
+    assert same_base.base_version == early.base_version == ROOT
+    amendment_approve(user=cast.omar, amendment=same_base)
+    with pytest.raises(TransitionRefused, match="que no llevaría este cambio"):
+        amendment_approve(user=cast.omar, amendment=early)
+    stale = amendment_propose(user=cast.ramon, data=p2_extension(number="CT-2026-12", base_version=ROOT))
+    with pytest.raises(TransitionRefused, match="ya rige la versión"):
+        amendment_approve(user=cast.omar, amendment=stale)

@@ -22,7 +22,7 @@ from filon.amendments.models import Amendment, AmendmentStatus
 from filon.amendments.selectors import APPROVERS, PROPOSERS, as_rules, new_mark
 from filon.audit.services import audit_record, audited, snapshot
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
-from filon.rules import NoRuleSetInForce, load_ruleset_for_date, load_ruleset_version
+from filon.rules import NoRuleSetInForce, available_rulesets, load_ruleset_for_date, load_ruleset_version
 from filon.rules.amend import AmendmentError, amended_version, amendment_apply, changes_from_data, jsonable
 
 RULE = "I-10"
@@ -148,6 +148,25 @@ def _decidable(user: User, row: Amendment, action: str) -> None:
         )
 
 
+def _refuse_out_of_line(row: Amendment) -> None:
+    """Versions form one line in time: an amendment must amend the version in force on its date, and no
+    later version may exist (it would not carry this change)."""
+    in_force = load_ruleset_for_date(row.effective_from)
+    if in_force.version != row.base_version:
+        raise TransitionRefused(
+            f"Al {row.effective_from:%d/%m/%Y} ya rige la versión {in_force.version}, no {row.base_version}: "
+            "proponga el acuerdo sobre ella.",
+            rule=RULE,
+        )
+    later = [r for r in available_rulesets() if r.effective_from > row.effective_from]
+    if later:
+        raise TransitionRefused(
+            f"Ya existe la versión {later[0].version}, en vigor desde el {later[0].effective_from:%d/%m/%Y}, "
+            "que no llevaría este cambio: proponga el acuerdo con fecha posterior o sobre ella.",
+            rule=RULE,
+        )
+
+
 @transaction.atomic
 def amendment_approve(*, user: User, amendment: Amendment) -> Amendment:
     """Approve a proposed amendment (not by its proposer): its version joins the rule sets in force."""
@@ -157,6 +176,7 @@ def amendment_approve(*, user: User, amendment: Amendment) -> Amendment:
         base = load_ruleset_version(row.base_version)
     except NoRuleSetInForce as exc:
         raise TransitionRefused(str(exc), rule=RULE) from None
+    _refuse_out_of_line(row)
     try:
         amendment_apply(base, as_rules(row))
     except AmendmentError as exc:
