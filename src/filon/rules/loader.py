@@ -5,6 +5,10 @@ A rule set is a directory holding `manifest.yaml` (version, effective date, sour
 complete rule set: the Risk area copies the one in force, changes it, and the Comité Interno approves the
 new directory (Rules 9.2.4, 17.3 e–f). A credit keeps the version it was contracted under (Transitorio
 SEGUNDO), so old versions are never edited or deleted.
+
+An approved amendment (SPEC I-10, `filon.rules.amend`) is a version too: the amendments app registers a
+source (`ruleset_source_register`) whose acuerdos the loader applies to their base versions, so every caller
+sees them beside the shipped directories.
 """
 
 from __future__ import annotations
