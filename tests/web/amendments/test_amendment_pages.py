@@ -47,8 +47,9 @@ def test_credit_roles_are_refused(cast, who):
 
 def test_riesgos_proposes_and_another_person_approves_with_the_diff_shown(cast):
     ramon = login(cast.ramon)
-    response = ramon.post(reverse("web:amendment_new"), proposal())
+    response = ramon.post(reverse("web:amendment_new"), proposal(illustrative="on"))
     row = Amendment.objects.get()
+    assert row.illustrative
     assert response.status_code == 302
     assert response["Location"] == reverse("web:amendment", args=[row.pk])
     page = ramon.get(reverse("web:amendment", args=[row.pk])).content.decode()
@@ -67,6 +68,7 @@ def test_riesgos_proposes_and_another_person_approves_with_the_diff_shown(cast):
     assert (row.status, row.decided_by) == ("approved", cast.omar)
     listing = omar.get(reverse("web:amendments")).content.decode()
     assert row.version in listing
+    assert listing.count("Ilustrativa</span>") == 2  # the acuerdo and its version
 
 
 @pytest.mark.parametrize(

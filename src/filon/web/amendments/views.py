@@ -31,6 +31,7 @@ from filon.amendments.services import (
 from filon.errors import DomainError
 from filon.rules import available_rulesets
 from filon.rules.amend import AmendmentError
+from filon.rules.loader import ruleset_amendment
 from filon.web.http import error_text, html5_dates, web_view
 
 CHANGE_FIELDS = {"number", "agreed_on", "body", "effective_from", "base_version", "summary"}
@@ -44,7 +45,7 @@ def amendments(request: HttpRequest) -> HttpResponse:
         "web/amendments/list.html",
         {
             "amendments": rows,
-            "versions": available_rulesets(),
+            "versions": [(r, ruleset_amendment(r.version)) for r in available_rulesets()],
             "can_propose": request.user.role in PROPOSERS,
         },
     )
