@@ -83,6 +83,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append(("página de la falla", "\n".join(str(path) for path in saved)))
 
 
+# ------------------------------------------------------- rule versions made by amendments (database)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rule_amendments_only_with_the_database() -> Iterator[None]:
+    """Approved amendments live in the database: a test that touches none reads the shipped rule versions."""
+    from filon.rules.loader import ruleset_sources_enabled
+
+    with ruleset_sources_enabled(False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _rule_amendments_in_database_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    from filon.rules.loader import ruleset_sources_enabled
+
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "django_db_reset_sequences", "live_server"} & set(request.fixturenames)
+    )
+    with ruleset_sources_enabled(uses_db):
+        yield
+
+
 @pytest.fixture(scope="session")
 def ruleset() -> RuleSet:
     """The rule set in force on the SPEC example's date."""

@@ -79,9 +79,72 @@ def _cmd_schedule(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> in
     return EXIT_OK
 
 
+def _amendments_reachable(stderr: TextIO) -> None:
+    """Approved amendments (SPEC I-10) live in the database: set Django up so the rule loader reads them;
+    without a reachable database, say so and go on with the shipped versions."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "filon.settings")
+    import django
+
+    django.setup()
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    from filon.amendments.selectors import approved_stamp
+    from filon.rules.loader import ruleset_sources_on, ruleset_sources_switch
+
+    if not ruleset_sources_on():
+        return
+    try:
+        approved_stamp()
+    except (DatabaseError, ImproperlyConfigured) as exc:  # no database, or not migrated: shipped versions
+        stderr.write(f"Aviso: sin base de datos ({exc.__class__.__name__}); sólo las versiones publicadas.\n")
+        ruleset_sources_switch(False)
+
+
+def _cmd_rules_list(stdout: TextIO) -> int:
+    from filon.rules import available_rulesets
+    from filon.rules.loader import ruleset_amendment, ruleset_amendment_problems
+
+    for ruleset in available_rulesets():
+        amendment = ruleset_amendment(ruleset.version)
+        flag = ""
+        if amendment is not None:
+            flag = "\tmodificación ILUSTRATIVA (demostración)" if amendment.illustrative else "\tmodificación"
+        stdout.write(
+            f"{ruleset.version}\tvigente desde {ruleset.effective_from:%d/%m/%Y}\t{ruleset.source}{flag}\n"
+        )
+    for version, problem in ruleset_amendment_problems().items():
+        stdout.write(f"{version}\tNO DISPONIBLE\t{problem}\n")
+    return EXIT_OK
+
+
+def _cmd_rules_diff(args: argparse.Namespace, stdout: TextIO) -> int:
+    from filon.rules import load_ruleset_version
+    from filon.rules.amend import diff_json, diff_lines, ruleset_diff
+
+    diff = ruleset_diff(load_ruleset_version(args.a), load_ruleset_version(args.b))
+    if args.json:
+        _emit(diff_json(diff), stdout)
+    else:
+        stdout.write("\n".join(diff_lines(diff)) + "\n")
+    return EXIT_OK
+
+
+def _cmd_rules_amend(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from filon.amendments.commands import rules_amend
+
+    return rules_amend(args, stdin, stdout)
+
+
 def _cmd_rules(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from filon.rules import check_ruleset_dir, load_ruleset_for_date, load_ruleset_version
 
+    if args.rules_command in ("list", "show", "diff", "amend"):
+        _amendments_reachable(sys.stderr)
+    if args.rules_command == "diff":
+        return _cmd_rules_diff(args, stdout)
+    if args.rules_command == "amend":
+        return _cmd_rules_amend(args, stdin, stdout)
     if args.rules_command == "check":
         problems = check_ruleset_dir(Path(args.path))
         if not problems:
@@ -105,13 +168,7 @@ def _cmd_rules(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         _emit(data, stdout)
         return EXIT_OK
     if args.rules_command == "list":
-        from filon.rules import available_rulesets
-
-        for ruleset in available_rulesets():
-            stdout.write(
-                f"{ruleset.version}\tvigente desde {ruleset.effective_from:%d/%m/%Y}\t{ruleset.source}\n"
-            )
-        return EXIT_OK
+        return _cmd_rules_list(stdout)
     raise AssertionError(args.rules_command)
 
 
@@ -154,7 +211,25 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--section", help="sólo una sección (p. ej. products, guarantees)")
     check = rsub.add_parser("check", help="valida un directorio de reglas y lista cada problema")
     check.add_argument("path")
-    rsub.add_parser("list", help="lista las versiones disponibles")
+    rsub.add_parser(
+        "list", help="lista las versiones disponibles (las de modificaciones aprobadas, marcadas)"
+    )
+    diff = rsub.add_parser(
+        "diff", help="qué cambió de la versión A a la B, con el id de regla de cada cambio"
+    )
+    diff.add_argument("a", help="versión de partida")
+    diff.add_argument("b", help="versión modificada")
+    diff.add_argument("--json", action="store_true", help="salida JSON")
+    am = rsub.add_parser(
+        "amend",
+        help="registra un acuerdo que modifica las reglas (YAML/JSON), o lo aprueba/rechaza otra persona",
+    )
+    am.add_argument("file", nargs="?", help="archivo YAML/JSON del acuerdo, o - para la entrada estándar")
+    am.add_argument("--user", help="usuario que actúa (riesgos propone; otra persona aprueba)")
+    am.add_argument("--approve", type=int, metavar="ID", help="aprueba la modificación ID")
+    am.add_argument("--reject", type=int, metavar="ID", help="rechaza la modificación ID")
+    am.add_argument("--reason", help="motivo del rechazo")
+    am.add_argument("--list", action="store_true", help="lista las modificaciones y su estado")
     return parser
 
 

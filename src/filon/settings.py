@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "filon.factoring",
     "filon.web",
     "filon.demo",
+    "filon.amendments",
 ]
 
 MIDDLEWARE = [

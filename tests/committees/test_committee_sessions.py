@@ -129,6 +129,13 @@ def usd_file(cast):
 @pytest.fixture
 def cananea_file(cast):
     """MXN 1.5 M of the Cananea program, captured and proposed by sofia (Sonora)."""
+    from filon.funds.services import fund_create, fund_formalization_record
+
+    # P-3 runs 24 months from its fund's formalization (3.19): recorded, so the file may go to committee.
+    focir = fund_create(
+        user=cast.omar, code="FOCIR", name="FOCIR", program="cananea", contributor="third_party"
+    )
+    fund_formalization_record(user=cast.omar, fund=focir, formalized_on=dt.date(2025, 1, 10))
     applicant = applicant_create(
         user=cast.sofia,
         data=applicant_data(

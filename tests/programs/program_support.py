@@ -113,6 +113,25 @@ def p2_file(
     )
 
 
+# P-3 runs 24 months from its liquid-guarantee fund's formalization (3.19): the 2026 files need it recorded.
+P3_FORMALIZED_ON = dt.date(2025, 1, 10)
+
+
+def p3_fund_formalized(cast, on=P3_FORMALIZED_ON):
+    """The program's FOCIR fund (created once), formalized on `on`."""
+    from filon.funds.models import GuaranteeFund
+    from filon.funds.services import fund_create, fund_formalization_record
+    from filon.rules import load_ruleset_for_date
+
+    fund = GuaranteeFund.objects.filter(code="FOCIR").first()
+    if fund is None:
+        entry = load_ruleset_for_date(today_mx()).programs["cananea"].guarantee_funds[0]
+        fund = fund_create(
+            user=cast.omar, code="FOCIR", name=entry.name, program="cananea", contributor="third_party"
+        )
+    return fund_formalization_record(user=cast.omar, fund=fund, formalized_on=on)
+
+
 def p3_file(
     cast,
     *,
@@ -121,7 +140,10 @@ def p3_file(
     name="Comercializadora Minera de Cananea, S.A. de C.V.",
     term_months=60,
     grace_months=6,
+    formalized_on=P3_FORMALIZED_ON,
 ):
+    if formalized_on is not None:
+        p3_fund_formalized(cast, formalized_on)
     applicant = applicant_create(
         user=cast.sofia,
         data=applicant_data(

@@ -25,6 +25,7 @@ from program_support import (
     mortgage,
     p2_file,
     p3_file,
+    p3_fund_formalized,
     p4_file,
     propose_and_authorize,
     retention_letter,
@@ -478,9 +479,7 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
     no_commission(cast.sofia, loan)
 
     # FOCIR covers the portfolio's first losses; P-3 asks no fraction of each credit, so it blocks nothing.
-    focir = fund_create(
-        user=cast.omar, code="FOCIR", name=entry.name, program="cananea", contributor="third_party"
-    )
+    focir = p3_fund_formalized(cast)  # created (and formalized, P-3 3.19) with the file
     assert (focir.kind, focir.rule) == ("portfolio_first_loss", entry.rule)
     assert program_coverage("cananea") is None
     fund_contribute(user=cast.omar, fund=focir, amount=entry.amount_mxn, on=today_mx())

@@ -26,6 +26,7 @@ from filon.applicants.services import ApplicantData
 from filon.committees.models import CommitteeSession, Decision
 from filon.core.calendar import add_business_days, is_business_day, previous_business_day, today_mx
 from filon.core.money import format_money
+from filon.demo.amendments import illustrative_p2_extension
 from filon.demo.scenarios import (
     Crew,
     applicant_open,
@@ -835,6 +836,7 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
         loaded = True
     else:
         _keep_paying(staff, cal.today)
+    illustrative_p2_extension(proposer=staff["riesgos"], approver=staff["direccion"], today=cal.today)
     goals = _goals(staff, cal.today.year)
     training = _training(staff, cal)
     files_expire(today=cal.today)

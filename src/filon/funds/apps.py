@@ -12,3 +12,10 @@ class FundsConfig(AppConfig):
 
         disbursement_check_register("funds.coverage", coverage_refusal)
         reversal_check_register("funds.payment", fund_payment_reversal_refusal)
+
+        # Origination asks the funds whether a file is within its program's term (P-3 3.19).
+        from filon.funds.services import program_term_authorization_check, program_term_stage_check
+        from filon.origination.checks import authorization_check_register, stage_check_register
+
+        stage_check_register("funds.program_term", program_term_stage_check)
+        authorization_check_register("funds.program_term", program_term_authorization_check)

@@ -53,6 +53,9 @@ class GuaranteeFund(models.Model):
     )
     currency = models.CharField("moneda", max_length=3, default="MXN")
     active = models.BooleanField("activo", default=True)
+    # P-3 3.19: the program's term runs from the formalization of its liquid-guarantee fund; the Rules do
+    # not date it, so it is recorded here (`services.fund_formalization_record`).
+    formalized_on = models.DateField("formalizado el", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

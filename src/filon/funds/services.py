@@ -23,10 +23,10 @@ from django.db.models import Min
 
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
-from filon.audit.services import audit_record, snapshot
+from filon.audit.services import audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.allocation import Concept
-from filon.core.calendar import today_mx
+from filon.core.calendar import add_months, today_mx
 from filon.core.fund_whatif import Default, FundInput, WhatIf, fund_whatif
 from filon.core.money import ZERO, cap_money, format_money, is_cents
 from filon.errors import DomainError, NotFound, TransitionRefused, ValidationFailed
@@ -41,8 +41,9 @@ from filon.funds.selectors import (
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
+from filon.origination.models import CreditFile
 from filon.rules import load_ruleset_for_date, load_ruleset_version
-from filon.rules.schema import ProgramCode
+from filon.rules.schema import ProgramCode, Stage
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import Installment, InstallmentStatus, Loan, LoanStatus, Payment
 from filon.servicing.payments import active_installments, debts_owed, payment_apply
@@ -179,6 +180,83 @@ def fund_create(
     )
     audit_record(user=user, action="fund.create", obj=fund, after=snapshot(fund))
     return fund
+
+
+# ---------------------------------------------------------------------------------- formalization (P-3)
+
+
+@transaction.atomic
+def fund_formalization_record(
+    *, user: User, fund: GuaranteeFund, formalized_on: date | None
+) -> GuaranteeFund:
+    """Record the date the fund was formalized: the program's term counts from it where the rule set says
+    so (P-3 3.19, `Program.term`). A correction is audited like the first record."""
+    require_role(user, FUND_OPERATORS, "registrar la formalización de fondos de garantía")
+    if not isinstance(formalized_on, date):
+        raise ValidationFailed([DomainError("Indique la fecha de formalización.", field="formalized_on")])
+    if formalized_on > today_mx():
+        raise ValidationFailed(
+            [DomainError("La fecha de formalización no puede ser futura.", field="formalized_on")]
+        )
+    fund = _lock(fund)
+    if fund.contributor == Contributor.MINER:
+        raise TransitionRefused(
+            "La aportación propia de un minero no es el fondo del programa: no se formaliza.",
+            field="formalized_on",
+        )
+    with audited(user=user, action="fund.formalize", obj=fund, fields=["formalized_on"]):
+        fund.formalized_on = formalized_on
+        fund.save(update_fields=["formalized_on"])
+    return fund
+
+
+def program_term_refusal(program: str, on: date) -> TransitionRefused | None:
+    """The refusal of a file of `program` on `on` outside the program's term counted from the formalization
+    of its fund (P-3 3.19); None when the program has no such term or `on` is inside it."""
+    spec = load_ruleset_for_date(on).programs.get(ProgramCode(program))
+    if spec is None or spec.term is None:
+        return None
+    term = spec.term
+    started = (
+        GuaranteeFund.objects.filter(program=program, formalized_on__isnull=False)
+        .exclude(contributor=Contributor.MINER)
+        .aggregate(first=Min("formalized_on"))["first"]
+    )
+    if started is None:
+        return TransitionRefused(
+            f"El programa {spec.name} dura {term.months} meses desde la formalización de su fondo de "
+            "garantía líquida, y esa fecha no está registrada: regístrela en el fondo del programa antes de "
+            "tramitar expedientes.",
+            rule=term.rule,
+        )
+    ends = add_months(started, term.months)
+    if on < started:
+        return TransitionRefused(
+            f"El programa {spec.name} inicia con la formalización de su fondo el {started:%d/%m/%Y}.",
+            rule=term.rule,
+        )
+    if on > ends:
+        return TransitionRefused(
+            f"El programa {spec.name} concluyó el {ends:%d/%m/%Y}: {term.months} meses desde la "
+            f"formalización de su fondo ({started:%d/%m/%Y}).",
+            rule=term.rule,
+        )
+    return None
+
+
+def program_term_stage_check(*, file: CreditFile, stage: Stage, action: str) -> None:
+    """Origination's stage check: a file goes to committee only within its program's term."""
+    if stage == Stage.AUTHORIZATION:
+        refusal = program_term_refusal(file.program, today_mx())
+        if refusal is not None:
+            raise refusal
+
+
+def program_term_authorization_check(*, file: CreditFile, on: date) -> None:
+    """Origination's authorization check: a committee authorizes a file only within its program's term."""
+    refusal = program_term_refusal(file.program, on)
+    if refusal is not None:
+        raise refusal
 
 
 # ----------------------------------------------------------------------------------------- contributions

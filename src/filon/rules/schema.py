@@ -609,12 +609,21 @@ class ProgramStepSpec(Model):
 NO_COMMISSION_PHRASES = ("sin comisiones", "no cobra comisiones", "sin comisión")
 
 
+class ProgramTerm(Cited):
+    """A program's term counted from an event the Rules do not date (P-3: the formalization of its
+    liquid-guarantee fund, 3.19): the date is recorded on the fund, the months live here."""
+
+    months: int = Field(gt=0)
+    counted_from: Literal["fund_formalization"]
+
+
 class Program(Model):
     code: ProgramCode
     name: str
     rule: Rule
     valid_from: date | None = None
     valid_until: date | None = None
+    term: ProgramTerm | None = None
     allotment_mxn: Money | None = None
     sizes: list[Size] | None = None
     states: list[str] | None = None

@@ -149,6 +149,7 @@ NAV_URLS = {
     "epos": "web:epos",
     "operations": "web:operations",
     "funds": "web:funds",
+    "amendments": "web:amendments",
     "logout": "logout",
 }
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("filon.web.funds.urls")),
     path("", include("filon.web.factoring.urls")),
     path("", include("filon.web.goals.urls")),
+    path("", include("filon.web.amendments.urls")),
 ]

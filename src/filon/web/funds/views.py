@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,12 +29,13 @@ from filon.funds.services import (
     FUND_OPERATORS,
     ScenarioDefault,
     fund_contribute,
+    fund_formalization_record,
     fund_interest_record,
     fund_whatif_for_program,
 )
 from filon.idempotency.services import replayed
 from filon.origination.models import PROGRAM_CHOICES
-from filon.web.forms import KeyedForm
+from filon.web.forms import DATE, KeyedForm
 from filon.web.http import html5_dates, place_errors, web_view
 
 
@@ -117,11 +119,56 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     else f"{what} quedó {done}.",
                 )
                 return redirect("web:fund", pk=fund.pk)
+    return _detail_page(request, fund, form, FormalizationForm(initial={"formalized_on": fund.formalized_on}))
+
+
+def _detail_page(
+    request: HttpRequest,
+    fund: Any,
+    form: MovementForm | None,
+    formalization: FormalizationForm,
+    status: int = 200,
+) -> HttpResponse:
+    can_record = request.user.role in FUND_OPERATORS
     return render(
         request,
         "web/funds/detail.html",
-        {"statement": fund_statement(user=request.user, fund=fund), "form": form},
+        {
+            "statement": fund_statement(user=request.user, fund=fund),
+            "form": form,
+            "formalization": formalization if can_record and fund.contributor != "miner" else None,
+        },
+        status=status,
     )
+
+
+class FormalizationForm(forms.Form):
+    formalized_on = forms.DateField(
+        label="Fecha de formalización del fondo",
+        help_text="El plazo de un programa que corre desde la formalización de su fondo (P-3 3.19) se cuenta "
+        "desde esta fecha.",
+        **DATE,
+    )
+
+
+@web_view(("POST",))
+def fund_formalize(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = fund_get_for_user(user=request.user, fund_id=pk)
+    if request.user.role not in FUND_OPERATORS:
+        raise Forbidden("Su rol no puede registrar la formalización de fondos de garantía.")
+    formalization = FormalizationForm(request.POST)
+    if formalization.is_valid():
+        try:
+            fund_formalization_record(
+                user=request.user, fund=fund, formalized_on=formalization.cleaned_data["formalized_on"]
+            )
+        except DomainError as exc:
+            place_errors(formalization, exc)
+        else:
+            messages.success(request, "La fecha de formalización del fondo quedó registrada.")
+            return redirect("web:fund", pk=fund.pk)
+    form = html5_dates(MovementForm(initial={"on": today_mx()}))
+    return _detail_page(request, fund, form, formalization, status=400)
 
 
 class WhatIfForm(forms.Form):

@@ -20,7 +20,7 @@ from filon.core.money import format_money
 from filon.errors import DomainError, ValidationFailed
 from filon.funds.models import GuaranteeFund
 from filon.funds.selectors import fund_balance, funds_check, program_coverage
-from filon.funds.services import fund_cover_defaults
+from filon.funds.services import fund_cover_defaults, fund_formalization_record
 from filon.idempotency.services import replayed
 
 
@@ -39,6 +39,13 @@ class Command(BaseCommand):
             "cover",
             help="el fondo paga los créditos vencidos de su programa, el primero en incumplir primero",
         )
+        formalize = actions.add_parser(
+            "formalize",
+            help="registra la fecha de formalización del fondo (el plazo de P-3 corre desde ella, 3.19)",
+        )
+        formalize.add_argument("--fund", required=True, help="clave del fondo")
+        formalize.add_argument("--date", required=True, help="fecha de formalización (AAAA-MM-DD)")
+        formalize.add_argument("--user", required=True, help="dirección o administración")
         cover.add_argument("--fund", required=True, help="clave del fondo")
         cover.add_argument("--date", required=True, help="fecha del pago (AAAA-MM-DD)")
         cover.add_argument("--user", required=True, help="gerente regional que aplica el fondo")
@@ -50,10 +57,30 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "cover":
+        if options["action"] == "formalize":
+            self._formalize(options["fund"], options["date"], options["user"])
+        elif options["action"] == "cover":
             self._cover(options["fund"], options["date"], options["user"], options["clave"])
         else:
             getattr(self, "_" + options["action"])()
+
+    def _formalize(self, code: str, day: str, username: str) -> None:
+        fund = GuaranteeFund.objects.filter(code=code).first()
+        if fund is None:
+            raise CommandError(f"Campo «--fund»: no existe el fondo «{code}».")
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"Campo «--user»: no existe el usuario activo «{username}».")
+        try:
+            on = date.fromisoformat(day)
+        except ValueError:
+            raise CommandError(f"Campo «--date»: «{day}» no es una fecha AAAA-MM-DD.") from None
+        try:
+            fund = fund_formalization_record(user=user, fund=fund, formalized_on=on)
+        except DomainError as exc:
+            messages = exc.errors if isinstance(exc, ValidationFailed) else [exc]
+            raise CommandError("; ".join(e.message for e in messages)) from None
+        self.stdout.write(f"Fondo {fund.code}: formalizado el {on:%d/%m/%Y}.")
 
     def _cover(self, code: str, day: str, username: str, key: str | None) -> None:
         fund = GuaranteeFund.objects.filter(code=code).first()
