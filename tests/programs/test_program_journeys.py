@@ -535,6 +535,7 @@ def test_daily_moratorium_adds_up_to_one_accrual_over_the_span():
     """The closes above accrue a late installment's moratorium day by day: the days add up to the same
     centavos as the whole span at once (R-9.2.5). Each day rounded apart gained half a centavo a day on
     125,000 at 1.5 × 7.80 % (40.625 a day)."""
+    from filon.core.accrual import DelayRate
     from filon.servicing.accrual import InstallmentState, moratorium_delta
 
     row = InstallmentState(
@@ -549,6 +550,7 @@ def test_daily_moratorium_adds_up_to_one_accrual_over_the_span():
         moratorium_accrued=ZERO,
     )
     factor = Decimal("1.5")
+    rate = DelayRate(fixed=Decimal("0.078"))
     days = [row.payable + dt.timedelta(days=n) for n in range(159)]
-    daily = sum((moratorium_delta(row, a, b, factor) for a, b in pairwise(days)), ZERO)
-    assert daily == moratorium_delta(row, row.payable, days[-1], factor) == Decimal("6418.75")
+    daily = sum((moratorium_delta(row, a, b, factor, rate) for a, b in pairwise(days)), ZERO)
+    assert daily == moratorium_delta(row, row.payable, days[-1], factor, rate) == Decimal("6418.75")
