@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
-from filon.core.accrual import DelayRate, Step, moratorium_accrue, moratorium_exact
+from filon.core.accrual import DelayRate, Step, moratorium_accrue, moratorium_exact, moratorium_increment
 from filon.core.money import round_money
 from filon.core.rates import TERM_SOFR, TIIE28, TIIE_FONDEO, MissingRate, RateSeries
 
@@ -167,3 +168,19 @@ def test_a_delay_rate_is_fixed_or_floating_never_both():
         DelayRate(fixed=D("0.12"), series=TIIE)
     with pytest.raises(ValueError, match="fija"):
         DelayRate()
+
+
+def test_increments_close_by_close_add_up_to_the_whole_delay():
+    """R-9.2.5 / I-8: accrued at three closes (15/02, 28/02, 31/03) the "february-and-march" case still
+    comes to 2,594.17: each increment is the whole delay through its close rounded once, less the same
+    through the previous close (1,225.00 through 28/02; 15 Feb alone: 100,000 × 0.1575 × 15 / 360 = 656.25)."""
+    rate = DelayRate(series=TIIE, spread=SPREAD)
+    closes = [date(2026, 1, 30), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 31)]
+    steps = [
+        moratorium_increment(
+            principal=PRINCIPAL, rate=rate, due=date(2026, 1, 31), accrued_until=a, until=b, factor=D("1.5")
+        )
+        for a, b in pairwise(closes)
+    ]
+    assert steps == [D("656.25"), D("568.75"), D("1369.17")]
+    assert sum(steps) == D("2594.17")

@@ -13,8 +13,8 @@ day of the delay* × days / 360. The rate of a day is `DelayRate.on(day)`: a fix
 rate; a floating credit's base published for that day's calendar month by C-5 (the latest observation
 dated strictly before the month's first day) plus its spread. So a long delay follows the base month by
 month; the overdue installment's own (compounded) period rate plays no part. `moratorium_exact` is the one
-formula every caller uses (daily close, payments, payoff quote); `moratorium_accrue` is the same over a
-principal that changes during the delay.
+formula every caller uses (daily close, payments, payoff quote — through `moratorium_increment`);
+`moratorium_accrue` is the same over a principal that changes during the delay.
 """
 
 from __future__ import annotations
@@ -209,6 +209,23 @@ def moratorium_exact(
         return ZERO
     with finance_context():
         return principal * factor * rate.day_sum(due, until) / DAY_COUNT_BASIS
+
+
+def moratorium_increment(
+    *, principal: Decimal, rate: DelayRate, due: date, accrued_until: date, until: date, factor: Decimal
+) -> Decimal:
+    """The moratorium of the days d with max(`accrued_until`, `due`) < d ≤ `until`, in centavos: the whole
+    delay through `until` rounded once (C-1) less the whole delay through `accrued_until` rounded once
+    (both `moratorium_exact`). So increments accrued close after close add up to one accrual over the span,
+    to the centavo, instead of gaining half a centavo at each close."""
+    first = max(accrued_until, due)
+    if until <= first or principal <= 0:
+        return ZERO
+    with finance_context():
+        weight = principal * factor
+        whole = weight * rate.day_sum(due, until) / DAY_COUNT_BASIS
+        before = weight * rate.day_sum(due, first) / DAY_COUNT_BASIS if first > due else ZERO
+    return round_money(whole) - round_money(before)
 
 
 def moratorium_accrue(

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from filon.core.accrual import DelayRate, moratorium_exact
+from filon.core.accrual import DelayRate, moratorium_increment
 from filon.core.money import round_money
 from filon.core.rates import MissingRate, RateSeries
 from filon.errors import DomainError
@@ -67,22 +67,17 @@ def interest_target(row: InstallmentState, through: date) -> Decimal:
 def moratorium_delta(
     row: InstallmentState, since: date, through: date, factor: Decimal, rate: DelayRate
 ) -> Decimal:
-    """Moratorium on the unpaid principal for the days in (max(since, payable), through] (R-9.2.5, I-8):
-    the rounded amount since the payable date through `through` less the rounded amount through `since`,
-    so that daily closes add up to the same centavos as one accrual over the whole span instead of gaining
-    half a centavo at each close. `rate` is the loan's `DelayRate` (the ordinary rate of each day)."""
-    if row.principal_unpaid <= 0 or through <= row.payable:
-        return ZERO
-    first = max(since, row.payable)
-    if (through - first).days <= 0:
-        return ZERO
-    whole = moratorium_exact(
-        principal=row.principal_unpaid, rate=rate, due=row.payable, until=through, factor=factor
+    """Moratorium on the row's unpaid principal for the days in (max(since, payable), through] (R-9.2.5,
+    I-8), by `filon.core.accrual.moratorium_increment`: daily closes add up to one accrual over the span.
+    `rate` is the loan's `DelayRate` (the ordinary rate of each day of the delay)."""
+    return moratorium_increment(
+        principal=row.principal_unpaid,
+        rate=rate,
+        due=row.payable,
+        accrued_until=since,
+        until=through,
+        factor=factor,
     )
-    before = moratorium_exact(
-        principal=row.principal_unpaid, rate=rate, due=row.payable, until=first, factor=factor
-    )
-    return round_money(whole) - round_money(before)
 
 
 def accrual_deltas(
