@@ -124,3 +124,19 @@ def test_the_rate_is_read_only_when_some_principal_is_late():
         )
         == []
     )
+
+
+def test_a_delay_month_without_a_published_base_is_a_clear_error():
+    """C-5: no TIIE 28 before 1 February → a Spanish error on `base_series` citing C-5, not a zero."""
+    from filon.errors import DomainError
+
+    series = RateSeries(TIIE28, [(date(2026, 2, 3), D("0.07"))])
+    with pytest.raises(DomainError, match="TIIE28") as refused:
+        accrual_deltas(
+            [late_row(D("1000.00"), date(2026, 2, 2))],
+            accrued_through=date(2026, 2, 2),
+            through=date(2026, 2, 5),
+            moratorium_factor=FACTOR,
+            delay_rate=lambda: DelayRate(series=series, spread=D("0.035")),
+        )
+    assert (refused.value.field, refused.value.rule) == ("base_series", "C-5")

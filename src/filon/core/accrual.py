@@ -134,7 +134,7 @@ class DelayRate:
         self, *, fixed: Decimal | None = None, series: RateSeries | None = None, spread: Decimal = ZERO
     ) -> None:
         if (fixed is None) == (series is None):
-            raise ValueError("la tasa de la mora es una tasa fija o una serie base más sobretasa, no ambas")
+            raise ValueError("la tasa de la mora es una tasa fija o bien una serie base más sobretasa (I-8)")
         self._fixed = fixed
         self._series = series
         self._spread = spread

@@ -89,7 +89,8 @@ def accrual_deltas(
     delay_rate: Callable[[], DelayRate],
 ) -> list[Delta]:
     """What to accrue for one loan's installments from the day after `accrued_through` to `through`.
-    `delay_rate` gives the loan's `DelayRate`; it is only asked for when some principal is late."""
+    `delay_rate` gives the loan's `DelayRate`; it is only asked for when some principal is late. A month
+    of the delay with no base published before it is a `DomainError` on `base_series` (C-5)."""
     deltas = []
     rate: DelayRate | None = None
     for row in rows:
@@ -97,7 +98,10 @@ def accrual_deltas(
         mora = ZERO
         if row.principal_unpaid > 0 and through > max(accrued_through, row.payable):
             rate = rate or delay_rate()
-            mora = moratorium_delta(row, accrued_through, through, moratorium_factor, rate)
+            try:
+                mora = moratorium_delta(row, accrued_through, through, moratorium_factor, rate)
+            except MissingRate as exc:
+                raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
         if interest or mora:
             deltas.append(Delta(row.id, interest, mora))
     return deltas
