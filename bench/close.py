@@ -10,7 +10,8 @@ at a fixed rate, 30 % on TIIE 28, 40 % on TIIE de Fondeo (whose running period i
 C-9) —, 80 % current and the rest with one to four unpaid installments (moratorium, overdue installments,
 some crossing 90 days past due). The figures are the engine's: each schedule is built by `schedule_build`
 (a floating loan's as projected at disbursement, on a flat base), the interest accrued through the previous
-day by the close's `interest_target` and the moratorium by its `moratorium_delta` at the rule set's factor;
+day by the close's `interest_target` and the moratorium by its `moratorium_delta` at the rule set's factor
+and the loan's ordinary rate of each day of the delay (`delay_rate_of`, I-8);
 their balances posted to the ledger (the ministraciones net of what was
 collected, in entries of 1,000 loans); the rate series published through the previous business day. The
 database is then settled as one in service would be (VACUUM ANALYZE and a checkpoint on PostgreSQL, a WAL
@@ -154,7 +155,7 @@ def _portfolio(count: int, business_date: date) -> None:
     from filon.ledger.models import JournalEntry, LedgerDay, Posting
     from filon.ledger.services import account_ids
     from filon.rules import load_ruleset_for_date
-    from filon.servicing.accrual import InstallmentState, interest_target, moratorium_delta
+    from filon.servicing.accrual import InstallmentState, delay_rate_of, interest_target, moratorium_delta
     from filon.servicing.models import Installment, Loan, ScheduleVersion
 
     prev = previous_business_day(business_date)
@@ -175,6 +176,14 @@ def _portfolio(count: int, business_date: date) -> None:
         created_by=user,
     )
     _series(prev)
+    delay_rates = {
+        kind: delay_rate_of(
+            fixed_rate=FIXED if kind == "fixed" else None,
+            base_series="" if kind == "fixed" else kind,
+            spread=Decimal(0) if kind == "fixed" else SPREAD,
+        )
+        for kind in ("fixed", "TIIE28", "TIIE_FONDEO")
+    }
     ids = account_ids()
     zero = Decimal(0)
     bank_total = zero
@@ -236,7 +245,9 @@ def _portfolio(count: int, business_date: date) -> None:
                 principal_balance -= row.principal
                 status = "paid"
             else:
-                mora = moratorium_delta(state, row.payable, prev, ruleset.rates.moratorium_factor)
+                mora = moratorium_delta(
+                    state, row.payable, prev, ruleset.rates.moratorium_factor, delay_rates[kind]
+                )
                 accrued_interest += accrued
                 accrued_moratorium += mora
                 status = "overdue" if row.payable < prev else "due" if row.payable == prev else "pending"

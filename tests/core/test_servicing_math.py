@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from filon.core.accrual import Step, interest_accrue, moratorium_accrue
+from filon.core.accrual import DelayRate, Step, interest_accrue, moratorium_accrue
 from filon.core.allocation import ALLOCATION_ORDER, Concept, Owed, allocate_payment
 from filon.core.cat import CashFlow, cat_percent, schedule_cat
 from filon.core.errors import InputErrors
@@ -75,7 +75,7 @@ def test_moratorium_runs_from_the_day_after_due_at_the_factor_times_the_ordinary
     # 100,000 overdue since 2 March, paid 12 March: 10 days × 100,000 × (1.5 × 12 %) / 360 = 500.00
     late = moratorium_accrue(
         overdue_principal=D("100000.00"),
-        ordinary_rates=D("0.12"),
+        rate=DelayRate(fixed=D("0.12")),
         due=date(2026, 3, 2),
         until=date(2026, 3, 12),
         factor=factor,
@@ -84,7 +84,7 @@ def test_moratorium_runs_from_the_day_after_due_at_the_factor_times_the_ordinary
     assert late.segments[0].start == date(2026, 3, 3)
     one_day = moratorium_accrue(
         overdue_principal=D("100000.00"),
-        ordinary_rates=D("0.12"),
+        rate=DelayRate(fixed=D("0.12")),
         due=date(2026, 3, 2),
         until=date(2026, 3, 3),
         factor=factor,
@@ -92,7 +92,7 @@ def test_moratorium_runs_from_the_day_after_due_at_the_factor_times_the_ordinary
     assert (one_day.days, one_day.amount) == (1, D("50.00"))
     on_time = moratorium_accrue(
         overdue_principal=D("100000.00"),
-        ordinary_rates=D("0.12"),
+        rate=DelayRate(fixed=D("0.12")),
         due=date(2026, 3, 2),
         until=date(2026, 3, 2),
         factor=factor,
@@ -100,19 +100,36 @@ def test_moratorium_runs_from_the_day_after_due_at_the_factor_times_the_ordinary
     assert (on_time.days, on_time.amount) == (0, D("0.00"))
 
 
-def test_moratorium_uses_the_ordinary_rate_in_force_each_day(ruleset):
+def test_moratorium_uses_the_ordinary_rate_in_force_each_day_not_the_period_rate(ruleset):
+    """R-9.2.5 / I-8: the days of the delay take the base published for their own month (C-5), not the
+    overdue period's rate. The period from 15 Feb is priced at 9 % + 3 % (the base published 13 Feb), but
+    the February days of the delay take the base published before 1 February (7 %, of 14 Jan): 40,000 ×
+    (1.5 × 10 %) × 10/360 = 166.67 (the frozen period rate gave 200.00)."""
     series = RateSeries(TIIE28, [(date(2026, 1, 14), D("0.07")), (date(2026, 2, 13), D("0.09"))])
     schedule = monthly_schedule(rate=MonthlyRevisedRate(series, D("0.03")), months=3)
     first = schedule.installments[0]  # due 15 Feb, payable Monday 16 Feb
     late = moratorium_accrue(
         overdue_principal=first.principal,
-        ordinary_rates=schedule.rate_steps(),
+        rate=DelayRate(series=series, spread=D("0.03")),
         due=first.payable,
         until=date(2026, 2, 26),
         factor=ruleset.rates.moratorium_factor,
     )
-    # 40,000 × (1.5 × 12 %) × 10/360 = 200.00 — the rate of the period from 15 Feb (9 % + 3 %).
-    assert (late.days, late.amount) == (10, D("200.00"))
+    assert (late.days, late.amount) == (10, D("166.67"))
+    # into March the days take the base published before 1 March (9 %): 8 days at 1.5 × 12 % = 160.00
+    longer = moratorium_accrue(
+        overdue_principal=first.principal,
+        rate=DelayRate(series=series, spread=D("0.03")),
+        due=first.payable,
+        until=date(2026, 3, 8),
+        factor=ruleset.rates.moratorium_factor,
+    )
+    # 12 February days (17–28) at 15 %: 200.00; 8 March days at 18 %: 160.00
+    assert [(s.start, s.days, s.rate) for s in longer.segments] == [
+        (date(2026, 2, 17), 12, D("0.150")),
+        (date(2026, 3, 1), 8, D("0.180")),
+    ]
+    assert longer.amount == D("360.00")
 
 
 # --- allocation ------------------------------------------------------------------------------------

@@ -493,19 +493,24 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
         loan = accrued(loan, default_on)
         owed = overdue(loan, default_on)
         # Five of twelve installments of 125,000 late, at the TIIE de Fondeo compounded plus 3.5 points.
+        # Moratorium (R-9.2.5, I-8): each day of the delay at 1.5 × (the base published for its month
+        # by C-5 + 3.5 %); the sample's Fondeo before 1 Apr/May/Jun/Jul/Aug is 7.22/7.18/7.15/7.11/7.06 %.
+        # 125,000 × 1.5 / 360 × Σ rate: #1 (payable Mon 6 Apr, Good Friday the 3rd) 24 days at 10.72 %
+        # + 31 at 10.68 % + 30 at 10.65 % + 31 at 10.61 % + 11 at 10.56 % = 7,046.51; #2 (4 May)
+        # 5,484.01; #3 (3 Jun) 3,815.73; #4 (3 Jul) 2,152.29; #5 (3 Aug) 8 days at 10.56 % = 440.00.
         assert owed == {
-            "intereses_moratorios": Decimal("19094.57"),
+            "intereses_moratorios": Decimal("18938.54"),
             "intereses_vencidos": Decimal("56798.93"),
             "capital_vencido": Decimal("625000.00"),
         }
         # The losses: the whole principal, the interest accrued (August's too) and the moratorium.
         exposure = loan.principal_balance + loan.accrued_interest + loan.accrued_moratorium
-        assert exposure == Decimal("1578202.66")
+        assert exposure == Decimal("1578046.63")
         assert_books()
         movement = fund_cover_default(user=hector, fund=focir, loan=loan, on=default_on)
         assert movement.exposure == exposure
-        # 30 % of 1,578,202.66 is 473,460.798: the fund pays at most its share, cut to 473,460.79.
-        assert movement.amount == cap_money(entry.fraction_of_losses * exposure) == Decimal("473460.79")
+        # 30 % of 1,578,046.63 is 473,413.989: the fund pays at most its share, cut to 473,413.98.
+        assert movement.amount == cap_money(entry.fraction_of_losses * exposure) == Decimal("473413.98")
         assert movement.amount < sum(owed.values())  # the rest of what fell due stays owed
         paid = by_concept(movement.payment)
         assert in_order(movement.payment)
@@ -515,8 +520,8 @@ def test_p3_from_application_to_default_focir_pays_thirty_percent_of_the_losses(
             paid["capital_vencido"]
             == movement.amount - owed["intereses_moratorios"] - owed["intereses_vencidos"]
         )
-        assert paid["capital_vencido"] == Decimal("397567.29")
-        assert fund_balance(focir) == entry.amount_mxn - movement.amount == Decimal("5526539.21")
+        assert paid["capital_vencido"] == Decimal("397676.51")
+        assert fund_balance(focir) == entry.amount_mxn - movement.amount == Decimal("5526586.02")
         loan.refresh_from_db()
         assert loan.principal_balance == Decimal("1500000") - paid["capital_vencido"]
         assert_books()
@@ -534,6 +539,7 @@ def test_daily_moratorium_adds_up_to_one_accrual_over_the_span():
     """The closes above accrue a late installment's moratorium day by day: the days add up to the same
     centavos as the whole span at once (R-9.2.5). Each day rounded apart gained half a centavo a day on
     125,000 at 1.5 × 7.80 % (40.625 a day)."""
+    from filon.core.accrual import DelayRate
     from filon.servicing.accrual import InstallmentState, moratorium_delta
 
     row = InstallmentState(
@@ -548,6 +554,7 @@ def test_daily_moratorium_adds_up_to_one_accrual_over_the_span():
         moratorium_accrued=ZERO,
     )
     factor = Decimal("1.5")
+    rate = DelayRate(fixed=Decimal("0.078"))
     days = [row.payable + dt.timedelta(days=n) for n in range(159)]
-    daily = sum((moratorium_delta(row, a, b, factor) for a, b in pairwise(days)), ZERO)
-    assert daily == moratorium_delta(row, row.payable, days[-1], factor) == Decimal("6418.75")
+    daily = sum((moratorium_delta(row, a, b, factor, rate) for a, b in pairwise(days)), ZERO)
+    assert daily == moratorium_delta(row, row.payable, days[-1], factor, rate) == Decimal("6418.75")

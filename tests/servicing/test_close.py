@@ -457,3 +457,53 @@ def test_projected_installments_are_repriced_with_the_published_rate(cast, appli
     assert rows[1].interest_accrued == round_money(Decimal("9924.44") / 28)
     # 3 has not started: still on the projection
     assert (rows[2].projected, rows[2].interest) == (True, projected[2])
+
+
+# ----------------------------------------------------------------------------- moratorium (I-8)
+
+
+def test_moratorium_follows_the_base_published_for_each_month_of_the_delay(cast, applicant, sample_rates):
+    """R-9.2.5 / I-8: a floating credit's moratorium takes, each day of the delay, the base published for
+    that day's month (C-5) + its spread — not the overdue installment's period rate. The payoff quote, the
+    daily closes and the payments engine compute it by the same function, so they agree.
+
+    TIIE 28: 7.25 % of 15/01 (prices the first period, from 20/01), 7.00 % of 30/01 (February), 7.10 % of
+    27/02 (March). Installment 1 (100,000.00 of principal) is payable Friday 20/02 and left unpaid:
+    21–28 Feb, 8 days at 1.5 × (7.00 % + 3.5 %) = 15.75 %: 100,000 × 0.1575 × 8 / 360 = 350.00;
+    1–10 Mar, 10 days at 1.5 × (7.10 % + 3.5 %) = 15.90 %: 100,000 × 0.159 × 10 / 360 = 441.666…;
+    through 10/03: 791.666… → 791.67. (The period's frozen rate, 10.75 %, gave 806.25.)"""
+    from filon.marketdata.models import Observation, Series
+    from filon.servicing.selectors import loan_payoff
+
+    tiie = Series.objects.get(code="TIIE28")
+    Observation.objects.filter(series=tiie, date__gte=date(2026, 1, 1)).delete()
+    for day, value in [
+        (date(2026, 1, 15), "0.0725"),
+        (date(2026, 1, 30), "0.0700"),
+        (date(2026, 2, 27), "0.0710"),
+    ]:
+        Observation.objects.create(series=tiie, date=day, value=Decimal(value), source="csv")
+    loan = bare_loan(
+        cast,
+        applicant,
+        number="CR-MORA-TIIE",
+        value_date=date(2026, 1, 20),
+        fixed_rate=None,
+        base_series="TIIE28",
+        spread="0.035",
+    )
+    first = first_installment(loan)
+    assert (first.payable, first.principal) == (date(2026, 2, 20), Decimal("100000.00"))
+    assert loan_payoff(loan=loan, on=date(2026, 2, 28)).moratorium == Decimal("350.00")
+    assert loan_payoff(loan=loan, on=date(2026, 3, 10)).moratorium == Decimal("791.67")
+    closed(date(2026, 2, 19))
+    records = caught_up(date(2026, 3, 2))  # Monday: accrues 28/02 and 1–2 March
+    first.refresh_from_db()
+    # through 02/03: 350.00 + 100,000 × 0.159 × 2 / 360 = 88.333… → 438.33
+    assert first.moratorium_accrued == Decimal("438.33")
+    records += caught_up(date(2026, 3, 10))
+    first.refresh_from_db()
+    loan.refresh_from_db()
+    assert first.moratorium_accrued == loan.accrued_moratorium == Decimal("791.67")
+    assert sum(Decimal(r.moratorium_accrued.get("MXN", "0")) for r in records) == Decimal("791.67")
+    assert loan_balances(loan.pk)[chart.INTERESES_MORATORIOS] == Decimal("791.67")

@@ -5,25 +5,30 @@ Reading recorded here (SPEC is silent on the accrual method):
   the accrued amount is round(interest × k / N), k = days elapsed including t, N = the period's days. On
   its due date the accrued amount equals the installment's interest exactly, so what is accrued always
   reconciles with the schedule (C-1 rounding happens once per computed figure).
-- Moratorium (R-9.2.5) accrues on the unpaid principal of an installment from the day after its payable
-  date (C-3: a due date on a holiday is payable the next business day), at factor × the period's ordinary
-  annual rate (the period's effective rate annualized: rate × 360 / N), Actual/360, rounded per accrual
-  run.
+- Moratorium (R-9.2.5, I-8) accrues on the unpaid principal of an installment from the day after its
+  payable date (C-3: a due date on a holiday is payable the next business day), at factor × the ordinary
+  annual rate in force on each day of the delay (`filon.core.accrual.DelayRate`: the fixed rate, or the
+  base published for the day's month by C-5 + spread), Actual/360. What is accrued through a date is the
+  whole delay's amount rounded once, so daily closes add up to one accrual over the span.
 Accrued interest of loans in cartera vencida keeps accruing to the same receivable but is posted to the
 vencida interest account (1304); the reclassification moves the balance.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from filon.core.daycount import DAY_COUNT_BASIS
+from filon.core.accrual import DelayRate, moratorium_increment
 from filon.core.money import round_money
+from filon.core.rates import MissingRate, RateSeries
+from filon.errors import DomainError
 from filon.ledger import chart
 from filon.ledger.services import Line
+from filon.marketdata.selectors import rate_series_get
 
 ZERO = Decimal(0)
 
@@ -59,36 +64,69 @@ def interest_target(row: InstallmentState, through: date) -> Decimal:
     return round_money(row.interest * elapsed / period_days)
 
 
-def annual_rate(row: InstallmentState) -> Decimal:
-    period_days = (row.due - row.start).days
-    return row.rate * DAY_COUNT_BASIS / period_days if period_days > 0 else ZERO
-
-
-def moratorium_delta(row: InstallmentState, since: date, through: date, factor: Decimal) -> Decimal:
-    """Moratorium on the unpaid principal for the days in (max(since, payable), through]: the rounded
-    amount since the payable date through `through` less the rounded amount through `since`, so that daily
-    closes add up to the same centavos as one accrual over the whole span (R-9.2.5) instead of gaining
-    half a centavo at each close."""
-    if row.principal_unpaid <= 0 or through <= row.payable:
-        return ZERO
-    first = max(since, row.payable)
-    if (through - first).days <= 0:
-        return ZERO
-    daily = row.principal_unpaid * annual_rate(row) * factor / DAY_COUNT_BASIS
-    return round_money(daily * (through - row.payable).days) - round_money(daily * (first - row.payable).days)
+def moratorium_delta(
+    row: InstallmentState, since: date, through: date, factor: Decimal, rate: DelayRate
+) -> Decimal:
+    """Moratorium on the row's unpaid principal for the days in (max(since, payable), through] (R-9.2.5,
+    I-8), by `filon.core.accrual.moratorium_increment`: daily closes add up to one accrual over the span.
+    `rate` is the loan's `DelayRate` (the ordinary rate of each day of the delay)."""
+    return moratorium_increment(
+        principal=row.principal_unpaid,
+        rate=rate,
+        due=row.payable,
+        accrued_until=since,
+        until=through,
+        factor=factor,
+    )
 
 
 def accrual_deltas(
-    rows: Iterable[InstallmentState], *, accrued_through: date, through: date, moratorium_factor: Decimal
+    rows: Iterable[InstallmentState],
+    *,
+    accrued_through: date,
+    through: date,
+    moratorium_factor: Decimal,
+    delay_rate: Callable[[], DelayRate],
 ) -> list[Delta]:
-    """What to accrue for one loan's installments from the day after `accrued_through` to `through`."""
+    """What to accrue for one loan's installments from the day after `accrued_through` to `through`.
+    `delay_rate` gives the loan's `DelayRate`; it is only asked for when some principal is late. A month
+    of the delay with no base published before it is a `DomainError` on `base_series` (C-5)."""
     deltas = []
+    rate: DelayRate | None = None
     for row in rows:
         interest = interest_target(row, through) - row.interest_accrued
-        mora = moratorium_delta(row, accrued_through, through, moratorium_factor)
+        mora = ZERO
+        if row.principal_unpaid > 0 and through > max(accrued_through, row.payable):
+            rate = rate or delay_rate()
+            try:
+                mora = moratorium_delta(row, accrued_through, through, moratorium_factor, rate)
+            except MissingRate as exc:
+                raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
         if interest or mora:
             deltas.append(Delta(row.id, interest, mora))
     return deltas
+
+
+def delay_rate_of(
+    *, fixed_rate: Decimal | None, base_series: str, spread: Decimal, series: RateSeries | None = None
+) -> DelayRate:
+    """The `DelayRate` of a loan's pricing terms (I-8): its fixed rate, or its base series (the one its
+    ordinary rate floats on — TIIE 28, TIIE de Fondeo, or the USD base of its tenor, I-3) + spread.
+    `series` saves the read when the caller holds it; a series with no observation is a `DomainError`
+    naming `base_series` and citing the look-up's rule."""
+    if fixed_rate is not None:
+        return DelayRate(fixed=fixed_rate)
+    if series is None:
+        try:
+            series = rate_series_get(base_series)
+        except MissingRate as exc:
+            raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
+    return DelayRate(series=series, spread=spread)
+
+
+def loan_delay_rate(loan: Any) -> DelayRate:
+    """The `DelayRate` of a loan (R-9.2.5, I-8)."""
+    return delay_rate_of(fixed_rate=loan.fixed_rate, base_series=loan.base_series, spread=loan.spread)
 
 
 def accrual_lines(
@@ -133,7 +171,11 @@ def loan_accrual_deltas(*, loan: object, through: date) -> list[Delta]:
         for i in Installment.objects.filter(version__loan=loan, version__active=True).exclude(status="paid")
     ]
     return accrual_deltas(
-        rows, accrued_through=loan.accrued_through, through=through, moratorium_factor=loan.moratorium_factor
+        rows,
+        accrued_through=loan.accrued_through,
+        through=through,
+        moratorium_factor=loan.moratorium_factor,
+        delay_rate=lambda: loan_delay_rate(loan),
     )
 
 

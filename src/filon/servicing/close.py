@@ -21,7 +21,9 @@ Steps for a date D:
       TIIE de Fondeo is compounded in arrears, so its period rate is final only once the period's last
       day is published (re-pricing only the periods that start in (last close, D] would leave those on
       their projection). It runs before the accrual, which then catches up to the revised interest;
-   b. accrual of ordinary and moratorium interest through D (`accrual_deltas`, R-9.2.5);
+   b. accrual of ordinary and moratorium interest through D (`accrual_deltas`, R-9.2.5): the moratorium
+      at the ordinary rate in force on each day of the delay (I-8, `filon.core.accrual.DelayRate`), one
+      `DelayRate` per pricing terms for the whole close, so each month's base is looked up once;
    c. installments payable before D become overdue, those payable on D due;
    d. days past due (from the payable date of the oldest unpaid installment), aging bucket and CNBV
       classification, with the transfer between cartera vigente and vencida.
@@ -42,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -49,6 +52,7 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from filon.audit.services import audit_record
+from filon.core.accrual import DelayRate
 from filon.core.calendar import add_months, is_business_day, today_mx
 from filon.core.money import CENT, finance_context, round_money
 from filon.core.rates import MissingRate, RateSeries
@@ -61,7 +65,7 @@ from filon.marketdata.selectors import rate_series_get
 from filon.platform.bulk import Write, pipeline, rows_insert, rows_read, rows_update
 from filon.platform.revision import new_revision
 from filon.servicing import payments
-from filon.servicing.accrual import InstallmentState, accrual_deltas
+from filon.servicing.accrual import InstallmentState, accrual_deltas, delay_rate_of
 from filon.servicing.models import (
     Classification,
     DailyClose,
@@ -513,6 +517,7 @@ class _Run:
                 accrued_through=accrued_through,
                 through=day,
                 moratorium_factor=loan.moratorium_factor,
+                delay_rate=partial(self.pricer.delay_rate, loan),
             )
             if deltas:
                 by_id = {row.id: row for row in rows}
@@ -601,25 +606,44 @@ class _Run:
 
 class _Pricer:
     """Re-prices installments with the published series; series are read once per close, and a period's
-    rate once per (rate terms, period cuts) — loans on the same series and spread share them."""
+    rate once per (rate terms, period cuts) — loans on the same series and spread share them. It also
+    holds the close's `DelayRate`s (moratorium, I-8), one per pricing terms."""
 
     def __init__(self) -> None:
         self.series: dict[str, RateSeries] = {}
         self.sources: dict[tuple[Any, ...], RateSource] = {}
         self.rates: dict[tuple[Any, ...], tuple[Decimal, bool]] = {}
+        self.delay_rates: dict[tuple[Any, ...], DelayRate] = {}
+
+    def _series(self, loan: _LoanRow) -> RateSeries | None:
+        if loan.fixed_rate is not None:
+            return None
+        series = self.series.get(loan.base_series)
+        if series is None:
+            try:
+                series = self.series[loan.base_series] = rate_series_get(loan.base_series)
+            except MissingRate as exc:
+                raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
+        return series
+
+    def delay_rate(self, loan: _LoanRow) -> DelayRate:
+        """The loan's ordinary rate of each day of a delay (R-9.2.5, I-8), shared by loans on its terms."""
+        key = (loan.fixed_rate, loan.base_series, loan.spread)
+        rate = self.delay_rates.get(key)
+        if rate is None:
+            rate = self.delay_rates[key] = delay_rate_of(
+                fixed_rate=loan.fixed_rate,
+                base_series=loan.base_series,
+                spread=loan.spread,
+                series=self._series(loan),
+            )
+        return rate
 
     def _source(self, loan: _LoanRow) -> tuple[tuple[Any, ...], RateSource]:
         key = (loan.fixed_rate, loan.currency, loan.base_series, loan.spread)
         source = self.sources.get(key)
         if source is None:
-            series = None
-            if loan.fixed_rate is None:
-                series = self.series.get(loan.base_series)
-                if series is None:
-                    try:
-                        series = self.series[loan.base_series] = rate_series_get(loan.base_series)
-                    except MissingRate as exc:
-                        raise DomainError(str(exc), field="base_series", rule=exc.rule) from None
+            series = self._series(loan)
             terms = Loan(
                 fixed_rate=loan.fixed_rate,
                 currency=loan.currency,

@@ -61,10 +61,10 @@ from filon.ledger.services import Line, entry_post, entry_reverse, last_closed_d
 from filon.rules import load_ruleset_version
 from filon.servicing.accrual import (
     InstallmentState,
+    accrual_deltas,
     accrual_lines,
-    interest_target,
     loan_accrue,
-    moratorium_delta,
+    loan_delay_rate,
 )
 from filon.servicing.checks import reversal_refusal
 from filon.servicing.lifecycle import LOAN
@@ -856,11 +856,9 @@ def _accrual_catch_up(
     for piece in pieces:
         if piece.concept in _PRINCIPAL and piece.installment is not None:
             restored[piece.installment] = restored.get(piece.installment, ZERO) + piece.amount
-    interest = mora = ZERO
-    for row in rows.values():
-        if row.status == InstallmentStatus.PAID:
-            continue
-        owed = InstallmentState(
+    unpaid = {row.pk: row for row in rows.values() if row.status != InstallmentStatus.PAID}
+    owed = [
+        InstallmentState(
             row.pk,
             row.start,
             row.due,
@@ -871,12 +869,22 @@ def _accrual_catch_up(
             restored.get(row.number, ZERO),
             row.moratorium_accrued,
         )
-        row_interest = interest_target(owed, through) - row.interest_accrued
-        row_mora = moratorium_delta(owed, payment.value_date, through, loan.moratorium_factor)
-        row.interest_accrued += row_interest
-        row.moratorium_accrued += row_mora
-        interest += row_interest
-        mora += row_mora
+        for row in unpaid.values()
+    ]
+    deltas = accrual_deltas(
+        owed,
+        accrued_through=payment.value_date,
+        through=through,
+        moratorium_factor=loan.moratorium_factor,
+        delay_rate=lambda: loan_delay_rate(loan),
+    )
+    interest = mora = ZERO
+    for delta in deltas:
+        row = unpaid[delta.installment_id]
+        row.interest_accrued += delta.interest
+        row.moratorium_accrued += delta.moratorium
+        interest += delta.interest
+        mora += delta.moratorium
     if interest or mora:
         entry_post(
             kind="devengo",
