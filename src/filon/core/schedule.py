@@ -96,7 +96,7 @@ class PeriodRate(NamedTuple):
         return any(piece.projected for piece in self.pieces)
 
     def steps(self) -> list[Step]:
-        """The annual ordinary rate in force on each day of the period (for moratorium interest)."""
+        """The annual ordinary rate in force on each day of the period."""
         return [Step(piece.start, piece.rate + self.simple_spread) for piece in self.pieces]
 
 
@@ -344,7 +344,7 @@ class Schedule:
         return None
 
     def rate_steps(self) -> list[Step]:
-        """The ordinary annual rate in force on each day of the schedule (for `moratorium_accrue`)."""
+        """The ordinary annual rate in force on each day of the schedule."""
         return [step for installment in self.installments for step in installment.period_rate.steps()]
 
 
