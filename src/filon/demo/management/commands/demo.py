@@ -39,9 +39,9 @@ class Command(BaseCommand):
         if options["action"] == "run":
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
-        ruleset = load_ruleset_for_date(today_mx())
         self._load()
         self._portfolio()
+        ruleset = load_ruleset_for_date(today_mx())  # after the portfolio: it may approve an amendment
         self.stdout.write(f"Reglas de operación en vigor: {ruleset.version} ({ruleset.source})")
         self.stdout.write("Tasas de referencia: muestra ilustrativa (no son datos oficiales).")
         self.stdout.write(f"Usuarios de demostración (contraseña común: {DEMO_PASSWORD}):")
