@@ -345,3 +345,31 @@ def test_a_loan_without_a_file_is_refused(cast, applicant):
     )
     assert info.value.field == "file"
     assert LoanRequest.objects.count() == 0
+
+
+def test_a_payment_made_before_the_restructuring_is_not_reversed(cast, credit_file):
+    from filon.servicing.payments import payment_reverse
+
+    loan = filed_loan(cast, credit_file)
+    first = Installment.objects.get(loan=loan, version__active=True, number=1)
+    with on_day(first.payable):
+        close_through(business_date=first.payable - timedelta(days=1))
+        payment = payment_apply(
+            user=cast.ana,
+            loan=loan,
+            amount=owed_through(loan, first.payable),
+            value_date=first.payable,
+            idempotency_key="cuota-1",
+        )
+    day = date(2026, 3, 2)
+    with on_day(day):
+        request = restructuring_propose(user=cast.ana, loan=loan, terms=TERMS, reason="Caída del precio.")
+        request = authorize(cast, request, day)
+        restructuring_apply(user=cast.gerardo, loan=loan, request=request, idempotency_key="r")
+        with pytest.raises(TransitionRefused) as info:
+            payment_reverse(user=cast.ana, payment=payment, reason="Error de captura.")
+    assert info.value.message == (
+        f"El crédito se reestructuró después de este pago (acuerdo {request.agreement_number}); el pago ya "
+        "no puede reversarse."
+    )
+    books_hold()

@@ -51,7 +51,7 @@ from filon.origination.services import (
     restructuring_evaluate,
     restructuring_guarantees_apply,
 )
-from filon.rules import load_ruleset_for_date, load_ruleset_version
+from filon.rules import load_ruleset_for_date
 from filon.rules.schema import Restructuring
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import (
@@ -155,10 +155,14 @@ class RestructuringTerms:
 def _restructuring_rules(on: date) -> Restructuring:
     rules = load_ruleset_for_date(on).restructuring
     if rules is None:
-        raise TransitionRefused(
-            "El conjunto de reglas en vigor no define las reestructuras.", field="rules", rule="15"
-        )
+        raise TransitionRefused("El conjunto de reglas en vigor no define las reestructuras.", field="rules")
     return rules
+
+
+def _rule() -> str | None:
+    """The id a restructuring's refusal cites (Rules 15), from the rule set in force today."""
+    rules = load_ruleset_for_date(today_mx()).restructuring
+    return rules.rule if rules is not None else None
 
 
 def _validate(loan: Loan, terms: RestructuringTerms) -> None:
@@ -231,7 +235,7 @@ def _file_of(loan: Loan) -> CreditFile:
             f"El crédito {loan.number} no tiene expediente de crédito: una reestructura o un castigo se "
             "solicita al comité sobre el expediente del crédito.",
             field="file",
-            rule="15",
+            rule=_rule(),
         )
     assert loan.file is not None
     return loan.file
@@ -243,16 +247,18 @@ def _refuse_state(loan: Loan) -> None:
             f"El crédito está «{loan.get_status_display().lower()}»; sólo se reestructura un crédito "
             "vigente en administración.",
             field="status",
-            rule="15",
+            rule=_rule(),
         )
     if loan.is_revolving:
         raise TransitionRefused(
             "Una línea revolvente no se reestructura por tabla: sus disposiciones tienen plazo propio.",
             field="is_revolving",
-            rule="15",
+            rule=_rule(),
         )
     if loan.principal_balance <= 0:
-        raise TransitionRefused("El crédito no tiene saldo de capital.", field="principal_balance", rule="15")
+        raise TransitionRefused(
+            "El crédito no tiene saldo de capital.", field="principal_balance", rule=_rule()
+        )
 
 
 def _owed(loan: Loan) -> dict[str, Decimal]:
@@ -604,6 +610,24 @@ def sustained_payment_holds(loan_ids: Iterable[int], *, business_date: date, use
     return held
 
 
-def restructuring_rules_for(loan: Loan) -> Restructuring | None:
-    """The restructuring block of the rule set the loan was contracted with (for its pages)."""
-    return load_ruleset_version(loan.ruleset_version).restructuring
+def reversal_after_restructuring(*, payment: Payment) -> DomainError | None:
+    """A payment recorded before a restructuring was applied is not reversed: the restructuring spread the
+    principal it left unpaid over the new schedule (registered in `servicing.checks`)."""
+    loan = payment.loan
+    if loan.file_id is None:
+        return None
+    later = LoanRequest.objects.filter(
+        file_id=loan.file_id,
+        loan_number=loan.number,
+        kind=LoanRequest.Kind.RESTRUCTURING,
+        status=LoanRequest.Status.APPLIED,
+        applied_at__gt=payment.created_at,
+    ).first()
+    if later is None:
+        return None
+    return TransitionRefused(
+        f"El crédito se reestructuró después de este pago (acuerdo {later.agreement_number}); el pago ya no "
+        "puede reversarse.",
+        field="payment",
+        rule=_rule(),
+    )
