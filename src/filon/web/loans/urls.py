@@ -2,7 +2,6 @@
 
 from django.urls import URLPattern, path
 
-from filon.web.loans import restructuring
 from filon.web.loans import views as loans
 
 urlpatterns: list[URLPattern] = [
@@ -23,15 +22,15 @@ urlpatterns: list[URLPattern] = [
         loans.task_complete_view,
         name="loan_task_complete",
     ),
-    path("creditos/<int:pk>/reestructura/", restructuring.restructuring_page, name="loan_restructuring"),
+    path("creditos/<int:pk>/reestructura/", loans.restructuring_page, name="loan_restructuring"),
     path(
         "creditos/<int:pk>/reestructura/<int:request_id>/",
-        restructuring.restructuring_request,
+        loans.restructuring_request,
         name="loan_restructuring_request",
     ),
     path(
         "creditos/<int:pk>/reestructura/<int:request_id>/aplicar/",
-        restructuring.restructuring_apply_view,
+        loans.restructuring_apply_view,
         name="loan_restructuring_apply",
     ),
 ]
