@@ -125,3 +125,17 @@ def test_propose_vote_and_apply_through_the_api(api, cast, loan):
     listed = api("ana", "get", f"/loans/{loan.pk}/requests").json()
     assert [r["id"] for r in listed] == [rid]
     assert ledger_check(loan_positions=loan_positions()) == []
+
+
+def test_a_request_is_withdrawn_through_the_api(api, loan):
+    body = {"term_months": 48, "reason": "Paro técnico de la planta."}
+    rid = api("ana", "post", f"/loans/{loan.pk}/restructurings", body).json()["id"]
+    assert (
+        api("sofia", "post", f"/loans/{loan.pk}/requests/{rid}/withdraw", {"reason": "x"}).status_code == 404
+    )
+    out = api("ana", "post", f"/loans/{loan.pk}/requests/{rid}/withdraw", {"reason": "Se puso al corriente."})
+    assert out.status_code == 200, out.content
+    assert out.json()["status"] == "withdrawn"
+    again = api("ana", "post", f"/loans/{loan.pk}/requests/{rid}/withdraw", {"reason": "Otra vez."})
+    assert again.status_code == 409
+    assert again.json()["detail"][0]["message"] == "La solicitud está «retirada» y ya no puede retirarse."

@@ -373,3 +373,43 @@ def test_a_payment_made_before_the_restructuring_is_not_reversed(cast, credit_fi
         "no puede reversarse."
     )
     books_hold()
+
+
+def test_the_guarantee_changes_are_evaluated_on_the_balance_and_applied(cast, credit_file):
+    from conftest import mortgage
+    from filon.errors import ValidationFailed
+    from filon.origination.models import FileGuarantee, GuaranteeStatus
+    from filon.origination.services import guarantee_add
+
+    loan = filed_loan(cast, credit_file)
+    day = date(2026, 3, 2)
+    with on_day(day):
+        old = guarantee_add(user=cast.ana, file=credit_file, data=mortgage("3000000"))
+        FileGuarantee.objects.filter(pk=old.pk).update(status=GuaranteeStatus.ACTIVE)
+        with pytest.raises(ValidationFailed) as info:
+            restructuring_propose(
+                user=cast.ana,
+                loan=loan,
+                terms=RestructuringTerms(term_months=18, release_guarantee_ids=(old.pk + 100,)),
+                reason="Sustitución.",
+            )
+        assert info.value.errors[0].field == "release_guarantee_ids"
+        terms = RestructuringTerms(
+            term_months=18, release_guarantee_ids=(old.pk,), new_guarantees=(mortgage("1000000"),)
+        )
+        request = restructuring_propose(user=cast.ana, loan=loan, terms=terms, reason="Sustitución.")
+        coverage = request.evaluation["coverage"]
+        # The coverage is measured on the principal balance with the replacement only.
+        assert [g["value"] for g in coverage["guarantees"]] == ["1000000.00"]
+        assert (
+            Decimal(coverage["required_amount_mxn"]) == Decimal(coverage["required"]) * loan.principal_balance
+        )
+        assert "libera 1 garantía(s), otorga 1 garantía(s) nueva(s)" in request.proposal["summary"]
+        request = authorize(cast, request, day)
+        restructuring_apply(user=cast.gerardo, loan=loan, request=request, idempotency_key="g")
+    old.refresh_from_db()
+    assert old.status == GuaranteeStatus.RELEASED
+    new = FileGuarantee.objects.exclude(pk=old.pk).get(file=credit_file)
+    assert (new.status, new.value) == (GuaranteeStatus.ACTIVE, Decimal("1000000.00"))
+    assert AuditRecord.objects.filter(action="guarantee.restructuring_add", object_id=str(new.pk)).exists()
+    books_hold()

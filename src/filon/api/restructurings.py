@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema, Status
 from filon.api.loans import IDEMPOTENCY_KEY, ONCE, DateIn, ErrorOut, _created, _idempotency_key, _In
 from filon.errors import NotFound
 from filon.origination.models import LoanRequest
-from filon.origination.services import GuaranteeData
+from filon.origination.services import GuaranteeData, loan_request_withdraw
 from filon.servicing.restructuring import RestructuringTerms, restructuring_apply, restructuring_propose
 from filon.servicing.selectors import loan_get_for_user, loan_requests_for_loan
 
@@ -170,3 +170,22 @@ def restructuring_apply_now(
     status = _created(applied)
     found.refresh_from_db()
     return Status(status, _out(found))
+
+
+class WithdrawIn(_In):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+@router.post(
+    "/loans/{loan_id}/requests/{request_id}/withdraw",
+    response=LoanRequestOut,
+    summary="Retira una solicitud a comité aún no aplicada (quien la pidió o el gerente regional)",
+)
+def loan_request_withdraw_now(
+    request: HttpRequest, loan_id: int, request_id: int, payload: WithdrawIn
+) -> LoanRequestOut:
+    loan = loan_get_for_user(user=request.user, loan_id=loan_id)  # type: ignore[arg-type]
+    found = next((r for r in loan_requests_for_loan(loan) if r.pk == request_id), None)
+    if found is None:
+        raise NotFound("No existe la solicitud sobre este crédito.", field="request_id")
+    return _out(loan_request_withdraw(user=request.user, request=found, reason=payload.reason))  # type: ignore[arg-type]
