@@ -192,6 +192,10 @@ def _register_routers() -> None:
 
     api.add_router("/amendments", amendments.router)
 
+    from filon.api import restructurings
+
+    api.add_router("/", restructurings.router)
+
 
 _register_routers()
 

@@ -9,6 +9,7 @@ proposal or its guarantees change, storing the findings with the rule-set versio
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,14 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from filon.accounts.access import require_office, require_role
-from filon.accounts.models import RegionalOffice, User
+from filon.accounts.models import RegionalOffice, Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
 from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
-from filon.core.evaluation import evaluate_document
+from filon.core.evaluation import committee_by_amount, evaluate_document
+from filon.core.money import round_money
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import safe_upload_name, upload_size_error
 from filon.origination.checks import applicant_facts, authorization_checks_run, stage_checks_run
@@ -39,6 +41,7 @@ from filon.origination.models import (
     FileStatus,
     GuaranteeChange,
     GuaranteeStatus,
+    LoanRequest,
     RequirementItem,
     RequirementStatus,
 )
@@ -48,7 +51,7 @@ from filon.origination.selectors import (
     market_values_on,
     requirements_missing,
 )
-from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
 
 ACTIVE_GUARANTEE_STATES = (GuaranteeStatus.OFFERED, GuaranteeStatus.ACTIVE)
@@ -254,6 +257,27 @@ def _exposure_usd_elsewhere(file: CreditFile, fx: Decimal) -> Decimal:
     return total
 
 
+def guarantee_item(g: Any) -> dict[str, Any]:
+    """A guarantee as the engine's input reads it, from a `FileGuarantee` or a `GuaranteeData`."""
+    item: dict[str, Any] = {
+        "type": g.type,
+        "value": str(g.value),
+        "lien_rank": g.lien_rank,
+        "insurable": g.insurable,
+        "is_transport": g.is_transport,
+        "hechizo": g.hechizo,
+        "fiduciary": g.fiduciary,
+        "reuses_last_appraisal": g.reuses_last_appraisal,
+    }
+    for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
+        value = getattr(g, name)
+        if value:
+            item[name] = value.isoformat()
+    if g.covers_balance is not None:
+        item["covers_balance"] = g.covers_balance
+    return item
+
+
 def proposal_document(
     file: CreditFile, *, as_of: date, fx: Decimal, uma: Decimal | None = None
 ) -> dict[str, Any]:
@@ -302,25 +326,9 @@ def proposal_document(
     }
     if file.requirements_complete_on:
         request["requirements_complete_date"] = file.requirements_complete_on.isoformat()
-    guarantees = []
-    for g in file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id"):
-        item: dict[str, Any] = {
-            "type": g.type,
-            "value": str(g.value),
-            "lien_rank": g.lien_rank,
-            "insurable": g.insurable,
-            "is_transport": g.is_transport,
-            "hechizo": g.hechizo,
-            "fiduciary": g.fiduciary,
-            "reuses_last_appraisal": g.reuses_last_appraisal,
-        }
-        for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
-            value = getattr(g, name)
-            if value:
-                item[name] = value.isoformat()
-        if g.covers_balance is not None:
-            item["covers_balance"] = g.covers_balance
-        guarantees.append(item)
+    guarantees = [
+        guarantee_item(g) for g in file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id")
+    ]
     doc: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "fx_usd_mxn": str(fx),
@@ -1054,3 +1062,292 @@ def guarantee_change_resolve(*, user: User, change: GuaranteeChange, authorized:
         elif change.replacement_id:
             FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.RELEASED)
     return change
+
+
+# ------------------------------------------------------------------- requests on a disbursed credit
+
+LOAN_REQUEST_OPEN = (LoanRequest.Status.REQUESTED, LoanRequest.Status.AUTHORIZED)
+LOAN_REQUEST_FIELDS = ["status", "agreement_number", "resolved_at", "applied_by_id", "applied_at"]
+
+
+def loan_request_route(
+    *, currency: str, principal_balance: Decimal, as_of: date
+) -> tuple[str, str, Decimal, Decimal]:
+    """R-17 (17.2 b, 17.3 b): the committee with power over a loan's principal balance, in USD at the FIX
+    of `as_of` (C-5 look-up), by the committee bands of the rule set in force that day.
+
+    Returns the committee, its rule, the balance in USD and the FIX used."""
+    ruleset = load_ruleset_for_date(as_of)
+    fx, _uma = market_values_on(as_of)
+    amount_usd = principal_balance if currency == "USD" else principal_balance / fx
+    committee, rule = committee_by_amount(ruleset, amount_usd)
+    return committee.value, rule, round_money(amount_usd), fx
+
+
+@transaction.atomic
+def loan_request_create(
+    *,
+    user: User,
+    file: CreditFile,
+    loan_number: str,
+    kind: str,
+    currency: str,
+    principal_balance: Decimal,
+    as_of: date,
+    reason: str,
+    proposal: dict[str, Any] | None = None,
+    evaluation: dict[str, Any] | None = None,
+) -> LoanRequest:
+    """File a restructuring or write-off request on a disbursed credit, routed to the committee with power
+    over its principal balance (R-17). The servicing service that calls it has checked the role and the
+    loan's state and built the proposal and its evaluation; here the office, the request and the routing."""
+    file = _lock(file)
+    require_office(user, file.office_id, "El expediente")
+    errors: list[DomainError] = []
+    if kind not in LoanRequest.Kind.values:
+        errors.append(DomainError(f"Tipo de solicitud desconocido «{kind}».", field="kind"))
+    if not reason.strip():
+        errors.append(DomainError("Indique el motivo de la solicitud.", field="reason"))
+    if principal_balance < ZERO:
+        errors.append(DomainError("El saldo de capital no puede ser negativo.", field="principal_balance"))
+    if errors:
+        raise ValidationFailed(errors)
+    open_request = (
+        LoanRequest.objects.select_for_update()
+        .filter(file=file, kind=kind, status__in=LOAN_REQUEST_OPEN)
+        .first()
+    )
+    if open_request is not None:
+        raise TransitionRefused(
+            f"Ya hay una solicitud de {open_request.get_kind_display().lower()} del crédito {loan_number} "
+            f"«{open_request.get_status_display().lower()}»; resuélvala, aplíquela o retírela primero.",
+            field="kind",
+        )
+    try:
+        committee, rule, amount_usd, fx = loan_request_route(
+            currency=currency, principal_balance=principal_balance, as_of=as_of
+        )
+    except DomainError as exc:
+        raise ValidationFailed([exc]) from exc
+    request = LoanRequest.objects.create(
+        file=file,
+        loan_number=loan_number,
+        kind=kind,
+        committee=committee,
+        committee_rule=rule,
+        currency=currency,
+        principal_balance=principal_balance,
+        principal_balance_usd=amount_usd,
+        fx_usd_mxn=fx,
+        as_of=as_of,
+        proposal=proposal or {},
+        evaluation=evaluation or {},
+        reason=reason.strip(),
+        requested_by=user,
+    )
+    audit_record(
+        user=user,
+        action=f"loan_request.create.{kind}",
+        obj=request,
+        after=snapshot(
+            request,
+            ["kind", "loan_number", "committee", "committee_rule", "currency", "principal_balance", "as_of"],
+        ),
+        office=file.office,
+        note=request.reason,
+    )
+    return request
+
+
+def _lock_loan_request(request: LoanRequest) -> LoanRequest:
+    return (
+        LoanRequest.objects.select_for_update(of=("self",)).select_related("file__office").get(pk=request.pk)
+    )
+
+
+@transaction.atomic
+def loan_request_resolve(
+    *, user: User, request: LoanRequest, authorized: bool, agreement_number: str = ""
+) -> LoanRequest:
+    """Apply the committee's resolution on the request. Called by the committee service."""
+    request = _lock_loan_request(request)
+    if request.status != LoanRequest.Status.REQUESTED:
+        raise TransitionRefused("La solicitud ya fue resuelta.", field="status")
+    with audited(
+        user=user,
+        action="loan_request.resolve",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+    ):
+        request.status = LoanRequest.Status.AUTHORIZED if authorized else LoanRequest.Status.REJECTED
+        request.agreement_number = agreement_number
+        request.resolved_at = timezone.now()
+        request.save(update_fields=["status", "agreement_number", "resolved_at"])
+    return request
+
+
+@transaction.atomic
+def loan_request_mark_applied(*, user: User, request: LoanRequest) -> LoanRequest:
+    """Record that servicing applied an authorized request (inside the servicing transaction that applies it)."""
+    request = _lock_loan_request(request)
+    if request.status != LoanRequest.Status.AUTHORIZED:
+        raise TransitionRefused(
+            f"La solicitud está «{request.get_status_display().lower()}»; sólo se aplica una solicitud "
+            "autorizada por el comité.",
+            field="status",
+        )
+    with audited(
+        user=user,
+        action="loan_request.apply",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+    ):
+        request.status = LoanRequest.Status.APPLIED
+        request.applied_by = user
+        request.applied_at = timezone.now()
+        request.save(update_fields=["status", "applied_by", "applied_at"])
+    return request
+
+
+@transaction.atomic
+def loan_request_withdraw(*, user: User, request: LoanRequest, reason: str) -> LoanRequest:
+    """The requester (or the office's regional manager) withdraws a request not yet applied. A withdrawn
+    request still on an agenda is refused by the committee as a stale matter."""
+    request = _lock_loan_request(request)
+    require_office(user, request.file.office_id, "El expediente")
+    if user.pk != request.requested_by_id:
+        require_role(user, (Role.GERENTE_REGIONAL,), "retirar solicitudes de otro usuario")
+    if request.status not in LOAN_REQUEST_OPEN:
+        raise TransitionRefused(
+            f"La solicitud está «{request.get_status_display().lower()}» y ya no puede retirarse.",
+            field="status",
+        )
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo del retiro.", field="reason")])
+    with audited(
+        user=user,
+        action="loan_request.withdraw",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+        note=reason.strip(),
+    ):
+        request.status = LoanRequest.Status.WITHDRAWN
+        request.save(update_fields=["status"])
+    return request
+
+
+def restructuring_evaluate(
+    *,
+    file: CreditFile,
+    ruleset_version: str,
+    as_of: date,
+    principal_balance: Decimal,
+    term_months: int,
+    grace_months: int,
+    payment_every_months: int,
+    release_guarantee_ids: Sequence[int] = (),
+    new_guarantees: Sequence[GuaranteeData] = (),
+) -> dict[str, Any]:
+    """The rules engine on the restructured credit (Rules 15, 10): the file's proposal with the principal
+    balance as the amount, the proposed term, grace and periodicity, and the guarantees that would remain
+    (the active ones less those to release, plus the new ones), under the rule set the loan was contracted
+    with. Its coverage is the changed guarantees against the coverage rule on the principal balance."""
+    ruleset = load_ruleset_version(ruleset_version)
+    active = list(file.guarantees.filter(status=GuaranteeStatus.ACTIVE).order_by("id"))
+    unknown = sorted(set(release_guarantee_ids) - {g.pk for g in active})
+    if unknown:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Las garantías {', '.join(str(pk) for pk in unknown)} no están vigentes en el expediente "
+                    f"{file.folio}.",
+                    field="release_guarantee_ids",
+                    rule=ruleset.guarantees.policies.rule,
+                )
+            ]
+        )
+    for data in new_guarantees:
+        _validate_guarantee(data)
+    try:
+        fx, uma = market_values_on(as_of)
+    except DomainError as exc:
+        raise ValidationFailed([exc]) from exc
+    doc = proposal_document(file, as_of=as_of, fx=fx, uma=uma)
+    doc["request"].update(
+        amount=str(principal_balance),
+        term_months=term_months,
+        grace_months=grace_months,
+        payment_every_months=payment_every_months,
+    )
+    doc["guarantees"] = [guarantee_item(g) for g in active if g.pk not in set(release_guarantee_ids)] + [
+        guarantee_item(g) for g in new_guarantees
+    ]
+    try:
+        result = evaluate_document(doc, ruleset)
+    except (InputError, InputErrors) as exc:
+        errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+        raise ValidationFailed(
+            [DomainError(e.message, field=e.field.split(".")[-1], rule=e.rule) for e in errors]
+        ) from None
+    result["fx_usd_mxn"] = str(fx)
+    result["as_of"] = as_of.isoformat()
+    return result
+
+
+@transaction.atomic
+def restructuring_guarantees_apply(*, user: User, request: LoanRequest) -> list[FileGuarantee]:
+    """The guarantee changes of an authorized restructuring (10.4): the listed guarantees are released and
+    the new ones become active. Called by servicing when it applies the restructuring."""
+    request = _lock_loan_request(request)
+    changes = request.proposal.get("guarantees", {})
+    released = list(
+        FileGuarantee.objects.select_for_update().filter(
+            file=request.file, pk__in=changes.get("release", []), status=GuaranteeStatus.ACTIVE
+        )
+    )
+    added: list[FileGuarantee] = []
+    for g in released:
+        with audited(user=user, action="guarantee.restructuring_release", obj=g, fields=["status"]):
+            g.status = GuaranteeStatus.RELEASED
+            g.save(update_fields=["status"])
+    for raw in changes.get("add", []):
+        data = guarantee_data_from_json(raw)
+        g = FileGuarantee.objects.create(
+            file=request.file, created_by=user, status=GuaranteeStatus.ACTIVE, **vars(data)
+        )
+        audit_record(
+            user=user,
+            action="guarantee.restructuring_add",
+            obj=g,
+            after=snapshot(g),
+            office=request.file.office,
+            note=f"Reestructura, acuerdo {request.agreement_number}",
+        )
+        added.append(g)
+    return added
+
+
+def guarantee_data_json(data: GuaranteeData) -> dict[str, Any]:
+    """A `GuaranteeData` as JSON (amounts as text, dates in ISO)."""
+    out: dict[str, Any] = {}
+    for key, value in vars(data).items():
+        out[key] = (
+            value.isoformat()
+            if isinstance(value, date)
+            else str(value)
+            if isinstance(value, Decimal)
+            else value
+        )
+    return out
+
+
+def guarantee_data_from_json(raw: dict[str, Any]) -> GuaranteeData:
+    values = dict(raw)
+    values["value"] = Decimal(values["value"])
+    for name in ("appraisal_date", "policy_expires_on", "first_invoice_date", "net_worth_statement_date"):
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    return GuaranteeData(**values)

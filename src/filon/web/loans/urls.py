@@ -22,4 +22,15 @@ urlpatterns: list[URLPattern] = [
         loans.task_complete_view,
         name="loan_task_complete",
     ),
+    path("creditos/<int:pk>/reestructura/", loans.restructuring_page, name="loan_restructuring"),
+    path(
+        "creditos/<int:pk>/reestructura/<int:request_id>/",
+        loans.restructuring_request,
+        name="loan_restructuring_request",
+    ),
+    path(
+        "creditos/<int:pk>/reestructura/<int:request_id>/aplicar/",
+        loans.restructuring_apply_view,
+        name="loan_restructuring_apply",
+    ),
 ]

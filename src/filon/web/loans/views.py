@@ -31,12 +31,14 @@ from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from filon.accounts.models import RegionalOffice, User
+from filon.committees.selectors import committee_name
 from filon.core.allocation import Concept
 from filon.core.calendar import today_mx
 from filon.core.money import format_money
-from filon.errors import DomainError
+from filon.errors import DomainError, NotFound
 from filon.idempotency.services import replayed
 from filon.ledger import chart
+from filon.origination.models import GuaranteeStatus, LoanRequest
 from filon.origination.selectors import file_get_for_user
 from filon.platform.pagecache import CSRF_MARK, loan_kept, marks_fill
 from filon.servicing.models import (
@@ -54,6 +56,7 @@ from filon.servicing.models import (
     TaskStatus,
 )
 from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
+from filon.servicing.restructuring import restructuring_apply, restructuring_propose
 from filon.servicing.selectors import (
     LoanMark,
     loan_get_for_user,
@@ -62,6 +65,7 @@ from filon.servicing.selectors import (
     loan_payoff,
     loan_position,
     loan_positions,
+    loan_requests_for_loan,
 )
 from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.statements import Movement, loan_statement_kept
@@ -69,9 +73,11 @@ from filon.servicing.tasks import task_complete
 from filon.web.forms import KEY_MARK, new_key
 from filon.web.http import cite, is_htmx, place_errors, search_query, section_response, web_view
 from filon.web.loans.forms import (
+    ApplyForm,
     CommissionForm,
     DisbursementForm,
     PaymentForm,
+    RestructuringForm,
     ReverseForm,
     TaskCompleteForm,
     statement_period,
@@ -885,3 +891,144 @@ def loan_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=422 if form.errors else 200,
     )
+
+
+# ----------------------------------------------------------------------------------- restructuring
+# The loan's requests to committee, the proposal form, a request's detail (new schedule preview, findings,
+# coverage) and the apply form (Rules 15). Not kept with the loan page (`platform.pagecache`): a committee's
+# resolution changes a request without touching the loan, so these pages are read fresh each time.
+
+
+def _can_act(request: HttpRequest, loan: Loan) -> bool:
+    user: Any = request.user
+    return bool(
+        user.role in REGIONAL and user.office_id == loan.office_id and loan.status == LoanStatus.ACTIVE
+    )
+
+
+def _guarantee_choices(loan: Loan) -> list[tuple[int, str]]:
+    if loan.file_id is None:
+        return []
+    assert loan.file is not None
+    return [
+        (g.pk, f"{g.get_type_display()} — {g.description}")
+        for g in loan.file.guarantees.filter(status=GuaranteeStatus.ACTIVE).order_by("id")
+    ]
+
+
+def _context(request: HttpRequest, loan: Loan, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "loan": loan,
+        "requests": loan_requests_for_loan(loan),
+        "can_act": _can_act(request, loan) and loan.file_id is not None,
+        "has_file": loan.file_id is not None,
+    }
+    if context["can_act"] and "form" not in extra:
+        context["form"] = RestructuringForm(guarantees=_guarantee_choices(loan), prefix="reestructura")
+    context.update(extra)
+    return context
+
+
+@web_view(("GET", "POST"))
+def restructuring_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The loan's requests to committee and the form that proposes a restructuring."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    if request.method == "POST":
+        form = RestructuringForm(request.POST, guarantees=_guarantee_choices(loan), prefix="reestructura")
+        status = 422
+        if form.is_valid():
+            try:
+                created = restructuring_propose(
+                    user=request.user, loan=loan, terms=form.terms(), reason=form.cleaned_data["reason"]
+                )
+            except DomainError as exc:
+                place_errors(form, exc)
+                status = exc.status
+            else:
+                notice = (
+                    f"Se solicitó la reestructura al {committee_name(created.committee)} "
+                    f"(regla {created.committee_rule}, por el saldo de capital)."
+                )
+                url = reverse("web:loan_restructuring_request", args=[loan.pk, created.pk])
+                if is_htmx(request):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = url
+                    return response
+                messages.success(request, notice)
+                return redirect(url)
+        template = "web/loans/_restructuring.html" if is_htmx(request) else "web/loans/restructuring.html"
+        return render(request, template, _context(request, loan, form=form), status=status)
+    return render(request, "web/loans/restructuring.html", _context(request, loan))
+
+
+def _request_of(loan: Loan, request_id: int) -> LoanRequest:
+    found = next((r for r in loan_requests_for_loan(loan) if r.pk == request_id), None)
+    if found is None:
+        raise NotFound("No existe la solicitud sobre este crédito.")
+    return found
+
+
+def _request_context(request: HttpRequest, loan: Loan, found: LoanRequest, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "loan": loan,
+        "req": found,
+        "preview": found.evaluation or {},
+        "proposal": found.proposal or {},
+    }
+    if (
+        found.kind == LoanRequest.Kind.RESTRUCTURING
+        and found.status == LoanRequest.Status.AUTHORIZED
+        and _can_act(request, loan)
+        and "apply_form" not in extra
+    ):
+        context["apply_form"] = ApplyForm(prefix="aplicar")
+    context.update(extra)
+    return context
+
+
+@web_view()
+def restructuring_request(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    found = _request_of(loan, request_id)
+    return render(request, "web/loans/restructuring_request.html", _request_context(request, loan, found))
+
+
+@web_view(("POST",))
+def restructuring_apply_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    found = _request_of(loan, request_id)
+    form = ApplyForm(request.POST, prefix="aplicar")
+    status = 422
+    if form.is_valid():
+        try:
+            applied = restructuring_apply(
+                user=request.user,
+                loan=loan,
+                request=found,
+                value_date=form.cleaned_data["value_date"],
+                idempotency_key=form.cleaned_data["key"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+            status = exc.status
+        else:
+            notice = (
+                "Esta reestructura ya estaba aplicada; no se duplicó."
+                if replayed(applied)
+                else "Se aplicó la reestructura: el crédito tiene una nueva tabla de amortización."
+            )
+            found = _request_of(loan, request_id)
+            if not is_htmx(request):
+                messages.success(request, notice)
+                return redirect("web:loan_restructuring_request", loan.pk, found.pk)
+            return render(
+                request,
+                "web/loans/_restructuring_request.html",
+                _request_context(request, loan, found, notice=notice),
+            )
+    template = (
+        "web/loans/_restructuring_request.html"
+        if is_htmx(request)
+        else "web/loans/restructuring_request.html"
+    )
+    return render(request, template, _request_context(request, loan, found, apply_form=form), status=status)
