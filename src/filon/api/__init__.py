@@ -181,19 +181,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from filon.api import applicants, committees, engine, files, loans
+    from filon.api import amendments, applicants, committees, engine, files, loans, restructurings
 
     api.add_router("/", engine.router)
     api.add_router("/applicants", applicants.router)
     api.add_router("/files", files.router)
     api.add_router("/committees", committees.router)
     api.add_router("/", loans.router)
-    from filon.api import amendments
-
     api.add_router("/amendments", amendments.router)
-
-    from filon.api import restructurings
-
     api.add_router("/", restructurings.router)
 
 
