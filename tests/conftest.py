@@ -86,6 +86,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 # ------------------------------------------------------- rule versions made by amendments (database)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Test modules that look a rule set up at import time run before any fixture: they read the shipped
+    versions (collection touches no database)."""
+    from filon.rules.loader import ruleset_sources_switch
+
+    ruleset_sources_switch(False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _rule_amendments_only_with_the_database() -> Iterator[None]:
     """Approved amendments live in the database: a test that touches none reads the shipped rule versions."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, get_resolver, resolve, reverse
 
+from filon.web.amendments import urls as amendments
 from filon.web.applicants import urls as applicants
 from filon.web.committees import urls as committees
 from filon.web.documents import urls as documents
@@ -17,7 +18,19 @@ from filon.web.loans import urls as loans
 from filon.web.operations import urls as operations
 from filon.web.programs import urls as programs
 
-AREAS = [applicants, files, committees, loans, documents, operations, programs, funds, factoring, goals]
+AREAS = [
+    applicants,
+    files,
+    committees,
+    loans,
+    documents,
+    operations,
+    programs,
+    funds,
+    factoring,
+    goals,
+    amendments,
+]
 SAMPLE = {"int": 7, "slug": "muestra"}
 
 
@@ -49,7 +62,7 @@ def test_each_name_reverses_to_a_path_that_resolves_to_its_own_area_s_view():
                 pattern.name,
                 pattern.callback.__module__,
             )
-    assert len(seen) == 86
+    assert len(seen) == 92
 
 
 def test_paths_are_the_spanish_ones_people_have_bookmarked():
