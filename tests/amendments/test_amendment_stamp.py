@@ -55,6 +55,28 @@ def test_the_stamp_is_kept_until_a_write_and_read_on_every_call_while_it_is_unco
         assert stamp.stamp_kept(read) == 4
 
 
+@pytest.mark.django_db(transaction=True)  # the write's block must be the outermost one, as in a request
+def test_a_rolled_back_write_stops_forcing_reads_once_its_transaction_ends(monkeypatch):
+    reads = []
+
+    def read():
+        reads.append(1)
+        return len(reads)
+
+    def write_then_roll_back() -> None:
+        with transaction.atomic():
+            stamp.amendments_changed()
+            assert stamp.stamp_kept(read) == 1
+            assert stamp.stamp_kept(read) == 2  # open write: read each time
+            raise Rollback
+
+    monkeypatch.setattr(stamp, "_state", stamp._State())
+    with pytest.raises(Rollback):
+        write_then_roll_back()
+    assert stamp.stamp_kept(read) == 3  # the block ended uncommitted: read once more, then keep
+    assert stamp.stamp_kept(read) == 3
+
+
 def test_the_stamp_expires_for_other_processes_writes(monkeypatch):
     reads = []
     monkeypatch.setattr(stamp, "_state", stamp._State())

@@ -5,8 +5,10 @@ random marks of the approved amendments. Reading that stamp is one small query; 
 several times per request, so this process keeps the stamp it read for `STAMP_SECONDS`, unless:
 
 - an amendment was written in this process (`amendments_changed`, from the model's save): read again;
-- that write's transaction has not committed yet (or was rolled back — Django says nothing then): read the
-  database on every call until a later write commits, so a rolled-back approval is never served from here;
+- that write's transaction has not committed yet: read the database on every call while it is open, so an
+  approval rolled back is never served from here. Django says nothing of a rollback, so the connection
+  remembers the outermost atomic block of the write: once that block has ended without its commit hook
+  running, the write was rolled back and the kept stamp is forgotten;
 - the tables were flushed or migrated (`post_migrate`, as a test database is emptied): read again.
 
 Another process's approval reaches this one within `STAMP_SECONDS`.
@@ -18,7 +20,7 @@ import threading
 from collections.abc import Callable, Hashable
 from time import monotonic
 
-from django.db import transaction
+from django.db import connection, transaction
 
 STAMP_SECONDS = 1.0
 
@@ -27,7 +29,6 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.generation = 0
-        self.pending = False
         self.kept: tuple[int, float, Hashable] | None = None
 
     def bump(self) -> None:
@@ -39,21 +40,39 @@ class _State:
 _state = _State()
 
 
+PENDING = "filon_amendment_write_block"  # attribute of the connection: the atomic block of an open write
+
+
 def amendments_changed() -> None:
     """An amendment was written: forget the kept stamp and read the database until the write commits."""
     _state.bump()
-    _state.pending = True
+    if not connection.in_atomic_block:
+        return
+    setattr(connection, PENDING, connection.atomic_blocks[0])
 
     def settled() -> None:
-        _state.pending = False
+        setattr(connection, PENDING, None)
         _state.bump()
 
     transaction.on_commit(settled)
 
 
+def _write_open() -> bool:
+    """Whether this connection wrote an amendment in a transaction still open; a write whose block ended
+    without committing was rolled back: forget it and what was kept meanwhile."""
+    block = getattr(connection, PENDING, None)
+    if block is None:
+        return False
+    if connection.atomic_blocks and connection.atomic_blocks[0] is block:
+        return True
+    setattr(connection, PENDING, None)
+    _state.bump()
+    return False
+
+
 def stamp_kept(read: Callable[[], Hashable]) -> Hashable:
     """The stamp, from this process's copy while it is fresh, else from `read()`."""
-    if _state.pending:
+    if _write_open():
         return read()
     kept, generation, now = _state.kept, _state.generation, monotonic()
     if kept is not None and kept[0] == generation and now - kept[1] < STAMP_SECONDS:
