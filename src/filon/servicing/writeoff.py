@@ -330,3 +330,29 @@ def _recovery(*, user: User, loan: Loan, amount: Decimal, value_date: date) -> R
         office=loan.office,
     )
     return recovery
+
+
+def write_off_requests(loan: Loan) -> list[Any]:
+    """The committee's authorized write-off requests of `loan` (its file's, for its number)."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("origination", "LoanRequest")
+    except LookupError:
+        return []
+    return list(
+        model.objects.filter(
+            file_id=loan.file_id, loan_number=loan.number, kind=REQUEST_KIND, status=REQUEST_AUTHORIZED
+        ).order_by("id")
+    )
+
+
+def write_off_request_get(loan: Loan, request_id: int) -> Any:
+    """One of `write_off_requests(loan)`, or a refusal naming `request`."""
+    for request in write_off_requests(loan):
+        if request.pk == request_id:
+            return request
+    raise TransitionRefused(
+        "No hay una solicitud de castigo autorizada por el comité con ese número para este crédito.",
+        field="request",
+    )

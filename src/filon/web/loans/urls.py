@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, path
 
+from filon.web.loans import closing
 from filon.web.loans import views as loans
 
 urlpatterns: list[URLPattern] = [
@@ -21,5 +22,16 @@ urlpatterns: list[URLPattern] = [
         "creditos/<int:pk>/obligaciones/<int:task_id>/cumplir/",
         loans.task_complete_view,
         name="loan_task_complete",
+    ),
+    path("creditos/<int:pk>/cierre/", closing.loan_closing, name="loan_closing"),
+    path("creditos/<int:pk>/cierre/castigo/", closing.write_off_view, name="loan_write_off"),
+    path("creditos/<int:pk>/cierre/recuperaciones/", closing.recovery_view, name="loan_recovery"),
+    path(
+        "creditos/<int:pk>/cierre/garantias/<int:guarantee_id>/liberacion/",
+        closing.guarantee_release_view,
+        name="loan_guarantee_release",
+    ),
+    path(
+        "creditos/<int:pk>/carta-de-finiquito.pdf", closing.payoff_letter_pdf, name="loan_payoff_letter_pdf"
     ),
 ]
