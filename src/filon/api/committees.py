@@ -32,6 +32,7 @@ from filon.committees.selectors import (
 )
 from filon.committees.services import (
     agenda_add_file,
+    agenda_add_loan_request,
     agenda_withdraw,
     resolution_record,
     session_attendance,
@@ -42,7 +43,7 @@ from filon.committees.services import (
 )
 from filon.core.errors import InputError
 from filon.errors import DomainError, NotFound, ValidationFailed
-from filon.origination.selectors import file_get_for_user
+from filon.origination.selectors import file_get_for_user, loan_request_get_for_user
 from filon.rules import NoRuleSetInForce
 
 router = Router(tags=["comités"])
@@ -85,13 +86,15 @@ class ResolutionOut(Schema):
 class ItemOut(Schema):
     id: int
     order: int
-    kind: str = Field(..., description="file | guarantee_change")
+    kind: str = Field(..., description="file | guarantee_change | loan_request")
     file_id: int
     folio: str
     applicant: str
     amount: Decimal
     currency: str
     guarantee_change_id: int | None
+    loan_request_id: int | None = None
+    loan_request_kind: str | None = Field(None, description="restructuring | write_off")
     votes: list[VoteOut]
     tally: dict[str, int]
     resolution: ResolutionOut | None
@@ -137,7 +140,11 @@ def _summary(session: CommitteeSession) -> dict[str, Any]:
 
 def _item(item: AgendaItem) -> ItemOut:
     change = item.guarantee_change
-    file = item.file if change is None else change.guarantee.file
+    loan_request = item.loan_request
+    if loan_request is not None:
+        file = loan_request.file
+    else:
+        file = item.file if change is None else change.guarantee.file
     assert file is not None
     votes = [
         VoteOut(member=_member(v.member), vote=v.vote, cast_at=v.cast_at)
@@ -150,13 +157,15 @@ def _item(item: AgendaItem) -> ItemOut:
     return ItemOut(
         id=item.pk,
         order=item.order,
-        kind="file" if change is None else "guarantee_change",
+        kind="loan_request" if loan_request is not None else "file" if change is None else "guarantee_change",
         file_id=file.pk,
         folio=file.folio,
         applicant=file.applicant.name,
         amount=file.amount,
         currency=file.currency,
         guarantee_change_id=change.pk if change is not None else None,
+        loan_request_id=loan_request.pk if loan_request is not None else None,
+        loan_request_kind=loan_request.kind if loan_request is not None else None,
         votes=votes,
         tally=tally,
         resolution=None
@@ -310,6 +319,22 @@ def agenda_add(request: HttpRequest, session_id: int, payload: AgendaAddIn) -> S
     session = _session(request, session_id)
     file = file_get_for_user(user=request.user, file_id=payload.file_id)  # type: ignore[arg-type]
     agenda_add_file(user=request.user, session=session, file=file)  # type: ignore[arg-type]
+    return Status(201, _out(request, session))
+
+
+class AgendaAddLoanRequestIn(_In):
+    loan_request_id: int = ID
+
+
+@router.post(
+    "/sessions/{session_id}/loan-requests",
+    response={201: SessionOut},
+    summary="Integra al orden del día una solicitud de reestructura o castigo (por saldo de capital, R-17)",
+)
+def agenda_add_request(request: HttpRequest, session_id: int, payload: AgendaAddLoanRequestIn) -> Status:
+    session = _session(request, session_id)
+    found = loan_request_get_for_user(user=request.user, request_id=payload.loan_request_id)  # type: ignore[arg-type]
+    agenda_add_loan_request(user=request.user, session=session, request=found)  # type: ignore[arg-type]
     return Status(201, _out(request, session))
 
 

@@ -64,7 +64,8 @@ class CommitteeSession(models.Model):
 
 
 class AgendaItem(models.Model):
-    """One matter of a session: a credit file or a guarantee release/substitution request."""
+    """One matter of a session: a credit file, a guarantee release/substitution request, or a request on a
+    disbursed credit (restructuring or write-off)."""
 
     session = models.ForeignKey(CommitteeSession, on_delete=models.PROTECT, related_name="items")
     order = models.PositiveSmallIntegerField("orden")
@@ -84,6 +85,14 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="agenda_items",
     )
+    loan_request = models.ForeignKey(
+        "origination.LoanRequest",
+        verbose_name="solicitud sobre un crédito",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -94,9 +103,22 @@ class AgendaItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "order"], name="one_agenda_item_per_order"),
             models.CheckConstraint(
-                name="agenda_item_is_a_file_or_a_guarantee_change",
-                condition=(models.Q(file__isnull=False) & models.Q(guarantee_change__isnull=True))
-                | (models.Q(file__isnull=True) & models.Q(guarantee_change__isnull=False)),
+                name="agenda_item_is_exactly_one_matter",
+                condition=(
+                    models.Q(file__isnull=False)
+                    & models.Q(guarantee_change__isnull=True)
+                    & models.Q(loan_request__isnull=True)
+                )
+                | (
+                    models.Q(file__isnull=True)
+                    & models.Q(guarantee_change__isnull=False)
+                    & models.Q(loan_request__isnull=True)
+                )
+                | (
+                    models.Q(file__isnull=True)
+                    & models.Q(guarantee_change__isnull=True)
+                    & models.Q(loan_request__isnull=False)
+                ),
             ),
         ]
 

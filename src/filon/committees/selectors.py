@@ -10,7 +10,7 @@ from filon.accounts.models import Role, User
 from filon.committees.models import COMMITTEE_CHOICES, AgendaItem, CommitteeSession
 from filon.core.calendar import today_mx
 from filon.errors import NotFound
-from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
+from filon.origination.models import CreditFile, FileStatus, GuaranteeChange, LoanRequest
 from filon.rules import RuleSet, load_ruleset_for_date
 from filon.rules.schema import Committee
 
@@ -38,7 +38,11 @@ def committee_members(*, committee: str) -> list[User]:
 
 
 def _office_items(user: User) -> Q:
-    return Q(file__office=user.office_id) | Q(guarantee_change__guarantee__file__office=user.office_id)
+    return (
+        Q(file__office=user.office_id)
+        | Q(guarantee_change__guarantee__file__office=user.office_id)
+        | Q(loan_request__file__office=user.office_id)
+    )
 
 
 def session_list_for_user(*, user: User) -> QuerySet[CommitteeSession]:
@@ -68,6 +72,7 @@ def agenda_items_for_user(*, user: User, session: CommitteeSession) -> QuerySet[
         .select_related(
             "file__applicant",
             "guarantee_change__guarantee__file__applicant",
+            "loan_request__file__applicant",
             "resolution",
         )
         .order_by("order")
@@ -117,3 +122,16 @@ def agenda_pending_guarantee_changes(
     if user is not None and user.is_regional:
         changes = changes.filter(guarantee__file__office=user.office_id)
     return changes
+
+
+def agenda_pending_loan_requests(committee: str, *, user: User | None = None) -> QuerySet[LoanRequest]:
+    """Restructuring or write-off requests for `committee` not yet on an agenda awaiting resolution."""
+    requests = (
+        LoanRequest.objects.filter(status=LoanRequest.Status.REQUESTED, committee=committee)
+        .exclude(pk__in=_unresolved_on_an_agenda("loan_request"))
+        .select_related("file__applicant", "file__office")
+        .order_by("requested_at", "pk")
+    )
+    if user is not None and user.is_regional:
+        requests = requests.filter(file__office=user.office_id)
+    return requests

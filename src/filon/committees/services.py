@@ -41,9 +41,9 @@ from filon.committees.models import (
 from filon.committees.selectors import committee_members, committee_name, committee_rules, is_committee_member
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
-from filon.origination.models import CreditFile, FileStatus, GuaranteeChange
+from filon.origination.models import CreditFile, FileStatus, GuaranteeChange, LoanRequest
 from filon.origination.selectors import file_ruleset
-from filon.origination.services import file_resolve, guarantee_change_resolve
+from filon.origination.services import file_resolve, guarantee_change_resolve, loan_request_resolve
 from filon.rules import NoRuleSetInForce, RuleSet, load_ruleset_for_date
 
 SESSION_FIELDS = ["committee", "number", "date", "place", "status", "secretary_id", "quorum"]
@@ -72,7 +72,12 @@ def _lock_session(session: CommitteeSession) -> CommitteeSession:
 def _lock_item(item: AgendaItem) -> AgendaItem:
     return (
         AgendaItem.objects.select_for_update(of=("self",))
-        .select_related("session", "file__office", "guarantee_change__guarantee__file__office")
+        .select_related(
+            "session",
+            "file__office",
+            "guarantee_change__guarantee__file__office",
+            "loan_request__file__office",
+        )
         .get(pk=item.pk)
     )
 
@@ -89,10 +94,18 @@ def _session_audited(
     return audited(user=user, action=action, obj=session, fields=take)
 
 
+def _sentence(text: str) -> str:
+    """`text` with its first letter upper-cased (`str.capitalize` would lower-case a folio)."""
+    return text[:1].upper() + text[1:]
+
+
 def _item_file(item: AgendaItem) -> CreditFile:
     if item.file_id:
         assert item.file is not None
         return item.file
+    if item.loan_request_id:
+        assert item.loan_request is not None
+        return item.loan_request.file
     assert item.guarantee_change is not None
     return item.guarantee_change.guarantee.file
 
@@ -102,6 +115,9 @@ def _item_makers(item: AgendaItem) -> set[int]:
     if item.file_id:
         assert item.file is not None
         return {pk for pk in (item.file.created_by_id, item.file.proposed_by_id) if pk}
+    if item.loan_request_id:
+        assert item.loan_request is not None
+        return {item.loan_request.requested_by_id}
     assert item.guarantee_change is not None
     return {item.guarantee_change.requested_by_id}
 
@@ -110,11 +126,22 @@ def _item_label(item: AgendaItem) -> str:
     if item.file_id:
         assert item.file is not None
         return f"el expediente {item.file.folio}"
+    if item.loan_request_id:
+        assert item.loan_request is not None
+        return loan_request_label(item.loan_request)
     assert item.guarantee_change is not None
     change = item.guarantee_change
     return (
         f"la solicitud de {change.get_kind_display().lower()} de garantía del expediente "
         f"{change.guarantee.file.folio}"
+    )
+
+
+def loan_request_label(request: LoanRequest) -> str:
+    """«la solicitud de reestructura del crédito 0001-2026-0003 (expediente ZAC-2026-0001)»."""
+    return (
+        f"la solicitud de {request.get_kind_display().lower()} del crédito {request.loan_number} "
+        f"(expediente {request.file.folio})"
     )
 
 
@@ -366,13 +393,58 @@ def agenda_add_guarantee_change(
 
 
 @transaction.atomic
+def agenda_add_loan_request(*, user: User, session: CommitteeSession, request: LoanRequest) -> AgendaItem:
+    """Put a restructuring or write-off request on the agenda of the committee with power over the loan's
+    principal balance (17.2 b, 17.3 b)."""
+    session = _lock_session(session)
+    SESSION.require("agenda_add", user, session)
+    request = (
+        LoanRequest.objects.select_for_update(of=("self",)).select_related("file__office").get(pk=request.pk)
+    )
+    what = _sentence(loan_request_label(request))
+    if request.status != LoanRequest.Status.REQUESTED:
+        raise TransitionRefused(
+            f"{what} está «{request.get_status_display().lower()}»; sólo una solicitud en trámite entra al "
+            "orden del día.",
+            field="status",
+        )
+    _refuse_wrong_committee(
+        session, request.committee, load_ruleset_for_date(request.as_of), what, "committee"
+    )
+    pending = (
+        AgendaItem.objects.filter(loan_request=request, resolution__isnull=True)
+        .select_related("session")
+        .first()
+    )
+    if pending is not None:
+        raise TransitionRefused(
+            f"{what} ya está en el orden del día de la sesión {pending.session.number}.", field="loan_request"
+        )
+    item = AgendaItem.objects.create(
+        session=session, order=_next_order(session), loan_request=request, added_by=user
+    )
+    audit_record(
+        user=user,
+        action=f"committee_agenda.add_loan_request.{request.kind}",
+        obj=item,
+        after={
+            **snapshot(item, ["session_id", "order", "loan_request_id"]),
+            "folio": request.file.folio,
+            "loan_number": request.loan_number,
+        },
+        office=request.file.office,
+    )
+    return item
+
+
+@transaction.atomic
 def agenda_withdraw(*, user: User, item: AgendaItem, reason: str) -> None:
     """Take an unresolved matter off the agenda (e.g. the file was cancelled), so the session can close."""
     item = _lock_item(item)
     session = _lock_session(item.session)
     SESSION.require("agenda_withdraw", user, session)
     if Resolution.objects.filter(item=item).exists():
-        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+        raise TransitionRefused(f"{_sentence(_item_label(item))} ya fue resuelto.", field="item")
     if not reason.strip():
         raise ValidationFailed([DomainError("Indique el motivo del retiro.", field="reason")])
     audit_record(
@@ -380,7 +452,7 @@ def agenda_withdraw(*, user: User, item: AgendaItem, reason: str) -> None:
         action="committee_agenda.withdraw",
         obj=item,
         before={
-            **snapshot(item, ["session_id", "order", "file_id", "guarantee_change_id"]),
+            **snapshot(item, ["session_id", "order", "file_id", "guarantee_change_id", "loan_request_id"]),
             "votes": _tally(item),
         },
         office=_item_file(item).office,
@@ -415,7 +487,7 @@ def vote_cast(*, user: User, item: AgendaItem, vote: str) -> Vote:
         raise Forbidden(f"Sólo votan los miembros presentes en la sesión {session.number}.", field="member")
     SESSION.require_state("vote", session)
     if Resolution.objects.filter(item=item).exists():
-        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+        raise TransitionRefused(f"{_sentence(_item_label(item))} ya fue resuelto.", field="item")
     if Vote.objects.filter(item=item, member=user).exists():
         raise TransitionRefused(f"Ya emitió su voto sobre {_item_label(item)}.", field="vote")
     cast = Vote.objects.create(item=item, member=user, vote=vote)
@@ -440,10 +512,19 @@ def _refuse_stale_matter(item: AgendaItem) -> None:
                 field="status",
             )
         return
+    if item.loan_request_id:
+        assert item.loan_request is not None
+        if item.loan_request.status != LoanRequest.Status.REQUESTED:
+            raise TransitionRefused(
+                f"{_sentence(_item_label(item))} está «{item.loan_request.get_status_display().lower()}» "
+                "y ya no puede resolverse; retírela del orden del día.",
+                field="status",
+            )
+        return
     assert item.guarantee_change is not None
     if item.guarantee_change.status != GuaranteeChange.Status.REQUESTED:
         raise TransitionRefused(
-            f"{_item_label(item).capitalize()} ya fue resuelta; retírela del orden del día.", field="status"
+            f"{_sentence(_item_label(item))} ya fue resuelta; retírela del orden del día.", field="status"
         )
 
 
@@ -470,7 +551,7 @@ def resolution_record(
         )
     SESSION.require_state("resolution_record", session)
     if Resolution.objects.filter(item=item).exists():
-        raise TransitionRefused(f"{_item_label(item).capitalize()} ya fue resuelto.", field="item")
+        raise TransitionRefused(f"{_sentence(_item_label(item))} ya fue resuelto.", field="item")
     _refuse_stale_matter(item)
     present = list(session.members_present.order_by("username"))
     if len(present) < session.quorum:
@@ -528,6 +609,14 @@ def resolution_record(
             conditions=resolution.conditions,
             observations=resolution.observations,
         )
+    elif item.loan_request_id:
+        assert item.loan_request is not None
+        loan_request_resolve(
+            user=user,
+            request=item.loan_request,
+            authorized=decision == Decision.AUTHORIZED,
+            agreement_number=resolution.agreement_number,
+        )
     else:
         assert item.guarantee_change is not None
         guarantee_change_resolve(
@@ -565,6 +654,28 @@ def _votes_text(item: AgendaItem) -> str:
     return "; ".join(parts)
 
 
+def _loan_request_minutes(order: int, request: LoanRequest) -> list[str]:
+    file = request.file
+    balance = format_money(request.principal_balance, request.currency)
+    lines = [
+        f"{order}. Solicitud de {request.get_kind_display().lower()} del crédito {request.loan_number}, "
+        f"expediente {file.folio}",
+        f"   Acreditado: {file.applicant.name}",
+        f"   Saldo de capital al {request.as_of:%d/%m/%Y}: {balance}"
+        + (
+            f" MXN (USD {format_money(request.principal_balance_usd)} al FIX {request.fx_usd_mxn})"
+            if request.currency == "MXN"
+            else ""
+        ),
+        f"   Instancia: regla {request.committee_rule}",
+    ]
+    terms = request.proposal.get("summary") if isinstance(request.proposal, dict) else None
+    if terms:
+        lines.append(f"   Condiciones propuestas: {terms}")
+    lines.append(f"   Motivo: {request.reason}")
+    return lines
+
+
 def minutes_text(session: CommitteeSession) -> str:
     """The session's minutes (acta), in Spanish, from the recorded facts."""
     ruleset = load_ruleset_for_date(session.date)
@@ -590,6 +701,7 @@ def minutes_text(session: CommitteeSession) -> str:
             "file__applicant",
             "guarantee_change__guarantee__file__applicant",
             "guarantee_change__replacement",
+            "loan_request__file__applicant",
             "resolution",
         ).order_by("order")
     )
@@ -606,6 +718,9 @@ def minutes_text(session: CommitteeSession) -> str:
                 f"   Programa: {file.get_program_display()}; tipo de crédito: {file.get_credit_type_display()}",
                 f"   Monto: {_amount(file)}",
             ]
+        elif item.loan_request_id:
+            assert item.loan_request is not None
+            lines += _loan_request_minutes(item.order, item.loan_request)
         else:
             assert item.guarantee_change is not None
             change = item.guarantee_change

@@ -22,7 +22,6 @@ from filon.core.sizing import SIZE_NAMES, company_size, segment, uma_for_date
 from filon.rules import NoRuleSetInForce, load_ruleset_for_date
 from filon.rules.schema import (
     SIZE_ORDER,
-    Committee,
     CommitteeCode,
     CreditType,
     Currency,
@@ -520,23 +519,26 @@ def _terms(ruleset: RuleSet, proposal: Proposal, program: Program) -> tuple[int,
     return max_term, max_grace, findings
 
 
+def committee_by_amount(ruleset: RuleSet, amount_usd: Decimal) -> tuple[CommitteeCode, str]:
+    """R-17: the committee whose amount band holds `amount_usd` (an exposure, or a loan's principal
+    balance for a restructuring, 17.2 b / 17.3 b), and its rule; above every band, the uncovered case."""
+    config = ruleset.committees
+    for committee in config.committees:
+        above_min = (
+            committee.min_exposure_usd_exclusive is None or amount_usd > committee.min_exposure_usd_exclusive
+        )
+        below_max = committee.max_exposure_usd is None or amount_usd <= committee.max_exposure_usd
+        if above_min and below_max:
+            return committee.code, committee.rule
+    return config.uncovered_committee, config.uncovered_rule
+
+
 def _committee(
     ruleset: RuleSet, exposure_usd: Decimal, size: Size, program: Program
 ) -> tuple[CommitteeCode, Finding]:
     """R-17: by exposure; large companies and uncovered cases go to the Comité Técnico."""
     config = ruleset.committees
-    by_amount: Committee | None = None
-    for committee in config.committees:
-        above_min = (
-            committee.min_exposure_usd_exclusive is None
-            or exposure_usd > committee.min_exposure_usd_exclusive
-        )
-        below_max = committee.max_exposure_usd is None or exposure_usd <= committee.max_exposure_usd
-        if above_min and below_max:
-            by_amount = committee
-            break
-    chosen = by_amount.code if by_amount else config.uncovered_committee
-    rule = by_amount.rule if by_amount else config.uncovered_rule
+    chosen, rule = committee_by_amount(ruleset, exposure_usd)
     reason = f"exposición de {format_money(exposure_usd, 'USD')} (solicitud más saldos vigentes de la empresa o grupo)"
     if size is Size.GRANDE and COMMITTEE_ORDER.index(config.large_company_committee) > COMMITTEE_ORDER.index(
         chosen

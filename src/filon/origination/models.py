@@ -294,3 +294,65 @@ class GuaranteeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} de {self.guarantee}"
+
+
+class LoanRequest(models.Model):
+    """A request on a disbursed credit that only a committee may authorize: a restructuring (Rules 15,
+    17.2 b, 17.3 b) or a write-off. Routed by the loan's principal balance in USD at FIX (R-17).
+
+    It hangs from the credit's file: the loan lives in servicing, a higher layer, so the request carries
+    the loan's number and the balance it was routed by, and servicing reads its own requests by the file.
+    """
+
+    class Kind(models.TextChoices):
+        RESTRUCTURING = "restructuring", "Reestructura"
+        WRITE_OFF = "write_off", "Castigo"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Solicitada"
+        AUTHORIZED = "authorized", "Autorizada"
+        REJECTED = "rejected", "Rechazada"
+        APPLIED = "applied", "Aplicada"
+        WITHDRAWN = "withdrawn", "Retirada"
+
+    file = models.ForeignKey(
+        CreditFile, verbose_name="expediente", on_delete=models.PROTECT, related_name="loan_requests"
+    )
+    loan_number = models.CharField("número de crédito", max_length=32)
+    kind = models.CharField("tipo", max_length=16, choices=Kind.choices)
+    committee = models.CharField("instancia de decisión", max_length=24)
+    committee_rule = models.CharField("regla de la instancia", max_length=40)
+    currency = models.CharField("moneda", max_length=3, choices=CURRENCY_CHOICES)
+    principal_balance = CentavosField("saldo de capital")
+    principal_balance_usd = models.DecimalField(
+        "saldo de capital en USD (FIX)", max_digits=20, decimal_places=2
+    )
+    fx_usd_mxn = models.DecimalField("tipo de cambio FIX", max_digits=12, decimal_places=6)
+    as_of = models.DateField("saldo al")
+    proposal = models.JSONField("propuesta", default=dict)
+    evaluation = models.JSONField("evaluación", default=dict)
+    reason = models.TextField("motivo")
+    status = models.CharField("estado", max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField("resuelta el", null=True, blank=True)
+    agreement_number = models.CharField("número de acuerdo", max_length=32, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField("aplicada el", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "solicitud sobre un crédito"
+        verbose_name_plural = "solicitudes sobre créditos"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file", "kind"],
+                condition=models.Q(status__in=["requested", "authorized"]),
+                name="one_open_loan_request_per_file_and_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} del crédito {self.loan_number}"

@@ -15,7 +15,7 @@ from filon.core.calendar import add_months, business_days_between, today_mx
 from filon.core.rates import MissingRate
 from filon.errors import DomainError, NotFound
 from filon.marketdata.selectors import rate_series_get
-from filon.origination.models import CreditFile, FileStatus, RequirementItem, RequirementStatus
+from filon.origination.models import CreditFile, FileStatus, LoanRequest, RequirementItem, RequirementStatus
 from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import Stage
 
@@ -167,3 +167,17 @@ def file_coverage(file: CreditFile) -> dict[str, Any] | None:
         guarantee = by_id.get(ids[index]) if isinstance(index, int) and index < len(ids) else None
         lines.append({**line, "guarantee": guarantee})
     return {**cov, "lines": lines}
+
+
+def loan_request_list_for_user(*, user: User) -> QuerySet[LoanRequest]:
+    """Restructuring and write-off requests, scoped to the user's office by their file."""
+    requests = LoanRequest.objects.select_related("file__applicant", "file__office", "requested_by")
+    return scope_to_office(requests, user, "file__office")
+
+
+def loan_request_get_for_user(*, user: User, request_id: int) -> LoanRequest:
+    """Another office's request does not exist for a regional user: 404, never 403."""
+    found = loan_request_list_for_user(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound("No existe la solicitud sobre el crédito.")
+    return found

@@ -20,14 +20,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from filon.accounts.access import require_office, require_role
-from filon.accounts.models import RegionalOffice, User
+from filon.accounts.models import RegionalOffice, Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
 from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.centavos import amount_check
 from filon.core.calendar import today_mx
 from filon.core.errors import InputError, InputErrors
-from filon.core.evaluation import evaluate_document
+from filon.core.evaluation import committee_by_amount, evaluate_document
+from filon.core.money import round_money
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import safe_upload_name, upload_size_error
 from filon.origination.checks import applicant_facts, authorization_checks_run, stage_checks_run
@@ -39,6 +40,7 @@ from filon.origination.models import (
     FileStatus,
     GuaranteeChange,
     GuaranteeStatus,
+    LoanRequest,
     RequirementItem,
     RequirementStatus,
 )
@@ -1054,3 +1056,178 @@ def guarantee_change_resolve(*, user: User, change: GuaranteeChange, authorized:
         elif change.replacement_id:
             FileGuarantee.objects.filter(pk=change.replacement_id).update(status=GuaranteeStatus.RELEASED)
     return change
+
+
+# ------------------------------------------------------------------- requests on a disbursed credit
+
+LOAN_REQUEST_OPEN = (LoanRequest.Status.REQUESTED, LoanRequest.Status.AUTHORIZED)
+LOAN_REQUEST_FIELDS = ["status", "agreement_number", "resolved_at", "applied_by_id", "applied_at"]
+
+
+def loan_request_route(
+    *, currency: str, principal_balance: Decimal, as_of: date
+) -> tuple[str, str, Decimal, Decimal]:
+    """R-17 (17.2 b, 17.3 b): the committee with power over a loan's principal balance, in USD at the FIX
+    of `as_of` (C-5 look-up), by the committee bands of the rule set in force that day.
+
+    Returns the committee, its rule, the balance in USD and the FIX used."""
+    ruleset = load_ruleset_for_date(as_of)
+    fx, _uma = market_values_on(as_of)
+    amount_usd = principal_balance if currency == "USD" else principal_balance / fx
+    committee, rule = committee_by_amount(ruleset, amount_usd)
+    return committee.value, rule, round_money(amount_usd), fx
+
+
+@transaction.atomic
+def loan_request_create(
+    *,
+    user: User,
+    file: CreditFile,
+    loan_number: str,
+    kind: str,
+    currency: str,
+    principal_balance: Decimal,
+    as_of: date,
+    reason: str,
+    proposal: dict[str, Any] | None = None,
+    evaluation: dict[str, Any] | None = None,
+) -> LoanRequest:
+    """File a restructuring or write-off request on a disbursed credit, routed to the committee with power
+    over its principal balance (R-17). The servicing service that calls it has checked the role and the
+    loan's state and built the proposal and its evaluation; here the office, the request and the routing."""
+    file = _lock(file)
+    require_office(user, file.office_id, "El expediente")
+    errors: list[DomainError] = []
+    if kind not in LoanRequest.Kind.values:
+        errors.append(DomainError(f"Tipo de solicitud desconocido «{kind}».", field="kind"))
+    if not reason.strip():
+        errors.append(DomainError("Indique el motivo de la solicitud.", field="reason"))
+    if principal_balance < ZERO:
+        errors.append(DomainError("El saldo de capital no puede ser negativo.", field="principal_balance"))
+    if errors:
+        raise ValidationFailed(errors)
+    open_request = (
+        LoanRequest.objects.select_for_update()
+        .filter(file=file, kind=kind, status__in=LOAN_REQUEST_OPEN)
+        .first()
+    )
+    if open_request is not None:
+        raise TransitionRefused(
+            f"Ya hay una solicitud de {open_request.get_kind_display().lower()} del crédito {loan_number} "
+            f"«{open_request.get_status_display().lower()}»; resuélvala, aplíquela o retírela primero.",
+            field="kind",
+        )
+    try:
+        committee, rule, amount_usd, fx = loan_request_route(
+            currency=currency, principal_balance=principal_balance, as_of=as_of
+        )
+    except DomainError as exc:
+        raise ValidationFailed([exc]) from exc
+    request = LoanRequest.objects.create(
+        file=file,
+        loan_number=loan_number,
+        kind=kind,
+        committee=committee,
+        committee_rule=rule,
+        currency=currency,
+        principal_balance=principal_balance,
+        principal_balance_usd=amount_usd,
+        fx_usd_mxn=fx,
+        as_of=as_of,
+        proposal=proposal or {},
+        evaluation=evaluation or {},
+        reason=reason.strip(),
+        requested_by=user,
+    )
+    audit_record(
+        user=user,
+        action=f"loan_request.create.{kind}",
+        obj=request,
+        after=snapshot(
+            request,
+            ["kind", "loan_number", "committee", "committee_rule", "currency", "principal_balance", "as_of"],
+        ),
+        office=file.office,
+        note=request.reason,
+    )
+    return request
+
+
+def _lock_loan_request(request: LoanRequest) -> LoanRequest:
+    return (
+        LoanRequest.objects.select_for_update(of=("self",)).select_related("file__office").get(pk=request.pk)
+    )
+
+
+@transaction.atomic
+def loan_request_resolve(
+    *, user: User, request: LoanRequest, authorized: bool, agreement_number: str = ""
+) -> LoanRequest:
+    """Apply the committee's resolution on the request. Called by the committee service."""
+    request = _lock_loan_request(request)
+    if request.status != LoanRequest.Status.REQUESTED:
+        raise TransitionRefused("La solicitud ya fue resuelta.", field="status")
+    with audited(
+        user=user,
+        action="loan_request.resolve",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+    ):
+        request.status = LoanRequest.Status.AUTHORIZED if authorized else LoanRequest.Status.REJECTED
+        request.agreement_number = agreement_number
+        request.resolved_at = timezone.now()
+        request.save(update_fields=["status", "agreement_number", "resolved_at"])
+    return request
+
+
+@transaction.atomic
+def loan_request_mark_applied(*, user: User, request: LoanRequest) -> LoanRequest:
+    """Record that servicing applied an authorized request (inside the servicing transaction that applies it)."""
+    request = _lock_loan_request(request)
+    if request.status != LoanRequest.Status.AUTHORIZED:
+        raise TransitionRefused(
+            f"La solicitud está «{request.get_status_display().lower()}»; sólo se aplica una solicitud "
+            "autorizada por el comité.",
+            field="status",
+        )
+    with audited(
+        user=user,
+        action="loan_request.apply",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+    ):
+        request.status = LoanRequest.Status.APPLIED
+        request.applied_by = user
+        request.applied_at = timezone.now()
+        request.save(update_fields=["status", "applied_by", "applied_at"])
+    return request
+
+
+@transaction.atomic
+def loan_request_withdraw(*, user: User, request: LoanRequest, reason: str) -> LoanRequest:
+    """The requester (or the office's regional manager) withdraws a request not yet applied. A withdrawn
+    request still on an agenda is refused by the committee as a stale matter."""
+    request = _lock_loan_request(request)
+    require_office(user, request.file.office_id, "El expediente")
+    if user.pk != request.requested_by_id:
+        require_role(user, (Role.GERENTE_REGIONAL,), "retirar solicitudes de otro usuario")
+    if request.status not in LOAN_REQUEST_OPEN:
+        raise TransitionRefused(
+            f"La solicitud está «{request.get_status_display().lower()}» y ya no puede retirarse.",
+            field="status",
+        )
+    if not reason.strip():
+        raise ValidationFailed([DomainError("Indique el motivo del retiro.", field="reason")])
+    with audited(
+        user=user,
+        action="loan_request.withdraw",
+        obj=request,
+        fields=LOAN_REQUEST_FIELDS,
+        office=request.file.office,
+        note=reason.strip(),
+    ):
+        request.status = LoanRequest.Status.WITHDRAWN
+        request.save(update_fields=["status"])
+    return request

@@ -53,6 +53,11 @@ class AgendaAddChangeForm(_ChoicesForm):
     change = forms.ChoiceField(label="Solicitud sobre garantía")
 
 
+class AgendaAddLoanRequestForm(_ChoicesForm):
+    choice_field = "loan_request"
+    loan_request = forms.ChoiceField(label="Solicitud sobre un crédito (reestructura o castigo)")
+
+
 class VoteForm(forms.Form):
     vote = forms.ChoiceField(label="Su voto", choices=VoteChoice.choices, widget=forms.RadioSelect)
 

@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern] = [
     path("comites/<int:pk>/cerrar/", committees.session_close_view, name="session_close"),
     path("comites/<int:pk>/orden/", committees.agenda_add_view, name="agenda_add"),
     path("comites/<int:pk>/orden/garantias/", committees.agenda_add_change_view, name="agenda_add_change"),
+    path(
+        "comites/<int:pk>/orden/creditos/",
+        committees.agenda_add_loan_request_view,
+        name="agenda_add_loan_request",
+    ),
     path("comites/<int:pk>/asuntos/<int:item_id>/votar/", committees.vote_view, name="vote"),
     path("comites/<int:pk>/asuntos/<int:item_id>/resolver/", committees.resolution_view, name="resolution"),
     path("comites/<int:pk>/asuntos/<int:item_id>/retirar/", committees.withdraw_view, name="withdraw"),

@@ -20,6 +20,7 @@ from filon.committees.selectors import (
     agenda_items_for_user,
     agenda_pending_files,
     agenda_pending_guarantee_changes,
+    agenda_pending_loan_requests,
     committee_members,
     committee_name,
     is_committee_member,
@@ -30,6 +31,7 @@ from filon.committees.selectors import (
 from filon.committees.services import (
     agenda_add_file,
     agenda_add_guarantee_change,
+    agenda_add_loan_request,
     agenda_withdraw,
     resolution_record,
     session_attendance,
@@ -40,10 +42,11 @@ from filon.committees.services import (
 )
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, NotFound
-from filon.origination.models import CreditFile, GuaranteeChange
+from filon.origination.models import CreditFile, GuaranteeChange, LoanRequest
 from filon.web.committees.forms import (
     AgendaAddChangeForm,
     AgendaAddForm,
+    AgendaAddLoanRequestForm,
     AttendanceForm,
     ConveneForm,
     ResolutionForm,
@@ -114,13 +117,24 @@ def _change_label(change: GuaranteeChange) -> str:
     return f"{change.get_kind_display()} de {change.guarantee.get_type_display().lower()} — {file.folio}"
 
 
+def _loan_request_label(request: LoanRequest) -> str:
+    return (
+        f"{request.get_kind_display()} del crédito {request.loan_number} — {request.file.applicant.name} — "
+        f"saldo {format_money(request.principal_balance, request.currency)}"
+    )
+
+
 def session_context(request: HttpRequest, session: CommitteeSession, **extra: Any) -> dict[str, Any]:
     user = request.user
     actions = set(SESSION.allowed(user, session))  # by role, the session's secretary, and its state
     present_ids = set(session.members_present.values_list("pk", flat=True))
     voter = is_committee_member(user, session.committee) and user.pk in present_ids
     item_forms: dict[int, dict[str, forms.Form]] = extra.pop("item_forms", {})
-    bound_forms = {k: extra.pop(k) for k in ("attendance_form", "agenda_form", "change_form") if k in extra}
+    bound_forms = {
+        k: extra.pop(k)
+        for k in ("attendance_form", "agenda_form", "change_form", "loan_request_form")
+        if k in extra
+    }
     items = []
     for item in agenda_items_for_user(user=user, session=session).prefetch_related("votes__member"):
         resolution = getattr(item, "resolution", None)
@@ -158,6 +172,10 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
         )
         context["change_form"] = bound_forms.get("change_form") or AgendaAddChangeForm(
             choices=[(str(c.pk), _change_label(c)) for c in changes]
+        )
+        loan_requests = agenda_pending_loan_requests(session.committee, user=user)
+        context["loan_request_form"] = bound_forms.get("loan_request_form") or AgendaAddLoanRequestForm(
+            choices=[(str(r.pk), _loan_request_label(r)) for r in loan_requests]
         )
     if session.status == SessionStatus.CLOSED and not user.is_regional:
         context["minutes"] = session_minutes_for_user(user=user, session_id=session.pk)
@@ -315,3 +333,22 @@ def withdraw_view(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
         else:
             return _respond(request, pk, notice="Asunto retirado del orden del día.")
     return _respond(request, pk, status=422, item_forms={item.pk: {"withdraw": form}})
+
+
+@web_view(("POST",))
+def agenda_add_loan_request_view(request: HttpRequest, pk: int) -> HttpResponse:
+    session = session_get_for_user(user=request.user, session_id=pk)
+    pending = {str(r.pk): r for r in agenda_pending_loan_requests(session.committee, user=request.user)}
+    form = AgendaAddLoanRequestForm(
+        request.POST, choices=[(k, _loan_request_label(r)) for k, r in pending.items()]
+    )
+    if form.is_valid():
+        try:
+            agenda_add_loan_request(
+                user=request.user, session=session, request=pending[form.cleaned_data["loan_request"]]
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _respond(request, pk, notice="Solicitud sobre el crédito integrada al orden del día.")
+    return _respond(request, pk, status=422, loan_request_form=form)
