@@ -345,7 +345,12 @@ class WriteOff(models.Model):
     by concept, with its journal entry."""
 
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="write_off")
-    request_id = models.PositiveIntegerField("solicitud autorizada")
+    request = models.OneToOneField(
+        "origination.LoanRequest",
+        on_delete=models.PROTECT,
+        related_name="write_off",
+        verbose_name="solicitud de castigo autorizada por el comité",
+    )
     business_date = models.DateField("fecha del castigo")
     fund_cover = CentavosField("pagado por fondos de garantía antes del castigo", default=ZERO)
     unapplied_used = CentavosField("pagos por aplicar usados", default=ZERO)

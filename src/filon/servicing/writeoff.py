@@ -27,10 +27,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.db import transaction
-from django.utils import timezone
 
 from filon.accounts.models import User
 from filon.audit.services import audit_record, audited, snapshot
@@ -41,6 +40,8 @@ from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post, last_closed_date
+from filon.origination.models import LoanRequest
+from filon.origination.services import loan_request_create, loan_request_mark_applied
 from filon.rules import load_ruleset_version
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.lifecycle import LOAN
@@ -50,9 +51,8 @@ from filon.servicing.services import lock_loan
 ZERO = Decimal(0)
 WRITE_OFF_KIND = "castigo"
 RECOVERY_KIND = "recuperacion_castigo"
-REQUEST_KIND = "write_off"
-REQUEST_AUTHORIZED = "authorized"
-REQUEST_APPLIED = "applied"
+REQUEST_KIND = LoanRequest.Kind.WRITE_OFF
+REQUEST_AUTHORIZED = LoanRequest.Status.AUTHORIZED
 _POSITION = (
     "status",
     "written_off_on",
@@ -86,10 +86,10 @@ def write_off_covers() -> Mapping[str, WriteOffCover]:
 # ------------------------------------------------------------------------------------------- write-off
 
 
-def request_refusal(*, loan: Loan, request: Any) -> DomainError | None:
+def request_refusal(*, loan: Loan, request: LoanRequest | None) -> DomainError | None:
     """Why `request` does not authorize writing off `loan`, or None: it must be the committee's authorized
     write-off request of this loan's file."""
-    if request is None or getattr(request, "kind", None) != REQUEST_KIND:
+    if request is None or request.kind != REQUEST_KIND:
         return TransitionRefused(
             "Se requiere la solicitud de castigo autorizada por el comité.", field="request"
         )
@@ -98,17 +98,17 @@ def request_refusal(*, loan: Loan, request: Any) -> DomainError | None:
         or getattr(request, "loan_number", None) != loan.number
     ):
         return TransitionRefused("La solicitud de castigo es de otro crédito.", field="request")
-    if getattr(request, "status", None) != REQUEST_AUTHORIZED:
-        shown = request.get_status_display() if hasattr(request, "get_status_display") else request.status
+    if request.status != REQUEST_AUTHORIZED:
         return TransitionRefused(
-            f"La solicitud de castigo no está autorizada por el comité (está «{shown}»).", field="request"
+            f"La solicitud de castigo no está autorizada por el comité (está «{request.get_status_display()}»).",
+            field="request",
         )
     return None
 
 
 @transaction.atomic
 def write_off_apply(
-    *, user: User, loan: Loan, request: Any, idempotency_key: str | None, on: date | None = None
+    *, user: User, loan: Loan, request: LoanRequest, idempotency_key: str | None, on: date | None = None
 ) -> WriteOff:
     """Write off `loan` as the committee authorized in `request` (see the module docstring). Once per key."""
     locked = lock_loan(loan)
@@ -118,7 +118,7 @@ def write_off_apply(
         operation="write_off_apply",
         scope=scope_of(locked),
         key=idempotency_key,
-        request={"request": getattr(request, "pk", None), "on": on},
+        request={"request": request.pk, "on": on},
         user=user,
         what="otro castigo de este crédito",
         perform=lambda: _write_off(user=user, loan=locked, request=request, on=on),
@@ -127,7 +127,7 @@ def write_off_apply(
     return result
 
 
-def _write_off(*, user: User, loan: Loan, request: Any, on: date) -> WriteOff:
+def _write_off(*, user: User, loan: Loan, request: LoanRequest, on: date) -> WriteOff:
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise TransitionRefused(
             f"El crédito ya está castigado desde el {loan.written_off_on:%d/%m/%Y}.", field="status"
@@ -170,7 +170,7 @@ def _write_off(*, user: User, loan: Loan, request: Any, on: date) -> WriteOff:
     )
     write_off = WriteOff.objects.create(
         loan=loan,
-        request_id=request.pk,
+        request=request,
         business_date=on,
         fund_cover=covered,
         unapplied_used=held,
@@ -195,7 +195,7 @@ def _write_off(*, user: User, loan: Loan, request: Any, on: date) -> WriteOff:
             "written_off": total,
             "entry": entry.pk,
         }
-    _request_applied(user=user, request=request)
+    loan_request_mark_applied(user=user, request=request)
     return write_off
 
 
@@ -217,15 +217,6 @@ def _write_off_lines(loan: Loan, parts: dict[str, Decimal], *, held: Decimal, wr
         Line(chart.CARTERA_CASTIGADA, written, cur),
         Line(chart.CARTERA_CASTIGADA_CONTRA, -written, cur),
     ]
-
-
-def _request_applied(*, user: User, request: Any) -> None:
-    """The committee's request is used once: it is marked applied, by whom and when."""
-    with audited(user=user, action="loan_request.applied", obj=request, fields=["status", "applied_by_id"]):
-        request.status = REQUEST_APPLIED
-        request.applied_by = user
-        request.applied_at = timezone.now()
-        request.save(update_fields=["status", "applied_by", "applied_at"])
 
 
 def _date_check(loan: Loan, on: date, *, field: str) -> None:
@@ -332,22 +323,19 @@ def _recovery(*, user: User, loan: Loan, amount: Decimal, value_date: date) -> R
     return recovery
 
 
-def write_off_requests(loan: Loan) -> list[Any]:
+def write_off_requests(loan: Loan) -> list[LoanRequest]:
     """The committee's authorized write-off requests of `loan` (its file's, for its number)."""
-    from django.apps import apps
-
-    try:
-        model = apps.get_model("origination", "LoanRequest")
-    except LookupError:
-        return []
     return list(
-        model.objects.filter(
-            file_id=loan.file_id, loan_number=loan.number, kind=REQUEST_KIND, status=REQUEST_AUTHORIZED
+        LoanRequest.objects.filter(
+            file_id=loan.file_id,
+            loan_number=loan.number,
+            kind=LoanRequest.Kind.WRITE_OFF,
+            status=LoanRequest.Status.AUTHORIZED,
         ).order_by("id")
     )
 
 
-def write_off_request_get(loan: Loan, request_id: int) -> Any:
+def write_off_request_get(loan: Loan, request_id: int) -> LoanRequest:
     """One of `write_off_requests(loan)`, or a refusal naming `request`."""
     for request in write_off_requests(loan):
         if request.pk == request_id:
@@ -355,4 +343,34 @@ def write_off_request_get(loan: Loan, request_id: int) -> Any:
     raise TransitionRefused(
         "No hay una solicitud de castigo autorizada por el comité con ese número para este crédito.",
         field="request",
+    )
+
+
+@transaction.atomic
+def write_off_request_create(*, user: User, loan: Loan, reason: str) -> LoanRequest:
+    """Ask the committee to write off `loan`: a write-off request routed by its principal balance (R-17),
+    filed by the office's regional manager on a loan under administration."""
+    locked = lock_loan(loan)
+    LOAN.require("write_off", user, locked)
+    if locked.file_id is None:
+        raise TransitionRefused(
+            "El crédito no tiene expediente: no puede solicitarse su castigo.", field="loan"
+        )
+    on = today_mx()
+    return loan_request_create(
+        user=user,
+        file=locked.file,
+        loan_number=locked.number,
+        kind=LoanRequest.Kind.WRITE_OFF,
+        currency=locked.currency,
+        principal_balance=locked.principal_balance,
+        as_of=on,
+        reason=reason,
+        proposal={
+            "principal": str(locked.principal_balance),
+            "interest": str(locked.accrued_interest),
+            "moratorium": str(locked.accrued_moratorium),
+            "days_past_due": locked.days_past_due,
+            "classification": locked.classification,
+        },
     )
