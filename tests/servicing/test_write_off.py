@@ -16,17 +16,8 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from conftest import proposal_data, to_ready
 from filon.audit.models import AuditRecord
-from filon.committees.services import (
-    agenda_add_loan_request,
-    resolution_record,
-    session_attendance,
-    session_convene,
-    session_hold,
-    vote_cast,
-)
-from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.core.calendar import MEXICO_CITY
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.funds.models import FundMovement
 from filon.funds.services import fund_contribute, fund_create
@@ -34,10 +25,9 @@ from filon.ledger import chart
 from filon.ledger.models import Posting
 from filon.ledger.services import ledger_check, loan_balances, trial_balance
 from filon.origination.models import LoanRequest
-from filon.servicing.models import Loan, LoanStatus, Recovery, WriteOff
+from filon.servicing.models import LoanStatus, Recovery, WriteOff
 from filon.servicing.payments import payment_apply
 from filon.servicing.selectors import loan_payoff, loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
 from filon.servicing.writeoff import (
     recovery_record,
     write_off_apply,
@@ -45,12 +35,10 @@ from filon.servicing.writeoff import (
     write_off_request_create,
     written_off_outstanding,
 )
+from servicing.closing_support import DISBURSED, MILLION, TODAY, authorized, defaulted_loan
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 7, 15)
-DISBURSED = dt.date(2026, 4, 6)
-MILLION = Decimal("1000000")
 ZERO = Decimal(0)
 
 
@@ -58,43 +46,6 @@ ZERO = Decimal(0)
 def frozen_time(sample_rates):
     with time_machine.travel(dt.datetime(2026, 7, 15, 11, 0, tzinfo=MEXICO_CITY), tick=False):
         yield
-
-
-def defaulted_loan(cast, applicant, program: str = "primer_piso", *, fund_first=None) -> Loan:
-    from filon.origination.services import file_create
-
-    file = file_create(
-        user=cast.ana,
-        applicant=applicant,
-        proposal=proposal_data(
-            amount=MILLION, investment_program=2 * MILLION, term_months=24, grace_months=0
-        ),
-    )
-    to_ready(cast, file)
-    loan = loan_create_from_file(user=cast.ana, file=file)
-    Loan.objects.filter(pk=loan.pk).update(program=program)
-    loan.refresh_from_db()
-    commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    if fund_first is not None:
-        fund_first(loan)
-    disbursement_create(user=cast.ana, loan=loan, amount=MILLION, value_date=DISBURSED)
-    loan.refresh_from_db()
-    return loan
-
-
-def authorized(cast, loan: Loan, *, decision: str = "authorized") -> LoanRequest:
-    """The regional manager asks to write the loan off; the Comité Interno authorizes it in session."""
-    request = write_off_request_create(user=cast.gerardo, loan=loan, reason="Incobrable: la mina cerró.")
-    session = session_convene(user=cast.sergio, committee=request.committee, date=today_mx(), place="Sala")
-    item = agenda_add_loan_request(user=cast.sergio, session=session, request=request)
-    session_attendance(user=cast.sergio, session=session, members=[cast.marta, cast.luis])
-    session_hold(user=cast.sergio, session=session)
-    vote = "favor" if decision == "authorized" else "contra"
-    vote_cast(user=cast.marta, item=item, vote=vote)
-    vote_cast(user=cast.luis, item=item, vote=vote)
-    resolution_record(user=cast.sergio, item=item, decision=decision)
-    request.refresh_from_db()
-    return request
 
 
 def assert_books() -> None:

@@ -181,13 +181,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from filon.api import applicants, committees, engine, files, loans
+    from filon.api import applicants, closing, committees, engine, files, loans
 
     api.add_router("/", engine.router)
     api.add_router("/applicants", applicants.router)
     api.add_router("/files", files.router)
     api.add_router("/committees", committees.router)
     api.add_router("/", loans.router)
+    api.add_router("/", closing.router)
 
 
 _register_routers()

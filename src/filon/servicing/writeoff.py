@@ -323,21 +323,24 @@ def _recovery(*, user: User, loan: Loan, amount: Decimal, value_date: date) -> R
     return recovery
 
 
-def write_off_requests(loan: Loan) -> list[LoanRequest]:
-    """The committee's authorized write-off requests of `loan` (its file's, for its number)."""
+def write_off_requests(loan: Loan, *, applied: bool = False) -> list[LoanRequest]:
+    """The committee's authorized write-off requests of `loan` (its file's, for its number); with
+    `applied`, also the one already applied (a form posted again is then replayed, not refused)."""
+    statuses = [LoanRequest.Status.AUTHORIZED, *([LoanRequest.Status.APPLIED] if applied else [])]
     return list(
         LoanRequest.objects.filter(
             file_id=loan.file_id,
             loan_number=loan.number,
             kind=LoanRequest.Kind.WRITE_OFF,
-            status=LoanRequest.Status.AUTHORIZED,
+            status__in=statuses,
         ).order_by("id")
     )
 
 
 def write_off_request_get(loan: Loan, request_id: int) -> LoanRequest:
-    """One of `write_off_requests(loan)`, or a refusal naming `request`."""
-    for request in write_off_requests(loan):
+    """The write-off request `request_id` of `loan`, authorized or already applied (`write_off_apply`
+    decides), or a refusal naming `request`."""
+    for request in write_off_requests(loan, applied=True):
         if request.pk == request_id:
             return request
     raise TransitionRefused(

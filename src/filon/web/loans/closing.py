@@ -85,7 +85,7 @@ def loan_closing(request: HttpRequest, pk: int) -> HttpResponse:
 @web_view(("POST",))
 def write_off_view(request: HttpRequest, pk: int) -> HttpResponse:
     loan = loan_get_for_user(user=request.user, loan_id=pk)
-    form = WriteOffForm(request.POST, prefix="castigo", requests=write_off_requests(loan))
+    form = WriteOffForm(request.POST, prefix="castigo", requests=write_off_requests(loan, applied=True))
     error = None
     if form.is_valid():
         data = form.cleaned_data
