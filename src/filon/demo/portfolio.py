@@ -26,6 +26,7 @@ from filon.applicants.services import ApplicantData
 from filon.committees.models import CommitteeSession, Decision
 from filon.core.calendar import add_business_days, is_business_day, previous_business_day, today_mx
 from filon.core.money import format_money
+from filon.demo.closing import closing_build
 from filon.demo.scenarios import (
     Crew,
     applicant_open,
@@ -721,6 +722,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         reason="El solicitante desistió: compró la cribadora con recursos propios.",
     )
     files_expire(today=today)
+    closing_build(users=staff.users, today=today)  # a loan written off (partial recovery), one paid off
 
 
 def _goals(staff: Staff, year: int) -> list[str]:

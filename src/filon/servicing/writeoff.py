@@ -350,16 +350,16 @@ def write_off_request_get(loan: Loan, request_id: int) -> LoanRequest:
 
 
 @transaction.atomic
-def write_off_request_create(*, user: User, loan: Loan, reason: str) -> LoanRequest:
-    """Ask the committee to write off `loan`: a write-off request routed by its principal balance (R-17),
-    filed by the office's regional manager on a loan under administration."""
+def write_off_request_create(*, user: User, loan: Loan, reason: str, on: date | None = None) -> LoanRequest:
+    """Ask the committee to write off `loan`: a write-off request routed by its principal balance on `on`
+    (today by default; R-17), filed by the office's regional manager on a loan under administration."""
     locked = lock_loan(loan)
     LOAN.require("write_off", user, locked)
     if locked.file_id is None:
         raise TransitionRefused(
             "El crédito no tiene expediente: no puede solicitarse su castigo.", field="loan"
         )
-    on = today_mx()
+    on = on or today_mx()
     return loan_request_create(
         user=user,
         file=locked.file,
