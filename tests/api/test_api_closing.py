@@ -65,6 +65,8 @@ def test_write_off_request_write_off_and_recovery(api, cast, applicant):
     assert again.json() == first.json()
     assert WriteOff.objects.count() == 1
     assert first.json()["principal"] == "1000000.00"
+    shown = api("ana", "get", f"/loans/{loan.pk}").json()
+    assert (shown["status"], shown["written_off_on"]) == ("written_off", str(TODAY))
 
     recovery = {"amount": "2500.50", "value_date": str(TODAY)}
     made = api("ana", "post", f"/loans/{loan.pk}/recoveries", recovery, HTTP_IDEMPOTENCY_KEY="r1")

@@ -45,6 +45,7 @@ def test_write_off_and_recovery_from_the_closing_page(cast, applicant):
     done = manager.post(reverse("web:loan_write_off", args=[loan.pk]), form, follow=True)
     assert done.status_code == 200
     assert "Se castigó el crédito el 15/07/2026." in done.content.decode()
+    assert "Castigado el 15/07/2026" in manager.get(reverse("web:loan", args=[loan.pk])).content.decode()
     again = manager.post(reverse("web:loan_write_off", args=[loan.pk]), form, follow=True)
     assert "Este castigo ya estaba registrado; no se duplicó." in again.content.decode()
     assert WriteOff.objects.count() == 1
