@@ -249,3 +249,28 @@ def test_a_paid_off_loan_is_not_written_off(cast, applicant):
     with pytest.raises(TransitionRefused, match=r"[Ll]iquidado"):
         write_off_apply(user=cast.gerardo, loan=loan, request=request, idempotency_key="k")
     assert not WriteOff.objects.exists()
+
+
+def test_money_held_for_the_loan_is_applied_before_the_loss(cast, applicant):
+    from filon.demo.scenarios import installment_owed, installments_unpaid
+    from filon.servicing.accrual import loan_accrue
+
+    loan = defaulted_loan(cast, applicant)
+    loan_accrue(loan=loan, through=TODAY)
+    late = sum((installment_owed(row) for row in installments_unpaid(loan, TODAY)), ZERO)
+    payment_apply(
+        user=cast.ana, loan=loan, amount=late + Decimal("25000"), value_date=TODAY, idempotency_key="adelanto"
+    )
+    loan.refresh_from_db()
+    assert loan.unapplied_balance == Decimal("25000")  # ahead of its payable date: held in 2102
+    position = loan.principal_balance + loan.accrued_interest + loan.accrued_moratorium
+    done = write_off_apply(user=cast.gerardo, loan=loan, request=authorized(cast, loan), idempotency_key="k")
+    assert done.unapplied_used == Decimal("25000")
+    assert done.total == position - Decimal("25000")
+    assert done.moratorium == ZERO
+    lines = entry_lines(done.entry)
+    assert lines[chart.PAGOS_POR_APLICAR] == Decimal("25000")
+    assert lines[chart.QUEBRANTOS_CASTIGOS] == done.total
+    loan.refresh_from_db()
+    assert loan.unapplied_balance == ZERO
+    assert_books()

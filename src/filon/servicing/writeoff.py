@@ -93,10 +93,7 @@ def request_refusal(*, loan: Loan, request: LoanRequest | None) -> DomainError |
         return TransitionRefused(
             "Se requiere la solicitud de castigo autorizada por el comité.", field="request"
         )
-    if (
-        getattr(request, "file_id", None) != loan.file_id
-        or getattr(request, "loan_number", None) != loan.number
-    ):
+    if request.file_id != loan.file_id or request.loan_number != loan.number:
         return TransitionRefused("La solicitud de castigo es de otro crédito.", field="request")
     if request.status != REQUEST_AUTHORIZED:
         return TransitionRefused(
@@ -148,12 +145,16 @@ def _write_off(*, user: User, loan: Loan, request: LoanRequest, on: date) -> Wri
             "no hay saldo que castigar.",
             field="status",
         )
+    # The money held for the loan goes first, in the engine's order; the rest of each concept is lost.
     held = loan.unapplied_balance
-    parts = {"moratorium": loan.accrued_moratorium, "interest": loan.accrued_interest}
-    parts["principal"] = loan.principal_balance
+    parts = {
+        "moratorium": loan.accrued_moratorium,
+        "interest": loan.accrued_interest,
+        "principal": loan.principal_balance,
+    }
     written = dict(parts)
     left = held
-    for concept in ("moratorium", "interest", "principal"):
+    for concept in parts:
         used = min(left, written[concept])
         written[concept] -= used
         left -= used
