@@ -189,6 +189,9 @@ def _register_routers() -> None:
     api.add_router("/committees", committees.router)
     api.add_router("/", loans.router)
     api.add_router("/", closing.router)
+    from filon.api import restructurings
+
+    api.add_router("/", restructurings.router)
 
 
 _register_routers()

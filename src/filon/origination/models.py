@@ -341,6 +341,12 @@ class LoanRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     applied_at = models.DateTimeField("aplicada el", null=True, blank=True)
+    application = models.JSONField("aplicación", default=dict, blank=True)
+    sustained_payment_pending = models.BooleanField(
+        "pendiente de pago sostenido",
+        default=False,
+        help_text="a credit restructured while in cartera vencida stays vencida until sustained payment",
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -9,6 +9,7 @@ proposal or its guarantees change, storing the findings with the rule-set versio
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,7 +51,7 @@ from filon.origination.selectors import (
     market_values_on,
     requirements_missing,
 )
-from filon.rules import RuleSet, load_ruleset_for_date
+from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import ApplicantKind, CreditType, PersonType, ProgramCode, Stage
 
 ACTIVE_GUARANTEE_STATES = (GuaranteeStatus.OFFERED, GuaranteeStatus.ACTIVE)
@@ -256,6 +257,27 @@ def _exposure_usd_elsewhere(file: CreditFile, fx: Decimal) -> Decimal:
     return total
 
 
+def guarantee_item(g: Any) -> dict[str, Any]:
+    """A guarantee as the engine's input reads it, from a `FileGuarantee` or a `GuaranteeData`."""
+    item: dict[str, Any] = {
+        "type": g.type,
+        "value": str(g.value),
+        "lien_rank": g.lien_rank,
+        "insurable": g.insurable,
+        "is_transport": g.is_transport,
+        "hechizo": g.hechizo,
+        "fiduciary": g.fiduciary,
+        "reuses_last_appraisal": g.reuses_last_appraisal,
+    }
+    for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
+        value = getattr(g, name)
+        if value:
+            item[name] = value.isoformat()
+    if g.covers_balance is not None:
+        item["covers_balance"] = g.covers_balance
+    return item
+
+
 def proposal_document(
     file: CreditFile, *, as_of: date, fx: Decimal, uma: Decimal | None = None
 ) -> dict[str, Any]:
@@ -304,25 +326,9 @@ def proposal_document(
     }
     if file.requirements_complete_on:
         request["requirements_complete_date"] = file.requirements_complete_on.isoformat()
-    guarantees = []
-    for g in file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id"):
-        item: dict[str, Any] = {
-            "type": g.type,
-            "value": str(g.value),
-            "lien_rank": g.lien_rank,
-            "insurable": g.insurable,
-            "is_transport": g.is_transport,
-            "hechizo": g.hechizo,
-            "fiduciary": g.fiduciary,
-            "reuses_last_appraisal": g.reuses_last_appraisal,
-        }
-        for name in ("appraisal_date", "first_invoice_date", "net_worth_statement_date"):
-            value = getattr(g, name)
-            if value:
-                item[name] = value.isoformat()
-        if g.covers_balance is not None:
-            item["covers_balance"] = g.covers_balance
-        guarantees.append(item)
+    guarantees = [
+        guarantee_item(g) for g in file.guarantees.filter(status__in=ACTIVE_GUARANTEE_STATES).order_by("id")
+    ]
     doc: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "fx_usd_mxn": str(fx),
@@ -1231,3 +1237,117 @@ def loan_request_withdraw(*, user: User, request: LoanRequest, reason: str) -> L
         request.status = LoanRequest.Status.WITHDRAWN
         request.save(update_fields=["status"])
     return request
+
+
+def restructuring_evaluate(
+    *,
+    file: CreditFile,
+    ruleset_version: str,
+    as_of: date,
+    principal_balance: Decimal,
+    term_months: int,
+    grace_months: int,
+    payment_every_months: int,
+    release_guarantee_ids: Sequence[int] = (),
+    new_guarantees: Sequence[GuaranteeData] = (),
+) -> dict[str, Any]:
+    """The rules engine on the restructured credit (Rules 15, 10): the file's proposal with the principal
+    balance as the amount, the proposed term, grace and periodicity, and the guarantees that would remain
+    (the active ones less those to release, plus the new ones), under the rule set the loan was contracted
+    with. Its coverage is the changed guarantees against the coverage rule on the principal balance."""
+    ruleset = load_ruleset_version(ruleset_version)
+    active = list(file.guarantees.filter(status=GuaranteeStatus.ACTIVE).order_by("id"))
+    unknown = sorted(set(release_guarantee_ids) - {g.pk for g in active})
+    if unknown:
+        raise ValidationFailed(
+            [
+                DomainError(
+                    f"Las garantías {', '.join(str(pk) for pk in unknown)} no están vigentes en el expediente "
+                    f"{file.folio}.",
+                    field="release_guarantee_ids",
+                    rule=ruleset.guarantees.policies.rule,
+                )
+            ]
+        )
+    for data in new_guarantees:
+        _validate_guarantee(data)
+    try:
+        fx, uma = market_values_on(as_of)
+    except DomainError as exc:
+        raise ValidationFailed([exc]) from exc
+    doc = proposal_document(file, as_of=as_of, fx=fx, uma=uma)
+    doc["request"].update(
+        amount=str(principal_balance),
+        term_months=term_months,
+        grace_months=grace_months,
+        payment_every_months=payment_every_months,
+    )
+    doc["guarantees"] = [guarantee_item(g) for g in active if g.pk not in set(release_guarantee_ids)] + [
+        guarantee_item(g) for g in new_guarantees
+    ]
+    try:
+        result = evaluate_document(doc, ruleset)
+    except (InputError, InputErrors) as exc:
+        errors = exc.errors if isinstance(exc, InputErrors) else [exc]
+        raise ValidationFailed(
+            [DomainError(e.message, field=e.field.split(".")[-1], rule=e.rule) for e in errors]
+        ) from None
+    result["fx_usd_mxn"] = str(fx)
+    result["as_of"] = as_of.isoformat()
+    return result
+
+
+@transaction.atomic
+def restructuring_guarantees_apply(*, user: User, request: LoanRequest) -> list[FileGuarantee]:
+    """The guarantee changes of an authorized restructuring (10.4): the listed guarantees are released and
+    the new ones become active. Called by servicing when it applies the restructuring."""
+    request = _lock_loan_request(request)
+    changes = request.proposal.get("guarantees", {})
+    released = list(
+        FileGuarantee.objects.select_for_update().filter(
+            file=request.file, pk__in=changes.get("release", []), status=GuaranteeStatus.ACTIVE
+        )
+    )
+    added: list[FileGuarantee] = []
+    for g in released:
+        with audited(user=user, action="guarantee.restructuring_release", obj=g, fields=["status"]):
+            g.status = GuaranteeStatus.RELEASED
+            g.save(update_fields=["status"])
+    for raw in changes.get("add", []):
+        data = guarantee_data_from_json(raw)
+        g = FileGuarantee.objects.create(
+            file=request.file, created_by=user, status=GuaranteeStatus.ACTIVE, **vars(data)
+        )
+        audit_record(
+            user=user,
+            action="guarantee.restructuring_add",
+            obj=g,
+            after=snapshot(g),
+            office=request.file.office,
+            note=f"Reestructura, acuerdo {request.agreement_number}",
+        )
+        added.append(g)
+    return added
+
+
+def guarantee_data_json(data: GuaranteeData) -> dict[str, Any]:
+    """A `GuaranteeData` as JSON (amounts as text, dates in ISO)."""
+    out: dict[str, Any] = {}
+    for key, value in vars(data).items():
+        out[key] = (
+            value.isoformat()
+            if isinstance(value, date)
+            else str(value)
+            if isinstance(value, Decimal)
+            else value
+        )
+    return out
+
+
+def guarantee_data_from_json(raw: dict[str, Any]) -> GuaranteeData:
+    values = dict(raw)
+    values["value"] = Decimal(values["value"])
+    for name in ("appraisal_date", "policy_expires_on", "first_invoice_date", "net_worth_statement_date"):
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    return GuaranteeData(**values)

@@ -636,6 +636,38 @@ class Budget(Cited):
     )
 
 
+# ------------------------------------------------------------------------- restructurings (Rules 15)
+
+
+class SustainedPaymentBand(Model):
+    """How many consecutive installments paid without delay make «pago sostenido» for a schedule whose
+    period lasts up to `max_period_days` natural days (None: any longer period)."""
+
+    max_period_days: int | None = Field(None, ge=1)
+    installments: int = Field(ge=1)
+
+
+class Restructuring(Cited):
+    """Restructurings (Rules 15; powers 17.2 b, 17.3 b) and the CNBV classification of a restructured
+    credit that was cartera vencida: it stays vencida until sustained payment."""
+
+    committee_rule: Rule = Field(
+        description="the id cited for routing by the principal balance (17.2 b, 17.3 b)"
+    )
+    sustained_payment_rule: Rule = Field(description="the id cited for «pago sostenido» (CNBV B-6)")
+    sustained_payment_source: str = Field(min_length=1)
+    days_per_month: int = Field(ge=28, le=31, description="a period's nominal natural days per month")
+    sustained_payment: list[SustainedPaymentBand] = Field(min_length=1)
+
+    def installments_for(self, period_months: int) -> SustainedPaymentBand:
+        """The band of a schedule paying every `period_months` months (nominal days per month)."""
+        days = period_months * self.days_per_month
+        for band in self.sustained_payment:
+            if band.max_period_days is None or days <= band.max_period_days:
+                return band
+        return self.sustained_payment[-1]
+
+
 # ------------------------------------------------------------------------------------------ rule set
 
 
@@ -665,6 +697,7 @@ class RuleSet(Model):
     activity_lists: dict[str, ActivityList]
     programs: dict[ProgramCode, Program]
     cadenas_productivas: CadenasProductivas
+    restructuring: Restructuring | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> RuleSet:

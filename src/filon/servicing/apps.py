@@ -37,3 +37,7 @@ class ServicingConfig(AppConfig):
         revised_model(self.get_model("Loan"))
         entry_listener_register(_entry_posted)
         post_save.connect(_user_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="servicing.user_saved")
+        from filon.servicing.checks import reversal_check_register
+        from filon.servicing.restructuring import reversal_after_restructuring
+
+        reversal_check_register("restructuring", reversal_after_restructuring)

@@ -70,6 +70,7 @@ from filon.servicing.models import (
     Loan,
     LoanStatus,
 )
+from filon.servicing.restructuring import sustained_payment_holds, sustained_payment_pending_loans
 from filon.servicing.services import loan_rate_source
 
 ZERO = Decimal(0)
@@ -377,6 +378,7 @@ class _Run:
     to_vencida: int = 0
     to_vigente: int = 0
     repriced: int = 0
+    restructured: set[int] = field(default_factory=set)
     revision: int = field(default_factory=new_revision)
     interest: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
     moratorium: dict[str, Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
@@ -474,6 +476,9 @@ class _Run:
         loan_updates: list[tuple[Any, ...]] = []
         installment_updates: list[tuple[Any, ...]] = []
         empty: list[_InstallmentRow] = []
+        self.restructured = sustained_payment_pending_loans(
+            [loan.id for loan in loans if loan.classification == Classification.VENCIDA]
+        )
         for loan in loans:
             rows = by_loan.get(loan.id, empty)
             update = self._loan(loan, rows)
@@ -562,7 +567,7 @@ class _Run:
             classification = Classification.VENCIDA
             self.to_vencida += 1
             self._transfer(self.to_vencida_entry, loan, accrued_interest, to_vencida=True)
-        elif vencida and days_past_due == 0:
+        elif vencida and days_past_due == 0 and not self._held_by_restructuring(loan.id):
             classification = Classification.VIGENTE
             self.to_vigente += 1
             self._transfer(self.to_vigente_entry, loan, accrued_interest, to_vencida=False)
@@ -577,6 +582,13 @@ class _Run:
         changed = update != before or any(row.changed for row in rows)
         # with any change the loan takes this date's revision mark: its pages show what the close wrote
         return (*update, self.revision, loan.id) if changed else ()
+
+    def _held_by_restructuring(self, loan_id: int) -> bool:
+        """CNBV B-6: a credit restructured while in cartera vencida stays vencida until sustained payment
+        (`servicing.restructuring`, thresholds in the rule set's `restructuring` block)."""
+        if loan_id not in self.restructured:
+            return False
+        return bool(sustained_payment_holds([loan_id], business_date=self.business_date, user=self.user))
 
     def _transfer(
         self, entries: _Entries, loan: _LoanRow, accrued_interest: Decimal, *, to_vencida: bool

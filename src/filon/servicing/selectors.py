@@ -14,6 +14,7 @@ from filon.accounts.access import office_in_scope, scope_to_office
 from filon.accounts.models import User
 from filon.errors import NotFound
 from filon.ledger import chart
+from filon.origination.models import LoanRequest
 from filon.platform.lookups import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.servicing.accrual import loan_accrual_deltas
 from filon.servicing.models import Classification, Loan, LoanStatus
@@ -138,3 +139,15 @@ def loan_payoff(*, loan: Loan, on: date) -> Payoff:
 def loan_positions(loan_ids: list[int] | None = None) -> dict[int, dict[str, Decimal]]:
     qs = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
     return {loan.pk: loan_position(loan) for loan in qs.iterator(chunk_size=2000)}
+
+
+def loan_requests_for_loan(loan: Loan) -> list[LoanRequest]:
+    """The loan's requests to committee (restructurings, write-offs), newest first. They hang from the
+    loan's file; a loan without a file has none."""
+    if loan.file_id is None:
+        return []
+    return list(
+        LoanRequest.objects.filter(file_id=loan.file_id, loan_number=loan.number)
+        .select_related("requested_by", "applied_by")
+        .order_by("-requested_at", "-pk")
+    )

@@ -16,7 +16,7 @@ from filon.audit.models import AuditRecord
 from filon.centavos import CentavosField
 from filon.committees.models import COMMITTEE_CHOICES, AgendaItem
 from filon.core.money import format_amount
-from filon.origination.models import CreditFile, FileGuarantee
+from filon.origination.models import CreditFile, FileGuarantee, LoanRequest
 
 COMMITTEE_NAMES = dict(COMMITTEE_CHOICES)
 
@@ -65,6 +65,16 @@ ACTION_LABELS = {
     "training_event.record": "Registro de curso de capacitación",
     "training_participant.add": "Registro de participante en curso",
     "technical_assistance.record": "Registro de visita de asistencia técnica",
+    "loan_request.create.restructuring": "Solicitud de reestructura del crédito",
+    "loan_request.create.write_off": "Solicitud de castigo del crédito",
+    "loan_request.resolve": "Resolución sobre la solicitud del crédito",
+    "loan_request.apply": "Solicitud del crédito aplicada",
+    "loan_request.withdraw": "Solicitud del crédito retirada",
+    "loan_request.sustained_payment": "Pago sostenido tras la reestructura",
+    "committee_agenda.add_loan_request.restructuring": "Reestructura integrada al orden del día",
+    "committee_agenda.add_loan_request.write_off": "Castigo integrado al orden del día",
+    "guarantee.restructuring_release": "Garantía liberada por reestructura",
+    "guarantee.restructuring_add": "Garantía otorgada por reestructura",
 }
 
 
@@ -136,12 +146,19 @@ def _changes(record: AuditRecord) -> list[tuple[str, str, str]]:
 def file_audit(file: CreditFile, limit: int = 200) -> list[dict[str, Any]]:
     """The file's trail: the file itself, its guarantees and its agenda items (votes, resolutions)."""
     guarantee_ids = [str(pk) for pk in FileGuarantee.objects.filter(file=file).values_list("pk", flat=True)]
-    item_ids = [str(pk) for pk in AgendaItem.objects.filter(file=file).values_list("pk", flat=True)]
+    item_ids = [
+        str(pk)
+        for pk in AgendaItem.objects.filter(Q(file=file) | Q(loan_request__file=file)).values_list(
+            "pk", flat=True
+        )
+    ]
+    request_ids = [str(pk) for pk in LoanRequest.objects.filter(file=file).values_list("pk", flat=True)]
     records = (
         AuditRecord.objects.filter(
             Q(object_type="origination.creditfile", object_id=str(file.pk))
             | Q(object_type="origination.fileguarantee", object_id__in=guarantee_ids)
             | Q(object_type="committees.agendaitem", object_id__in=item_ids)
+            | Q(object_type="origination.loanrequest", object_id__in=request_ids)
         )
         .select_related("user")
         .order_by("-at", "-id")[:limit]

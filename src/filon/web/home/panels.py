@@ -16,6 +16,7 @@ from filon.committees.selectors import (
     agenda_items_for_user,
     agenda_pending_files,
     agenda_pending_guarantee_changes,
+    agenda_pending_loan_requests,
     session_list_for_user,
 )
 from filon.core.calendar import today_mx
@@ -87,6 +88,7 @@ def committee_panel(user: User) -> dict[str, Any]:
                     "name": COMMITTEE_NAMES.get(code, code),
                     "files": list(agenda_pending_files(code, user=user)),
                     "changes": list(agenda_pending_guarantee_changes(code, user=user)),
+                    "loan_requests": list(agenda_pending_loan_requests(code, user=user)),
                 }
             )
     return {"agendas": agendas, "pending": pending}

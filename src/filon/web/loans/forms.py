@@ -4,12 +4,14 @@ services decide. Field names match the services' `field=` so their refusals land
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from filon import numbers
 from filon.origination.forms import MONEY
+from filon.servicing.restructuring import RestructuringTerms
 from filon.servicing.statements import statement_period_default
 from filon.web.forms import DATE, NOTE, KeyedForm
 
@@ -126,3 +128,85 @@ class GuaranteeReleaseForm(forms.Form):
     released_on = forms.DateField(label="Fecha de liberación", **DATE)
     instrument = forms.CharField(label="Instrumento (escritura, oficio de cancelación)", max_length=200)
     notes = forms.CharField(label="Notas", required=False, max_length=2000, **NOTE)
+
+
+# ------------------------------------------------------------------------------------ restructuring
+
+HUNDRED = Decimal(100)
+PERIODICITY = [(1, "Mensual"), (2, "Bimestral"), (3, "Trimestral"), (6, "Semestral"), (12, "Anual")]
+RATE_MODES = [
+    ("keep", "Conservar la tasa contratada"),
+    ("spread", "Nueva sobretasa sobre la tasa base (puntos)"),
+    ("fixed", "Tasa fija anual (%)"),
+]
+
+
+class RestructuringForm(forms.Form):
+    """The proposed conditions. Rates are typed in percent points (2.5 = 2.5 %)."""
+
+    term_months = numbers.IntegerField(
+        label="Plazo desde la reestructura (meses)", min_value=1, max_value=360
+    )
+    grace_months = numbers.IntegerField(label="Gracia (meses)", min_value=0, max_value=120, initial=0)
+    payment_every_months = forms.TypedChoiceField(
+        label="Periodicidad de pago", choices=PERIODICITY, coerce=int, initial=1
+    )
+    amortization = forms.ChoiceField(
+        label="Amortización",
+        choices=[("equal_principal", "Capital constante"), ("growing", "Capital creciente")],
+        initial="equal_principal",
+    )
+    growth_rate = numbers.DecimalField(
+        label="Crecimiento del capital por periodo (%)",
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        required=False,
+    )
+    rate_mode = forms.ChoiceField(label="Tasa", choices=RATE_MODES, initial="keep")
+    rate_value = numbers.DecimalField(
+        label="Sobretasa o tasa fija (%)",
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal(0),
+        required=False,
+    )
+    release_guarantee_ids = forms.TypedMultipleChoiceField(
+        label="Garantías a liberar", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label="Motivo de la reestructura", max_length=2000, **NOTE)
+
+    def __init__(self, *args: Any, guarantees: list[tuple[int, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["release_guarantee_ids"].choices = guarantees  # type: ignore[attr-defined]
+        if not guarantees:
+            del self.fields["release_guarantee_ids"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        mode, value = data.get("rate_mode"), data.get("rate_value")
+        if mode in ("spread", "fixed") and value is None:
+            self.add_error("rate_value", "Indique la sobretasa o la tasa fija.")
+        return data
+
+    def terms(self) -> RestructuringTerms:
+        data = self.cleaned_data
+        value = data.get("rate_value")
+        rate = None if value is None else value / HUNDRED
+        growth = data.get("growth_rate")
+        return RestructuringTerms(
+            term_months=data["term_months"],
+            grace_months=data["grace_months"] or 0,
+            payment_every_months=data["payment_every_months"],
+            amortization=data["amortization"],
+            growth_rate=None if growth is None else growth / HUNDRED,
+            spread=rate if data["rate_mode"] == "spread" else None,
+            fixed_rate=rate if data["rate_mode"] == "fixed" else None,
+            release_guarantee_ids=tuple(data.get("release_guarantee_ids") or ()),
+        )
+
+
+class ApplyForm(KeyedForm):
+    """Applying the authorized restructuring, once per form (`KeyedForm`)."""
+
+    value_date = forms.DateField(label="Fecha de aplicación", **DATE)

@@ -2,7 +2,6 @@
 
 from django.urls import URLPattern, path
 
-from filon.web.loans import closing
 from filon.web.loans import views as loans
 
 urlpatterns: list[URLPattern] = [
@@ -23,15 +22,24 @@ urlpatterns: list[URLPattern] = [
         loans.task_complete_view,
         name="loan_task_complete",
     ),
-    path("creditos/<int:pk>/cierre/", closing.loan_closing, name="loan_closing"),
-    path("creditos/<int:pk>/cierre/castigo/", closing.write_off_view, name="loan_write_off"),
-    path("creditos/<int:pk>/cierre/recuperaciones/", closing.recovery_view, name="loan_recovery"),
+    path("creditos/<int:pk>/cierre/", loans.loan_closing, name="loan_closing"),
+    path("creditos/<int:pk>/cierre/castigo/", loans.write_off_view, name="loan_write_off"),
+    path("creditos/<int:pk>/cierre/recuperaciones/", loans.recovery_view, name="loan_recovery"),
     path(
         "creditos/<int:pk>/cierre/garantias/<int:guarantee_id>/liberacion/",
-        closing.guarantee_release_view,
+        loans.guarantee_release_view,
         name="loan_guarantee_release",
     ),
+    path("creditos/<int:pk>/carta-de-finiquito.pdf", loans.payoff_letter_pdf, name="loan_payoff_letter_pdf"),
+    path("creditos/<int:pk>/reestructura/", loans.restructuring_page, name="loan_restructuring"),
     path(
-        "creditos/<int:pk>/carta-de-finiquito.pdf", closing.payoff_letter_pdf, name="loan_payoff_letter_pdf"
+        "creditos/<int:pk>/reestructura/<int:request_id>/",
+        loans.restructuring_request,
+        name="loan_restructuring_request",
+    ),
+    path(
+        "creditos/<int:pk>/reestructura/<int:request_id>/aplicar/",
+        loans.restructuring_apply_view,
+        name="loan_restructuring_apply",
     ),
 ]
