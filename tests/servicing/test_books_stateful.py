@@ -1,13 +1,12 @@
 """A hypothesis state machine over servicing: random disbursements, payments (early, late, partial,
 duplicated keys, prepayments), reversals, daily closes, write-offs authorized by the committee and
-recoveries on written-off loans, on several loans. After every step the books
+recoveries on written-off loans, and restructurings, on several loans. After every step the books
 balance and `ledger check` finds no breach: each entry balances, nothing is posted on a closed date, and
 every loan's ledger balances equal its servicing position; and what the loan page keeps under each loan's
 revision mark is what it would compute afresh. A written-off loan owes nothing on the books (its receivables
 went to the loss account) and a recovery never reopens them.
 
-Restructuring is not a step yet: the committee's request exists, the servicing service that applies a
-restructuring does not.
+A restructuring authorized by the committee gives a loan a new schedule on the day it is applied.
 
 Each example runs inside one transaction that is rolled back at teardown, and travels in time from a
 fixed business day, so the daily closes and value dates are deterministic.
@@ -166,27 +165,23 @@ class Books(RuleBasedStateMachine):
         except DomainError:
             return
 
-    @rule(index=st.integers(0, 2), key=st.sampled_from(["castigo-a", "castigo-b"]))
-    def write_off(self, index: int, key: str) -> None:
-        """The committee authorized writing the loan off (its request is set up here; the committee path is
-        tested with the committees); the write-off is applied once per key."""
+    def _authorized(self, loan: Loan, kind: str, proposal: dict[str, Any]) -> Any:
+        """The committee's authorized request of `kind` on `loan` (set up here; the committee path is tested
+        with the committees). The request hangs from the credit's file: a loan without one gets it now."""
         from conftest import proposal_data
         from filon.origination.models import LoanRequest
         from filon.origination.services import file_create
-        from filon.servicing.writeoff import write_off_apply
 
-        loan = Loan.objects.get(pk=self.loans[index].pk)
-        if loan.status != LoanStatus.ACTIVE:
-            return
-        if loan.file_id is None:  # the request hangs from the credit's file: the loan gets one now
+        if loan.file_id is None:
             loan.file = file_create(user=self.user, applicant=self.applicant, proposal=proposal_data())
             loan.save(update_fields=["file"])
-        request = LoanRequest.objects.filter(
-            file_id=loan.file_id, kind="write_off", status=LoanRequest.Status.AUTHORIZED
-        ).first() or LoanRequest.objects.create(
+        found = LoanRequest.objects.filter(
+            file_id=loan.file_id, kind=kind, status=LoanRequest.Status.AUTHORIZED
+        ).first()
+        return found or LoanRequest.objects.create(
             file_id=loan.file_id,
             loan_number=loan.number,
-            kind="write_off",
+            kind=kind,
             committee="comite_interno",
             committee_rule="17.3",
             currency=loan.currency,
@@ -194,10 +189,36 @@ class Books(RuleBasedStateMachine):
             principal_balance_usd=loan.principal_balance,
             fx_usd_mxn=Decimal(1),
             as_of=self.today,
-            reason="Incobrable",
+            proposal=proposal,
+            reason="Decisión del comité",
             status=LoanRequest.Status.AUTHORIZED,
             requested_by=self.manager,
         )
+
+    @rule(index=st.integers(0, 1), term=st.sampled_from([12, 18, 30]), key=st.sampled_from(["re-a", "re-b"]))
+    def restructure(self, index: int, term: int, key: str) -> None:
+        """A restructuring authorized by the committee, applied once per key: a new schedule from today."""
+        from filon.servicing.restructuring import RestructuringTerms, restructuring_apply
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        if loan.status != LoanStatus.ACTIVE or loan.principal_balance <= 0:
+            return
+        request = self._authorized(loan, "restructuring", RestructuringTerms(term_months=term).as_json())
+        with contextlib.suppress(DomainError):  # accrued past today, a reused key with other data
+            restructuring_apply(
+                user=self.manager, loan=loan, request=request, value_date=self.today, idempotency_key=key
+            )
+
+    @rule(index=st.integers(0, 2), key=st.sampled_from(["castigo-a", "castigo-b"]))
+    def write_off(self, index: int, key: str) -> None:
+        """The committee authorized writing the loan off (its request is set up here; the committee path is
+        tested with the committees); the write-off is applied once per key."""
+        from filon.servicing.writeoff import write_off_apply
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        if loan.status != LoanStatus.ACTIVE:
+            return
+        request = self._authorized(loan, "write_off", {})
         try:
             first = write_off_apply(user=self.manager, loan=loan, request=request, idempotency_key=key)
         except DomainError:
