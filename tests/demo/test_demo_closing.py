@@ -1,5 +1,6 @@
-"""The demo portfolio's closed loans: one written off by the committee with a partial recovery, one paid off
-with its carta de finiquito and its mortgage released; the books check clean after the load."""
+"""The demo portfolio's restructured and closed loans: one written off by the committee with a partial
+recovery, one restructured by the committee (a new schedule), one paid off with its carta de finiquito and
+its mortgage released; the books check clean after the load."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def test_demo_has_a_written_off_and_a_paid_off_loan(capsys):
     recovered = sum(r.amount for r in written_off.recoveries.all())
     assert 0 < recovered < write_off.total
     assert written_off_outstanding(written_off) == write_off.total - recovered
+
+    restructured = Loan.objects.get(applicant__rfc="MDS080715QW3")
+    assert restructured.status == LoanStatus.ACTIVE
+    assert restructured.schedule_versions.count() >= 2
+    assert (
+        LoanRequest.objects.get(loan_number=restructured.number, kind=LoanRequest.Kind.RESTRUCTURING).status
+        == LoanRequest.Status.APPLIED
+    )
 
     paid_off = Loan.objects.get(applicant__rfc="APN090315KL2")
     assert paid_off.status == LoanStatus.PAID_OFF

@@ -1,8 +1,11 @@
-"""The demo portfolio's closed loans, built through the real services with the scenario builder:
+"""The demo portfolio's restructured and closed loans, built through the real services with the scenario
+builder:
 
 - a Zacatecas credit that paid its first installment and nothing more: its regional manager asks the
   committee to write it off, the Comité Interno authorizes it, the write-off is applied (the first-tier
-  program has no guarantee fund) and a partial recovery is booked a week later;
+  program has no guarantee fund) and a partial recovery is booked;
+- a Hermosillo credit late since its third installment: its analyst proposes a longer term, the same
+  session of the Comité Interno authorizes it, and the restructuring gives it a new schedule;
 - a Chihuahua credit paid installment by installment to the last: «liquidado» with its date, its carta de
   finiquito ready to download, and the legal area records the release of its mortgage.
 
@@ -39,10 +42,11 @@ from filon.demo.scenarios import (
     installments_pay,
     loan_open,
 )
-from filon.origination.models import FileGuarantee
+from filon.origination.models import FileGuarantee, LoanRequest
 from filon.origination.services import GuaranteeData, ProposalData
 from filon.servicing.models import Loan
 from filon.servicing.payoff import guarantee_release_record
+from filon.servicing.restructuring import RestructuringTerms, restructuring_apply, restructuring_propose
 from filon.servicing.writeoff import recovery_record, write_off_apply, write_off_request_create
 
 COMMITTEE = "comite_interno"
@@ -102,7 +106,7 @@ def _mortgage(owner: str, value: str, appraised: date, description: str) -> Guar
     )
 
 
-def _written_off(users: dict[str, User], today: date) -> Loan:
+def _written_off(users: dict[str, User], today: date) -> tuple[Loan, LoanRequest]:
     crew = demo_crew(users, "ZAC")
     name = "Minera El Socavón, S.A. de C.V."
     data = ApplicantData(
@@ -128,36 +132,78 @@ def _written_off(users: dict[str, User], today: date) -> Loan:
     loan = _loan(crew, data, proposal, mortgage, today, 200)
     # The first installment paid on its date, then nothing: the mine closed.
     installments_pay(loan, user=crew.analyst, through=today, stop_after=1)
-    asked_on = _back(today, 20)
-    request = write_off_request_create(
+    return loan, write_off_request_create(
         user=crew.manager,
         loan=loan,
         reason="La mina cerró y el acreditado no tiene bienes adicionales; la hipoteca está en litigio.",
-        on=asked_on,
+        on=_back(today, 20),
     )
+
+
+def _restructuring(users: dict[str, User], today: date) -> tuple[Loan, LoanRequest]:
+    crew = demo_crew(users, "HMO")
+    name = "Minerales del Desierto de Sonora, S.A. de C.V."
+    data = ApplicantData(
+        person_type="moral",
+        name=name,
+        rfc="MDS080715QW3",
+        state="SON",
+        municipality="Caborca",
+        address="Carretera a Sonoyta km 22",
+        postal_code="83600",
+        activity=21,
+        mining_class="concesible",
+        sector="industria",
+        primary_extraction=True,
+        employees=70,
+        equity_mxn=Decimal("26000000"),
+        annual_gross_income_mxn=Decimal("80000000"),
+        production_tons_month=Decimal("1500"),
+        years_of_sales=Decimal("7"),
+    )
+    proposal = _proposal("refaccionario", "5000000", 24, "Trituradora secundaria y banda transportadora")
+    mortgage = _mortgage(name, "12500000", _back(today, 250), "Planta y patio de mineral en Caborca")
+    loan = _loan(crew, data, proposal, mortgage, today, 210)
+    installments_pay(loan, user=crew.analyst, through=today, stop_after=2)  # late since the third
+    request = restructuring_propose(
+        user=crew.analyst,
+        loan=loan,
+        terms=RestructuringTerms(term_months=30),
+        reason="Caída del precio del cobre: se propone pagar el saldo en 30 meses.",
+        on=_back(today, 20),
+    )
+    return loan, request
+
+
+def _authorize(users: dict[str, User], today: date, requests: list[LoanRequest]) -> None:
+    """One session of the Comité Interno authorizes the requests on the loans, every member in favour."""
+    crew = demo_crew(users, "ZAC")
     secretary = crew.secretary
     assert secretary is not None
     session = session_convene(user=secretary, committee=COMMITTEE, date=_back(today, 15), place=PLACE)
     session_attendance(user=secretary, session=session, members=list(crew.members))
-    item = agenda_add_loan_request(user=secretary, session=session, request=request)
+    items = [agenda_add_loan_request(user=secretary, session=session, request=r) for r in requests]
     session_hold(user=secretary, session=session)
-    for member in crew.members:
-        vote_cast(user=member, item=item, vote="favor")
-    resolution_record(user=secretary, item=item, decision=Decision.AUTHORIZED)
+    for item in items:
+        for member in crew.members:
+            vote_cast(user=member, item=item, vote="favor")
+        resolution_record(user=secretary, item=item, decision=Decision.AUTHORIZED)
     session_close(user=secretary, session=session)
-    request.refresh_from_db()
-    write_off_apply(
-        user=crew.manager, loan=loan, request=request, idempotency_key="DEMO-castigo", on=_back(today, 10)
-    )
+    for request in requests:
+        request.refresh_from_db()
+
+
+def _close_written_off(users: dict[str, User], today: date, loan: Loan, request: LoanRequest) -> None:
+    """The committee's write-off applied, then what a guarantor paid booked as a recovery."""
+    crew = demo_crew(users, "ZAC")
+    write_off_apply(user=crew.manager, loan=loan, request=request, idempotency_key="DEMO-castigo", on=today)
     recovery_record(
         user=crew.analyst,
         loan=loan,
         amount=Decimal("450000"),
-        value_date=_back(today, 3),
+        value_date=today,
         idempotency_key="DEMO-recuperacion",
     )
-    loan.refresh_from_db()
-    return loan
 
 
 def _paid_off(users: dict[str, User], today: date) -> Loan:
@@ -197,5 +243,17 @@ def _paid_off(users: dict[str, User], today: date) -> Loan:
 
 
 def closing_build(*, users: dict[str, User], today: date) -> list[Loan]:
-    """The written-off loan (with its partial recovery) and the paid-off loan (guarantees released)."""
-    return [_written_off(users, today), _paid_off(users, today)]
+    """The written-off loan (with its partial recovery), the restructured loan and the paid-off loan (its
+    guarantees released). The committee's decisions are dated today, so both are applied today."""
+    written_off, write_off_request = _written_off(users, today)
+    restructured, restructuring_request = _restructuring(users, today)
+    _authorize(users, today, [write_off_request, restructuring_request])
+    _close_written_off(users, today, written_off, write_off_request)
+    restructuring_apply(
+        user=demo_crew(users, "HMO").manager,
+        loan=restructured,
+        request=restructuring_request,
+        value_date=today,
+        idempotency_key="DEMO-reestructura",
+    )
+    return [written_off, restructured, _paid_off(users, today)]

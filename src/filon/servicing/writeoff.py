@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.db import transaction
+from django.utils import timezone
 
 from filon.accounts.models import User
 from filon.audit.services import audit_record, audited, snapshot
@@ -134,6 +135,12 @@ def _write_off(*, user: User, loan: Loan, request: LoanRequest, on: date) -> Wri
     if refusal is not None:
         raise refusal
     _date_check(loan, on, field="on")
+    if request.resolved_at is not None and on < timezone.localdate(request.resolved_at):
+        raise TransitionRefused(
+            f"El castigo no puede aplicarse antes de su autorización ({timezone.localdate(request.resolved_at):%d/%m/%Y}).",
+            field="on",
+            rule=request.committee_rule,
+        )
     loan_accrue(loan=loan, through=on)
     covered = ZERO
     for cover in _covers.values():
