@@ -221,6 +221,14 @@ def test_write_off_refusals(cast, applicant):
     with pytest.raises(TransitionRefused, match="solicitud de castigo autorizada"):
         write_off_apply(user=cast.gerardo, loan=loan, request=restructuring, idempotency_key="k3")
     request = authorized(cast, loan)
+    with pytest.raises(TransitionRefused, match="antes de su autorización"):
+        write_off_apply(
+            user=cast.gerardo,
+            loan=loan,
+            request=request,
+            idempotency_key="k6",
+            on=TODAY - dt.timedelta(days=1),
+        )
     # Another role, another office.
     with pytest.raises(Forbidden):
         write_off_apply(user=cast.ana, loan=loan, request=request, idempotency_key="k4")

@@ -50,6 +50,7 @@ from filon.servicing.restructuring import RestructuringTerms, restructuring_appl
 from filon.servicing.writeoff import recovery_record, write_off_apply, write_off_request_create
 
 COMMITTEE = "comite_interno"
+RESTRUCTURED_RFC = "MDS080715QW3"  # its arrears stay counted until it shows sustained payment
 
 
 def _back(today: date, days: int) -> date:
@@ -146,7 +147,7 @@ def _restructuring(users: dict[str, User], today: date) -> tuple[Loan, LoanReque
     data = ApplicantData(
         person_type="moral",
         name=name,
-        rfc="MDS080715QW3",
+        rfc=RESTRUCTURED_RFC,
         state="SON",
         municipality="Caborca",
         address="Carretera a Sonoyta km 22",
