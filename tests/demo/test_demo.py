@@ -18,6 +18,7 @@ from django.core.management import call_command
 from filon.accounts.models import User
 from filon.committees.models import CommitteeSession, Decision, SessionStatus, Vote
 from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.demo.closing import RESTRUCTURED_RFC
 from filon.demo.scenarios import DEMO_PASSWORD, DEMO_USERS
 from filon.errors import NotFound
 from filon.goals.models import OfficeGoal
@@ -87,7 +88,7 @@ def test_demo_portfolio_covers_every_stage_and_the_books_check(demo, client):
 
     # Loans: current, late (past due with moratorium after the close), prepaid, revolving, in dollars.
     loans = Loan.objects.all()
-    late = [loan for loan in loans if loan.days_past_due > 0]
+    late = [loan for loan in loans if loan.days_past_due > 0 and loan.applicant.rfc != RESTRUCTURED_RFC]
     assert len(late) == 1
     assert late[0].accrued_moratorium > 0
     assert late[0].installments.filter(version__active=True, status=InstallmentStatus.OVERDUE).exists()
@@ -116,7 +117,8 @@ def test_demo_portfolio_covers_every_stage_and_the_books_check(demo, client):
     analista_zac = User.objects.get(username="analista.zac")
     analista_hmo = User.objects.get(username="analista.hmo")
     assert set(loan_list_for_user(user=analista_zac)) == set(loans.filter(office__code="ZAC"))
-    assert set(loan_list_for_user(user=analista_hmo)) == {prepaid}
+    assert set(loan_list_for_user(user=analista_hmo)) == set(loans.filter(office__code="HMO"))
+    assert prepaid in set(loans.filter(office__code="HMO"))
     with pytest.raises(NotFound):
         loan_get_for_user(user=analista_zac, loan_id=prepaid.pk)
     assert len(loan_list_for_user(user=User.objects.get(username="direccion"))) == loans.count()
@@ -135,7 +137,9 @@ def test_a_second_load_adds_nothing(demo, capsys):
     assert "Cartera de demostración (ya estaba):" in capsys.readouterr().out
     after = {m._meta.label: m.objects.count() for m in models}
     assert after == before
-    assert before["servicing.Loan"] == 5
+    assert (
+        before["servicing.Loan"] == 8
+    )  # six under administration (one restructured), one written off, one paid off
 
 
 def test_the_demo_loads_on_any_day(capsys):
@@ -146,6 +150,6 @@ def test_the_demo_loads_on_any_day(capsys):
         assert "Cartera de demostración cargada:" in capsys.readouterr().out
         assert set(CreditFile.objects.values_list("status", flat=True)) == set(FileStatus.values)
         assert OfficeGoal.objects.get(office__code="ZAC", year=2027).placement_mxn == Decimal("120000000")
-        assert Loan.objects.filter(days_past_due__gt=0).count() == 1
+        assert Loan.objects.filter(days_past_due__gt=0).exclude(applicant__rfc=RESTRUCTURED_RFC).count() == 1
         assert DailyClose.objects.get().business_date == dt.date(2027, 1, 4)
         assert ledger_check(loan_positions=loan_positions()) == []

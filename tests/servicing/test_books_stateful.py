@@ -1,8 +1,12 @@
 """A hypothesis state machine over servicing: random disbursements, payments (early, late, partial,
-duplicated keys, prepayments), reversals and daily closes on several loans. After every step the books
+duplicated keys, prepayments), reversals, daily closes, write-offs authorized by the committee and
+recoveries on written-off loans, and restructurings, on several loans. After every step the books
 balance and `ledger check` finds no breach: each entry balances, nothing is posted on a closed date, and
 every loan's ledger balances equal its servicing position; and what the loan page keeps under each loan's
-revision mark is what it would compute afresh.
+revision mark is what it would compute afresh. A written-off loan owes nothing on the books (its receivables
+went to the loss account) and a recovery never reopens them.
+
+A restructuring authorized by the committee gives a loan a new schedule on the day it is applied.
 
 Each example runs inside one transaction that is rolled back at teardown, and travels in time from a
 fixed business day, so the daily closes and value dates are deterministic.
@@ -24,8 +28,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from filon.core.calendar import MEXICO_CITY, is_business_day, next_business_day
 from filon.errors import DomainError
-from filon.ledger.services import ledger_check, trial_balance
-from filon.servicing.models import Loan, Payment, PaymentStatus
+from filon.ledger.services import ledger_check, loan_balances, trial_balance
+from filon.servicing.models import Loan, LoanStatus, Payment, PaymentStatus
 from filon.servicing.selectors import loan_positions
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=False)]
@@ -57,8 +61,12 @@ class Books(RuleBasedStateMachine):
         from filon.rules import load_ruleset_for_date
 
         offices = {o.code: o for o in regional_offices_sync()}
+        from filon.marketdata.services import sample_load
+
+        sample_load()  # the FIX a credit file is opened with (the loans themselves are at a fixed rate)
         self.user = _user("ana.estado", "analista", offices["ZAC"])
-        applicant = applicant_create(user=self.user, data=applicant_data()).obj
+        self.manager = _user("gerardo.estado", "gerente_regional", offices["ZAC"])
+        self.applicant = applicant = applicant_create(user=self.user, data=applicant_data()).obj
         ruleset = load_ruleset_for_date(START)
         for number, (amount, term, revolving) in enumerate(
             [(Decimal("1200000"), 12, False), (Decimal("600000"), 6, False), (Decimal("300000"), 12, True)], 1
@@ -156,6 +164,87 @@ class Books(RuleBasedStateMachine):
             payment_reverse(user=self.user, payment=latest, reason="Depósito devuelto por el banco")
         except DomainError:
             return
+
+    def _authorized(self, loan: Loan, kind: str, proposal: dict[str, Any]) -> Any:
+        """The committee's authorized request of `kind` on `loan` (set up here; the committee path is tested
+        with the committees). The request hangs from the credit's file: a loan without one gets it now."""
+        from conftest import proposal_data
+        from filon.origination.models import LoanRequest
+        from filon.origination.services import file_create
+
+        if loan.file_id is None:
+            loan.file = file_create(user=self.user, applicant=self.applicant, proposal=proposal_data())
+            loan.save(update_fields=["file"])
+        found = LoanRequest.objects.filter(
+            file_id=loan.file_id, kind=kind, status=LoanRequest.Status.AUTHORIZED
+        ).first()
+        return found or LoanRequest.objects.create(
+            file_id=loan.file_id,
+            loan_number=loan.number,
+            kind=kind,
+            committee="comite_interno",
+            committee_rule="17.3",
+            currency=loan.currency,
+            principal_balance=loan.principal_balance,
+            principal_balance_usd=loan.principal_balance,
+            fx_usd_mxn=Decimal(1),
+            as_of=self.today,
+            proposal=proposal,
+            reason="Decisión del comité",
+            status=LoanRequest.Status.AUTHORIZED,
+            requested_by=self.manager,
+        )
+
+    @rule(index=st.integers(0, 1), term=st.sampled_from([12, 18, 30]), key=st.sampled_from(["re-a", "re-b"]))
+    def restructure(self, index: int, term: int, key: str) -> None:
+        """A restructuring authorized by the committee, applied once per key: a new schedule from today."""
+        from filon.servicing.restructuring import RestructuringTerms, restructuring_apply
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        if loan.status != LoanStatus.ACTIVE or loan.principal_balance <= 0:
+            return
+        request = self._authorized(loan, "restructuring", RestructuringTerms(term_months=term).as_json())
+        with contextlib.suppress(DomainError):  # accrued past today, a reused key with other data
+            restructuring_apply(
+                user=self.manager, loan=loan, request=request, value_date=self.today, idempotency_key=key
+            )
+
+    @rule(index=st.integers(0, 2), key=st.sampled_from(["castigo-a", "castigo-b"]))
+    def write_off(self, index: int, key: str) -> None:
+        """The committee authorized writing the loan off (its request is set up here; the committee path is
+        tested with the committees); the write-off is applied once per key."""
+        from filon.servicing.writeoff import write_off_apply
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        if loan.status != LoanStatus.ACTIVE:
+            return
+        request = self._authorized(loan, "write_off", {})
+        try:
+            first = write_off_apply(user=self.manager, loan=loan, request=request, idempotency_key=key)
+        except DomainError:
+            return  # nothing owed, a closed day: refused, and nothing changes
+        request.refresh_from_db()
+        again = write_off_apply(user=self.manager, loan=loan, request=request, idempotency_key=key)
+        assert again.pk == first.pk  # the same key writes off once
+        loan.refresh_from_db()
+        assert loan.status == LoanStatus.WRITTEN_OFF
+        assert loan_balances(loan.pk) == {}  # every receivable of the loan left the books
+
+    @rule(
+        index=st.integers(0, 2),
+        amount=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("900000"), places=2),
+        key=st.sampled_from(["r1", "r2", "r3"]),
+    )
+    def recover(self, index: int, amount: Decimal, key: str) -> None:
+        from filon.servicing.writeoff import recovery_record
+
+        loan = Loan.objects.get(pk=self.loans[index].pk)
+        with contextlib.suppress(DomainError):  # not written off, more than is written off, a reused key
+            recovery_record(
+                user=self.user, loan=loan, amount=amount, value_date=self.today, idempotency_key=key
+            )
+        if loan.status == LoanStatus.WRITTEN_OFF:
+            assert loan_balances(loan.pk) == {}  # a recovery is income: no receivable reopens
 
     @precondition(lambda self: self.today < START + timedelta(days=200))
     @rule(days=st.sampled_from([0, 2, 16, 34, 94]))

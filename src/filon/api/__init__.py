@@ -181,7 +181,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from filon.api import amendments, applicants, committees, engine, files, loans, restructurings
+    from filon.api import amendments, applicants, closing, committees, engine, files, loans, restructurings
 
     api.add_router("/", engine.router)
     api.add_router("/applicants", applicants.router)
@@ -189,6 +189,7 @@ def _register_routers() -> None:
     api.add_router("/committees", committees.router)
     api.add_router("/", loans.router)
     api.add_router("/amendments", amendments.router)
+    api.add_router("/", closing.router)
     api.add_router("/", restructurings.router)
 
 

@@ -146,6 +146,7 @@ class LoanOut(Schema):
     maturity_date: dt.date | None
     accrued_through: dt.date | None
     paid_off_on: dt.date | None = Field(..., description="Fecha de liquidación (estado «Liquidado»)")
+    written_off_on: dt.date | None = Field(None, description="Fecha del castigo (estado «Castigado»)")
     position: list[PositionLine]
 
 
@@ -189,6 +190,7 @@ def _loan_out(loan: Loan) -> LoanOut:
         maturity_date=loan.maturity_date,
         accrued_through=loan.accrued_through,
         paid_off_on=loan.paid_off_on,
+        written_off_on=loan.written_off_on,
         position=[
             PositionLine(account=code, name=names.get(code, code), amount=_money(amount))
             for code, amount in loan_position(loan).items()

@@ -27,6 +27,7 @@ from filon.committees.models import CommitteeSession, Decision
 from filon.core.calendar import add_business_days, is_business_day, previous_business_day, today_mx
 from filon.core.money import format_money
 from filon.demo.amendments import illustrative_p2_extension
+from filon.demo.closing import closing_build
 from filon.demo.scenarios import (
     Crew,
     applicant_open,
@@ -722,6 +723,7 @@ def _build(staff: Staff, cal: Calendar) -> None:
         reason="El solicitante desistió: compró la cribadora con recursos propios.",
     )
     files_expire(today=today)
+    closing_build(users=staff.users, today=today)  # a loan written off (partial recovery), one paid off
 
 
 def _goals(staff: Staff, year: int) -> list[str]:

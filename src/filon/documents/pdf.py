@@ -31,6 +31,7 @@ from filon.origination.models import CreditFile
 from filon.origination.selectors import attention_clock, file_coverage, file_findings
 from filon.rules import load_ruleset_for_date
 from filon.servicing.models import Installment, Loan
+from filon.servicing.payoff import loan_guarantees, payoff_summary
 from filon.servicing.statements import loan_statement_kept
 
 if TYPE_CHECKING:
@@ -275,3 +276,21 @@ def session_minutes_html(*, session: CommitteeSession, user: User) -> str:
     return render_to_string(
         "documents/session_minutes.html", session_minutes_context(session=session, user=user)
     )
+
+
+# ------------------------------------------------------------------------------------- payoff letter
+
+
+def payoff_letter_context(*, loan: Loan, user: User) -> dict[str, Any]:
+    """The carta de finiquito of a liquidado loan: what it received and paid, that nothing remains owed,
+    and the guarantees of its file with their release when recorded (`servicing.payoff`)."""
+    return {
+        **_frame(user=user, title="Carta de finiquito", subject=f"Crédito {loan.number}"),
+        **loan_terms_context(loan),
+        "summary": payoff_summary(loan=loan),
+        "guarantees": loan_guarantees(loan),
+    }
+
+
+def payoff_letter_html(*, loan: Loan, user: User) -> str:
+    return render_to_string("documents/payoff_letter.html", payoff_letter_context(loan=loan, user=user))

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from filon.accounts.access import require_role
 from filon.accounts.models import Role, User
@@ -794,6 +794,28 @@ def _prior_losses(fund: GuaranteeFund) -> Decimal:
     ):
         firsts.setdefault(loan_id, exposure or ZERO)
     return sum(firsts.values(), ZERO)
+
+
+# ----------------------------------------------------------- the cover before a write-off (`servicing.writeoff`)
+
+
+def write_off_fund_cover(*, user: User, loan: Loan, on: date) -> Decimal:
+    """Before a loan is written off, its program's guarantee funds pay what they would pay on its default
+    (P-2 2.4, P-3, P-4 4.2), each through `fund_cover_default`: the miner's own contribution to this credit
+    first, then the program's funds by code. A fund that may not pay (closed, exhausted, capped, nothing
+    overdue) is passed over. Returns what the funds paid. Registered in `servicing.writeoff` by
+    `FundsConfig.ready`; the caller holds the loan's lock and the transaction."""
+    funds = GuaranteeFund.objects.filter(program=loan.program, currency=loan.currency, active=True).filter(
+        Q(loan__isnull=True) | Q(loan=loan)
+    )
+    paid = ZERO
+    for fund in sorted(funds, key=lambda f: (f.loan_id is None, f.code)):
+        try:
+            with transaction.atomic():
+                paid += fund_cover_default(user=user, fund=fund, loan=loan, on=on).amount
+        except TransitionRefused:
+            continue
+    return paid
 
 
 # ------------------------------------------------------------------ the checks servicing asks (`servicing.checks`)

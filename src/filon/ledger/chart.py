@@ -12,7 +12,7 @@ from typing import NamedTuple
 class AccountSpec(NamedTuple):
     code: str
     name: str
-    kind: str  # asset | liability | income | memo
+    kind: str  # asset | liability | income | expense | memo
     normal: str  # debit | credit
 
 
@@ -30,6 +30,11 @@ INGRESOS_INTERESES = "5101"
 INGRESOS_MORATORIOS = "5102"
 COMISIONES_COBRADAS = "5103"
 INGRESOS_FONDOS = "5104"
+RECUPERACION_CASTIGADA = "5105"
+QUEBRANTOS_CASTIGOS = "6101"
+# Cuentas de orden: the written-off portfolio, kept as a memo pair that balances on its own.
+CARTERA_CASTIGADA = "7101"
+CARTERA_CASTIGADA_CONTRA = "7102"
 
 CHART: tuple[AccountSpec, ...] = (
     AccountSpec(BANCOS, "Bancos", "asset", "debit"),
@@ -48,5 +53,14 @@ CHART: tuple[AccountSpec, ...] = (
     AccountSpec(INGRESOS_MORATORIOS, "Ingresos por intereses moratorios", "income", "credit"),
     AccountSpec(COMISIONES_COBRADAS, "Comisiones cobradas", "income", "credit"),
     AccountSpec(INGRESOS_FONDOS, "Rendimientos de fondos de garantía", "income", "credit"),
+    AccountSpec(RECUPERACION_CASTIGADA, "Recuperación de cartera castigada", "income", "credit"),
+    AccountSpec(QUEBRANTOS_CASTIGOS, "Quebrantos por castigo de cartera de crédito", "expense", "debit"),
+    AccountSpec(CARTERA_CASTIGADA, "Cartera de crédito castigada (cuentas de orden)", "memo", "debit"),
+    AccountSpec(
+        CARTERA_CASTIGADA_CONTRA,
+        "Cartera de crédito castigada — contracuenta (cuentas de orden)",
+        "memo",
+        "credit",
+    ),
 )
 CURRENCIES = ("MXN", "USD")

@@ -26,6 +26,7 @@ class LoanStatus(models.TextChoices):
     ACTIVE = "active", "Vigente en administración"
     PAID_OFF = "paid_off", "Liquidado"
     CANCELLED = "cancelled", "Cancelado"
+    WRITTEN_OFF = "written_off", "Castigado"
 
 
 class Classification(models.TextChoices):
@@ -93,6 +94,12 @@ class Loan(models.Model):
         "nothing was owed; set with status paid_off and cleared when the loan is reopened",
     )
     accrued_through = models.DateField("intereses devengados hasta", null=True, blank=True)
+    written_off_on = models.DateField(
+        "castigado el",
+        null=True,
+        blank=True,
+        help_text="the business date of the write-off authorized by the committee (`servicing.writeoff`)",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes whenever the loan or anything its pages show changes, always through `filon.platform.revision`:
@@ -330,3 +337,80 @@ class DailyClose(models.Model):
 
     def __str__(self) -> str:
         return f"Cierre {self.business_date:%d/%m/%Y}"
+
+
+class WriteOff(models.Model):
+    """The write-off (castigo) of a loan authorized by the committee (`servicing.writeoff`): what the
+    guarantee funds paid first, the money held for it that was applied, and what was written off, concept
+    by concept, with its journal entry."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="write_off")
+    request = models.OneToOneField(
+        "origination.LoanRequest",
+        on_delete=models.PROTECT,
+        related_name="write_off",
+        verbose_name="solicitud de castigo autorizada por el comité",
+    )
+    business_date = models.DateField("fecha del castigo")
+    fund_cover = CentavosField("pagado por fondos de garantía antes del castigo", default=ZERO)
+    unapplied_used = CentavosField("pagos por aplicar usados", default=ZERO)
+    principal = CentavosField("capital castigado", default=ZERO)
+    interest = CentavosField("interés ordinario castigado", default=ZERO)
+    moratorium = CentavosField("interés moratorio castigado", default=ZERO)
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "castigo de cartera"
+        verbose_name_plural = "castigos de cartera"
+
+    def __str__(self) -> str:
+        return f"Castigo de {self.loan.number} ({self.business_date:%d/%m/%Y})"
+
+    @property
+    def total(self) -> Decimal:
+        """What was written off: principal, interest and moratorium left after the funds and 2102."""
+        return self.principal + self.interest + self.moratorium
+
+
+class Recovery(models.Model):
+    """Money recovered on a written-off loan: income of the period, never a receivable again."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="recoveries")
+    value_date = models.DateField("fecha valor")
+    amount = CentavosField("importe recuperado")
+    entry = models.OneToOneField("ledger.JournalEntry", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["value_date", "id"]
+        constraints = [models.CheckConstraint(name="recovery_positive", condition=models.Q(amount__gt=0))]
+        verbose_name = "recuperación de cartera castigada"
+        verbose_name_plural = "recuperaciones de cartera castigada"
+
+    def __str__(self) -> str:
+        return f"Recuperación {self.amount} {self.value_date:%d/%m/%Y}"
+
+
+class GuaranteeRelease(models.Model):
+    """The legal step that frees a guarantee of the file once the loan is liquidado (`servicing.payoff`)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="guarantee_releases")
+    guarantee = models.OneToOneField(
+        "origination.FileGuarantee", on_delete=models.PROTECT, related_name="release"
+    )
+    released_on = models.DateField("fecha de liberación")
+    instrument = models.CharField("instrumento", max_length=200)
+    notes = models.TextField("notas", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["released_on", "id"]
+        verbose_name = "liberación de garantía"
+        verbose_name_plural = "liberaciones de garantías"
+
+    def __str__(self) -> str:
+        return f"Liberación de {self.guarantee} ({self.released_on:%d/%m/%Y})"

@@ -97,6 +97,8 @@ def loan_status_label(loan: Loan) -> str:
     label = loan.get_status_display()
     if loan.status == LoanStatus.PAID_OFF and loan.paid_off_on is not None:
         return f"{label} el {loan.paid_off_on:%d/%m/%Y}"
+    if loan.status == LoanStatus.WRITTEN_OFF and loan.written_off_on is not None:
+        return f"{label} el {loan.written_off_on:%d/%m/%Y}"
     return label
 
 

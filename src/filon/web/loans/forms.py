@@ -101,6 +101,35 @@ def statement_period(query: Any, today: date) -> tuple[StatementPeriodForm, date
     return form, start, end
 
 
+# ------------------------------------------------------------------- closing: write-off, recovery, release
+
+
+class WriteOffForm(KeyedForm):
+    """Apply the committee's authorized write-off (`servicing.writeoff`); the choices are the loan's
+    authorized write-off requests."""
+
+    request = forms.TypedChoiceField(label="Solicitud de castigo autorizada", coerce=int)
+    on = forms.DateField(label="Fecha del castigo (vacío: hoy)", required=False, **DATE)
+
+    def __init__(self, *args: Any, requests: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["request"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.pk, str(r)) for r in requests]
+
+
+class RecoveryForm(KeyedForm):
+    same_unbound = True
+    amount = numbers.DecimalField(label="Importe recuperado", **MONEY)
+    value_date = forms.DateField(label="Fecha valor", **DATE)
+
+
+class GuaranteeReleaseForm(forms.Form):
+    released_on = forms.DateField(label="Fecha de liberación", **DATE)
+    instrument = forms.CharField(label="Instrumento (escritura, oficio de cancelación)", max_length=200)
+    notes = forms.CharField(label="Notas", required=False, max_length=2000, **NOTE)
+
+
 # ------------------------------------------------------------------------------------ restructuring
 
 HUNDRED = Decimal(100)

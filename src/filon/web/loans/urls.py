@@ -22,6 +22,15 @@ urlpatterns: list[URLPattern] = [
         loans.task_complete_view,
         name="loan_task_complete",
     ),
+    path("creditos/<int:pk>/cierre/", loans.loan_closing, name="loan_closing"),
+    path("creditos/<int:pk>/cierre/castigo/", loans.write_off_view, name="loan_write_off"),
+    path("creditos/<int:pk>/cierre/recuperaciones/", loans.recovery_view, name="loan_recovery"),
+    path(
+        "creditos/<int:pk>/cierre/garantias/<int:guarantee_id>/liberacion/",
+        loans.guarantee_release_view,
+        name="loan_guarantee_release",
+    ),
+    path("creditos/<int:pk>/carta-de-finiquito.pdf", loans.payoff_letter_pdf, name="loan_payoff_letter_pdf"),
     path("creditos/<int:pk>/reestructura/", loans.restructuring_page, name="loan_restructuring"),
     path(
         "creditos/<int:pk>/reestructura/<int:request_id>/",
