@@ -862,7 +862,19 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
             notes.append(f"línea revolvente, {loan.disbursements.count()} disposiciones")
         if loan.payments.filter(is_prepayment=True).exists():
             notes.append("con pago anticipado")
-        notes.append(f"{loan.days_past_due} días de atraso" if loan.days_past_due else "al corriente")
+        if loan.schedule_versions.filter(reason__startswith="Reestructura").exists():
+            notes.append("reestructurado")
+        if loan.status == LoanStatus.WRITTEN_OFF:
+            recovered = sum((r.amount for r in loan.recoveries.all()), ZERO)
+            notes.append(
+                f"castigado el {loan.written_off_on:%d/%m/%Y} por "
+                f"{format_money(loan.write_off.principal, loan.currency)} de capital, "
+                f"recuperado {format_money(recovered, loan.currency)}"
+            )
+        elif loan.status == LoanStatus.PAID_OFF:
+            notes.append(f"liquidado el {loan.paid_off_on:%d/%m/%Y}")
+        else:
+            notes.append(f"{loan.days_past_due} días de atraso" if loan.days_past_due else "al corriente")
         summary.loans.append(
             f"{loan.number} {loan.applicant.name} ({loan.office.code}): saldo "
             f"{format_money(loan.principal_balance, loan.currency)}; " + ", ".join(notes)
