@@ -10,10 +10,11 @@ import time_machine
 
 from amendments.amendment_support import approved, p2_extension
 from filon.audit.models import AuditRecord
+from filon.core.calendar import MEXICO_CITY
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.funds.models import GuaranteeFund
 from filon.funds.services import fund_formalization_record, program_term_authorization_check
-from filon.origination.models import FileStatus
+from filon.origination.models import CreditFile, FileStatus
 from filon.origination.services import file_propose
 from programs.program_support import (
     IN_2026,
@@ -65,15 +66,24 @@ def test_the_formalization_is_recorded_by_direction_audited_and_never_in_the_fut
         (dt.date(2025, 1, 10), False, ""),
     ],
 )
-def test_a_p3_file_goes_to_committee_only_within_the_term(cast, in_2026, formalized_on, refused, says):
-    file = ready_to_propose(cast, formalized_on)
+def test_a_new_p3_file_opens_only_within_the_term(cast, in_2026, formalized_on, refused, says):
     if not refused:
-        assert file_propose(user=cast.sofia, file=file).status == FileStatus.PROPOSED
+        assert p3_file(cast, formalized_on=formalized_on).status == FileStatus.CAPTURED
         return
     with pytest.raises(TransitionRefused) as exc:
-        file_propose(user=cast.sofia, file=file)
+        p3_file(cast, formalized_on=formalized_on)
     assert exc.value.rule == "P-3 3.19"
     assert says in exc.value.message
+    assert not CreditFile.objects.filter(program="cananea").exists()
+
+
+def test_a_p3_file_opened_within_the_term_goes_to_committee_only_within_it(cast):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 11, 0, tzinfo=MEXICO_CITY), tick=False):
+        file = ready_to_propose(cast, dt.date(2024, 3, 2))  # its last day: opens
+    with time_machine.travel(IN_2026, tick=False), pytest.raises(TransitionRefused) as exc:
+        file_propose(user=cast.sofia, file=file)
+    assert exc.value.rule == "P-3 3.19"
+    assert "concluyó el 02/03/2026" in exc.value.message
 
 
 def test_the_committee_authorizes_only_within_the_term(cast, in_2026):
@@ -85,9 +95,8 @@ def test_the_committee_authorizes_only_within_the_term(cast, in_2026):
 
 
 def test_an_amendment_of_the_term_months_reopens_the_program(cast, in_2026):
-    file = ready_to_propose(cast, dt.date(2023, 1, 10))
     with pytest.raises(TransitionRefused):
-        file_propose(user=cast.sofia, file=file)
+        p3_file(cast, formalized_on=dt.date(2023, 1, 10), rfc="CAN120315AB1")
     approved(
         cast.ramon,
         cast.omar,
@@ -97,4 +106,5 @@ def test_an_amendment_of_the_term_months_reopens_the_program(cast, in_2026):
             changes=[{"path": "programs.cananea.term.months", "value": 48}],
         ),
     )
+    file = ready_to_propose(cast, None)  # the formalization of 2023 is recorded: 48 months reach 2027
     assert file_propose(user=cast.sofia, file=file).status == FileStatus.PROPOSED

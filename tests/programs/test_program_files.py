@@ -11,11 +11,13 @@ import time_machine
 from program_support import (
     IN_2013,
     IN_2026,
+    P3_FORMALIZED_ON,
     analysed,
     fix_2013,
     mortgage,
     p2_file,
     p3_file,
+    p3_fund_formalized,
     p4_file,
     propose_and_authorize,
     retention_letter,
@@ -279,6 +281,7 @@ def test_p3_file_clock_validity_and_authorization(cast, in_2026):
 
 
 def test_p3_domicile_outside_cananea_is_not_eligible(cast, in_2026):
+    p3_fund_formalized(cast, P3_FORMALIZED_ON)
     applicant = applicant_create(
         user=cast.sofia,
         data=applicant_data(

@@ -16,8 +16,17 @@ class FundsConfig(AppConfig):
         write_off_cover_register("funds.cover", write_off_fund_cover)
 
         # Origination asks the funds whether a file is within its program's term (P-3 3.19).
-        from filon.funds.services import program_term_authorization_check, program_term_stage_check
-        from filon.origination.checks import authorization_check_register, stage_check_register
+        from filon.funds.services import (
+            program_term_authorization_check,
+            program_term_opening_check,
+            program_term_stage_check,
+        )
+        from filon.origination.checks import (
+            authorization_check_register,
+            opening_check_register,
+            stage_check_register,
+        )
 
         stage_check_register("funds.program_term", program_term_stage_check)
         authorization_check_register("funds.program_term", program_term_authorization_check)
+        opening_check_register("funds.program_term", program_term_opening_check)

@@ -252,6 +252,13 @@ def program_term_stage_check(*, file: CreditFile, stage: Stage, action: str) -> 
             raise refusal
 
 
+def program_term_opening_check(*, program: str, on: date) -> None:
+    """Origination's opening check: a new file of a program with a term opens only within it."""
+    refusal = program_term_refusal(program, on)
+    if refusal is not None:
+        raise refusal
+
+
 def program_term_authorization_check(*, file: CreditFile, on: date) -> None:
     """Origination's authorization check: a committee authorizes a file only within its program's term."""
     refusal = program_term_refusal(file.program, on)

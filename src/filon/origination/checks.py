@@ -5,7 +5,7 @@ disbursement while its program's steps are pending, nor authorized beyond the pr
 engine reads facts a program records (P-4's NOM-032 verification). The programs app registers those here;
 origination asks them without importing the app that answers.
 
-A stage or authorization check raises its refusal (`TransitionRefused`); an applicant-facts source returns
+An opening, stage or authorization check raises its refusal (`TransitionRefused`); an applicant-facts source returns
 the facts it adds to the engine's input. A name registers once (a second registration replaces the first);
 they run in registration order.
 """
@@ -28,6 +28,10 @@ class AuthorizationCheck(Protocol):
     def __call__(self, *, file: CreditFile, on: date) -> None: ...
 
 
+class OpeningCheck(Protocol):
+    def __call__(self, *, program: str, on: date) -> None: ...
+
+
 class ApplicantFacts(Protocol):
     def __call__(self, file: CreditFile) -> Mapping[str, Any]: ...
 
@@ -35,6 +39,7 @@ class ApplicantFacts(Protocol):
 _stage: dict[str, StageCheck] = {}
 _authorization: dict[str, AuthorizationCheck] = {}
 _facts: dict[str, ApplicantFacts] = {}
+_opening: dict[str, OpeningCheck] = {}
 
 
 def stage_check_register(name: str, check: StageCheck) -> None:
@@ -46,6 +51,11 @@ def stage_check_register(name: str, check: StageCheck) -> None:
 def authorization_check_register(name: str, check: AuthorizationCheck) -> None:
     """Ask `check` before a committee's authorization is applied to a file."""
     _authorization[name] = check
+
+
+def opening_check_register(name: str, check: OpeningCheck) -> None:
+    """Ask `check` before a file of a program is opened (or moved to another program) on a date."""
+    _opening[name] = check
 
 
 def applicant_facts_register(name: str, source: ApplicantFacts) -> None:
@@ -61,6 +71,10 @@ def authorization_checks() -> Mapping[str, AuthorizationCheck]:
     return dict(_authorization)
 
 
+def opening_checks() -> Mapping[str, OpeningCheck]:
+    return dict(_opening)
+
+
 def applicant_facts_sources() -> Mapping[str, ApplicantFacts]:
     return dict(_facts)
 
@@ -68,6 +82,11 @@ def applicant_facts_sources() -> Mapping[str, ApplicantFacts]:
 def stage_checks_run(*, file: CreditFile, stage: Stage, action: str) -> None:
     for check in _stage.values():
         check(file=file, stage=stage, action=action)
+
+
+def opening_checks_run(*, program: str, on: date) -> None:
+    for check in _opening.values():
+        check(program=program, on=on)
 
 
 def authorization_checks_run(*, file: CreditFile, on: date) -> None:

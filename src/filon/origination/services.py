@@ -32,7 +32,12 @@ from filon.core.evaluation import committee_by_amount, evaluate_document
 from filon.core.money import round_money
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import safe_upload_name, upload_size_error
-from filon.origination.checks import applicant_facts, authorization_checks_run, stage_checks_run
+from filon.origination.checks import (
+    applicant_facts,
+    authorization_checks_run,
+    opening_checks_run,
+    stage_checks_run,
+)
 from filon.origination.lifecycle import FILE, REGIONAL, RESOLUTIONS
 from filon.origination.models import (
     CreditFile,
@@ -189,6 +194,7 @@ def file_create(*, user: User, applicant: Applicant, proposal: ProposalData) -> 
     require_office(user, applicant.office_id)
     _validate_proposal(proposal)
     today = today_mx()
+    opening_checks_run(program=proposal.program, on=today)
     ruleset = load_ruleset_for_date(today)
     file = CreditFile.objects.create(
         folio=_next_folio(applicant.office, today.year),
@@ -228,6 +234,8 @@ def file_update_proposal(*, user: User, file: CreditFile, proposal: ProposalData
                 continue
             setattr(file, key, value)
         file.save()
+        if kind[0] != file.program:
+            opening_checks_run(program=file.program, on=today_mx())
         if kind != (file.program, file.credit_type):
             requirements_generate(file=file, ruleset=file_ruleset(file))
         file_evaluate(file=file)
