@@ -120,3 +120,34 @@ def test_a_restructuring_goes_from_the_loan_page_to_committee_and_back(cast, act
         **HTMX,
     )
     assert "ya estaba aplicada; no se duplicó" in again.content.decode()
+
+
+def test_a_request_is_withdrawn_from_its_page_by_its_requester_with_a_reason(cast, active_loan):
+    from filon.audit.models import AuditRecord
+
+    loan = active_loan
+    ana = login(cast.ana)
+    created = ana.post(url("loan_restructuring", loan.pk), PROPOSAL, **HTMX)
+    request = LoanRequest.objects.get()
+    detail = ana.get(created["HX-Redirect"]).content.decode()
+    assert "Retirar la solicitud" in detail
+    # Another office's analyst never reaches it; a central role sees the page but not the form.
+    assert login(cast.sofia).post(url("loan_request_withdraw", loan.pk, request.pk), {}).status_code == 404
+    assert "Retirar la solicitud" not in login(cast.ramon).get(created["HX-Redirect"]).content.decode()
+
+    refused = ana.post(url("loan_request_withdraw", loan.pk, request.pk), {"retiro-reason": " "}, **HTMX)
+    assert refused.status_code == 422
+    assert LoanRequest.objects.get().status == LoanRequest.Status.REQUESTED
+
+    done = ana.post(
+        url("loan_request_withdraw", loan.pk, request.pk),
+        {"retiro-reason": "El acreditado <i>liquidó</i> el atraso."},
+        **HTMX,
+    )
+    assert done.status_code == 200
+    assert "Se retiró la solicitud" in done.content.decode()
+    assert LoanRequest.objects.get().status == LoanRequest.Status.WITHDRAWN
+    record = AuditRecord.objects.get(action="loan_request.withdraw")
+    assert (record.user_id, record.note) == (cast.ana.pk, "El acreditado <i>liquidó</i> el atraso.")
+    again = ana.get(created["HX-Redirect"]).content.decode()
+    assert "Retirar la solicitud" not in again  # withdrawn: nothing left to withdraw

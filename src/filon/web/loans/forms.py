@@ -210,3 +210,9 @@ class ApplyForm(KeyedForm):
     """Applying the authorized restructuring, once per form (`KeyedForm`)."""
 
     value_date = forms.DateField(label="Fecha de aplicación", **DATE)
+
+
+class WithdrawRequestForm(forms.Form):
+    """Withdrawing a request to committee not yet applied, with its reason (recorded in the audit trail)."""
+
+    reason = forms.CharField(label="Motivo del retiro", max_length=1000, **NOTE)

@@ -42,4 +42,9 @@ urlpatterns: list[URLPattern] = [
         loans.restructuring_apply_view,
         name="loan_restructuring_apply",
     ),
+    path(
+        "creditos/<int:pk>/reestructura/<int:request_id>/retirar/",
+        loans.loan_request_withdraw_view,
+        name="loan_request_withdraw",
+    ),
 ]

@@ -30,7 +30,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
-from filon.accounts.models import RegionalOffice, User
+from filon.accounts.models import RegionalOffice, Role, User
 from filon.committees.selectors import committee_name
 from filon.core.allocation import Concept
 from filon.core.calendar import today_mx
@@ -42,6 +42,7 @@ from filon.idempotency.services import replayed
 from filon.ledger import chart
 from filon.origination.models import FileGuarantee, GuaranteeStatus, LoanRequest
 from filon.origination.selectors import file_get_for_user
+from filon.origination.services import LOAN_REQUEST_OPEN, loan_request_withdraw
 from filon.platform.pagecache import CSRF_MARK, loan_kept, marks_fill
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
@@ -94,6 +95,7 @@ from filon.web.loans.forms import (
     RestructuringForm,
     ReverseForm,
     TaskCompleteForm,
+    WithdrawRequestForm,
     WriteOffForm,
     statement_period,
 )
@@ -997,8 +999,21 @@ def _request_context(request: HttpRequest, loan: Loan, found: LoanRequest, **ext
         and "apply_form" not in extra
     ):
         context["apply_form"] = ApplyForm(prefix="aplicar")
+    if _can_withdraw(request, loan, found) and "withdraw_form" not in extra:
+        context["withdraw_form"] = WithdrawRequestForm(prefix="retiro")
     context.update(extra)
     return context
+
+
+def _can_withdraw(request: HttpRequest, loan: Loan, found: LoanRequest) -> bool:
+    """The requester, or the office's regional manager, while the request is not yet applied (the service
+    decides again)."""
+    user: Any = request.user
+    return bool(
+        found.status in LOAN_REQUEST_OPEN
+        and user.office_id == loan.office_id
+        and (user.pk == found.requested_by_id or user.role == Role.GERENTE_REGIONAL)
+    )
 
 
 @web_view()
@@ -1047,6 +1062,39 @@ def restructuring_apply_view(request: HttpRequest, pk: int, request_id: int) -> 
         else "web/loans/restructuring_request.html"
     )
     return render(request, template, _request_context(request, loan, found, apply_form=form), status=status)
+
+
+@web_view(("POST",))
+def loan_request_withdraw_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    found = _request_of(loan, request_id)
+    form = WithdrawRequestForm(request.POST, prefix="retiro")
+    status = 422
+    if form.is_valid():
+        try:
+            loan_request_withdraw(user=request.user, request=found, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            place_errors(form, exc)
+            status = exc.status
+        else:
+            notice = "Se retiró la solicitud; el comité ya no la resolverá."
+            found = _request_of(loan, request_id)
+            if not is_htmx(request):
+                messages.success(request, notice)
+                return redirect("web:loan_restructuring_request", loan.pk, found.pk)
+            return render(
+                request,
+                "web/loans/_restructuring_request.html",
+                _request_context(request, loan, found, notice=notice),
+            )
+    template = (
+        "web/loans/_restructuring_request.html"
+        if is_htmx(request)
+        else "web/loans/restructuring_request.html"
+    )
+    return render(
+        request, template, _request_context(request, loan, found, withdraw_form=form), status=status
+    )
 
 
 # ------------------------------------------------------------------------------------------- closing
