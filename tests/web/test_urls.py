@@ -17,6 +17,7 @@ from filon.web.goals import urls as goals
 from filon.web.loans import urls as loans
 from filon.web.operations import urls as operations
 from filon.web.programs import urls as programs
+from filon.web.users import urls as users
 
 AREAS = [
     applicants,
@@ -30,6 +31,7 @@ AREAS = [
     factoring,
     goals,
     amendments,
+    users,
 ]
 SAMPLE = {"int": 7, "slug": "muestra"}
 
@@ -62,7 +64,7 @@ def test_each_name_reverses_to_a_path_that_resolves_to_its_own_area_s_view():
                 pattern.name,
                 pattern.callback.__module__,
             )
-    assert len(seen) == 98
+    assert len(seen) == 103
 
 
 def test_paths_are_the_spanish_ones_people_have_bookmarked():

@@ -81,6 +81,11 @@ class User(AbstractUser):
         editable=False,
         help_text="se renueva al salir: termina todas las sesiones abiertas del usuario",
     )
+    must_change_password = models.BooleanField(
+        "debe cambiar su contraseña",
+        default=False,
+        help_text="tras un restablecimiento: al entrar, el usuario fija una contraseña nueva antes de seguir",
+    )
 
     class Meta:
         verbose_name = "usuario"

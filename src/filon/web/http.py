@@ -150,6 +150,7 @@ NAV_URLS = {
     "operations": "web:operations",
     "funds": "web:funds",
     "amendments": "web:amendments",
+    "users": "web:users",
     "logout": "logout",
 }
 

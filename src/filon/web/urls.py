@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("filon.web.factoring.urls")),
     path("", include("filon.web.goals.urls")),
     path("", include("filon.web.amendments.urls")),
+    path("", include("filon.web.users.urls")),
 ]
