@@ -36,11 +36,16 @@ def test_the_administrator_creates_a_regional_user_who_must_change_the_password(
     user = user_admin_create(
         actor=admin, username="nora.zac", password=TEMP, role="analista", office=cast.zac, first_name="Nora"
     )
-    assert user.must_change_password and user.check_password(TEMP) and user.office == cast.zac
+    assert user.must_change_password
+    assert user.check_password(TEMP)
+    assert user.office == cast.zac
     record = audit_trail(user).get()
-    assert record.action == "user.create" and record.user == admin
-    assert record.after["role"] == "analista" and record.after["office_id"] == cast.zac.pk
-    assert "password" not in record.after and TEMP not in str(record.after)
+    assert record.action == "user.create"
+    assert record.user == admin
+    assert record.after["role"] == "analista"
+    assert record.after["office_id"] == cast.zac.pk
+    assert "password" not in record.after
+    assert TEMP not in str(record.after)
 
 
 @pytest.mark.parametrize(
@@ -77,7 +82,8 @@ def test_a_weak_password_is_refused_by_django_s_validators_in_spanish(admin, cas
     with pytest.raises(ValidationFailed) as refused:
         user_admin_create(actor=admin, username="nora.zac", password="12345", role="juridico")
     text = " ".join(_messages(refused.value))
-    assert "demasiado corta" in text and "10 caracteres" in text
+    assert "demasiado corta" in text
+    assert "10 caracteres" in text
     assert "completamente numérica" in text
     assert all(e.field == "password" for e in refused.value.errors)
 
@@ -105,7 +111,8 @@ def test_only_the_administrator_and_never_on_their_own_account(admin, cast, act)
         act(admin, admin)
     with pytest.raises(Forbidden, match="no puede administrar usuarios"):
         user_admin_create(actor=cast.omar, username="x", password=TEMP, role="juridico")
-    assert not audit_trail(cast.julia).exists() and not audit_trail(admin).exists()
+    assert not audit_trail(cast.julia).exists()
+    assert not audit_trail(admin).exists()
 
 
 def test_a_change_of_role_and_office_is_audited_with_before_and_after(admin, cast):
@@ -127,7 +134,8 @@ def test_deactivation_ends_sessions_and_is_undone_by_reactivation(admin, cast):
     salt = cast.julia.session_salt
     user_deactivate(actor=admin, user=cast.julia)
     julia = User.objects.get(pk=cast.julia.pk)
-    assert not julia.is_active and julia.session_salt != salt
+    assert not julia.is_active
+    assert julia.session_salt != salt
     with pytest.raises(DomainError, match="ya está inactivo"):
         user_deactivate(actor=admin, user=julia)
     user_reactivate(actor=admin, user=julia)
@@ -143,10 +151,12 @@ def test_deactivation_ends_sessions_and_is_undone_by_reactivation(admin, cast):
 def test_a_password_reset_sets_a_temporary_password_and_is_audited_without_it(admin, cast):
     user_password_reset(actor=admin, user=cast.julia, password=TEMP)
     julia = User.objects.get(pk=cast.julia.pk)
-    assert julia.must_change_password and julia.check_password(TEMP)
+    assert julia.must_change_password
+    assert julia.check_password(TEMP)
     record = audit_trail(julia).get(action="user.password_reset")
-    assert record.before == {"must_change_password": False} and record.after == {"must_change_password": True}
-    with pytest.raises(ValidationFailed, match="demasiado común|demasiado corta"):
+    assert record.before == {"must_change_password": False}
+    assert record.after == {"must_change_password": True}
+    with pytest.raises(ValidationFailed, match=r"demasiado común|demasiado corta"):
         user_password_reset(actor=admin, user=julia, password="password")
 
 
@@ -166,9 +176,11 @@ def test_the_user_sets_their_own_password_validated_in_spanish(admin, cast):
     assert "La contraseña es demasiado similar a la de nombre de usuario." in _messages(refused.value)
     password_change_own(user=julia, current=TEMP, new="Nueva-clave-segura-9", confirm="Nueva-clave-segura-9")
     julia.refresh_from_db()
-    assert not julia.must_change_password and julia.check_password("Nueva-clave-segura-9")
+    assert not julia.must_change_password
+    assert julia.check_password("Nueva-clave-segura-9")
     record = audit_trail(julia).get(action="user.password_change")
-    assert record.user == julia and record.after == {"must_change_password": False, "password_changed": True}
+    assert record.user == julia
+    assert record.after == {"must_change_password": False, "password_changed": True}
 
 
 def test_unlock_clears_the_failed_logins_and_is_audited(admin, cast, client, settings):
@@ -178,6 +190,7 @@ def test_unlock_clears_the_failed_logins_and_is_audited(admin, cast, client, set
     assert locked.status_code == 200  # the login page again: the right password is refused while locked
     assert user_admin_unlock(actor=admin, user=cast.julia) >= 1
     record = audit_trail(cast.julia).get(action="user.unlock")
-    assert record.user == admin and record.after["attempts_cleared"] >= 1
+    assert record.user == admin
+    assert record.after["attempts_cleared"] >= 1
     response = client.post("/entrar/", {"username": "julia.juridico", "password": "clave-de-prueba-123"})
     assert response.status_code == 302
