@@ -207,7 +207,7 @@ def test_partial_payments_accrue_first_and_add_up(cast, loan):
 
     with pytest.raises(ValidationFailed, match="La moneda del pago \\(USD\\) no es la del crédito"):
         pay(cast, loan, "10.00", TODAY, "usd", currency="USD")
-    with pytest.raises(ValidationFailed, match="no puede ser futura"):
+    with pytest.raises(ValidationFailed, match="no puede ser posterior a hoy"):
         pay(cast, loan, "10.00", TODAY + dt.timedelta(days=1), "futuro")
     with pytest.raises(ValidationFailed, match="positivo y en centavos"):
         pay(cast, loan, "10.001", TODAY, "fraccion")
