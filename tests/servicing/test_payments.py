@@ -222,7 +222,7 @@ def test_partial_payments_accrue_first_and_add_up(cast, loan):
             user=cast.julia, loan=loan, amount=Decimal(10), value_date=TODAY, idempotency_key="juridico"
         )
     LedgerDay.objects.create(business_date=TODAY, closed_at=dt.datetime(2026, 7, 15, 23, tzinfo=MEXICO_CITY))
-    with pytest.raises(TransitionRefused, match="está cerrado"):
+    with pytest.raises(ValidationFailed, match="debe ser posterior al último cierre \\(15/07/2026\\)"):
         pay(cast, loan, "10.00", TODAY, "cerrado")
     assert loan.payments.count() == 2
 
