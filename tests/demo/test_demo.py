@@ -25,7 +25,7 @@ from filon.goals.models import OfficeGoal
 from filon.goals.selectors import placement_progress
 from filon.ledger.services import ledger_check
 from filon.origination.models import CreditFile, FileStatus
-from filon.servicing.models import DailyClose, InstallmentStatus, Loan, Payment
+from filon.servicing.models import DailyClose, InstallmentStatus, Loan, LoanStatus, Payment
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_positions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -151,5 +151,45 @@ def test_the_demo_loads_on_any_day(capsys):
         assert set(CreditFile.objects.values_list("status", flat=True)) == set(FileStatus.values)
         assert OfficeGoal.objects.get(office__code="ZAC", year=2027).placement_mxn == Decimal("120000000")
         assert Loan.objects.filter(days_past_due__gt=0).exclude(applicant__rfc=RESTRUCTURED_RFC).count() == 1
-        assert DailyClose.objects.get().business_date == dt.date(2027, 1, 4)
+        # a day is closed after it ends: the demo closes the business day before (1 January is a holiday)
+        assert DailyClose.objects.get().business_date == dt.date(2026, 12, 31)
         assert ledger_check(loan_positions=loan_positions()) == []
+
+
+def test_after_the_demo_today_is_open_for_commission_disbursement_and_payment(demo):
+    """A day is closed after it ends: the demo closes through the business day before today, so a user can
+    make the demo's formalized file ready, pay its loan's commission and disburse it today, and take a
+    payment today on a loan under administration."""
+    from filon.demo.scenarios import demo_crew, requirements_satisfy
+    from filon.origination.services import file_ready_to_disburse
+    from filon.rules.schema import Stage
+    from filon.servicing.payments import payment_apply
+    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+
+    today = today_mx()
+    assert DailyClose.objects.order_by("business_date").last().business_date < today
+    file = CreditFile.objects.get(status=FileStatus.FORMALIZED)
+    crew = demo_crew({u.username: u for u in User.objects.all()}, file.office.code)
+    requirements_satisfy(file, Stage.PRE_DISBURSEMENT, crew=crew, on=today)
+    file = file_ready_to_disburse(user=crew.manager, file=file)
+    loan = loan_create_from_file(user=crew.analyst, file=file)
+    loan = commission_pay(user=crew.analyst, loan=loan, value_date=today)
+    assert loan.opening_commission_paid_on == today
+    disbursement = disbursement_create(
+        user=crew.analyst, loan=loan, amount=loan.contracted_amount, value_date=today
+    )
+    assert disbursement.value_date == today
+
+    active = (
+        Loan.objects.filter(status=LoanStatus.ACTIVE, currency="MXN", days_past_due=0)
+        .exclude(pk=loan.pk)
+        .order_by("number")
+        .first()
+    )
+    assert active is not None
+    cashier = demo_crew({u.username: u for u in User.objects.all()}, active.office.code).analyst
+    payment = payment_apply(
+        user=cashier, loan=active, amount=Decimal("100.00"), value_date=today, idempotency_key="demo-hoy"
+    )
+    assert payment.value_date == today
+    assert ledger_check(loan_positions=loan_positions()) == []

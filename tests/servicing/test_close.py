@@ -507,3 +507,12 @@ def test_moratorium_follows_the_base_published_for_each_month_of_the_delay(cast,
     assert first.moratorium_accrued == loan.accrued_moratorium == Decimal("791.67")
     assert sum(Decimal(r.moratorium_accrued.get("MXN", "0")) for r in records) == Decimal("791.67")
     assert loan_balances(loan.pk)[chart.INTERESES_MORATORIOS] == Decimal("791.67")
+
+
+def test_the_close_without_a_date_closes_the_business_day_before_today(capsys):
+    """A day is closed after it ends: `filon close` alone closes through yesterday's business day and leaves
+    today (Wednesday 01/07) open; `--date` stays explicit."""
+    call_command("close")
+    assert list(DailyClose.objects.values_list("business_date", flat=True)) == [date(2026, 6, 30)]
+    assert "Cierre del 30/06/2026" in capsys.readouterr().out
+    assert LedgerDay.objects.filter(business_date=TODAY).exists() is False

@@ -207,7 +207,7 @@ def test_partial_payments_accrue_first_and_add_up(cast, loan):
 
     with pytest.raises(ValidationFailed, match="La moneda del pago \\(USD\\) no es la del crédito"):
         pay(cast, loan, "10.00", TODAY, "usd", currency="USD")
-    with pytest.raises(ValidationFailed, match="no puede ser futura"):
+    with pytest.raises(ValidationFailed, match="no puede ser posterior a hoy"):
         pay(cast, loan, "10.00", TODAY + dt.timedelta(days=1), "futuro")
     with pytest.raises(ValidationFailed, match="positivo y en centavos"):
         pay(cast, loan, "10.001", TODAY, "fraccion")
@@ -222,7 +222,7 @@ def test_partial_payments_accrue_first_and_add_up(cast, loan):
             user=cast.julia, loan=loan, amount=Decimal(10), value_date=TODAY, idempotency_key="juridico"
         )
     LedgerDay.objects.create(business_date=TODAY, closed_at=dt.datetime(2026, 7, 15, 23, tzinfo=MEXICO_CITY))
-    with pytest.raises(TransitionRefused, match="está cerrado"):
+    with pytest.raises(ValidationFailed, match="debe ser posterior al último cierre \\(15/07/2026\\)"):
         pay(cast, loan, "10.00", TODAY, "cerrado")
     assert loan.payments.count() == 2
 

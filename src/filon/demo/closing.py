@@ -9,7 +9,7 @@ builder:
 - a Chihuahua credit paid installment by installment to the last: «liquidado» with its date, its carta de
   finiquito ready to download, and the legal area records the release of its mortgage.
 
-Called once by `demo.portfolio` while it builds, before the books are closed through today.
+Called once by `demo.portfolio` while it builds, before the books are closed through the business day before today.
 """
 
 from __future__ import annotations

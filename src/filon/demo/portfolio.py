@@ -827,7 +827,8 @@ def _training(staff: Staff, cal: Calendar) -> list[str]:
 
 def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summary:
     """Load the demo portfolio (once), the current year's goals, the Zacatecas course for the mining suppliers
-    of Chalchihuites and two technical-assistance visits (once), and close the books through today."""
+    of Chalchihuites and two technical-assistance visits (once), and close the books through the business day before today (a day is closed after it ends;
+    today stays open for the day's operations)."""
     cal = Calendar(today or today_mx())
     staff = Staff(users)
     loaded = False
@@ -842,7 +843,7 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
     goals = _goals(staff, cal.today.year)
     training = _training(staff, cal)
     files_expire(today=cal.today)
-    closes = close_through(business_date=cal.today)
+    closes = close_through(business_date=previous_business_day(cal.today))  # today stays open
     summary = Summary(
         loaded=loaded,
         goals=goals,

@@ -17,7 +17,8 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from filon.errors import DomainError, TransitionRefused
+from filon.core.calendar import today_mx
+from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.ledger.chart import CHART, CURRENCIES, FONDOS_DE_GARANTIA
 from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
 
@@ -87,6 +88,30 @@ def check_open(business_date: date) -> None:
             f"El día contable {business_date:%d/%m/%Y} está cerrado (último cierre: {last:%d/%m/%Y}).",
             field="business_date",
         )
+
+
+def value_date_refusal(value_date: date, *, field: str = "value_date") -> ValidationFailed | None:
+    """The one rule for the value date of every money operation (commission, disbursement, payment,
+    write-off, recovery): a day is closed after it ends, so an operation may be dated on any day after the
+    last closed day and not after today. Returns the refusal, stating the rule, or None."""
+    today = today_mx()
+    last = last_closed_date()
+    if value_date <= today and (last is None or value_date > last):
+        return None
+    rule = (
+        f"debe ser posterior al último cierre ({last:%d/%m/%Y}) y no posterior a hoy ({today:%d/%m/%Y})"
+        if last is not None
+        else f"no puede ser posterior a hoy ({today:%d/%m/%Y})"
+    )
+    return ValidationFailed(
+        [DomainError(f"La fecha valor {value_date:%d/%m/%Y} no se admite: {rule}.", field=field)]
+    )
+
+
+def value_date_check(value_date: date, *, field: str = "value_date") -> None:
+    refusal = value_date_refusal(value_date, field=field)
+    if refusal is not None:
+        raise refusal
 
 
 def _validate(lines: Sequence[Line]) -> None:

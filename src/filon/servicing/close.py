@@ -53,7 +53,7 @@ from django.utils import timezone
 
 from filon.audit.services import audit_record
 from filon.core.accrual import DelayRate
-from filon.core.calendar import add_months, is_business_day, today_mx
+from filon.core.calendar import add_months, is_business_day, previous_business_day, today_mx
 from filon.core.money import CENT, finance_context, round_money
 from filon.core.rates import MissingRate, RateSeries
 from filon.core.schedule import RateSource
@@ -134,6 +134,12 @@ def last_close_date() -> date | None:
     closes = DailyClose.objects.aggregate(last=Max("business_date"))["last"]
     ledger = last_closed_date()
     return max(filter(None, (closes, ledger)), default=None)
+
+
+def close_default_date() -> date:
+    """The date a close runs through when none is given: a day is closed after it ends, so the business day
+    before today; today stays open for the day's operations."""
+    return previous_business_day(today_mx())
 
 
 def dates_to_close(business_date: date) -> list[date]:

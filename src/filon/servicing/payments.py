@@ -57,7 +57,7 @@ from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.idempotency.services import key_clean, once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry
-from filon.ledger.services import Line, entry_post, entry_reverse, last_closed_date
+from filon.ledger.services import Line, entry_post, entry_reverse, value_date_refusal
 from filon.rules import load_ruleset_version
 from filon.servicing.accrual import (
     InstallmentState,
@@ -536,8 +536,9 @@ def _refuse_payment(
                 f"La moneda del pago ({currency}) no es la del crédito ({loan.currency}).", field="currency"
             )
         )
-    if value_date > today_mx():
-        errors.append(DomainError("La fecha valor no puede ser futura.", field="value_date"))
+    refusal = value_date_refusal(value_date)
+    if refusal is not None:
+        errors.extend(refusal.errors)
     if errors:
         raise ValidationFailed(errors)
     if loan.status == LoanStatus.PAID_OFF:
@@ -546,13 +547,6 @@ def _refuse_payment(
     if loan.status != LoanStatus.ACTIVE:
         raise TransitionRefused(
             f"El crédito no admite pagos: está «{loan.get_status_display()}».", field="status"
-        )
-    last = last_closed_date()
-    if last is not None and value_date <= last:
-        raise TransitionRefused(
-            f"El día contable {value_date:%d/%m/%Y} está cerrado (último cierre: {last:%d/%m/%Y}); "
-            "la fecha valor debe ser posterior.",
-            field="value_date",
         )
     if loan.first_disbursed_on and value_date < loan.first_disbursed_on:
         raise ValidationFailed(

@@ -40,7 +40,7 @@ from filon.core.schedule import (
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
-from filon.ledger.services import Line, entry_post
+from filon.ledger.services import Line, entry_post, value_date_check
 from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
 from filon.origination.selectors import file_ruleset, requirements_missing
@@ -300,6 +300,7 @@ def commission_pay(*, user: User, loan: Loan, value_date: date, idempotency_key:
 
 
 def _commission_post(*, user: User, loan: Loan, value_date: date) -> Loan:
+    value_date_check(value_date)
     if loan.opening_commission_paid_on:
         raise TransitionRefused("La comisión por apertura ya fue pagada.", field="opening_commission")
     total = loan.opening_commission + loan.opening_commission_iva
@@ -360,8 +361,7 @@ def _refuse_disbursement(loan: Loan, amount: Decimal, value_date: date) -> None:
             field="opening_commission",
             rule=file_ruleset(loan.file).commissions.rule if loan.file_id else None,
         )
-    if value_date > today_mx():
-        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+    value_date_check(value_date)
 
 
 def disbursement_check(*, loan: Loan, amount: Decimal, value_date: date) -> None:

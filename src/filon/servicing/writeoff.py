@@ -40,7 +40,7 @@ from filon.core.money import format_money, is_cents, round_money
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
-from filon.ledger.services import Line, entry_post, last_closed_date
+from filon.ledger.services import Line, entry_post, value_date_check
 from filon.origination.models import LoanRequest
 from filon.origination.services import loan_request_create, loan_request_mark_applied
 from filon.rules import load_ruleset_version
@@ -228,15 +228,7 @@ def _write_off_lines(loan: Loan, parts: dict[str, Decimal], *, held: Decimal, wr
 
 
 def _date_check(loan: Loan, on: date, *, field: str) -> None:
-    if on > today_mx():
-        raise ValidationFailed([DomainError("La fecha no puede ser futura.", field=field)])
-    last = last_closed_date()
-    if last is not None and on <= last:
-        raise TransitionRefused(
-            f"El día contable {on:%d/%m/%Y} está cerrado (último cierre: {last:%d/%m/%Y}); la fecha debe ser "
-            "posterior.",
-            field=field,
-        )
+    value_date_check(on, field=field)
 
 
 # ------------------------------------------------------------------------------------------- recoveries

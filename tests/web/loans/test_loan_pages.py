@@ -311,7 +311,7 @@ def test_a_refused_payment_keeps_its_key_and_says_why(cast, active_loan):
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert "La fecha valor no puede ser futura." in body
+    assert f"no puede ser posterior a hoy ({today_mx():%d/%m/%Y})." in body
     assert 'id="id_pago-value_date_error"' in body
     assert form_key(body) == key
     assert not Payment.objects.exists()

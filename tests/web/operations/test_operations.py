@@ -371,3 +371,10 @@ def test_roles(cast, portfolio, admin):
     assert login(admin).get(reverse("home")).content.decode().count(reverse("web:rate_import_new")) == 1
     assert login(cast.ana).get(reverse("web:run", args=[999999])).status_code == 403
     assert login(admin).get(reverse("web:run", args=[999999])).status_code == 404
+
+
+def test_the_close_page_proposes_the_business_day_before_today(cast):
+    """Today (Wednesday 01/07) stays open for the day's operations: the form proposes Tuesday 30/06."""
+    response = login(cast.omar).get(reverse("web:close_new"))
+    assert response.status_code == 200
+    assert 'value="2026-06-30"' in response.content.decode()

@@ -13,7 +13,6 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from filon.core.calendar import today_mx
 from filon.errors import DomainError, ValidationFailed
 from filon.limits import accepts_upload
 from filon.marketdata.catalog import CATALOG
@@ -28,7 +27,7 @@ from filon.operations.selectors import (
     run_require_kind,
 )
 from filon.operations.services import close_run_start, rate_import_start, run_step
-from filon.servicing.close import dates_to_close, last_close_date
+from filon.servicing.close import close_default_date, dates_to_close, last_close_date
 from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
 
 RECENT_RUNS = 30
@@ -71,8 +70,8 @@ def operations(request: HttpRequest) -> HttpResponse:
 @web_view(("GET", "POST"))
 def close_new(request: HttpRequest) -> HttpResponse:
     run_require_kind(request.user, RunKind.CLOSE)
-    today = today_mx()
-    form = html5_dates(CloseForm(request.POST or None, initial={"through": today}))
+    through = close_default_date()  # a day is closed after it ends: today stays open
+    form = html5_dates(CloseForm(request.POST or None, initial={"through": through}))
     if request.method == "POST" and form.is_valid():
         try:
             run = close_run_start(user=request.user, through=form.cleaned_data["through"])
@@ -83,7 +82,7 @@ def close_new(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "last_close": last_close_date(),
-        "pending": dates_to_close(today),
+        "pending": dates_to_close(through),
         "active": close_run_active(),
     }
     return render(request, "web/operations/close_new.html", context, status=422 if form.errors else 200)

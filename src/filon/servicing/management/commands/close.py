@@ -1,4 +1,5 @@
-"""`filon close [--date AAAA-MM-DD]`: the daily close through a date (default: today in Mexico City).
+"""`filon close [--date AAAA-MM-DD]`: the daily close through a date (default: the business day before
+today in Mexico City — a day is closed after it ends).
 
 Closes, in order, every business day missed since the last close (STYLE 9: rerunnable, idempotent per
 date), printing a progress line as each date starts and then a summary of each one.
@@ -12,10 +13,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.errors import DomainError
-from filon.servicing.close import AGING_BUCKETS, close_through, last_close_date
+from filon.servicing.close import AGING_BUCKETS, close_default_date, close_through, last_close_date
 from filon.servicing.models import DailyClose
 
 BUCKET_LABELS = {"0": "al corriente", "91+": "más de 90 días"}
@@ -60,11 +60,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--date", dest="date", help="fecha de cierre AAAA-MM-DD (por omisión, hoy en la Ciudad de México)"
+            "--date",
+            dest="date",
+            help="fecha de cierre AAAA-MM-DD (por omisión, el día hábil anterior a hoy en la Ciudad de México: un día se cierra después de terminar)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        through = _day(options["date"]) if options.get("date") else today_mx()
+        through = _day(options["date"]) if options.get("date") else close_default_date()
         try:
             closes = close_through(business_date=through, progress=self._progress)
         except DomainError as exc:
