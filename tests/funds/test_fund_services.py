@@ -485,3 +485,24 @@ def test_funds_command(cast):
     with pytest.raises(CommandError):
         call_command("funds", "check", stdout=out)
     assert "fondo FOCIR: movimientos 6000010.00, libro 6000000.00" in out.getvalue()
+
+
+@pytest.mark.parametrize("record", ["contribution", "interest"])
+def test_fund_movements_follow_the_one_value_date_rule(cast, record):
+    """A contribution or the fund's interest is dated like every money operation: not after today (the
+    same rule and message as commissions, disbursements and payments)."""
+    from filon.errors import ValidationFailed
+
+    fund = fund_create(
+        user=cast.omar, code="PM-ZAC", name="Fondo estatal", program="pequena_mineria", contributor="state"
+    )
+    post = fund_contribute if record == "contribution" else fund_interest_record
+    if record == "interest":
+        fund_contribute(user=cast.omar, fund=fund, amount=Decimal("100000"), on=TODAY)
+    with pytest.raises(ValidationFailed) as exc:
+        post(user=cast.omar, fund=fund, amount=Decimal("1000"), on=TODAY + dt.timedelta(days=1))
+    error = exc.value.errors[0]
+    assert error.field == "on"
+    assert "16/07/2026 no se admite" in error.message
+    assert "no puede ser posterior a hoy (15/07/2026)" in error.message
+    assert post(user=cast.omar, fund=fund, amount=Decimal("1000"), on=TODAY).amount == Decimal("1000")

@@ -40,7 +40,7 @@ from filon.funds.selectors import (
 )
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
-from filon.ledger.services import Line, entry_post, fund_balances, loan_balances
+from filon.ledger.services import Line, entry_post, fund_balances, loan_balances, value_date_check
 from filon.origination.models import CreditFile
 from filon.rules import load_ruleset_for_date, load_ruleset_version
 from filon.rules.schema import ProgramCode, Stage
@@ -300,6 +300,7 @@ def _contribution_post(
     *, user: User, fund: GuaranteeFund, amount: Decimal, on: date, description: str
 ) -> FundMovement:
     _amount_errors(amount, fund)
+    value_date_check(on, field="on")
     if not fund.active:
         raise TransitionRefused("El fondo está cerrado.", field="fund", rule=fund.rule)
     text = description.strip() or f"Aportación al fondo {fund.code}"
@@ -340,6 +341,7 @@ def fund_interest_record(
 
 def _interest_post(*, user: User, fund: GuaranteeFund, amount: Decimal, on: date) -> FundMovement:
     _amount_errors(amount, fund)
+    value_date_check(on, field="on")
     return _movement(
         user=user,
         fund=fund,
