@@ -134,7 +134,7 @@ def _write_off(*, user: User, loan: Loan, request: LoanRequest, on: date) -> Wri
     refusal = request_refusal(loan=loan, request=request)
     if refusal is not None:
         raise refusal
-    _date_check(loan, on, field="on")
+    value_date_check(on, field="on")
     if request.resolved_at is not None and on < timezone.localdate(request.resolved_at):
         raise TransitionRefused(
             f"El castigo no puede aplicarse antes de su autorización ({timezone.localdate(request.resolved_at):%d/%m/%Y}).",
@@ -227,10 +227,6 @@ def _write_off_lines(loan: Loan, parts: dict[str, Decimal], *, held: Decimal, wr
     ]
 
 
-def _date_check(loan: Loan, on: date, *, field: str) -> None:
-    value_date_check(on, field=field)
-
-
 # ------------------------------------------------------------------------------------------- recoveries
 
 
@@ -270,7 +266,7 @@ def _recovery(*, user: User, loan: Loan, amount: Decimal, value_date: date) -> R
     if errors:
         raise ValidationFailed(errors)
     LOAN.require_state("recover", loan)
-    _date_check(loan, value_date, field="value_date")
+    value_date_check(value_date)
     assert loan.written_off_on is not None
     if value_date < loan.written_off_on:
         raise ValidationFailed(
