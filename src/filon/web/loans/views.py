@@ -1047,21 +1047,33 @@ def restructuring_apply_view(request: HttpRequest, pk: int, request_id: int) -> 
                 if replayed(applied)
                 else "Se aplicó la reestructura: el crédito tiene una nueva tabla de amortización."
             )
-            found = _request_of(loan, request_id)
-            if not is_htmx(request):
-                messages.success(request, notice)
-                return redirect("web:loan_restructuring_request", loan.pk, found.pk)
-            return render(
-                request,
-                "web/loans/_restructuring_request.html",
-                _request_context(request, loan, found, notice=notice),
-            )
+            return _request_done(request, loan, request_id, notice)
+    return _request_refused(request, loan, found, status, apply_form=form)
+
+
+def _request_done(request: HttpRequest, loan: Loan, request_id: int, notice: str) -> HttpResponse:
+    """A request's page after an action on it: its panel with the notice (HTMX), else back to the page."""
+    found = _request_of(loan, request_id)
+    if not is_htmx(request):
+        messages.success(request, notice)
+        return redirect("web:loan_restructuring_request", loan.pk, found.pk)
+    return render(
+        request,
+        "web/loans/_restructuring_request.html",
+        _request_context(request, loan, found, notice=notice),
+    )
+
+
+def _request_refused(
+    request: HttpRequest, loan: Loan, found: LoanRequest, status: int, **forms_shown: Any
+) -> HttpResponse:
+    """A request's page again with the refused form (its errors placed) and the refusal's status."""
     template = (
         "web/loans/_restructuring_request.html"
         if is_htmx(request)
         else "web/loans/restructuring_request.html"
     )
-    return render(request, template, _request_context(request, loan, found, apply_form=form), status=status)
+    return render(request, template, _request_context(request, loan, found, **forms_shown), status=status)
 
 
 @web_view(("POST",))
@@ -1078,23 +1090,8 @@ def loan_request_withdraw_view(request: HttpRequest, pk: int, request_id: int) -
             status = exc.status
         else:
             notice = "Se retiró la solicitud; el comité ya no la resolverá."
-            found = _request_of(loan, request_id)
-            if not is_htmx(request):
-                messages.success(request, notice)
-                return redirect("web:loan_restructuring_request", loan.pk, found.pk)
-            return render(
-                request,
-                "web/loans/_restructuring_request.html",
-                _request_context(request, loan, found, notice=notice),
-            )
-    template = (
-        "web/loans/_restructuring_request.html"
-        if is_htmx(request)
-        else "web/loans/restructuring_request.html"
-    )
-    return render(
-        request, template, _request_context(request, loan, found, withdraw_form=form), status=status
-    )
+            return _request_done(request, loan, request_id, notice)
+    return _request_refused(request, loan, found, status, withdraw_form=form)
 
 
 # ------------------------------------------------------------------------------------------- closing
