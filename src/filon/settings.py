@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "filon.web",
     "filon.demo",
     "filon.amendments",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -329,3 +331,22 @@ FILON_WORKER_TIMEOUT = _whole("FILON_WORKER_TIMEOUT", 120, 1)
 FILON_SERVE_THREADS = _whole("FILON_SERVE_THREADS", 4, 1)
 FILON_FORWARDED_ALLOW_IPS = _addresses("FILON_FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 # -------------------------------------------------------------------------------- production / proxy (end)
+
+# Background work (the Django Tasks API through django-tasks' database backend: the same tables on SQLite and
+# PostgreSQL, no broker to run). `filon worker` takes the tasks and runs the schedule (docs/operations.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Mail: SMTP from the environment in production; the demo writes each mail as a file in a folder it names.
+EMAIL_BACKEND = env_str("FILON_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env_str("FILON_EMAIL_FILE_PATH", str(VAR_DIR / "correo"))
+EMAIL_HOST = env_str("FILON_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("FILON_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("FILON_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("FILON_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("FILON_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("FILON_EMAIL_FROM", "Filón <filon@localhost>")
+
+# Training mode (off in production, on in the demo): the administrator may move the business date forward,
+# running the closes in between, to show a loan falling due, going late and being recovered.
+FILON_TRAINING_MODE = env_bool("FILON_TRAINING_MODE", False)
