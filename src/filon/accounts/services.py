@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
-from filon.accounts.models import REGIONAL_ROLES, RegionalOffice, Role, User, new_session_salt
-from filon.audit.services import audit_record, snapshot
+from filon.accounts.models import RegionalOffice, User, new_session_salt
+from filon.audit.services import audit_record
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, NotFound
 from filon.rules import RuleSet, load_ruleset_for_date
@@ -39,48 +39,6 @@ def office_for_state(state: str, *, ruleset: RuleSet | None = None) -> RegionalO
     raise NotFound(
         f"Ninguna gerencia regional atiende el estado «{state}».", field="state", rule=ruleset.offices.rule
     )
-
-
-@transaction.atomic
-def user_create(
-    *,
-    actor: Any,
-    username: str,
-    password: str,
-    role: str,
-    office: RegionalOffice | None = None,
-    first_name: str = "",
-    last_name: str = "",
-    email: str = "",
-    committees: list[str] | None = None,
-) -> User:
-    if role not in Role.values:
-        raise DomainError(f"Rol desconocido «{role}».", field="role")
-    if role in REGIONAL_ROLES and office is None:
-        raise DomainError("Los usuarios regionales deben pertenecer a una gerencia regional.", field="office")
-    if User.objects.filter(username=username).exists():
-        raise DomainError(f"Ya existe el usuario «{username}».", field="username")
-    user = User(
-        username=username,
-        role=role,
-        office=office,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        committees=committees or [],
-        is_staff=role == Role.ADMINISTRADOR,
-        is_superuser=role == Role.ADMINISTRADOR,
-    )
-    user.set_password(password)
-    user.save()
-    audit_record(
-        user=actor,
-        action="user.create",
-        obj=user,
-        after=snapshot(user, ["username", "role", "office_id", "committees"]),
-        office=office,
-    )
-    return user
 
 
 @transaction.atomic
