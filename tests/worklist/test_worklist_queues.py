@@ -125,6 +125,39 @@ def test_a_proposed_file_waits_for_the_secretary_of_its_committee_with_the_clock
     assert seen.url == "/comites/convocar/"  # no open session of the committee yet
 
 
+def test_a_guarantee_release_waits_for_the_agenda_and_then_for_the_votes(cast, credit_file):
+    from filon.committees.services import (
+        agenda_add_guarantee_change,
+        session_attendance,
+        session_convene,
+        session_hold,
+    )
+    from filon.origination.services import guarantee_change_request
+
+    file = to_authorized(cast, credit_file)
+    change = guarantee_change_request(
+        user=cast.ana, guarantee=file.guarantees.get(), kind="release", reason="Pago anticipado parcial."
+    )
+    key = f"agenda-guarantee:{change.pk}"
+    assert only(cast, key) == {"sergio.secretario"}
+    assert item_of(cast.sergio, key).title == (
+        f"Incluir en el orden del día la liberación de garantía del expediente {file.folio}"
+    )
+    session = session_convene(user=cast.sergio, committee=change.committee, date=today_mx(), place="Sala")
+    assert item_of(cast.sergio, key).url == f"/comites/{session.pk}/"  # the open session takes it
+    item = agenda_add_guarantee_change(user=cast.sergio, session=session, change=change)
+    assert key not in keys(cast.sergio)
+    session_attendance(user=cast.sergio, session=session, members=[cast.marta, cast.luis])
+    session_hold(user=cast.sergio, session=session)
+    vote = f"vote:{item.pk}"
+    assert only(cast, vote) == {"marta.comite"}  # present; Elena is absent
+    assert vote in keys(cast.luis)
+    assert vote not in keys(cast.elena)
+    assert item_of(cast.marta, vote).title == (
+        f"Su voto está pendiente: liberación de garantía del expediente {file.folio}"
+    )
+
+
 def test_sessions_to_hold_and_close_and_votes_pending_for_the_members_present(cast, credit_file):
     from filon.committees.models import AgendaItem
     from filon.committees.services import session_hold, vote_cast
@@ -173,6 +206,19 @@ def test_an_authorized_file_waits_for_legal_with_the_validity_clock(cast, credit
     assert seen.days_left == (file.authorization_expires_on - today_mx()).days
     assert not seen.business_days
     assert seen.clock == f"vence en {seen.days_left} días"
+
+
+def test_a_formalized_file_waits_for_its_analyst_to_release_it(cast, credit_file):
+    from filon.demo.scenarios import file_to_formalized
+
+    file = file_to_formalized(to_authorized(cast, credit_file), crew=crew(cast))
+    assert f"file-formalize:{file.pk}" not in keys(cast.julia)
+    key = f"file-release:{file.pk}"
+    assert only(cast, key) == {"ana.zac"}
+    seen = item_of(cast.ana, key)
+    assert seen.title == f"Liberar para disposición el expediente {file.folio}"
+    assert seen.since == file.contract_signed_on
+    assert [i.key for q in office_queue(cast.gerardo) for i in q.items] == [key]
 
 
 def test_a_ready_file_and_a_loan_to_disburse_wait_for_the_analyst(cast, credit_file, sample_rates):
