@@ -324,3 +324,43 @@ def test_the_manager_sees_the_office_queue_by_analyst(cast, credit_file):
     assert office_queue(cast.ana) == []
     hmo_manager = _user("ramiro.son", "gerente_regional", cast.hmo)
     assert office_queue(hmo_manager) == []
+
+
+def test_above_the_usd_threshold_the_attention_clock_does_not_apply(cast, credit_file):
+    satisfy(cast, credit_file, Stage.AUTHORIZATION)
+    file = file_requirements_complete(user=cast.ana, file=credit_file)
+    file.attention_deadline = None  # what the evaluation leaves above the threshold of R-8
+    file.save(update_fields=["attention_deadline"])
+    seen = item_of(cast.ana, f"file-attention:{file.pk}:requirements_complete")
+    assert (seen.due, seen.days_left, seen.rule, seen.clock) == (None, None, "", "")
+    assert seen.detail.endswith("el tiempo de atención no aplica a este monto")
+
+
+def test_a_new_queue_kind_is_one_registered_source(cast):
+    from filon.worklist import sources
+    from filon.worklist.items import PendingItem
+
+    def sign_offs(user, today):
+        if user.role != "gerente_regional":
+            return []
+        return [
+            PendingItem(
+                key="sign-off:1",
+                kind="sign-off",
+                title="Visto bueno",
+                detail="",
+                url="/",
+                office="",
+                since=today,
+            )
+        ]
+
+    before = list(sources.SOURCES)
+    try:
+        sources.source_register(sign_offs)
+        sources.source_register(sign_offs)  # twice is harmless
+        assert [*before, sign_offs] == sources.SOURCES
+        assert "sign-off:1" in keys(cast.gerardo)
+        assert "sign-off:1" not in keys(cast.ana)
+    finally:
+        sources.SOURCES[:] = before
