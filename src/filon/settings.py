@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "filon.web",
     "filon.demo",
     "filon.amendments",
+    "filon.worklist",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "filon.web.http.navigation",
+                "filon.web.worklist.context.notices_unread",
             ],
         },
     },
@@ -142,7 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "web:pending"  # «Mis pendientes» (filon.worklist)
 LOGOUT_REDIRECT_URL = "login"
 # A session is a signed cookie (it holds only the user's id and session hash): no database read or write per
 # page. Logging out renews the user's session salt, which ends every copy of the cookie (filon.accounts.apps);
@@ -346,6 +348,9 @@ EMAIL_HOST_PASSWORD = env_str("FILON_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("FILON_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("FILON_EMAIL_FROM", "Filón <filon@localhost>")
+# The site's address as the mails link to it, and how many days ahead an obligation is reminded (worklist).
+FILON_SITE_URL = env_str("FILON_SITE_URL", "http://localhost:8000")
+FILON_REMINDER_DAYS = env_int("FILON_REMINDER_DAYS", 7)
 
 # Training mode (off in production, on in the demo): the administrator may move the business date forward,
 # running the closes in between, to show a loan falling due, going late and being recovered.

@@ -172,7 +172,7 @@ def sign_in(
     expect.set_options(timeout=TIMEOUT_MS)
 
     def open_as(user, screenshot: str | None = None) -> Page:
-        """The login page is kept as `screenshot` when given; the home page each person lands on, always."""
+        """The login page is kept as `screenshot` when given; the page each person lands on («Mis pendientes»), always."""
         context = browser.new_context(
             base_url=live_server.url, locale="es-MX", timezone_id="America/Mexico_City"
         )
@@ -196,7 +196,7 @@ def sign_in(
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
         page.goto("/entrar/")
         log_in(page, user, shot if screenshot else None, screenshot or "")
-        landed(page, r"/$")
+        landed(page, r"/pendientes/$")
         shot(page, f"inicio-{user.username.split('.')[0]}")
         return page
 

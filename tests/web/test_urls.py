@@ -18,6 +18,7 @@ from filon.web.loans import urls as loans
 from filon.web.operations import urls as operations
 from filon.web.programs import urls as programs
 from filon.web.users import urls as users
+from filon.web.worklist import urls as worklist
 
 AREAS = [
     applicants,
@@ -32,6 +33,7 @@ AREAS = [
     goals,
     amendments,
     users,
+    worklist,
 ]
 SAMPLE = {"int": 7, "slug": "muestra"}
 
@@ -64,7 +66,7 @@ def test_each_name_reverses_to_a_path_that_resolves_to_its_own_area_s_view():
                 pattern.name,
                 pattern.callback.__module__,
             )
-    assert len(seen) == 103
+    assert len(seen) == 107
 
 
 def test_paths_are_the_spanish_ones_people_have_bookmarked():

@@ -181,7 +181,17 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from filon.api import amendments, applicants, closing, committees, engine, files, loans, restructurings
+    from filon.api import (
+        amendments,
+        applicants,
+        closing,
+        committees,
+        engine,
+        files,
+        loans,
+        restructurings,
+        worklist,
+    )
 
     api.add_router("/", engine.router)
     api.add_router("/applicants", applicants.router)
@@ -191,6 +201,7 @@ def _register_routers() -> None:
     api.add_router("/amendments", amendments.router)
     api.add_router("/", closing.router)
     api.add_router("/", restructurings.router)
+    api.add_router("/", worklist.router)
 
 
 _register_routers()

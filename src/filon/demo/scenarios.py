@@ -110,6 +110,7 @@ def demo_cast_create(*, only: Iterable[str] | None = None) -> dict[str, User]:
                 "office": RegionalOffice.objects.get(code=office) if office else None,
                 "first_name": first,
                 "last_name": last,
+                "email": f"{username}@fifomi.example",  # the worklist's mails (the demo writes them to a folder)
                 "committees": committees,
                 "is_staff": role == Role.ADMINISTRADOR,
                 "is_superuser": role == Role.ADMINISTRADOR,

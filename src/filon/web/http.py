@@ -142,6 +142,8 @@ def section_response(
 
 NAV_URLS = {
     "home": "home",
+    "pending": "web:pending",
+    "notices": "web:notices",
     "applicants": "web:applicants",
     "files": "web:files",
     "sessions": "web:sessions",

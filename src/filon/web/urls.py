@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("filon.web.goals.urls")),
     path("", include("filon.web.amendments.urls")),
     path("", include("filon.web.users.urls")),
+    path("", include("filon.web.worklist.urls")),
 ]
