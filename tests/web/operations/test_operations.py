@@ -43,6 +43,7 @@ from filon.operations.services import (
 from filon.servicing.close import close_day, close_through
 from filon.servicing.models import DailyClose, Installment, Loan
 from filon.servicing.selectors import loan_positions
+from operations.worker_support import worker_once
 from servicing.test_close import bare_loan
 from web.web_support import HTMX, login
 
@@ -195,10 +196,10 @@ def test_close_run_advanced_step_by_step_equals_close_through(cast, portfolio):
     assert "Terminada" in listing
 
 
-def test_the_worker_runs_a_close_started_from_the_page_to_its_end(cast, portfolio):
+def test_the_worker_runs_a_close_started_from_the_page_to_its_end(cast, portfolio, monkeypatch):
     login(cast.omar).post(reverse("web:close_new"), {"through": "2026-03-09"})
     run = BatchRun.objects.get()
-    call_command("worker", "--once", "--no-schedule", verbosity=0)
+    worker_once(monkeypatch, "--no-schedule")
     run.refresh_from_db()
     assert (run.status, run.steps_done) == (RunStatus.DONE, 5)
     assert run.heartbeat_at is not None
