@@ -20,8 +20,10 @@ from filon.audit.models import AuditRecord
 from filon.core.calendar import MEXICO_CITY
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.ledger.services import ledger_check
+from filon.marketdata.jobs import RATES_JOB
 from filon.operations.models import BatchRun, JobRun, JobStatus, RunStatus, ScheduledJob
 from filon.operations.schedule import (
+    CLOSE_JOB,
     MAX_ATTEMPTS,
     job_run_execute_now,
     job_run_request,
@@ -34,7 +36,7 @@ from filon.operations.schedule import (
     when_text,
 )
 from filon.operations.services import close_run_start, runs_resume_stale
-from filon.platform.jobs import jobs_registered
+from filon.platform.jobs import job_get, jobs_registered
 from filon.servicing.close import close_day
 from filon.servicing.models import DailyClose
 from filon.servicing.selectors import loan_positions
@@ -92,6 +94,8 @@ def test_every_n_minutes_slots_count_from_midnight():
 
 @pytest.mark.django_db
 def test_every_registered_job_gets_a_schedule_and_each_slot_runs_once(frozen, cast):
+    assert job_get("close") is CLOSE_JOB  # registered by operations' ready()
+    assert job_get("rates") is RATES_JOB  # by marketdata's
     rows = schedule_ensure()
     assert [row.code for row in rows] == [job.code for job in jobs_registered()]
     assert {"close", "rates"} <= {row.code for row in rows}
@@ -151,15 +155,35 @@ def test_the_worker_runs_the_nightly_close_unattended(frozen, cast, applicant, m
 @pytest.mark.django_db
 def test_a_failing_job_is_recorded_with_its_message(frozen, cast, monkeypatch):
     from filon.marketdata import jobs
+    from filon.marketdata.services import ImportSummary
 
     monkeypatch.setenv("BANXICO_TOKEN", "token-de-prueba")
+    asked = []
+
+    def fetched(**kwargs):
+        asked.append(kwargs)
+        return [ImportSummary("FIX", 2, 0, 0, 0, date(2026, 6, 29), date(2026, 6, 30))]
+
+    monkeypatch.setattr(jobs, "observations_fetch_banxico", fetched)
+    admin = User.objects.create_user("adm", role="administrador")
+    run = job_run_execute_now(job_run_request(user=admin, code="rates").pk)
+    assert run.status == JobStatus.DONE
+    assert run.result == {
+        "resumen": "FIX: 2 nuevas, 0 actualizadas, 0 sin cambio, 0 sin dato del 29/06/2026 al 30/06/2026"
+    }
+    assert (asked[0]["start"], asked[0]["end"], asked[0]["token"]) == (
+        date(2026, 6, 24),
+        date(2026, 7, 1),
+        "token-de-prueba",
+    )
+    assert "FIX" in asked[0]["series_codes"]
 
     def refused(**kwargs):
         raise RuntimeError("Banxico no respondió")
 
     monkeypatch.setattr(jobs, "observations_fetch_banxico", refused)
-    run = job_run_request(user=User.objects.create_user("adm", role="administrador"), code="rates")
-    run = job_run_execute_now(run.pk)
+    with time_machine.travel(NOW + timedelta(minutes=1), tick=False):
+        run = job_run_execute_now(job_run_request(user=admin, code="rates").pk)
     assert run.status == JobStatus.FAILED
     assert run.error == "Error inesperado (RuntimeError): Banxico no respondió"
     assert job_run_execute_now(run.pk).status == JobStatus.FAILED  # not pending: not run again
