@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
+from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Worker, valid_interval
 
 from filon.operations.schedule import job_runs_resume_stale, schedule_tick
@@ -119,11 +120,15 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for name in ("django_tasks_db", "filon.worker", "django_tasks"):
+        # each task and each scheduled run at verbosity 1; the queue loop's own chatter (it restarts after
+        # every tick) only at 2
+        verbosity = options["verbosity"]
+        levels = {"filon.worker": 1, TASKS_LOGGER: 1, "django_tasks_db": 2}
+        for name, shown_from in levels.items():
             log = logging.getLogger(name)
-            log.setLevel(logging.INFO if options["verbosity"] else logging.WARNING)
-            if not log.handlers:
-                log.addHandler(logging.StreamHandler(self.stdout))
+            log.setLevel(logging.INFO if verbosity >= shown_from else logging.WARNING)
+            log.handlers = [logging.StreamHandler(self.stdout)]
+            log.propagate = False
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{get_random_string(6)}"[:64]
         worker = FilonWorker(
             queue_names=["default"],
