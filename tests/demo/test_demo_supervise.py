@@ -29,7 +29,12 @@ signal.signal(signal.SIGTERM, stop)
 mark.with_suffix(".started").write_text("")
 time.sleep(60)
 """
-ENDS = "import sys; sys.exit(3)"
+ENDS = """
+import pathlib, sys, time
+while not pathlib.Path(sys.argv[1]).exists():  # the other one is up, its handler set
+    time.sleep(0.05)
+sys.exit(3)
+"""
 DEAF = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
 
 
@@ -41,7 +46,11 @@ def test_when_one_process_ends_the_other_is_stopped(tmp_path: Path):
     out = io.StringIO()
     started = time.monotonic()
     code = supervise(
-        [child("servidor", WAITS, str(tmp_path / "server")), child("proceso de fondo", ENDS)], out=out
+        [
+            child("servidor", WAITS, str(tmp_path / "server")),
+            child("proceso de fondo", ENDS, str(tmp_path / "server.started")),
+        ],
+        out=out,
     )
     assert code == 3
     assert "El proceso de fondo terminó (código 3); se detiene lo demás." in out.getvalue()

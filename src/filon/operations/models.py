@@ -153,6 +153,7 @@ class JobRun(models.Model):
     )
     status = models.CharField("estado", max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    enqueued_at = models.DateTimeField("puesta en cola", default=timezone.now)
     started_at = models.DateTimeField("inicio", null=True, blank=True)
     finished_at = models.DateTimeField("fin", null=True, blank=True)
     result = models.JSONField("resultado", default=dict)

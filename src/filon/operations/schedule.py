@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -257,28 +258,33 @@ def job_run_execute(job_run_id: int) -> dict[str, Any]:
 
 
 def job_runs_resume_stale(*, stale_after: timedelta, now: datetime | None = None) -> list[int]:
-    """Queue again the runs left `running` by a dead worker (started before the stale threshold), and the
-    ones still waiting after it whose task a dead worker had claimed; after `MAX_ATTEMPTS` executions, record
-    the run failed instead."""
+    """Queue again the runs a dead worker left: `running` since before the stale threshold, or still waiting
+    long after they were queued (a worker claimed the task and died before starting the run); after
+    `MAX_ATTEMPTS` executions, record the run failed instead. Each change is a compare-and-set, so two
+    sweeping workers queue a run once."""
     now = now or timezone.now()
     cutoff = now - stale_after
     resumed = []
-    stale = JobRun.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff)
+    stale = JobRun.objects.filter(
+        Q(status=JobStatus.RUNNING, started_at__lt=cutoff)
+        | Q(status=JobStatus.PENDING, enqueued_at__lt=cutoff)
+    )
     for run in stale:
+        again = run.status == JobStatus.PENDING or run.attempts < MAX_ATTEMPTS
+        changes: dict[str, Any] = (
+            {"status": JobStatus.PENDING, "enqueued_at": now}
+            if again
+            else {
+                "status": JobStatus.FAILED,
+                "finished_at": now,
+                "error": f"Interrumpida {run.attempts} veces: el proceso de fondo se detuvo antes de terminar.",
+            }
+        )
         with transaction.atomic():
-            again = run.attempts < MAX_ATTEMPTS
-            changes: dict[str, Any] = (
-                {"status": JobStatus.PENDING, "started_at": now}
-                if again
-                else {
-                    "status": JobStatus.FAILED,
-                    "finished_at": now,
-                    "error": f"Interrumpida {run.attempts} veces: el proceso de fondo se detuvo antes de terminar.",
-                }
-            )
-            if not JobRun.objects.filter(
-                pk=run.pk, status=JobStatus.RUNNING, started_at=run.started_at
-            ).update(**changes):
+            claimed = JobRun.objects.filter(
+                pk=run.pk, status=run.status, started_at=run.started_at, enqueued_at=run.enqueued_at
+            ).update(**changes)
+            if not claimed:
                 continue
             if again:
                 job_run_execute.enqueue(run.pk)

@@ -25,7 +25,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
-from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Worker, valid_interval
@@ -55,8 +54,9 @@ class FilonWorker(Worker):
         self._last_tick = float("-inf")
 
     def tick(self) -> None:
-        """Enqueue what the schedule says is due and what a dead worker left; errors are logged, not fatal
-        (a locked SQLite database, a dropped connection: the next tick tries again)."""
+        """Enqueue what the schedule says is due and what a dead worker left. An error is logged, not fatal
+        (a locked SQLite database, a dropped connection): the queue still runs and the next tick tries
+        again."""
         self._last_tick = time.monotonic()
         was_running = self.running_task
         self.running_task = True  # a signal now lets the tick finish
@@ -67,12 +67,13 @@ class FilonWorker(Worker):
                     logger.info("Tarea programada %s: ejecución %s (%s)", run.code, run.pk, run.slot)
             runs_resume_stale(stale_after=self.stale_after)
             job_runs_resume_stale(stale_after=self.stale_after)
-        except OperationalError:
-            logger.exception("Revisión del calendario fallida; se reintenta")
+        except Exception:
+            logger.exception("Revisión del calendario fallida; se reintenta en la siguiente vuelta")
         finally:
             self.running_task = was_running
 
     def run_task(self, db_task_result: Any) -> None:
+        self.running_task = True  # claimed: a signal now lets it run (the parent sets this a moment later)
         if time.monotonic() - self._last_tick >= max(self.interval, 1):
             self.tick()
         super().run_task(db_task_result)

@@ -221,6 +221,12 @@ def test_the_sweep_requeues_work_left_by_a_dead_worker(cast, applicant, monkeypa
     assert job_run.status == JobStatus.FAILED
     assert job_run.error.startswith(f"Interrumpida {MAX_ATTEMPTS} veces")
 
+    # a run whose task a worker claimed and died with, before the run started
+    waiting = JobRun.objects.create(code="close", slot=timezone.now())
+    assert job_runs_resume_stale(stale_after=stale) == []
+    assert job_runs_resume_stale(stale_after=stale, now=later) == [waiting.pk]
+    assert job_runs_resume_stale(stale_after=stale, now=later) == []  # queued again just now
+
 
 # -------------------------------------------------------------------------------------- the page
 
