@@ -22,7 +22,7 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced  ## create the environment from the lock file
 
-demo: env  ## migrate SQLite, load rules and demo data, serve on 127.0.0.1:8000
+demo: env  ## migrate SQLite, load rules and demo data, serve on 127.0.0.1:8000 with the worker (Ctrl-C stops both)
 	$(BIN)/filon demo run --address 127.0.0.1:8000
 
 test: env lint typecheck test-sqlite test-postgres  ## every test tier on SQLite and (when reachable) PostgreSQL

@@ -17,3 +17,7 @@ STORAGES = {
 }
 # Tests serve no collected static files; an existing empty root keeps WhiteNoise quiet on a fresh clone.
 STATIC_ROOT = tempfile.mkdtemp(prefix="filon-test-static-")
+# TASKS stays the production database backend (filon.settings): starting a batch run or a job run writes its
+# task row in the same transaction, as in production, and the tests run that work explicitly — through the
+# services, or with `filon worker --once` (tests/operations/worker_support.py). The immediate backend would
+# run a whole close inside the request that starts it, and hide the queue the worker and its sweep rely on.

@@ -66,7 +66,7 @@ def test_each_name_reverses_to_a_path_that_resolves_to_its_own_area_s_view():
                 pattern.name,
                 pattern.callback.__module__,
             )
-    assert len(seen) == 107
+    assert len(seen) == 109
 
 
 def test_paths_are_the_spanish_ones_people_have_bookmarked():
@@ -77,7 +77,8 @@ def test_paths_are_the_spanish_ones_people_have_bookmarked():
     assert reverse("web:vote", args=[7, 3]) == "/comites/7/asuntos/3/votar/"
     assert reverse("web:loan_payment", args=[7]) == "/creditos/7/pagos/"
     assert reverse("web:loan_schedule_pdf", args=[7]) == "/creditos/7/tabla-de-amortizacion.pdf"
-    assert reverse("web:run_step", args=[7]) == "/operaciones/7/paso/"
+    assert reverse("web:run_status", args=[7]) == "/operaciones/7/avance/"
+    assert reverse("web:schedule_edit", args=["close"]) == "/operaciones/tareas/close/"
     assert reverse("web:program", args=["muestra"]) == "/programas/muestra/"
     assert reverse("web:fund_whatif") == "/fondos/simulacion/"
     assert reverse("web:epo_document_collect", args=[7]) == "/cadenas/documentos/7/cobrar/"

@@ -1,4 +1,4 @@
-"""A batch run: a long operation split in steps, persisted so that page requests can advance it."""
+"""Batch runs (a long operation split in steps, advanced by the worker) and the worker's schedule of jobs."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ class BatchRun(models.Model):
     result = models.JSONField("resultado", default=dict)
     error = models.TextField("error", blank=True)
     error_rule = models.CharField("regla del error", max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(
+        "última señal del proceso de fondo",
+        null=True,
+        blank=True,
+        help_text="cada paso la renueva; una ejecución activa sin señal reciente se reanuda (el proceso murió)",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -89,3 +95,84 @@ class BatchRun(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.total_steps else self.steps_done * 100 // self.total_steps
+
+
+class ScheduledJob(models.Model):
+    """When the worker runs a registered job (`filon.platform.jobs`): a daily time in Mexico City, or every
+    so many minutes; on business days only, or every day. One row per job; the administrator turns it on or
+    off and changes its time from the operations page."""
+
+    code = models.CharField("tarea", max_length=32, unique=True)
+    daily_at = models.TimeField("hora diaria (Ciudad de México)", null=True, blank=True)
+    every_minutes = models.PositiveIntegerField("cada cuántos minutos", null=True, blank=True)
+    business_days_only = models.BooleanField("solo días hábiles", default=True)
+    enabled = models.BooleanField("activa", default=True)
+    updated_at = models.DateTimeField("modificada", auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "tarea programada"
+        verbose_name_plural = "tareas programadas"
+        constraints = [
+            models.CheckConstraint(
+                name="scheduledjob_has_a_time",
+                condition=Q(daily_at__isnull=False) | Q(every_minutes__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="scheduledjob_every_positive",
+                condition=Q(every_minutes__isnull=True) | Q(every_minutes__gte=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "En espera"
+    RUNNING = "running", "En proceso"
+    DONE = "done", "Terminada"
+    FAILED = "failed", "Con error"
+
+
+class JobRun(models.Model):
+    """One execution of a job: for a slot of its schedule (`slot` is the time it was due, unique per job, so
+    two workers or a restarted one never run a slot twice) or asked by the administrator («Ejecutar ahora»,
+    `slot` is the moment asked)."""
+
+    code = models.CharField("tarea", max_length=32)
+    slot = models.DateTimeField("programada para")
+    manual = models.BooleanField("a petición", default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pedida por",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    status = models.CharField("estado", max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("intentos", default=0)
+    enqueued_at = models.DateTimeField("puesta en cola", default=timezone.now)
+    started_at = models.DateTimeField("inicio", null=True, blank=True)
+    finished_at = models.DateTimeField("fin", null=True, blank=True)
+    result = models.JSONField("resultado", default=dict)
+    error = models.TextField("error", blank=True)
+
+    class Meta:
+        ordering = ["-slot", "-id"]
+        verbose_name = "ejecución de tarea"
+        verbose_name_plural = "ejecuciones de tareas"
+        constraints = [models.UniqueConstraint(fields=["code", "slot"], name="jobrun_one_per_slot")]
+        indexes = [models.Index(fields=["status", "started_at"], name="jobrun_status_started")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.slot:%Y-%m-%d %H:%M}"
+
+    @property
+    def seconds(self) -> float | None:
+        """How long it took (or has taken so far, while running)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at or timezone.now()
+        return (end - self.started_at).total_seconds()

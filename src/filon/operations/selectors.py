@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from filon.accounts.access import require_role
 from filon.errors import NotFound
@@ -31,6 +32,11 @@ def run_require_kind(user: Any, kind: str) -> None:
 def _require_some_kind(user: Any) -> None:
     roles = {role for roles in RUN_ROLES.values() for role in roles}
     require_role(user, roles, "ejecutar operaciones por lotes")
+
+
+def require_operations_access(user: Any) -> None:
+    """The operations page (runs, the worker's schedule) is for the roles that run some kind of operation."""
+    _require_some_kind(user)
 
 
 def run_list_for_user(*, user: Any) -> QuerySet[BatchRun]:
@@ -84,6 +90,25 @@ def run_progress(run: BatchRun) -> str:
     if run.status == RunStatus.FAILED:
         return f"Importación de {series} detenida — {done:,} de {total:,} observaciones guardadas"
     return f"Importando {series} — {done:,} de {total:,} observaciones guardadas"
+
+
+SILENT_AFTER = timedelta(minutes=2)
+"""A run in course with no heartbeat for this long is shown as waiting for the worker."""
+
+
+def run_worker_note(run: BatchRun, now: datetime | None = None) -> str:
+    """What the page says of the worker while the run is in course: not taken yet, or silent for a while."""
+    if not run.is_active:
+        return ""
+    if run.heartbeat_at is None:
+        return "En espera del proceso de fondo: empieza en cuanto lo tome (filon worker)."
+    if (now or timezone.now()) - run.heartbeat_at > SILENT_AFTER:
+        since = timezone.localtime(run.heartbeat_at)
+        return (
+            f"Sin señal del proceso de fondo desde el {since:%d/%m/%Y} a las {since:%H:%M}: al reanudarse, "
+            "continúa donde quedó."
+        )
+    return ""
 
 
 @dataclass(frozen=True)

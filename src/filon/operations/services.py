@@ -1,25 +1,34 @@
-"""Batch runs of the daily close and of a rate import, advanced one step per request (STYLE 9).
+"""Batch runs of the daily close and of a rate import, advanced step by step by the worker (STYLE 9).
 
 A start service checks everything it can up front and fixes the work list: the business dates to close
 (`servicing.close.dates_to_close`), or the rows of a CSV parsed and validated whole (`marketdata.services.
 parse_csv`: a bad line refuses the import and nothing is stored). Each step claims the run with
 `select_for_update`, does one unit of work through the existing service (`close_day`; a chunk of rows through
 `observations_store`) and records it, all in one transaction: two tabs polling the same run never do the
-same date twice, and a step posted with the state it saw (`seen`) does nothing when another request has
-moved the run on. A step that fails marks the run failed with the message and its rule; the dates already
+same date twice (two workers, or a worker and a resumed task), and a step asked with the state it saw
+(`seen`) does nothing when the run has moved on since. A step that fails marks the run failed with the message and its rule; the dates already
 closed and the chunks already stored stay. Audit records are written when a run starts and when it ends.
+
+Starting a run enqueues `batch_run_advance` (a django-tasks task, database backend) in the same transaction
+that creates the run, so the run exists exactly when its task does. `filon worker` picks the task up and
+advances the run to its end, renewing the run's heartbeat at each step; the pages only show the progress.
+When a worker dies mid-run its task stays claimed and is never retried by django-tasks, so the worker's
+sweep (`runs_resume_stale`) enqueues the run again once its heartbeat is stale: the next step starts where
+the last committed one ended, and a date is never closed twice (`close_day` is per-date idempotent).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from filon.audit.services import audit_record
 from filon.core.calendar import today_mx
@@ -28,7 +37,7 @@ from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import upload_size_error
 from filon.marketdata.catalog import series_spec
 from filon.marketdata.services import import_latest_date, observations_store, parse_csv
-from filon.operations.models import BatchRun, RunKind, RunStatus
+from filon.operations.models import ACTIVE, BatchRun, RunKind, RunStatus
 from filon.operations.selectors import close_run_active, run_require_kind
 from filon.servicing.close import close_day, dates_to_close, last_close_date
 
@@ -50,14 +59,15 @@ def _busy(active: BatchRun | None) -> TransitionRefused:
     started = timezone.localtime(active.started_at)
     return TransitionRefused(
         f"Ya hay un cierre diario en curso (ejecución {active.pk}, iniciada por {who} el "
-        f"{started:%d/%m/%Y} a las {started:%H:%M}): continúelo desde su página; solo se ejecuta un "
+        f"{started:%d/%m/%Y} a las {started:%H:%M}): siga su avance en su página; solo se ejecuta un "
         "cierre a la vez.",
         field="through",
     )
 
 
-def close_run_start(*, user: Any, through: date) -> BatchRun:
-    """Start a daily close through `through`: every business day missed since the last close, in order."""
+def close_run_start(*, user: Any, through: date, enqueue: bool = True) -> BatchRun:
+    """Start a daily close through `through`: every business day missed since the last close, in order.
+    The worker runs it (`enqueue`; the scheduled close advances the run itself and passes False)."""
     run_require_kind(user, RunKind.CLOSE)
     with transaction.atomic():
         active = close_run_active()
@@ -91,6 +101,8 @@ def close_run_start(*, user: Any, through: date) -> BatchRun:
             obj=run,
             after={"through": through.isoformat(), "dates": run.items},
         )
+        if enqueue:
+            run_enqueue(run)
     return run
 
 
@@ -174,6 +186,8 @@ def rate_import_start(*, user: Any, series: str, file: Any, chunk: int | None = 
         )
         if not rows:  # only missing values: nothing to store
             _finish(run, user)
+        else:
+            run_enqueue(run)
     return run
 
 
@@ -211,10 +225,65 @@ class _StepFailed(Exception):
         super().__init__(message)
 
 
+RUN_STEPS: dict[str, Callable[..., BatchRun]] = {
+    RunKind.CLOSE: close_run_step,
+    RunKind.RATE_IMPORT: rate_import_step,
+}
+"""The step of each kind of run, called as `step(run=, user=, seen=)`. A new kind of long operation adds its
+kind to `RunKind`, its start service (which calls `run_enqueue`) and its step here."""
+
+
 def run_step(*, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun:
     """Advance a run of any kind by one step."""
-    step = close_run_step if run.kind == RunKind.CLOSE else rate_import_step
-    return step(run=run, user=user, seen=seen)
+    return RUN_STEPS[run.kind](run=run, user=user, seen=seen)
+
+
+# ------------------------------------------------------------------------------------- the worker
+
+
+def run_enqueue(run: BatchRun) -> None:
+    """Hand the run to the worker. Called inside the transaction that creates the run: the task row commits
+    (or rolls back) with it, so no run waits for a task that was never written."""
+    batch_run_advance.enqueue(run.pk)
+
+
+def run_advance(run_id: int) -> BatchRun:
+    """Advance the run step by step to its end (done or failed), as who started it. Each step is its own
+    transaction and renews the heartbeat, so a crash loses at most the step in course."""
+    BatchRun.objects.filter(pk=run_id, status__in=ACTIVE).update(heartbeat_at=timezone.now())
+    run = BatchRun.objects.get(pk=run_id)
+    while run.is_active:
+        run = run_step(run=run)
+    return run
+
+
+@task()
+def batch_run_advance(run_id: int) -> dict[str, Any]:
+    """The worker's task for a batch run (`run_advance`)."""
+    run = run_advance(run_id)
+    return {"run": run.pk, "status": run.status, "steps_done": run.steps_done}
+
+
+def runs_resume_stale(*, stale_after: timedelta, now: datetime | None = None) -> list[int]:
+    """Enqueue again every active run without a heartbeat for `stale_after` (its worker died, or was never
+    started: a pending run's start time counts as its first heartbeat). The heartbeat is renewed as the run
+    is enqueued, with a compare-and-set, so two sweeping workers enqueue it once."""
+    now = now or timezone.now()
+    cutoff = now - stale_after
+    stale = BatchRun.objects.filter(status__in=ACTIVE).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+    resumed = []
+    for run_id, beat in stale.values_list("pk", "heartbeat_at"):
+        with transaction.atomic():
+            if not BatchRun.objects.filter(pk=run_id, status__in=ACTIVE, heartbeat_at=beat).update(
+                heartbeat_at=now
+            ):
+                continue  # another worker resumed it, or it moved on
+            batch_run_advance.enqueue(run_id)
+        logger.warning("Ejecución %s sin señal desde %s: se reanuda", run_id, beat)
+        resumed.append(run_id)
+    return resumed
 
 
 def _step(
@@ -248,14 +317,15 @@ def _step(
             _finish(locked, actor)
         else:
             locked.status = RunStatus.RUNNING
-            locked.save(update_fields=["steps_done", "status", "result"])
+            locked.heartbeat_at = timezone.now()
+            locked.save(update_fields=["steps_done", "status", "result", "heartbeat_at"])
     return locked
 
 
 def _finish(run: BatchRun, actor: Any) -> None:
     run.status = RunStatus.DONE
-    run.finished_at = timezone.now()
-    run.save(update_fields=["steps_done", "status", "result", "finished_at"])
+    run.finished_at = run.heartbeat_at = timezone.now()
+    run.save(update_fields=["steps_done", "status", "result", "finished_at", "heartbeat_at"])
     audit_record(
         user=actor,
         action=f"operations.{run.kind}.finish",
@@ -268,8 +338,8 @@ def _fail(run: BatchRun, actor: Any, message: str, rule: str) -> None:
     run.status = RunStatus.FAILED
     run.error = message
     run.error_rule = rule
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "error", "error_rule", "finished_at"])
+    run.finished_at = run.heartbeat_at = timezone.now()
+    run.save(update_fields=["status", "error", "error_rule", "finished_at", "heartbeat_at"])
     audit_record(
         user=actor,
         action=f"operations.{run.kind}.finish",

@@ -1,4 +1,9 @@
-"""Operations pages: the daily close and a rate import run in steps, advanced by the run page's polling.
+"""Operations pages: the daily close and a rate import, run in steps by the worker; the run page polls
+their progress.
+
+The suite keeps the production tasks backend (django-tasks' database backend): starting a run writes its
+task row in the same transaction, and the tests either run the steps through the services (`run_step`),
+as the worker's task does, or run the worker itself in-process (`filon worker --once`).
 
 "Today" is frozen on 01/07/2026 as in tests/servicing/test_close.py, whose `bare_loan` opens the credits.
 The books are closed once on Monday 02/03/2026, so a close through Monday 09/03/2026 has five business days
@@ -16,6 +21,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from filon.accounts.models import User
 from filon.audit.models import AuditRecord
@@ -27,10 +33,17 @@ from filon.marketdata.models import Observation, Series
 from filon.operations import services
 from filon.operations.models import BatchRun, RunKind, RunStatus
 from filon.operations.selectors import CLOSE_ENTRY_KINDS, close_run_days
-from filon.operations.services import close_run_start, close_run_step, rate_import_start
+from filon.operations.services import (
+    close_run_start,
+    close_run_step,
+    rate_import_start,
+    rate_import_step,
+    run_step,
+)
 from filon.servicing.close import close_day, close_through
 from filon.servicing.models import DailyClose, Installment, Loan
 from filon.servicing.selectors import loan_positions
+from operations.worker_support import worker_once
 from servicing.test_close import bare_loan
 from web.web_support import HTMX, login
 
@@ -123,24 +136,34 @@ def test_close_run_advanced_step_by_step_equals_close_through(cast, portfolio):
     assert (run.kind, run.status, run.total_steps, run.steps_done) == (RunKind.CLOSE, RunStatus.PENDING, 5, 0)
     assert run.items == [day.isoformat() for day in DAYS]
 
+    task = DBTaskResult.objects.get()  # handed to the worker with the run, in the same transaction
+    assert (task.task_path, task.args_kwargs["args"]) == (
+        "filon.operations.services.batch_run_advance",
+        [run.pk],
+    )
+
     page = client.get(reverse("web:run", args=[run.pk])).content.decode()
     assert "Cerrando 03/03/2026 — 1 de 5 días" in page
     assert '<progress max="5" value="0"' in page
     assert 'aria-live="polite"' in page
-    assert 'hx-trigger="load delay:200ms"' in page
-    assert f'hx-post="{reverse("web:run_step", args=[run.pk])}"' in page
-    assert "Continuar" in page  # without JavaScript
+    assert 'hx-trigger="load delay:1s"' in page
+    status = reverse("web:run_status", args=[run.pk])
+    assert f'hx-get="{status}"' in page
+    assert "hx-post" not in page  # the page advances nothing
+    assert "En espera del proceso de fondo" in page  # no worker has taken it yet
+    assert "puede cerrar esta página" in page
 
-    step = reverse("web:run_step", args=[run.pk])
     for done in range(5):
-        response = client.post(step, {"done": str(done)}, **HTMX)
+        run_step(run=run)  # one step of the worker's task
+        response = client.get(status, **HTMX)
         assert response.status_code == 200
         text = response.content.decode()
         assert DailyClose.objects.count() == 2 + done
         assert ledger_check(loan_positions=loan_positions()) == []
         if done < 4:
             assert f"Cerrando {DAYS[done + 1]:%d/%m/%Y} — {done + 2} de 5 días" in text
-            assert 'hx-trigger="load delay:200ms"' in text  # keeps polling
+            assert 'hx-trigger="load delay:1s"' in text  # keeps polling
+            assert "En espera del proceso de fondo" not in text  # the heartbeat is fresh
     run.refresh_from_db()
     assert (run.status, run.steps_done) == (RunStatus.DONE, 5)
     assert run.finished_at is not None
@@ -173,6 +196,19 @@ def test_close_run_advanced_step_by_step_equals_close_through(cast, portfolio):
     assert "Terminada" in listing
 
 
+def test_the_worker_runs_a_close_started_from_the_page_to_its_end(cast, portfolio, monkeypatch):
+    login(cast.omar).post(reverse("web:close_new"), {"through": "2026-03-09"})
+    run = BatchRun.objects.get()
+    worker_once(monkeypatch, "--no-schedule")
+    run.refresh_from_db()
+    assert (run.status, run.steps_done) == (RunStatus.DONE, 5)
+    assert run.heartbeat_at is not None
+    assert list(DailyClose.objects.values_list("business_date", flat=True)) == [FIRST_CLOSE, *DAYS]
+    assert ledger_check(loan_positions=loan_positions()) == []
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert login(cast.omar).post(reverse("web:run_status", args=[run.pk])).status_code == 405
+
+
 def test_a_second_close_run_is_refused_while_one_is_running(cast, portfolio, admin):
     run = close_run_start(user=cast.omar, through=THROUGH)
     with pytest.raises(TransitionRefused, match=f"Ya hay un cierre diario en curso \\(ejecución {run.pk}"):
@@ -194,20 +230,17 @@ def test_a_second_close_run_is_refused_while_one_is_running(cast, portfolio, adm
         close_run_start(user=admin, through=THROUGH)
 
 
-def test_a_step_posted_twice_for_the_same_state_closes_one_date(cast, portfolio):
+def test_a_step_asked_twice_for_the_same_state_closes_one_date(cast, portfolio):
     run = close_run_start(user=cast.omar, through=THROUGH)
-    client = login(cast.omar)
-    step = reverse("web:run_step", args=[run.pk])
-    first = client.post(step, {"done": "0"})  # without JavaScript: back to the run page
-    assert first.status_code == 302
-    again = client.post(step, {"done": "0"}, **HTMX)  # a second tab that saw the same state
-    assert again.status_code == 200
-    assert "Cerrando 04/03/2026 — 2 de 5 días" in again.content.decode()
-    run.refresh_from_db()
-    assert run.steps_done == 1
+    assert close_run_step(run=run, seen=0).steps_done == 1
+    again = close_run_step(run=run, seen=0)  # a second worker that saw the same state
+    assert again.steps_done == 1
     assert list(DailyClose.objects.values_list("business_date", flat=True)) == [FIRST_CLOSE, DAYS[0]]
-    assert close_run_step(run=run, seen=0).steps_done == 1  # the service, likewise
     assert close_run_step(run=run, seen=1).steps_done == 2
+    client = login(cast.omar)
+    status = reverse("web:run_status", args=[run.pk])
+    assert client.get(status)["Location"] == reverse("web:run", args=[run.pk])  # without JavaScript
+    assert "Cerrando 05/03/2026 — 3 de 5 días" in client.get(status, **HTMX).content.decode()
 
 
 def test_a_failed_step_stops_the_run_and_keeps_the_closed_dates(cast, portfolio, monkeypatch):
@@ -245,7 +278,7 @@ def test_filon_close_prints_a_progress_line_per_date(cast, portfolio, capsys):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql  # row locks and concurrent connections; SQLite serializes writers anyway
-def test_two_tabs_polling_at_once_never_close_a_date_twice(cast, applicant):
+def test_two_workers_stepping_at_once_never_close_a_date_twice(cast, applicant):
     assert connection.vendor == "postgresql", "run this test only on the PostgreSQL tier (marker postgresql)"
     bare_loan(cast, applicant, number="CR-OPS-1", value_date=date(2026, 1, 15))
     close_day(business_date=FIRST_CLOSE)
@@ -271,10 +304,10 @@ def test_two_tabs_polling_at_once_never_close_a_date_twice(cast, applicant):
             thread.join()
         return errors
 
-    assert poll_all([0, 0, 0, 0]) == []  # four tabs that saw the same state: one date closed
+    assert poll_all([0, 0, 0, 0]) == []  # four workers that saw the same state: one date closed
     run.refresh_from_db()
     assert (run.status, run.steps_done) == (RunStatus.RUNNING, 1)
-    assert poll_all([None, None, None]) == []  # three posts without a state: the next three dates, in turn
+    assert poll_all([None, None, None]) == []  # three steps without a state: the next three dates, in turn
     run.refresh_from_db()
     assert run.steps_done == 4
     closed = list(DailyClose.objects.values_list("business_date", flat=True))
@@ -322,8 +355,11 @@ def test_a_good_rate_import_completes_in_chunks(cast, monkeypatch):
 
     page = client.get(reverse("web:run", args=[run.pk])).content.decode()
     assert "Importando TIIE28 — 0 de 10 observaciones guardadas" in page
-    step = reverse("web:run_step", args=[run.pk])
-    texts = [client.post(step, {"done": str(done)}, **HTMX).content.decode() for done in (0, 4, 8)]
+    status = reverse("web:run_status", args=[run.pk])
+    texts = []
+    for done in (0, 4, 8):
+        rate_import_step(run=run, seen=done)
+        texts.append(client.get(status, **HTMX).content.decode())
     assert "Importando TIIE28 — 4 de 10 observaciones guardadas" in texts[0]
     assert "Importando TIIE28 — 8 de 10 observaciones guardadas" in texts[1]
     assert "Importación de TIIE28 terminada — 10 de 10 observaciones" in texts[2]
@@ -363,7 +399,7 @@ def test_roles(cast, portfolio, admin):
         home = client.get(reverse("home")).content.decode()
         assert (reverse("web:operations") in home) == (user in allowed), user.username
     for user in (cast.ana, cast.ramon):
-        response = login(user).post(reverse("web:run_step", args=[close_run.pk]), {"done": "0"})
+        response = login(user).get(reverse("web:run_status", args=[close_run.pk]), **HTMX)
         assert response.status_code == 403
     assert DailyClose.objects.count() == 1
     with pytest.raises(Forbidden, match="no puede ejecutar el cierre diario"):

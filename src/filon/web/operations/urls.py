@@ -9,5 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("operaciones/cierre/", operations.close_new, name="close_new"),
     path("operaciones/tasas/", operations.rate_import_new, name="rate_import_new"),
     path("operaciones/<int:pk>/", operations.run_detail, name="run"),
-    path("operaciones/<int:pk>/paso/", operations.run_step_view, name="run_step"),
+    path("operaciones/<int:pk>/avance/", operations.run_status, name="run_status"),
+    path("operaciones/tareas/<slug:code>/", operations.schedule_edit, name="schedule_edit"),
+    path("operaciones/tareas/<slug:code>/ejecutar/", operations.job_run_now, name="job_run_now"),
 ]

@@ -1,8 +1,9 @@
-"""Operations pages: the daily close and the import of a rate series, run in steps with visible progress.
+"""Operations pages: the daily close and the import of a rate series, and the worker's schedule.
 
-There is no background worker: the run page posts one step at a time (`hx-post` on load, again after each
-answer) until the run ends; without JavaScript a «Continuar» button posts the same step. Each view calls one
-service of `filon.operations`, which checks the role and claims the step.
+Starting a run hands it to the background worker (`filon worker`); the run page only shows its progress,
+asking for it again every second (`hx-get`) until the run ends — closing the page stops nothing. Without
+JavaScript an «Actualizar» link reloads the page. The operations page also shows the schedule of the
+worker's jobs and their latest runs; the administrador changes a job's time and asks for a run now.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -17,6 +19,15 @@ from filon.errors import DomainError, ValidationFailed
 from filon.limits import accepts_upload
 from filon.marketdata.catalog import CATALOG
 from filon.operations.models import BatchRun, RunKind
+from filon.operations.schedule import (
+    can_schedule,
+    job_run_request,
+    job_runs_recent,
+    schedule_overview,
+    schedule_require_role,
+    schedule_row_for_code,
+    schedule_update,
+)
 from filon.operations.selectors import (
     close_run_active,
     close_run_days,
@@ -25,8 +36,10 @@ from filon.operations.selectors import (
     run_list_for_user,
     run_progress,
     run_require_kind,
+    run_worker_note,
 )
-from filon.operations.services import close_run_start, rate_import_start, run_step
+from filon.operations.services import close_run_start, rate_import_start
+from filon.platform.jobs import job_get
 from filon.servicing.close import close_default_date, dates_to_close, last_close_date
 from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
 
@@ -63,6 +76,9 @@ def operations(request: HttpRequest) -> HttpResponse:
             "can_close": RunKind.CLOSE in kinds,
             "can_import": RunKind.RATE_IMPORT in kinds,
             "active_close": close_run_active() if RunKind.CLOSE in kinds else None,
+            "schedule": schedule_overview(user=request.user),
+            "job_runs": job_runs_recent(user=request.user, limit=RECENT_RUNS),
+            "can_schedule": can_schedule(request.user),
         },
     )
 
@@ -123,7 +139,12 @@ def _place_file_errors(form: RateImportForm, refused: ValidationFailed) -> None:
 
 
 def _run_context(run: BatchRun) -> dict[str, Any]:
-    return {"run": run, "progress": run_progress(run), "days": close_run_days(run)}
+    return {
+        "run": run,
+        "progress": run_progress(run),
+        "days": close_run_days(run),
+        "worker_note": run_worker_note(run),
+    }
 
 
 @web_view()
@@ -132,14 +153,70 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/operations/run.html", _run_context(run))
 
 
-@web_view(("POST",))
-def run_step_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """One step of the run. `done` is how many steps the page showed: when another tab has moved the run
-    on since, nothing is done and the page gets the current state."""
+@web_view()
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the run stands, for the run page's polling (the worker advances it; this only reads)."""
     run = run_get_for_user(user=request.user, run_id=pk)
-    raw = request.POST.get("done", "")
-    seen = int(raw) if raw.isdigit() else run.steps_done
-    run = run_step(run=run, user=request.user, seen=seen)
     if not is_htmx(request):
         return redirect("web:run", run.pk)
     return render(request, "web/operations/_step.html", _run_context(run))
+
+
+# -------------------------------------------------------------------------------------- the schedule
+
+
+class ScheduleForm(forms.Form):
+    enabled = forms.BooleanField(label="Activa", required=False)
+    daily_at = forms.TimeField(
+        label="Hora diaria (Ciudad de México)",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="Deje vacío si la tarea se repite cada cierto número de minutos.",
+    )
+    every_minutes = forms.IntegerField(
+        label="Cada cuántos minutos",
+        required=False,
+        min_value=1,
+        max_value=1440,
+        help_text="Deje vacío si la tarea corre una vez al día.",
+    )
+    business_days_only = forms.BooleanField(label="Solo días hábiles", required=False)
+
+
+@web_view(("GET", "POST"))
+def schedule_edit(request: HttpRequest, code: str) -> HttpResponse:
+    schedule_require_role(request.user)
+    row = schedule_row_for_code(code)
+    job = job_get(code)
+    initial = {
+        "enabled": row.enabled,
+        "daily_at": row.daily_at,
+        "every_minutes": row.every_minutes,
+        "business_days_only": row.business_days_only,
+    }
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            schedule_update(user=request.user, code=code, **form.cleaned_data)
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            messages.success(request, f"Se guardó el horario de «{job.label if job else code}».")
+            return redirect("web:operations")
+    return render(
+        request,
+        "web/operations/schedule_edit.html",
+        {"form": form, "job": job, "row": row},
+        status=422 if form.errors else 200,
+    )
+
+
+@web_view(("POST",))
+def job_run_now(request: HttpRequest, code: str) -> HttpResponse:
+    job = job_get(code)
+    job_run_request(user=request.user, code=code)
+    messages.success(
+        request,
+        f"Se pidió una ejecución de «{job.label if job else code}»: el proceso de fondo la toma en breve.",
+    )
+    return redirect("web:operations")

@@ -25,10 +25,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from filon.worker import HEADER_TIMEOUT_ENV
 
 
-def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
-    """Replace this process with gunicorn serving filon.asgi with filon.worker.FilonWorker. One process more
-    than cores keeps the cores busy while a process waits for PostgreSQL; each process runs Django's views
-    on its FILON_SERVE_THREADS threads (filon.asgi.ThreadPool)."""
+def gunicorn_command(
+    address: str, workers: int, extra_env: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of gunicorn serving filon.asgi with filon.worker.FilonWorker. One
+    process more than cores keeps the cores busy while a process waits for PostgreSQL; each process runs
+    Django's views on its FILON_SERVE_THREADS threads (filon.asgi.ThreadPool)."""
     env = dict(
         os.environ,
         DJANGO_SETTINGS_MODULE="filon.settings",
@@ -36,35 +38,38 @@ def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None =
         **(extra_env or {}),
     )
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    os.execve(
+    argv = [
         gunicorn,
-        [
-            gunicorn,
-            "filon.asgi:application",
-            "--bind",
-            address,
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "filon.worker.FilonWorker",
-            "--worker-connections",
-            str(settings.FILON_WORKER_CONNECTIONS),
-            "--keep-alive",
-            str(settings.FILON_KEEPALIVE_SECONDS),
-            "--timeout",
-            str(settings.FILON_WORKER_TIMEOUT),
-            "--graceful-timeout",
-            "30",
-            "--forwarded-allow-ips",
-            ",".join(settings.FILON_FORWARDED_ALLOW_IPS),
-            "--access-logfile",
-            "-",
-            # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
-            # one machine (the demo, a test's) would take it from each other; Filón does not use it.
-            "--no-control-socket",
-        ],
-        env,
-    )
+        "filon.asgi:application",
+        "--bind",
+        address,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "filon.worker.FilonWorker",
+        "--worker-connections",
+        str(settings.FILON_WORKER_CONNECTIONS),
+        "--keep-alive",
+        str(settings.FILON_KEEPALIVE_SECONDS),
+        "--timeout",
+        str(settings.FILON_WORKER_TIMEOUT),
+        "--graceful-timeout",
+        "30",
+        "--forwarded-allow-ips",
+        ",".join(settings.FILON_FORWARDED_ALLOW_IPS),
+        "--access-logfile",
+        "-",
+        # gunicorn's control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
+        # one machine (the demo, a test's) would take it from each other; Filón does not use it.
+        "--no-control-socket",
+    ]
+    return argv, env
+
+
+def exec_gunicorn(address: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
+    """Replace this process with gunicorn (`gunicorn_command`)."""
+    argv, env = gunicorn_command(address, workers, extra_env)
+    os.execve(argv[0], argv, env)
 
 
 class Command(BaseCommand):
