@@ -61,8 +61,8 @@ DEFAULT_WHEN: dict[str, When] = {
     "close": When(daily_at=time(0, 30)),
     # Banxico publishes the FIX about 12:00 and the TIIE about 12:30 (Mexico City) on business days.
     "rates": When(daily_at=time(13, 30)),
-    "avisos": When(every_minutes=5, business_days_only=False),
-    "recordatorios": When(daily_at=time(8, 0)),
+    "notices": When(every_minutes=5, business_days_only=False),
+    "reminders": When(daily_at=time(8, 0)),
 }
 """The schedule a job gets when it first appears; any other job runs daily at 06:00 on business days."""
 FALLBACK_WHEN = When(daily_at=time(6, 0))
