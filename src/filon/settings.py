@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "filon.web.http.navigation",
+                "filon.web.operations.context.business_date",
             ],
         },
     },
