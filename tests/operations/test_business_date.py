@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from filon.accounts.models import User
 from filon.audit.models import AuditRecord
@@ -243,3 +244,40 @@ def test_a_start_from_a_stale_page_is_refused(training, admin, portfolio):
     with pytest.raises(TransitionRefused) as refused:  # the same click again
         advance_run_start(user=admin, to=date(2026, 3, 5), seen=CALENDAR)
     assert refused.value.message.startswith("La fecha de negocio ya cambió al 04/03/2026")
+
+
+# ---------------------------------------------------------------------------------- the command
+
+
+def test_filon_business_date_shows_and_advances_with_a_progress_line(training, admin, portfolio, capsys):
+    call_command("business_date")
+    assert capsys.readouterr().out.strip() == (
+        "Fecha de negocio: 03/03/2026 · calendario: 03/03/2026 · modo de capacitación activado."
+    )
+    call_command("business_date", "--to", "2026-03-06", "--user", admin.username)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [
+        "Cerrando 03/03/2026 — 1 de 3 días (hasta el 06/03/2026)",
+        "Cerrando 04/03/2026 — 2 de 3 días (hasta el 06/03/2026)",
+        "Cerrando 05/03/2026 — 3 de 3 días (hasta el 06/03/2026)",
+        "Fecha de negocio movida al 06/03/2026 — 3 de 3 días cerrados",
+        "Fecha de negocio: 06/03/2026 · calendario: 03/03/2026 · modo de capacitación activado.",
+    ]
+    call_command("business_date", "--days", "1", "--user", admin.username)
+    assert today_mx() == date(2026, 3, 9)
+    with pytest.raises(CommandError, match=r"^La nueva fecha de negocio \(01/03/2026\) debe ser posterior"):
+        call_command("business_date", "--to", "2026-03-01", "--user", admin.username)
+    with pytest.raises(CommandError, match="indique el administrador"):
+        call_command("business_date", "--months", "1")
+
+
+def test_filon_business_date_outside_training_mode_refuses_to_advance(admin, portfolio):
+    with pytest.raises(CommandError, match=r"^El modo de capacitación está desactivado"):
+        call_command("business_date", "--days", "1", "--user", admin.username)
+    assert today_mx() == CALENDAR
+
+
+def test_the_cli_spells_the_command_with_a_hyphen():
+    from filon.cli import COMMAND_ALIASES
+
+    assert COMMAND_ALIASES["business-date"] == "business_date"
