@@ -10,6 +10,6 @@ from filon.operations.business_date import business_date_status
 
 
 def business_date(request: HttpRequest) -> dict[str, Any]:
-    """`business_date`: the business and calendar dates, whether they differ and whether the training mode is
+    """`filon_business_date`: the business and calendar dates, whether they differ and whether the training mode is
     on; `base.html` shows a banner when they differ."""
-    return {"business_date": business_date_status()}
+    return {"filon_business_date": business_date_status()}
