@@ -22,7 +22,7 @@ from filon.core.calendar import (
     is_business_day,
     today_mx,
 )
-from filon.errors import Forbidden, TransitionRefused
+from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.ledger.services import ledger_check
 from filon.operations import business_date as bd
 from filon.operations.models import BatchRun, BusinessDate, RunKind, RunStatus
@@ -226,6 +226,19 @@ def test_a_target_not_after_the_business_date_is_refused(training, admin, portfo
         "La nueva fecha de negocio (03/03/2026) debe ser posterior a la actual (03/03/2026): la fecha de "
         "negocio solo avanza."
     )
+
+
+def test_more_than_a_year_at_once_or_no_step_is_refused(training, admin, portfolio):
+    with pytest.raises(TransitionRefused) as refused:
+        advance_run_start(user=admin, to=date(2027, 4, 1))
+    assert refused.value.message == (
+        "La fecha de negocio avanza a lo más 366 días a la vez; el 01/04/2027 está a 394 días de la actual "
+        "(03/03/2026)."
+    )
+    with pytest.raises(ValidationFailed) as none:
+        advance_target()
+    assert none.value.errors[0].message == "Indique cuánto avanzar: días hábiles, meses o una fecha."
+    assert not BatchRun.objects.exists()
 
 
 def test_a_second_start_while_a_run_is_active_is_refused(training, admin, cast, portfolio):
