@@ -240,6 +240,10 @@ PURE_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = 
 }
 
 
+COMMAND_ALIASES = {"business-date": "business_date"}
+"""Management commands spelled as people type them (a module name cannot hold a hyphen)."""
+
+
 def run(
     argv: Sequence[str],
     stdin: TextIO | None = None,
@@ -276,6 +280,7 @@ def _main(argv: Sequence[str] | None) -> int:
             sys.stdout.write("\nComandos de administración: filon help\n")
         return code
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "filon.settings")
+    argv[0] = COMMAND_ALIASES.get(argv[0], argv[0])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["filon", *argv])

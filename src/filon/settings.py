@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "filon.web.http.navigation",
                 "filon.web.worklist.context.notices_unread",
+                "filon.web.operations.context.business_date",
             ],
         },
     },

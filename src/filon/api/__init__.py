@@ -23,6 +23,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from filon.accounts.services import api_token_user
 from filon.api.common import SafeJsonParser
+from filon.core.calendar import calendar_today_mx, today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, ValidationFailed
 
@@ -207,6 +208,24 @@ def _register_routers() -> None:
 _register_routers()
 
 
+BUSINESS_DATE_HEADER = "X-Filon-Business-Date"
+
+
+def _business_date_header(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every answer tells the business date (ISO) in `X-Filon-Business-Date` when it differs from the
+    calendar's (training mode), as the pages show it in their banner."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        business = today_mx()
+        if business != calendar_today_mx():
+            response[BUSINESS_DATE_HEADER] = business.isoformat()
+        return response
+
+    return wrapper
+
+
 def urls() -> Any:
     """The API's URL patterns, exempt from the web login redirect: the API authenticates by itself."""
     patterns, app_name, namespace = api.urls
@@ -214,4 +233,5 @@ def urls() -> Any:
         callback = getattr(pattern, "callback", None)
         if callback is not None:
             callback.login_required = False
+            pattern.callback = _business_date_header(callback)
     return patterns, app_name, namespace

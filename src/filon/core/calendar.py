@@ -7,6 +7,7 @@ list; it is maintained upstream, not here.
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -17,9 +18,35 @@ MEXICO_CITY = ZoneInfo("America/Mexico_City")
 MONTHS_PER_YEAR = 12
 
 
-def today_mx() -> date:
-    """Today's date in Mexico City, where the business day is decided."""
+BusinessDateProvider = Callable[[], date | None]
+_business_date_provider: BusinessDateProvider | None = None
+
+
+def calendar_today_mx() -> date:
+    """The calendar's date in Mexico City, whatever the business date is."""
     return datetime.now(MEXICO_CITY).date()
+
+
+def business_date_provider_set(provider: BusinessDateProvider | None) -> None:
+    """Register (or, with None, remove) where the business date comes from.
+
+    The core touches no database: the training mode (`filon.operations.business_date`) registers a provider
+    that reads the stored business date. Without one, the business date is the calendar's."""
+    global _business_date_provider
+    _business_date_provider = provider
+
+
+def today_mx() -> date:
+    """The business date: the day operations are dated on and the day the close measures from.
+
+    It is the calendar's date in Mexico City unless a provider is registered (training mode) and gives a later
+    date: a business date may run ahead of the calendar, never behind it."""
+    calendar_today = datetime.now(MEXICO_CITY).date()
+    provider = _business_date_provider
+    if provider is None:
+        return calendar_today
+    stored = provider()
+    return stored if stored is not None and stored > calendar_today else calendar_today
 
 
 @lru_cache(maxsize=64)

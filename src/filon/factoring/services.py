@@ -18,6 +18,9 @@ Readings recorded here:
 - Platform fee (P-1 1.5): the Rules give no figure («la tasa que aplique NAFIN»), so the annual rate is
   the setting `FACTORING_PLATFORM_FEE_RATE` (ILLUSTRATIVE default below), applied Actual/360 to the
   average daily balance of the EPO's discounted documents in the month, charged to the EPO with IVA.
+- Value dates: the discount, the collection and the platform fee follow the ledger's one value-date rule
+  (`ledger.services.value_date_check`: after the last closed day and not after today — the business date),
+  with its message.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ from filon.factoring.selectors import epo_list_for_user, line_used
 from filon.idempotency.services import once, scope_of
 from filon.ledger import chart
 from filon.ledger.models import Posting
-from filon.ledger.services import Line, entry_post
+from filon.ledger.services import Line, entry_post, value_date_check
 from filon.limits import safe_upload_name, upload_size_error
 from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import CreditFile, FileStatus
@@ -606,8 +609,7 @@ def _discount_post(
         raise ValidationFailed(
             [DomainError("Indique la forma de pago de los intereses.", field="interest_mode")]
         )
-    if value_date > today_mx():
-        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+    value_date_check(value_date)
     if document.status != DocumentStatus.UPLOADED:
         raise TransitionRefused(
             f"El documento está «{document.get_status_display()}»: sólo se descuenta uno publicado.",
@@ -743,8 +745,7 @@ def _collect_post(
     discount = Discount.objects.select_for_update(of=("self",)).get(document=document)
     value_date = value_date or today_mx()
     loan = lock_loan(discount.loan)
-    if value_date > today_mx():
-        raise ValidationFailed([DomainError("La fecha valor no puede ser futura.", field="value_date")])
+    value_date_check(value_date)
     if amount is None:
         loan_accrue(loan=loan, through=value_date)
         amount = amount_owed(loan=loan)
@@ -850,6 +851,7 @@ def platform_fee_charge(*, user: User, epo: Epo, month: date, value_date: date |
     first = month.replace(day=1)
     days = monthrange(first.year, first.month)[1]
     value_date = value_date or today_mx()
+    value_date_check(value_date)
     if first.replace(day=days) >= value_date:
         raise TransitionRefused(
             f"El mes {first:%m/%Y} no ha terminado: la contraprestación se calcula sobre el saldo promedio "

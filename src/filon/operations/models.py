@@ -13,6 +13,7 @@ from filon.accounts.models import Role
 class RunKind(models.TextChoices):
     CLOSE = "close", "Cierre diario"
     RATE_IMPORT = "rate_import", "Importación de tasas"
+    ADVANCE = "advance", "Avance de la fecha de negocio"
 
 
 class RunStatus(models.TextChoices):
@@ -36,8 +37,20 @@ RATE_IMPORT_ROLES = (Role.RIESGOS, Role.ADMINISTRADOR)
 changes them»; base rates, C-5, C-9), and the administrador operates the market-data store
 (`filon rates import`)."""
 
-RUN_ROLES: dict[str, tuple[Role, ...]] = {RunKind.CLOSE: CLOSE_ROLES, RunKind.RATE_IMPORT: RATE_IMPORT_ROLES}
-RUN_ACTIONS = {RunKind.CLOSE: "ejecutar el cierre diario", RunKind.RATE_IMPORT: "importar series de tasas"}
+ADVANCE_ROLES = (Role.ADMINISTRADOR,)
+"""Who moves the business date forward in training mode: the administrador, who operates the system's
+scheduled processes; the advance runs the daily closes in between, as `filon close` would."""
+
+RUN_ROLES: dict[str, tuple[Role, ...]] = {
+    RunKind.CLOSE: CLOSE_ROLES,
+    RunKind.RATE_IMPORT: RATE_IMPORT_ROLES,
+    RunKind.ADVANCE: ADVANCE_ROLES,
+}
+RUN_ACTIONS = {
+    RunKind.CLOSE: "ejecutar el cierre diario",
+    RunKind.RATE_IMPORT: "importar series de tasas",
+    RunKind.ADVANCE: "mover la fecha de negocio",
+}
 
 
 class BatchRun(models.Model):
@@ -82,6 +95,12 @@ class BatchRun(models.Model):
                 fields=["kind"],
                 condition=Q(kind="close", status__in=["pending", "running"]),
                 name="batchrun_one_active_close",
+            ),
+            # One advance of the business date at a time, likewise.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="advance", status__in=["pending", "running"]),
+                name="batchrun_one_active_advance",
             ),
         ]
 
@@ -176,3 +195,33 @@ class JobRun(models.Model):
             return None
         end = self.finished_at or timezone.now()
         return (end - self.started_at).total_seconds()
+
+
+class BusinessDate(models.Model):
+    """The stored business date of the training mode (one row at most; `filon.operations.business_date`).
+
+    Without the training mode, or without this row, the business date is the calendar's. It only moves
+    forward, and only through an advance run (`operations.services.advance_run_start`)."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON, editable=False)
+    date = models.DateField("fecha de negocio")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="fijada por",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    set_at = models.DateTimeField("fijada el", default=timezone.now)
+    reason = models.CharField("motivo", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "fecha de negocio"
+        verbose_name_plural = "fecha de negocio"
+        constraints = [models.CheckConstraint(name="businessdate_singleton", condition=Q(id=1))]
+
+    def __str__(self) -> str:
+        return f"Fecha de negocio {self.date:%d/%m/%Y}"

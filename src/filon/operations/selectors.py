@@ -59,6 +59,20 @@ def close_run_active() -> BatchRun | None:
     return BatchRun.objects.select_related("started_by").filter(kind=RunKind.CLOSE, status__in=ACTIVE).first()
 
 
+CLOSING_KINDS = (RunKind.CLOSE, RunKind.ADVANCE)
+"""The runs that close business days: one of them at a time."""
+
+
+def closing_run_active() -> BatchRun | None:
+    """The daily close or advance of the business date in course, if any."""
+    return (
+        BatchRun.objects.select_related("started_by")
+        .filter(kind__in=CLOSING_KINDS, status__in=ACTIVE)
+        .order_by("started_at", "id")
+        .first()
+    )
+
+
 # -------------------------------------------------------------------------------------- page text
 
 
@@ -67,7 +81,7 @@ def _days(n: int) -> str:
 
 
 def run_next_date(run: BatchRun) -> date | None:
-    if run.kind != RunKind.CLOSE or run.steps_done >= len(run.items):
+    if run.kind not in CLOSING_KINDS or run.steps_done >= len(run.items):
         return None
     return date.fromisoformat(run.items[run.steps_done])
 
@@ -84,6 +98,17 @@ def run_progress(run: BatchRun) -> str:
             return f"Cierre detenido{where} — {done:,} de {_days(total)} cerrados"
         assert day is not None
         return f"Cerrando {day:%d/%m/%Y} — {done + 1:,} de {_days(total)}"
+    if run.kind == RunKind.ADVANCE:
+        day = run_next_date(run)
+        target = date.fromisoformat(run.params["to"])
+        if run.status == RunStatus.DONE:
+            return f"Fecha de negocio movida al {target:%d/%m/%Y} — {done:,} de {_days(total)} cerrados"
+        if run.status == RunStatus.FAILED:
+            where = f" en el {day:%d/%m/%Y}" if day else ""
+            return f"Avance detenido{where} — {done:,} de {_days(total)} cerrados"
+        if day is None:
+            return f"Moviendo la fecha de negocio al {target:%d/%m/%Y}"
+        return f"Cerrando {day:%d/%m/%Y} — {done + 1:,} de {_days(total)} (hasta el {target:%d/%m/%Y})"
     series = run.params.get("series", "")
     if run.status == RunStatus.DONE:
         return f"Importación de {series} terminada — {done:,} de {total:,} observaciones"
@@ -120,7 +145,7 @@ class CloseDay:
 def close_run_days(run: BatchRun) -> list[CloseDay]:
     """The closes a run has done so far, each with the journal entries the close posted on its date
     (accrual, transfers to and from cartera vencida)."""
-    if run.kind != RunKind.CLOSE or not run.steps_done:
+    if run.kind not in CLOSING_KINDS or not run.steps_done:
         return []
     closed = [date.fromisoformat(day) for day in run.items[: run.steps_done]]
     entries = dict(

@@ -1,4 +1,5 @@
-"""Batch runs of the daily close and of a rate import, advanced step by step by the worker (STYLE 9).
+"""Batch runs of the daily close, of a rate import and of an advance of the business date (training mode),
+advanced step by step by the worker (STYLE 9).
 
 A start service checks everything it can up front and fixes the work list: the business dates to close
 (`servicing.close.dates_to_close`), or the rows of a CSV parsed and validated whole (`marketdata.services.
@@ -15,6 +16,10 @@ advances the run to its end, renewing the run's heartbeat at each step; the page
 When a worker dies mid-run its task stays claimed and is never retried by django-tasks, so the worker's
 sweep (`runs_resume_stale`) enqueues the run again once its heartbeat is stale: the next step starts where
 the last committed one ended, and a date is never closed twice (`close_day` is per-date idempotent).
+
+An advance of the business date (`advance_run_start`, training mode only, `filon.operations.business_date`)
+is a close run whose every step also moves the stored business date past the day it closed. `RUN_STEPS`
+maps each kind of run to its step.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,14 +36,15 @@ from django.utils import timezone
 from django_tasks import task
 
 from filon.audit.services import audit_record
-from filon.core.calendar import today_mx
+from filon.core.calendar import add_business_days, add_months, is_business_day, today_mx
 from filon.core.errors import InputError, InputErrors
 from filon.errors import DomainError, TransitionRefused, ValidationFailed
 from filon.limits import upload_size_error
 from filon.marketdata.catalog import series_spec
 from filon.marketdata.services import import_latest_date, observations_store, parse_csv
+from filon.operations.business_date import business_date_forget, business_date_move, training_mode
 from filon.operations.models import ACTIVE, BatchRun, RunKind, RunStatus
-from filon.operations.selectors import close_run_active, run_require_kind
+from filon.operations.selectors import closing_run_active, run_require_kind
 from filon.servicing.close import close_day, dates_to_close, last_close_date
 
 logger = logging.getLogger(__name__)
@@ -52,16 +58,18 @@ MARKET_DATA_RULE = "C-10"
 # ------------------------------------------------------------------------------------- daily close
 
 
-def _busy(active: BatchRun | None) -> TransitionRefused:
+def _busy(active: BatchRun | None, kind: str = RunKind.CLOSE) -> TransitionRefused:
     if active is None:
-        return TransitionRefused("Otro cierre diario acaba de iniciarse; consulte las operaciones en curso.")
+        return TransitionRefused(
+            f"Otro {RunKind(kind).label.lower()} acaba de iniciarse; consulte las operaciones en curso."
+        )
     who = active.started_by.get_full_name() or active.started_by.username
     started = timezone.localtime(active.started_at)
     return TransitionRefused(
-        f"Ya hay un cierre diario en curso (ejecución {active.pk}, iniciada por {who} el "
-        f"{started:%d/%m/%Y} a las {started:%H:%M}): siga su avance en su página; solo se ejecuta un "
+        f"Ya hay un {active.get_kind_display().lower()} en curso (ejecución {active.pk}, iniciada por {who} "
+        f"el {started:%d/%m/%Y} a las {started:%H:%M}): siga su avance en su página; solo se ejecuta un "
         "cierre a la vez.",
-        field="through",
+        field="through" if kind == RunKind.CLOSE else "to",
     )
 
 
@@ -70,7 +78,7 @@ def close_run_start(*, user: Any, through: date, enqueue: bool = True) -> BatchR
     The worker runs it (`enqueue`; the scheduled close advances the run itself and passes False)."""
     run_require_kind(user, RunKind.CLOSE)
     with transaction.atomic():
-        active = close_run_active()
+        active = closing_run_active()
         if active is not None:
             raise _busy(active)
         if through > today_mx():
@@ -94,7 +102,7 @@ def close_run_start(*, user: Any, through: date, enqueue: bool = True) -> BatchR
                     total_steps=len(days),
                 )
         except IntegrityError:  # a concurrent start won the race
-            raise _busy(close_run_active()) from None
+            raise _busy(closing_run_active()) from None
         audit_record(
             user=user,
             action="operations.close.start",
@@ -215,6 +223,142 @@ def _store_next(run: BatchRun, actor: Any) -> None:
     run.steps_done += len(rows)
 
 
+# ------------------------------------------------------------------ advancing the business date
+
+ADVANCE_MAX_DAYS = 366
+"""The farthest an advance moves the business date at once: a year of daily closes."""
+
+TRAINING_MODE_OFF = (
+    "El modo de capacitación está desactivado: la fecha de negocio es la del calendario y no se puede "
+    "adelantar."
+)
+
+
+def advance_target(*, days: int = 0, months: int = 0, to: date | None = None) -> date:
+    """Where an advance goes from the current business date: `days` business days later, `months` months
+    later (`add_months`), or the date `to`. Exactly one of the three."""
+    given = [bool(days), bool(months), to is not None]
+    if sum(given) != 1:
+        raise ValidationFailed(
+            [DomainError("Indique cuánto avanzar: días hábiles, meses o una fecha.", field="to")]
+        )
+    if days < 0 or months < 0:
+        raise ValidationFailed([DomainError("La fecha de negocio solo avanza.", field="to")])
+    current = today_mx()
+    if days:
+        return add_business_days(current, days)
+    if months:
+        return add_months(current, months)
+    assert to is not None
+    return to
+
+
+def _advance_days(current: date, to: date) -> list[date]:
+    """The business days an advance to `to` closes: every one not yet closed up to the day before `to` (a
+    day is closed after it ends; `to` stays open). With no close yet, from the current business date."""
+    through = to - timedelta(days=1)
+    if last_close_date() is not None:
+        return dates_to_close(through)
+    days = []
+    day = current
+    while day <= through:
+        if is_business_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def advance_run_start(*, user: Any, to: date, seen: date | None = None) -> BatchRun:
+    """Start moving the business date forward to `to` (training mode only): one step per business day
+    between, each closing the day (`close_day`) and moving the business date to the next one, so the date
+    moves as the run goes; at the end it is `to`. `seen` is the business date the caller saw: when it has
+    moved since (a second click), nothing is started."""
+    run_require_kind(user, RunKind.ADVANCE)
+    if not training_mode():
+        raise TransitionRefused(TRAINING_MODE_OFF, field="to")
+    with transaction.atomic():
+        active = closing_run_active()
+        if active is not None:
+            raise _busy(active, RunKind.ADVANCE)
+        business_date_forget()  # decide on the stored date, not on this process's cached copy
+        current = today_mx()
+        if seen is not None and seen != current:
+            raise TransitionRefused(
+                f"La fecha de negocio ya cambió al {current:%d/%m/%Y} (la página mostraba el "
+                f"{seen:%d/%m/%Y}): revise la fecha actual antes de avanzar de nuevo.",
+                field="to",
+            )
+        if to <= current:
+            raise TransitionRefused(
+                f"La nueva fecha de negocio ({to:%d/%m/%Y}) debe ser posterior a la actual "
+                f"({current:%d/%m/%Y}): la fecha de negocio solo avanza.",
+                field="to",
+            )
+        if (to - current).days > ADVANCE_MAX_DAYS:
+            raise TransitionRefused(
+                f"La fecha de negocio avanza a lo más {ADVANCE_MAX_DAYS} días a la vez; el {to:%d/%m/%Y} "
+                f"está a {(to - current).days} días de la actual ({current:%d/%m/%Y}).",
+                field="to",
+            )
+        days = _advance_days(current, to)
+        try:
+            with transaction.atomic():
+                run = BatchRun.objects.create(
+                    kind=RunKind.ADVANCE,
+                    started_by=user,
+                    params={"from": current.isoformat(), "to": to.isoformat()},
+                    items=[day.isoformat() for day in days],
+                    total_steps=len(days),
+                )
+        except IntegrityError:  # a concurrent start won the race
+            raise _busy(closing_run_active(), RunKind.ADVANCE) from None
+        audit_record(
+            user=user,
+            action="operations.advance.start",
+            obj=run,
+            after={"from": current.isoformat(), "to": to.isoformat(), "dates": run.items},
+        )
+        if not days:  # nothing to close in between (a weekend): the date moves at once
+            _move_business_date(run, to, user)
+            _finish(run, user)
+        else:
+            run_enqueue(run)
+    return run
+
+
+def advance_run_step(*, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun:
+    """Close the run's next business day and move the business date past it (see `close_run_step`)."""
+    return _step(run=run, kind=RunKind.ADVANCE, user=user, seen=seen, work=_advance_next)
+
+
+def _move_business_date(run: BatchRun, to: date, actor: Any) -> None:
+    if to > today_mx():
+        business_date_move(to=to, user=actor, reason=f"Avance de la fecha de negocio (ejecución {run.pk})")
+    run.result = {**run.result, "business_date": today_mx().isoformat()}
+
+
+def _advance_next(run: BatchRun, actor: Any) -> None:
+    if not training_mode():
+        raise _StepFailed(TRAINING_MODE_OFF)
+    business_date_forget()  # another process may have moved the date a moment ago
+    day = date.fromisoformat(run.items[run.steps_done])
+    _move_business_date(run, day, actor)  # the day being closed is at most the business date
+    try:
+        record = close_day(business_date=day, user=actor)
+    except DomainError as exc:
+        raise _StepFailed(f"No se pudo cerrar el {day:%d/%m/%Y}: {exc.message}", exc.rule) from None
+    closes = dict(run.result.get("closes", {}))
+    closes[day.isoformat()] = record.pk
+    run.result = {**run.result, "closes": closes}
+    run.steps_done += 1
+    following = (
+        date.fromisoformat(run.items[run.steps_done])
+        if run.steps_done < len(run.items)
+        else date.fromisoformat(run.params["to"])
+    )
+    _move_business_date(run, following, actor)
+
+
 # ---------------------------------------------------------------------------------------- the steps
 
 
@@ -225,9 +369,14 @@ class _StepFailed(Exception):
         super().__init__(message)
 
 
-RUN_STEPS: dict[str, Callable[..., BatchRun]] = {
+class RunStep(Protocol):
+    def __call__(self, *, run: BatchRun, user: Any = None, seen: int | None = None) -> BatchRun: ...
+
+
+RUN_STEPS: dict[str, RunStep] = {
     RunKind.CLOSE: close_run_step,
     RunKind.RATE_IMPORT: rate_import_step,
+    RunKind.ADVANCE: advance_run_step,
 }
 """The step of each kind of run, called as `step(run=, user=, seen=)`. A new kind of long operation adds its
 kind to `RunKind`, its start service (which calls `run_enqueue`) and its step here."""

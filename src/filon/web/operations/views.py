@@ -1,4 +1,5 @@
-"""Operations pages: the daily close and the import of a rate series, and the worker's schedule.
+"""Operations pages: the daily close, the import of a rate series, (training mode) the advance of the
+business date, and the worker's schedule.
 
 Starting a run hands it to the background worker (`filon worker`); the run page only shows its progress,
 asking for it again every second (`hx-get`) until the run ends — closing the page stops nothing. Without
@@ -15,9 +16,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from filon.errors import DomainError, ValidationFailed
+from filon.errors import DomainError, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from filon.limits import accepts_upload
 from filon.marketdata.catalog import CATALOG
+from filon.operations.business_date import business_date_status, training_mode
 from filon.operations.models import BatchRun, RunKind
 from filon.operations.schedule import (
     can_schedule,
@@ -31,6 +33,7 @@ from filon.operations.schedule import (
 from filon.operations.selectors import (
     close_run_active,
     close_run_days,
+    closing_run_active,
     run_get_for_user,
     run_kinds_for_user,
     run_list_for_user,
@@ -38,7 +41,13 @@ from filon.operations.selectors import (
     run_require_kind,
     run_worker_note,
 )
-from filon.operations.services import close_run_start, rate_import_start
+from filon.operations.services import (
+    TRAINING_MODE_OFF,
+    advance_run_start,
+    advance_target,
+    close_run_start,
+    rate_import_start,
+)
 from filon.platform.jobs import job_get
 from filon.servicing.close import close_default_date, dates_to_close, last_close_date
 from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
@@ -64,8 +73,35 @@ class RateImportForm(forms.Form):
     )
 
 
-@web_view()
-def operations(request: HttpRequest) -> HttpResponse:
+ADVANCE_CHOICES = [("day", "+1 día hábil"), ("month", "+1 mes"), ("date", "A la fecha")]
+
+
+class AdvanceForm(forms.Form):
+    """The business date's advance: each button posts `how`; `to` is read only for «A la fecha». `seen` is the
+    business date the page showed, so that a second click does not advance twice."""
+
+    how = forms.ChoiceField(label="Avance", choices=ADVANCE_CHOICES, widget=forms.HiddenInput)
+    to = forms.DateField(label="Nueva fecha de negocio", required=False)
+    seen = forms.DateField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("how") == "date" and not data.get("to"):
+            self.add_error("to", "Indique la nueva fecha de negocio.")
+        return data
+
+
+def _advance_panel(user: Any, form: AdvanceForm | None = None) -> dict[str, Any] | None:
+    """The training mode's panel (the administrator's only): business and calendar dates, and the form."""
+    if not training_mode() or RunKind.ADVANCE not in run_kinds_for_user(user):
+        return None
+    status = business_date_status()
+    if form is None:
+        form = html5_dates(AdvanceForm())
+    return {"status": status, "form": form, "active": closing_run_active()}
+
+
+def _operations_page(request: HttpRequest, advance: AdvanceForm | None = None) -> HttpResponse:
     runs = list(run_list_for_user(user=request.user)[:RECENT_RUNS])
     kinds = run_kinds_for_user(request.user)
     return render(
@@ -79,8 +115,47 @@ def operations(request: HttpRequest) -> HttpResponse:
             "schedule": schedule_overview(user=request.user),
             "job_runs": job_runs_recent(user=request.user, limit=RECENT_RUNS),
             "can_schedule": can_schedule(request.user),
+            "advance": _advance_panel(request.user, advance),
         },
+        status=422 if advance is not None and advance.errors else 200,
     )
+
+
+@web_view()
+def operations(request: HttpRequest) -> HttpResponse:
+    return _operations_page(request)
+
+
+@web_view(("POST",))
+def business_date_advance(request: HttpRequest) -> HttpResponse:
+    """Start an advance of the business date (+1 business day, +1 month or to a date) and show its run."""
+    run_require_kind(request.user, RunKind.ADVANCE)
+    if not training_mode():
+        raise TransitionRefused(TRAINING_MODE_OFF)
+    form = html5_dates(AdvanceForm(request.POST))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            how = data["how"]
+            target = (
+                advance_target(days=1)
+                if how == "day"
+                else advance_target(months=1)
+                if how == "month"
+                else advance_target(to=data["to"])
+            )
+            run = advance_run_start(user=request.user, to=target, seen=data["seen"])
+        except DomainError as exc:
+            if how == "date":
+                place_errors(form, exc)
+            elif isinstance(exc, Forbidden | NotFound):
+                raise
+            else:  # the buttons have no field to carry the refusal: above the form
+                for error in getattr(exc, "errors", None) or [exc]:
+                    form.add_error(None, error_text(error))
+        else:
+            return redirect("web:run", run.pk)
+    return _operations_page(request, form)
 
 
 @web_view(("GET", "POST"))
