@@ -318,7 +318,8 @@ def session_attendance_set(request: HttpRequest, session_id: int, payload: Atten
     summary="Celebra la sesión (con quórum); antes de su fecha, con {held_early_reason}",
 )
 def session_hold_now(request: HttpRequest, session_id: int) -> SessionOut:
-    payload = json_object(request) if request.body else {}
+    # The body is optional: a client that holds on the date posts nothing (or a form-encoded nothing).
+    payload = json_object(request) if request.content_type == "application/json" and request.body else {}
     unknown = sorted(set(payload) - {"held_early_reason"})
     if unknown:
         raise ValidationFailed([DomainError("campo desconocido", field=name) for name in unknown])
