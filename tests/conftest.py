@@ -305,8 +305,8 @@ def mortgage(value: str = "30000000"):
 
 
 def crew(cast, **changes):
-    """The cast as the scenario builder's crew: ana captures, gerardo reviews, proposes and releases, julia
-    gives legal opinions and signs, sergio records resolutions, marta, luis and elena vote."""
+    """The cast as the scenario builder's crew: ana captures and proposes, gerardo reviews, signs off and
+    releases, julia gives legal opinions and signs, sergio records resolutions, marta, luis and elena vote."""
     from filon.demo.scenarios import Crew
 
     values = {
@@ -317,6 +317,29 @@ def crew(cast, **changes):
         "members": (cast.marta, cast.luis, cast.elena),
     }
     return Crew(**{**values, **changes})
+
+
+def another_manager(office, *busy):
+    """A regional manager of `office` other than the `busy` users (who captured or proposed a file, and so
+    may not approve it): the first on record, else a new one (four eyes)."""
+    from filon.accounts.models import User
+
+    found = (
+        User.objects.filter(role="gerente_regional", office=office, is_active=True)
+        .exclude(pk__in=[u.pk for u in busy])
+        .order_by("pk")
+        .first()
+    )
+    return found or _user(f"gerente{len(busy)}.{office.code.lower()}", "gerente_regional", office)
+
+
+def signoff(cast, file, *, by=None):
+    """The regional manager's sign-off on a proposed file, so it may go on a committee's agenda."""
+    from filon.origination.services import file_signoff
+
+    file.refresh_from_db()
+    manager = by or another_manager(file.office, file.created_by, file.proposed_by)
+    return file_signoff(user=manager, file=file, note="Visto bueno")
 
 
 def satisfy(cast, file, stage) -> None:

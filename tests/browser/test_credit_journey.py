@@ -224,12 +224,22 @@ def test_credit_journey(
     expect(header(ana).locator(".notice")).to_have_text("El expediente está en análisis.")
     shot(ana, "expediente-en-analisis")
 
+    ana.get_by_role("button", name="Proponer a comité").click()
+    expect(status(ana)).to_have_text("Propuesto a comité")
+    expect(header(ana)).to_contain_text("Tiempo de atención")
+    expect(header(ana)).to_contain_text("Comité Interno")
+    shot(ana, "propuesto-a-comite")
+
+    # ------------------------------------------- the regional manager signs it off for the committee
     gerardo.goto(file_url)
-    gerardo.get_by_role("button", name="Proponer a comité").click()
-    expect(status(gerardo)).to_have_text("Propuesto a comité")
-    expect(header(gerardo)).to_contain_text("Tiempo de atención")
-    expect(header(gerardo)).to_contain_text("Comité Interno")
-    shot(gerardo, "propuesto-a-comite")
+    gerardo.locator("summary", has_text="Dar visto bueno para comité").click()
+    gerardo.get_by_label("Nota del visto bueno (opcional)").fill("Integrado conforme a las Reglas")
+    gerardo.get_by_role("button", name="Dar visto bueno").click()
+    expect(header(gerardo).locator(".notice")).to_have_text(
+        "Visto bueno registrado: el expediente puede ir a comité."
+    )
+    expect(header(gerardo)).to_contain_text("Integrado conforme a las Reglas")
+    shot(gerardo, "visto-bueno-gerente")
 
     # ------------------------------------------------------------------------ the committee authorizes
     sergio = sign_in(cast.sergio)

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import applicant_data, proposal_data
+from conftest import another_manager, applicant_data, proposal_data, signoff
 from filon.applicants.services import applicant_create
 from filon.audit.models import AuditRecord
 from filon.committees.models import AgendaItem, CommitteeSession, Resolution, SessionStatus, Vote
@@ -68,8 +68,9 @@ def frozen_time():
 
 
 def propose(cast, file, *, user=None, proposer=None, guarantee_value="30000000"):
-    """Guarantees that cover the request, every authorization requirement met, analysed and proposed
-    (by `proposer`, default the Zacatecas manager: the maker and the proposer are two people)."""
+    """Guarantees that cover the request, every authorization requirement met (approved by a manager of the
+    office), analysed, proposed (by `proposer`, default the Zacatecas manager: the maker and the proposer are
+    two people) and signed off by another manager of the office (four eyes)."""
 
     user = user or cast.ana
     proposer = proposer or cast.gerardo
@@ -88,14 +89,15 @@ def propose(cast, file, *, user=None, proposer=None, guarantee_value="30000000")
     for item in file.requirements.filter(stage="authorization"):
         pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
         requirement_upload(user=user, item=item, uploaded=pdf, document_date=today)
-        requirement_review(user=user, item=item, approve=True)
+        requirement_review(user=another_manager(file.office, user), item=item, approve=True)
         if item.legal_review:
             requirement_legal_opinion(user=cast.julia, item=item, favorable=True)
     file_requirements_complete(user=user, file=file)
     file_start_analysis(user=user, file=file)
     for step in program_steps_ensure(file=file):  # a special program's own steps (Chapter II)
         program_step_record(user=user, step=step, status="done", document="Constancia en el expediente")
-    return file_propose(user=proposer, file=file)
+    file_propose(user=proposer, file=file)
+    return signoff(cast, file)
 
 
 @pytest.fixture
@@ -580,6 +582,8 @@ def test_a_returned_file_goes_back_with_observations_and_can_be_proposed_again(c
 
     file_start_analysis(user=cast.ana, file=file)
     file_propose(user=cast.gerardo, file=file)
+    assert list(agenda_pending_files("comite_interno")) == []  # a new proposal waits for its own sign-off
+    signoff(cast, file)
     assert list(agenda_pending_files("comite_interno")) == [file]
     again = agenda_add_file(user=cast.sergio, session=held, file=file)
     assert again.order == 2

@@ -8,6 +8,7 @@ service inside a savepoint and rolls it back. Only the state, the role and the s
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from filon.committees.services import (
     session_close,
     session_convene,
     session_hold,
+    session_reschedule,
     vote_cast,
 )
 from filon.core.calendar import today_mx
@@ -56,6 +58,12 @@ def _calls(cast: Any, session: CommitteeSession, file: Any) -> dict[str, tuple[A
     members = (cast.marta, cast.luis, cast.elena)
     return {
         "hold": (cast.sergio, lambda u: session_hold(user=u, session=session)),
+        "reschedule": (
+            cast.sergio,
+            lambda u: session_reschedule(
+                user=u, session=session, new_date=session.date + dt.timedelta(days=1), reason="Se mueve"
+            ),
+        ),
         "close": (cast.sergio, lambda u: session_close(user=u, session=session)),
         "attendance": (
             cast.sergio,
@@ -109,6 +117,7 @@ def test_every_action_is_offered_exactly_when_its_service_accepts_it(cast, setti
     assert mismatches == []
     assert {a: sorted(s) for a, s in accepted.items()} == {  # written out here, not read from the table
         "hold": ["convened"],
+        "reschedule": ["convened"],
         "close": ["held"],
         "attendance": ["convened", "held"],
         "agenda_add": ["convened", "held"],
@@ -131,7 +140,13 @@ def test_only_the_sessions_secretary_is_offered_its_actions(cast, setting):
     )
     assert SESSION.allowed(other, session) == []
     assert SESSION.allowed(cast.marta, session) == []  # convened: a member has nothing to do yet
-    assert SESSION.allowed(cast.sergio, session) == ["hold", "attendance", "agenda_add", "agenda_withdraw"]
+    assert SESSION.allowed(cast.sergio, session) == [
+        "hold",
+        "reschedule",
+        "attendance",
+        "agenda_add",
+        "agenda_withdraw",
+    ]
     with pytest.raises(Forbidden) as refused:
         session_hold(user=other, session=session)
     assert (
@@ -150,6 +165,9 @@ def test_the_guard_is_the_services_refusal_not_a_hidden_button(cast):
     assert "hold" in SESSION.allowed(cast.sergio, later)
     refusal = SESSION.refusal("hold", cast.sergio, later)
     assert isinstance(refusal, TransitionRefused)
-    assert refusal.message == f"La sesión está convocada para el {later.date:%d/%m/%Y}."
+    assert refusal.message == (
+        f"La sesión está convocada para el {later.date:%d/%m/%Y}: para celebrarla antes indique el motivo, "
+        "o cambie su fecha."
+    )
     with pytest.raises(TransitionRefused, match="está convocada para el"):
         session_hold(user=cast.sergio, session=later)

@@ -28,6 +28,8 @@ from filon.origination.services import (
     file_propose,
     file_ready_to_disburse,
     file_requirements_complete,
+    file_signoff,
+    file_signoff_return,
     file_start_analysis,
     file_update_proposal,
     guarantee_add,
@@ -61,6 +63,8 @@ EXPECTED = {
     "requirements_complete": ["captured"],
     "start_analysis": ["requirements_complete", "returned"],
     "propose": ["under_analysis"],
+    "signoff": ["proposed"],
+    "signoff_return": ["proposed"],
     "formalize": ["authorized"],
     "extend_authorization": ["authorized"],
     "ready_to_disburse": ["formalized"],
@@ -89,6 +93,11 @@ def _calls(cast: Any, file: CreditFile) -> dict[str, tuple[Any, Callable[[Any], 
         "requirements_complete": (cast.ana, lambda u: file_requirements_complete(user=u, file=file)),
         "start_analysis": (cast.ana, lambda u: file_start_analysis(user=u, file=file)),
         "propose": (cast.gerardo, lambda u: file_propose(user=u, file=file)),
+        "signoff": (cast.gerardo, lambda u: file_signoff(user=u, file=file, note="Visto bueno")),
+        "signoff_return": (
+            cast.gerardo,
+            lambda u: file_signoff_return(user=u, file=file, reason="Falta el estudio de mercado"),
+        ),
         "formalize": (
             cast.julia,
             lambda u: file_formalize(user=u, file=file, signed_on=today, contract_number="FIFOMI-1"),
@@ -133,6 +142,8 @@ def _put(file: CreditFile, state: str) -> CreditFile:
         authorized_on=today,
         authorization_expires_on=today + timedelta(days=60),
         authorization_extended=False,
+        signoff_by=None,  # a proposal waiting for its sign-off
+        signoff_at=None,
     )
     return CreditFile.objects.select_related("applicant", "office").get(pk=file.pk)
 

@@ -142,6 +142,7 @@ def test_the_whole_life_of_a_file(cast, credit_file):
         "file.requirements_complete",
         "file.start_analysis",
         "file.propose",
+        "file.signoff",
         "file.resolve.authorized",
         "file.formalize",
         "file.ready_to_disburse",

@@ -215,9 +215,11 @@ def retention_letter(file):
 
 
 def program_crew(cast, user, manager=None):
-    """`user` captures and approves the documents (the cast's gerardo approves ana's), `cast.julia` gives
-    the legal opinions and signs, `manager` proposes and releases."""
-    reviewer = cast.gerardo if user == cast.ana else user
+    """`user` captures the documents and a manager of its office approves them (the cast's gerardo approves
+    ana's; four eyes), `cast.julia` gives the legal opinions and signs, `manager` signs off and releases."""
+    from conftest import another_manager
+
+    reviewer = another_manager(user.office, user)
     return crew(cast, analyst=user, reviewer=reviewer, manager=manager or reviewer)
 
 

@@ -136,10 +136,15 @@ def test_from_capture_to_authorization(cast):
     satisfy(cast, file, Stage.AUTHORIZATION)
 
     # Requirements complete → analysis → proposal
-    for client, action in ((ana, "requisitos-completos"), (ana, "iniciar-analisis"), (gerardo, "proponer")):
+    for client, action in ((ana, "requisitos-completos"), (ana, "iniciar-analisis"), (ana, "proponer")):
         ok(client.post(reverse("web:file_transition", args=[file.pk, action])), 302)
     file.refresh_from_db()
     assert file.status == "proposed"
+    # The Zacatecas manager signs it off for the committee (ana, who proposed it, may not)
+    assert "Dar visto bueno" not in ok(ana.get(file_url)).content.decode()
+    ok(gerardo.post(reverse("web:file_signoff", args=[file.pk]), {"visto-bueno-note": "Conforme"}), 302)
+    file.refresh_from_db()
+    assert file.signoff_by == cast.gerardo
     assert file.committee == "comite_interno"
     page = ok(ana.get(file_url)).content.decode()
     assert "Propuesto a comité" in page

@@ -233,11 +233,14 @@ def test_empty_or_garbage_posts_are_never_a_server_error(cast, credit_file, sess
         reverse("web:guarantee_edit", args=[credit_file.pk, guarantee.pk]),
         reverse("web:guarantee_change", args=[credit_file.pk, guarantee.pk]),
         *[reverse("web:file_transition", args=[credit_file.pk, a]) for a in ("proponer", "prorrogar")],
+        reverse("web:file_signoff", args=[credit_file.pk]),
+        reverse("web:file_signoff_return", args=[credit_file.pk]),
     ]
     session_urls = [
         reverse("web:session_new"),
         reverse("web:session_attendance", args=[session.pk]),
         reverse("web:session_hold", args=[session.pk]),
+        reverse("web:session_reschedule", args=[session.pk]),
         reverse("web:session_close", args=[session.pk]),
         reverse("web:agenda_add", args=[session.pk]),
         reverse("web:agenda_add_change", args=[session.pk]),

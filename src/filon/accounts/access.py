@@ -50,3 +50,20 @@ def require_office(user: User, office_id: int | None, what: str = "El expediente
     """
     if user.is_regional and user.office_id != office_id:
         raise Forbidden(f"{what} pertenece a otra gerencia regional.")
+
+
+SEGREGATION_OF_DUTIES = "separación de funciones"
+"""The internal control every approval obeys: whoever captures, uploads, proposes or requests a matter does
+not accept, sign off, vote or resolve it; another person does (four eyes).
+
+The Rules do not state it as a numbered rule (they name who decides, not who may not), so it is cited by
+this name, the same words the committees' refusals have always used, and not by a rule id. Where the Rules
+do assign the approval (e.g. the Gerente Regional who validates the parametric evaluation, P-2 2.x e,
+P-3 3.x e), the refusal also names who should act.
+"""
+
+
+def require_another_person(user: Any, makers: Iterable[int | None], refusal: str, field: str) -> None:
+    """Refuse `user` when they are one of `makers` (user ids): «{refusal} (separación de funciones).»"""
+    if user.pk in {pk for pk in makers if pk}:
+        raise Forbidden(f"{refusal} ({SEGREGATION_OF_DUTIES}).", field=field)

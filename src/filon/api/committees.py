@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from filon.accounts.models import User
+from filon.api.common import json_object
 from filon.committees.models import (
     COMMITTEE_CHOICES,
     AgendaItem,
@@ -39,6 +40,7 @@ from filon.committees.services import (
     session_close,
     session_convene,
     session_hold,
+    session_reschedule,
     vote_cast,
 )
 from filon.core.errors import InputError
@@ -114,6 +116,9 @@ class SessionSummaryOut(Schema):
 
 class SessionOut(SessionSummaryOut):
     held_at: dt.datetime | None
+    held_early_reason: str = Field("", description="Motivo de celebrarla antes de su fecha, si así fue")
+    convened_for: dt.date | None = Field(None, description="La fecha de la convocatoria, si se cambió")
+    reschedule_reason: str = Field("", description="Motivo del cambio de fecha")
     closed_at: dt.datetime | None
     members_present: list[MemberOut]
     items: list[ItemOut]
@@ -194,6 +199,9 @@ def _out(request: HttpRequest, session: CommitteeSession) -> SessionOut:
     return SessionOut(
         **_summary(session),
         held_at=session.held_at,
+        held_early_reason=session.held_early_reason,
+        convened_for=session.convened_for,
+        reschedule_reason=session.reschedule_reason,
         closed_at=session.closed_at,
         members_present=[_member(m) for m in session.members_present.order_by("username")],
         items=[_item(i) for i in items],
@@ -290,9 +298,57 @@ def session_attendance_set(request: HttpRequest, session_id: int, payload: Atten
     return _out(request, session)
 
 
-@router.post("/sessions/{session_id}/hold", response=SessionOut, summary="Celebra la sesión (con quórum)")
+@router.post(
+    "/sessions/{session_id}/hold",
+    response=SessionOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"held_early_reason": {"type": "string", "maxLength": 2000}},
+                        "additionalProperties": False,
+                    }
+                }
+            },
+            "required": False,
+        }
+    },
+    summary="Celebra la sesión (con quórum); antes de su fecha, con {held_early_reason}",
+)
 def session_hold_now(request: HttpRequest, session_id: int) -> SessionOut:
-    session = session_hold(user=request.user, session=_session(request, session_id))  # type: ignore[arg-type]
+    # The body is optional: a client that holds on the date posts nothing (or a form-encoded nothing).
+    payload = json_object(request) if request.content_type == "application/json" and request.body else {}
+    unknown = sorted(set(payload) - {"held_early_reason"})
+    if unknown:
+        raise ValidationFailed([DomainError("campo desconocido", field=name) for name in unknown])
+    reason = payload.get("held_early_reason") or ""
+    if not isinstance(reason, str) or len(reason) > 2000:
+        raise ValidationFailed(
+            [DomainError("debe ser un texto de hasta 2000 caracteres", field="held_early_reason")]
+        )
+    session = session_hold(user=request.user, session=_session(request, session_id), early_reason=reason)  # type: ignore[arg-type]
+    return _out(request, session)
+
+
+class RescheduleIn(_In):
+    new_date: dt.date = Field(..., ge=FIRST_DATE, le=LAST_DATE)
+    reason: str = Field(..., max_length=2000)
+
+
+@router.post(
+    "/sessions/{session_id}/reschedule",
+    response=SessionOut,
+    summary="Cambia la fecha de una sesión convocada, con el motivo (secretario de la sesión)",
+)
+def session_reschedule_now(request: HttpRequest, session_id: int, payload: RescheduleIn) -> SessionOut:
+    session = session_reschedule(
+        user=request.user,  # type: ignore[arg-type]
+        session=_session(request, session_id),
+        new_date=payload.new_date,
+        reason=payload.reason,
+    )
     return _out(request, session)
 
 

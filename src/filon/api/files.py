@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,10 @@ class FileOut(Schema):
     attention_overdue: bool
     authorization_expires_on: date | None
     evaluation: dict[str, Any] | None
+    signoff_by: str | None = None
+    signoff_at: datetime | None = None
+    signoff_note: str = ""
+    signoff_return_reason: str = ""
 
 
 def _out(file: Any) -> FileOut:
@@ -61,6 +65,10 @@ def _out(file: Any) -> FileOut:
         attention_overdue=clock.overdue,
         authorization_expires_on=file.authorization_expires_on,
         evaluation=file.evaluation,
+        signoff_by=file.signoff_by.username if file.signoff_by_id else None,
+        signoff_at=file.signoff_at,
+        signoff_note=file.signoff_note,
+        signoff_return_reason=file.signoff_return_reason,
     )
 
 
@@ -96,6 +104,13 @@ def file_detail(request: HttpRequest, file_id: int) -> FileOut:
     return _out(file_get_for_user(user=request.user, file_id=file_id))  # type: ignore[arg-type]
 
 
+def _text(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name) or ""
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValidationFailed([DomainError("debe ser un texto de hasta 2000 caracteres", field=name)])
+    return value
+
+
 TRANSITIONS = {
     "requirements-complete": services.file_requirements_complete,
     "start-analysis": services.file_start_analysis,
@@ -109,8 +124,8 @@ TRANSITIONS = {
     "/{file_id}/transitions/{action}",
     response=FileOut,
     openapi_extra=JSON_OBJECT_BODY,
-    summary="Transición del expediente: requirements-complete, start-analysis, propose, formalize, "
-    "ready-to-disburse, extend-authorization, cancel",
+    summary="Transición del expediente: requirements-complete, start-analysis, propose, signoff {note} "
+    "(gerente regional), signoff-return {reason}, formalize, ready-to-disburse, extend-authorization, cancel",
 )
 def file_transition(request: HttpRequest, file_id: int, action: str) -> FileOut:
     file = file_get_for_user(user=request.user, file_id=file_id)  # type: ignore[arg-type]
@@ -132,6 +147,10 @@ def file_transition(request: HttpRequest, file_id: int, action: str) -> FileOut:
             signed_on=signed_on,
             contract_number=str(payload.get("contract_number") or ""),
         )
+    elif action == "signoff":
+        file = services.file_signoff(user=user, file=file, note=_text(payload, "note"))
+    elif action == "signoff-return":
+        file = services.file_signoff_return(user=user, file=file, reason=_text(payload, "reason"))
     elif action == "cancel":
         file = services.file_cancel(user=user, file=file, reason=str(payload.get("reason") or ""))
     else:

@@ -1,6 +1,7 @@
 """A committee session's lifecycle (Rules 17): one table for the services and the session page.
 
-A session is convened, held on or after its date with quorum, and closed once every matter is resolved.
+A session is convened, held on or after its date with quorum (earlier only with the reason recorded), and
+closed once every matter is resolved; while convened, its secretary may move it to another date.
 While convened or held, its secretary records attendance and keeps the agenda; once held, the present
 members vote and the secretary records the resolutions.
 """
@@ -30,10 +31,20 @@ def _the_secretary(user: Any, session: Any, transition: Transition) -> None:
         )
 
 
-def _on_or_after_its_date(session: Any) -> None:
+def early_hold_refusal(session: Any) -> TransitionRefused:
+    """Holding a session before its date needs the reason on record (or moving the session)."""
     date: dt.date = session.date
-    if date > today_mx():
-        raise TransitionRefused(f"La sesión está convocada para el {date:%d/%m/%Y}.", field="date")
+    return TransitionRefused(
+        f"La sesión está convocada para el {date:%d/%m/%Y}: para celebrarla antes indique el motivo, "
+        "o cambie su fecha.",
+        field="held_early_reason",
+    )
+
+
+def _on_or_after_its_date(session: Any) -> None:
+    """Without a reason, a session is held on or after its date (the hold service takes the reason)."""
+    if session.date > today_mx():
+        raise early_hold_refusal(session)
 
 
 def _t(action: str, verb: str, sources: tuple[str, ...], target: str | None = None, **kw: Any) -> Transition:
@@ -51,6 +62,7 @@ SESSION = Lifecycle(
     refused=TransitionRefused,
     transitions=[
         _t("hold", "celebrar la sesión", (S.CONVENED,), S.HELD, guard=_on_or_after_its_date),
+        _t("reschedule", "cambiar la fecha de la sesión", (S.CONVENED,)),
         _t("close", "cerrar la sesión", (S.HELD,), S.CLOSED),
         _t("attendance", "registrar la asistencia", OPEN),
         _t("agenda_add", "agregar asuntos", OPEN, role_verb="integrar el orden del día"),

@@ -44,6 +44,9 @@ class CommitteeSession(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="miembros presentes", blank=True, related_name="+"
     )
     held_at = models.DateTimeField("celebrada el", null=True, blank=True)
+    held_early_reason = models.TextField("motivo de celebrarla antes de su fecha", blank=True)
+    convened_for = models.DateField("fecha de la convocatoria original", null=True, blank=True)
+    reschedule_reason = models.TextField("motivo del cambio de fecha", blank=True)
     closed_at = models.DateTimeField("cerrada el", null=True, blank=True)
     minutes = models.TextField("acta", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -97,9 +97,10 @@ def _unresolved_on_an_agenda(field: str) -> QuerySet[AgendaItem]:
 
 
 def agenda_pending_files(committee: str, *, user: User | None = None) -> QuerySet[CreditFile]:
-    """Files proposed and routed to `committee` that no session has on its agenda awaiting resolution."""
+    """Files proposed, signed off by their regional manager and routed to `committee` that no session has on
+    its agenda awaiting resolution."""
     files = (
-        CreditFile.objects.filter(status=FileStatus.PROPOSED, committee=committee)
+        CreditFile.objects.filter(status=FileStatus.PROPOSED, committee=committee, signoff_by__isnull=False)
         .exclude(pk__in=_unresolved_on_an_agenda("file"))
         .select_related("applicant", "office")
         .order_by("proposed_at", "pk")

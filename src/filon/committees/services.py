@@ -39,6 +39,7 @@ from filon.committees.models import (
     VoteChoice,
 )
 from filon.committees.selectors import committee_members, committee_name, committee_rules, is_committee_member
+from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.models import CreditFile, FileStatus, GuaranteeChange, LoanRequest
@@ -46,7 +47,18 @@ from filon.origination.selectors import file_ruleset
 from filon.origination.services import file_resolve, guarantee_change_resolve, loan_request_resolve
 from filon.rules import NoRuleSetInForce, RuleSet, load_ruleset_for_date
 
-SESSION_FIELDS = ["committee", "number", "date", "place", "status", "secretary_id", "quorum"]
+SESSION_FIELDS = [
+    "committee",
+    "number",
+    "date",
+    "place",
+    "status",
+    "secretary_id",
+    "quorum",
+    "held_early_reason",
+    "convened_for",
+    "reschedule_reason",
+]
 FILE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED, Decision.RETURNED)
 CHANGE_DECISIONS = (Decision.AUTHORIZED, Decision.REJECTED)
 
@@ -276,19 +288,70 @@ def session_attendance(*, user: User, session: CommitteeSession, members: Iterab
 
 
 @transaction.atomic
-def session_hold(*, user: User, session: CommitteeSession) -> CommitteeSession:
-    """The session is held (convocada → celebrada) on or after its date, with quorum present."""
+def session_hold(*, user: User, session: CommitteeSession, early_reason: str = "") -> CommitteeSession:
+    """The session is held (convocada → celebrada) with quorum present, on or after its date; before it
+    only with the reason, which the minutes record (`held_early_reason`)."""
     session = _lock_session(session)
-    move = SESSION.require("hold", user, session)  # by its date, too
+    reason = early_reason.strip()
+    early = session.date > today_mx()
+    if early and reason:
+        SESSION.require_actor("hold", user, session)
+        if session.status not in SESSION["hold"].sources:
+            SESSION.require_state("hold", session)  # refuses by the state, as without a reason
+        move = SESSION["hold"]
+    else:
+        move = SESSION.require("hold", user, session)  # before its date, the guard asks for the reason
     present = session.members_present.count()
     if present < session.quorum:
         raise TransitionRefused(
             f"No hay quórum: asisten {present} de {session.quorum} miembros requeridos.",
             field="members_present",
         )
-    with _session_audited(user, session, "committee_session.hold"):
+    action = "committee_session.hold_early" if early else "committee_session.hold"
+    with _session_audited(user, session, action) as change:
+        change.note = reason if early else ""
         session.status, session.held_at = SESSION.target(move.action), timezone.now()
-        session.save(update_fields=["status", "held_at"])
+        session.held_early_reason = reason if early else ""
+        session.save(update_fields=["status", "held_at", "held_early_reason"])
+    return session
+
+
+@transaction.atomic
+def session_reschedule(
+    *, user: User, session: CommitteeSession, new_date: dt.date, reason: str
+) -> CommitteeSession:
+    """Move a convened session to another date, with the reason (the first date stays on record). The
+    date stays in the session's year, whose number it carries; not before today."""
+    session = _lock_session(session)
+    SESSION.require("reschedule", user, session)
+    errors: list[DomainError] = []
+    if not reason.strip():
+        errors.append(DomainError("Indique el motivo del cambio de fecha.", field="reason"))
+    if new_date == session.date:
+        errors.append(
+            DomainError(f"La sesión ya está convocada para el {new_date:%d/%m/%Y}.", field="new_date")
+        )
+    elif new_date < today_mx():
+        errors.append(DomainError("La nueva fecha no puede ser anterior a hoy.", field="new_date"))
+    elif new_date.year != session.year:
+        errors.append(
+            DomainError(
+                f"La sesión {session.number} es del año {session.year}; para otro año convoque una nueva "
+                "sesión.",
+                field="new_date",
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        committee_name(session.committee, new_date)
+    except NoRuleSetInForce as exc:
+        raise ValidationFailed([DomainError(str(exc), field="new_date")]) from exc
+    with _session_audited(user, session, "committee_session.reschedule") as change:
+        change.note = reason.strip()
+        session.convened_for = session.convened_for or session.date
+        session.date, session.reschedule_reason = new_date, reason.strip()
+        session.save(update_fields=["date", "convened_for", "reschedule_reason"])
     return session
 
 
@@ -329,6 +392,12 @@ def agenda_add_file(*, user: User, session: CommitteeSession, file: CreditFile) 
             f"El expediente {file.folio} está «{FileStatus(file.status).label.lower()}»; "
             "sólo un expediente propuesto a comité entra al orden del día.",
             field="status",
+        )
+    if not file.signoff_by_id:
+        raise TransitionRefused(
+            f"El expediente {file.folio} no tiene el visto bueno del gerente regional de "
+            f"{file.office.name}; sin él no entra al orden del día.",
+            field="signoff_by",
         )
     _refuse_wrong_committee(
         session, file.committee, file_ruleset(file), f"El expediente {file.folio}", "committee"
@@ -676,6 +745,22 @@ def _loan_request_minutes(order: int, request: LoanRequest) -> list[str]:
     return lines
 
 
+def _date_changes_text(session: CommitteeSession) -> list[str]:
+    """The minutes' record of a moved session and of one held before its date, with their reasons."""
+    lines = []
+    if session.convened_for:
+        lines.append(
+            f"Convocada originalmente para el {session.convened_for:%d/%m/%Y}; cambio de fecha: "
+            f"{session.reschedule_reason}"
+        )
+    if session.held_early_reason and session.held_at:
+        held_on = timezone.localtime(session.held_at).date()
+        lines.append(
+            f"Celebrada el {held_on:%d/%m/%Y}, antes de la fecha convocada; motivo: {session.held_early_reason}"
+        )
+    return lines
+
+
 def minutes_text(session: CommitteeSession) -> str:
     """The session's minutes (acta), in Spanish, from the recorded facts."""
     ruleset = load_ruleset_for_date(session.date)
@@ -688,6 +773,7 @@ def minutes_text(session: CommitteeSession) -> str:
         f"Comité: {name}" + (f" (Reglas de Operación, regla {rules.rule})" if rules else ""),
         f"Sesión: {session.number}",
         f"Fecha: {session.date:%d/%m/%Y}",
+        *_date_changes_text(session),
         f"Lugar: {session.place}",
         f"Secretario: {_display(session.secretary)}",
         f"Quórum requerido: {session.quorum}; miembros presentes: {len(present)}.",

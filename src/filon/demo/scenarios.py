@@ -50,6 +50,7 @@ from filon.origination.services import (
     file_ready_to_disburse,
     file_requirements_complete,
     file_resolve,
+    file_signoff,
     file_start_analysis,
     guarantee_add,
     requirement_legal_opinion,
@@ -126,9 +127,10 @@ def demo_cast_create(*, only: Iterable[str] | None = None) -> dict[str, User]:
 
 @dataclass(frozen=True)
 class Crew:
-    """Who moves a file: the office's analyst captures it and uploads its documents, the reviewer approves
-    them (the office's manager unless another is given), legal gives its opinions and signs the contract, the
-    manager proposes and releases it, the committee's secretary records resolutions and its members vote."""
+    """Who moves a file: the office's analyst captures it, uploads its documents and proposes it, the reviewer
+    approves them (the office's manager unless another is given), the manager signs the proposal off for the
+    committee and releases it, legal gives its opinions and signs the contract, the committee's secretary
+    records resolutions and its members vote."""
 
     analyst: User
     manager: User
@@ -213,10 +215,20 @@ def file_to_analysis(
 
 
 def file_to_proposed(
-    file: CreditFile, *, crew: Crew, on: date | None = None, guarantees: Iterable[GuaranteeData] = ()
+    file: CreditFile,
+    *,
+    crew: Crew,
+    on: date | None = None,
+    guarantees: Iterable[GuaranteeData] = (),
+    signoff: bool = True,
 ) -> CreditFile:
+    """Analysed and proposed by the analyst, then (unless `signoff` is false) signed off by the office's
+    regional manager, so it may go on a committee's agenda (four eyes: the two are different people)."""
     file_to_analysis(file, crew=crew, on=on, guarantees=guarantees)
-    return file_propose(user=crew.manager, file=file)
+    file = file_propose(user=crew.analyst, file=file)
+    if not signoff:
+        return file
+    return file_signoff(user=crew.manager, file=file, note="Visto bueno de la gerencia regional.")
 
 
 # --------------------------------------------------------------------------------------- committees

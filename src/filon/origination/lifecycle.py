@@ -1,7 +1,8 @@
 """The credit file's lifecycle (Rules 8–11, 16.2): one table for the services and the file page.
 
 A file is captured, its authorization requirements are declared complete (the attention clock starts),
-it is analysed, proposed to the committee the engine routes it to, resolved by that committee
+it is analysed, proposed to the committee the engine routes it to, signed off by its office's regional manager
+(who may instead return it to the analyst), resolved by that committee
 (authorized, rejected or returned with observations), formalized by the legal area within the
 authorization's validity, extended once, and released for disbursement; it can be cancelled at any point
 before, and an authorization past its validity expires. The actions that do not move the file (editing the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from filon.accounts.access import require_office, require_role
+from filon.accounts.access import require_another_person, require_office, require_role
 from filon.accounts.models import Role
 from filon.core.lifecycle import Lifecycle, Transition
 from filon.errors import Forbidden, TransitionRefused
@@ -29,8 +30,20 @@ def _same_office(user: Any, file: Any, transition: Transition) -> None:
     require_office(user, file.office_id)
 
 
+def _office_manager_not_maker(user: Any, file: Any, transition: Transition) -> None:
+    """The sign-off is the file's own office's manager's, and never the one who captured or proposed it."""
+    require_office(user, file.office_id)
+    require_another_person(
+        user,
+        (file.created_by_id, file.proposed_by_id),
+        f"Quien integró o propuso el expediente {file.folio} no puede {transition.verb}",
+        "signoff_by",
+    )
+
+
 def _t(action: str, verb: str, sources: tuple[str, ...], target: str | None = None, **kw: Any) -> Transition:
-    return Transition(action=action, verb=verb, sources=sources, target=target, actor=_same_office, **kw)
+    kw.setdefault("actor", _same_office)
+    return Transition(action=action, verb=verb, sources=sources, target=target, **kw)
 
 
 def _closed(verb: str) -> str:
@@ -67,6 +80,22 @@ FILE = Lifecycle(
             S.PROPOSED,
             roles=REGIONAL,
             role_verb="proponer expedientes a comité",
+        ),
+        _t(
+            "signoff",
+            "dar el visto bueno para comité",
+            (S.PROPOSED,),
+            roles=(Role.GERENTE_REGIONAL,),
+            role_verb="dar el visto bueno a expedientes para comité",
+            actor=_office_manager_not_maker,
+        ),
+        _t(
+            "signoff_return",
+            "devolver el expediente al analista",
+            (S.PROPOSED,),
+            S.UNDER_ANALYSIS,
+            roles=(Role.GERENTE_REGIONAL,),
+            role_verb="devolver expedientes propuestos al analista",
         ),
         _t(
             "formalize",
@@ -162,6 +191,8 @@ MOVES = (
     "requirements_complete",
     "start_analysis",
     "propose",
+    "signoff",
+    "signoff_return",
     "formalize",
     "extend_authorization",
     "ready_to_disburse",

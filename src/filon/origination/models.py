@@ -109,6 +109,18 @@ class CreditFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     proposed_at = models.DateTimeField(null=True, blank=True)
+    # The regional manager's sign-off before the file goes to the committee's agenda (four eyes)
+    signoff_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="visto bueno de",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signoff_at = models.DateTimeField("visto bueno el", null=True, blank=True)
+    signoff_note = models.TextField("nota del visto bueno", blank=True)
+    signoff_return_reason = models.TextField("motivo de la devolución del gerente regional", blank=True)
     authorized_on = models.DateField("fecha de autorización", null=True, blank=True)
     authorization_expires_on = models.DateField("vigencia de la autorización", null=True, blank=True)
     authorization_extended = models.BooleanField("prórroga concedida", default=False)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from filon.accounts.access import scope_to_office
-from filon.accounts.models import User
+from filon.accounts.models import Role, User
 from filon.core.calendar import add_months, business_days_between, today_mx
 from filon.core.rates import MissingRate
 from filon.errors import DomainError, NotFound
@@ -68,6 +68,31 @@ def market_values_on(day: date) -> tuple[Decimal, Decimal | None]:
 
 def file_list_for_user(*, user: User) -> QuerySet[CreditFile]:
     return scope_to_office(CreditFile.objects.select_related("applicant", "office"), user)
+
+
+def files_to_sign_off(user: User) -> QuerySet[CreditFile]:
+    """The proposed files waiting for this regional manager's sign-off before a committee's agenda: of
+    the manager's own office, not yet signed off, and not captured or proposed by the manager (four eyes:
+    another manager of the office signs those). Empty for every other role."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CreditFile.objects.none()
+    if user.role != Role.GERENTE_REGIONAL or user.office_id is None:
+        return CreditFile.objects.none()
+    return (
+        CreditFile.objects.select_related("applicant", "office", "proposed_by")
+        .filter(office_id=user.office_id, status=FileStatus.PROPOSED, signoff_by__isnull=True)
+        .exclude(created_by=user)
+        .exclude(proposed_by=user)
+        .order_by("proposed_at", "pk")
+    )
+
+
+def file_on_agenda(file: CreditFile) -> bool:
+    """Whether the file is on a committee's agenda, still unresolved (read through the agenda's reverse
+    relation: the committees app sits above this one)."""
+    return CreditFile.objects.filter(
+        pk=file.pk, agenda_items__isnull=False, agenda_items__resolution__isnull=True
+    ).exists()
 
 
 def file_get_for_user(*, user: User, file_id: int) -> CreditFile:

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from filon.accounts.access import require_office, require_role
+from filon.accounts.access import require_another_person, require_office, require_role
 from filon.accounts.models import RegionalOffice, Role, User
 from filon.applicants.models import Applicant
 from filon.applicants.selectors import bureau_keys_latest
@@ -52,6 +52,7 @@ from filon.origination.models import (
 )
 from filon.origination.selectors import (
     document_is_stale,
+    file_on_agenda,
     file_ruleset,
     market_values_on,
     requirements_missing,
@@ -100,6 +101,10 @@ def _file_snapshot(file: CreditFile) -> dict[str, Any]:
             "cancel_reason",
             "conditions",
             "observations",
+            "signoff_by_id",
+            "signoff_at",
+            "signoff_note",
+            "signoff_return_reason",
         ],
     )
 
@@ -487,6 +492,15 @@ def _item_for_update(item: RequirementItem, user: User, action: str) -> Requirem
     return item
 
 
+def _refuse_own_upload(user: User, item: RequirementItem, refusal: str, field: str) -> None:
+    """Four eyes on a document: whoever uploaded its current version does not accept it."""
+    latest = item.uploads.order_by("-uploaded_at", "-id").first()
+    if latest is not None:
+        require_another_person(
+            user, (latest.uploaded_by_id,), f"Usted cargó el documento {item.code}: {refusal}", field
+        )
+
+
 def _item_audited(
     user: User, item: RequirementItem, action: str
 ) -> AbstractContextManager[AuditRecordHolder]:
@@ -562,7 +576,8 @@ def requirement_upload(
 def requirement_review(
     *, user: User, item: RequirementItem, approve: bool, note: str = ""
 ) -> RequirementItem:
-    """The regional office checks an uploaded document (approve, or reject with the reason)."""
+    """The regional office checks an uploaded document (approve, or reject with the reason). Whoever
+    uploaded the document does not approve it (four eyes); they may reject their own upload."""
     item = _item_for_update(item, user, "requirement_review")
     if item.status not in (
         RequirementStatus.UPLOADED,
@@ -572,6 +587,8 @@ def requirement_review(
         raise TransitionRefused("Sólo se revisa un documento cargado.", field="status")
     if not approve and not note.strip():
         raise ValidationFailed([DomainError("Indique el motivo del rechazo.", field="note")])
+    if approve:
+        _refuse_own_upload(user, item, "otra persona debe aprobarlo", "decision")
     if approve and document_is_stale(item, today_mx()):
         raise ValidationFailed(
             [
@@ -626,6 +643,8 @@ def requirement_legal_opinion(
         raise ValidationFailed(
             [DomainError("Indique el fundamento del dictamen desfavorable.", field="note")]
         )
+    if favorable:
+        _refuse_own_upload(user, item, "otra persona debe dictaminarlo", "opinion")
     with audited(
         user=user,
         action="requirement.legal_opinion",
@@ -720,6 +739,59 @@ def file_propose(*, user: User, file: CreditFile) -> CreditFile:
     with _audited(user, file, "file.propose"):
         file.status = FILE.target(move.action)
         file.proposed_by, file.proposed_at = user, timezone.now()
+        # Every proposal waits for its own sign-off; a returned one keeps the reason on the trail only.
+        file.signoff_by, file.signoff_at, file.signoff_note = None, None, ""
+        file.signoff_return_reason = ""
+        file.save()
+    return file
+
+
+@transaction.atomic
+def file_signoff(*, user: User, file: CreditFile, note: str = "") -> CreditFile:
+    """The regional manager of the file's office signs off the proposal so it may go on a committee's
+    agenda; never the one who captured or proposed it (four eyes, see the lifecycle's actor check).
+
+    The Rules give the Gerencia Regional the file's integration (copies «cotejadas», the guarantees'
+    verification report, Anexo III 16) and the Gerente Regional the validation of the parametric evaluation
+    (P-2, P-3); they do not say who presents a file to the Comité Interno, Externo or Técnico. The reading
+    recorded in docs/architecture.md: every file reaches whichever committee routes it through its own
+    office's manager.
+    """
+    file = _lock(file)
+    FILE.require("signoff", user, file)
+    if file.signoff_by_id:
+        assert file.signoff_at is not None
+        raise TransitionRefused(
+            f"El expediente {file.folio} ya tiene el visto bueno del gerente regional "
+            f"({file.signoff_at.astimezone(timezone.get_current_timezone()):%d/%m/%Y}).",
+            field="signoff_by",
+        )
+    with _audited(user, file, "file.signoff", note=note.strip()):
+        file.signoff_by, file.signoff_at, file.signoff_note = user, timezone.now(), note.strip()
+        file.save()
+    return file
+
+
+@transaction.atomic
+def file_signoff_return(*, user: User, file: CreditFile, reason: str) -> CreditFile:
+    """The regional manager sends a proposed file back to analysis, with the reason, instead of signing it
+    off. Refused once the file is on a committee's agenda (the secretary withdraws it first)."""
+    file = _lock(file)
+    move = FILE.require("signoff_return", user, file)
+    if not reason.strip():
+        raise ValidationFailed(
+            [DomainError("Indique el motivo de la devolución al analista.", field="reason")]
+        )
+    if file_on_agenda(file):
+        raise TransitionRefused(
+            f"El expediente {file.folio} ya está en el orden del día de un comité; el secretario debe "
+            "retirarlo antes de devolverlo.",
+            field="status",
+        )
+    with _audited(user, file, "file.signoff_return", note=reason.strip()):
+        file.status = FILE.target(move.action)
+        file.signoff_by, file.signoff_at, file.signoff_note = None, None, ""
+        file.signoff_return_reason = reason.strip()
         file.save()
     return file
 

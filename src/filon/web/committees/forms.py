@@ -70,3 +70,14 @@ class ResolutionForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label="Motivo del retiro", **NOTE)
+
+
+class HoldForm(forms.Form):
+    held_early_reason = forms.CharField(
+        label="Motivo para celebrarla antes de la fecha convocada", required=False, **NOTE
+    )
+
+
+class RescheduleForm(forms.Form):
+    new_date = forms.DateField(label="Nueva fecha de la sesión", **DATE)
+    reason = forms.CharField(label="Motivo del cambio de fecha", **NOTE)

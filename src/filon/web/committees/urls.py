@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("comites/<int:pk>/", committees.session_detail, name="session"),
     path("comites/<int:pk>/asistencia/", committees.session_attendance_view, name="session_attendance"),
     path("comites/<int:pk>/celebrar/", committees.session_hold_view, name="session_hold"),
+    path("comites/<int:pk>/fecha/", committees.session_reschedule_view, name="session_reschedule"),
     path("comites/<int:pk>/cerrar/", committees.session_close_view, name="session_close"),
     path("comites/<int:pk>/orden/", committees.agenda_add_view, name="agenda_add"),
     path("comites/<int:pk>/orden/garantias/", committees.agenda_add_change_view, name="agenda_add_change"),

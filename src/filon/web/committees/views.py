@@ -38,8 +38,10 @@ from filon.committees.services import (
     session_close,
     session_convene,
     session_hold,
+    session_reschedule,
     vote_cast,
 )
+from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.errors import DomainError, Forbidden, NotFound
 from filon.origination.models import CreditFile, GuaranteeChange, LoanRequest
@@ -49,11 +51,13 @@ from filon.web.committees.forms import (
     AgendaAddLoanRequestForm,
     AttendanceForm,
     ConveneForm,
+    HoldForm,
+    RescheduleForm,
     ResolutionForm,
     VoteForm,
     WithdrawForm,
 )
-from filon.web.http import error_text, is_htmx, place_errors, web_view
+from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
 
 PAGE_SIZE = 30
 
@@ -132,7 +136,14 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
     item_forms: dict[int, dict[str, forms.Form]] = extra.pop("item_forms", {})
     bound_forms = {
         k: extra.pop(k)
-        for k in ("attendance_form", "agenda_form", "change_form", "loan_request_form")
+        for k in (
+            "attendance_form",
+            "agenda_form",
+            "change_form",
+            "loan_request_form",
+            "hold_form",
+            "reschedule_form",
+        )
         if k in extra
     }
     items = []
@@ -177,6 +188,11 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
         context["loan_request_form"] = bound_forms.get("loan_request_form") or AgendaAddLoanRequestForm(
             choices=[(str(r.pk), _loan_request_label(r)) for r in loan_requests]
         )
+    if "hold" in actions:
+        context["hold_early"] = session.date > today_mx()
+        context["hold_form"] = bound_forms.get("hold_form") or HoldForm()
+    if "reschedule" in actions:
+        context["reschedule_form"] = bound_forms.get("reschedule_form") or html5_dates(RescheduleForm())
     if session.status == SessionStatus.CLOSED and not user.is_regional:
         context["minutes"] = session_minutes_for_user(user=user, session_id=session.pk)
     orphans = [e for k, f in bound_forms.items() if k not in context for e in f.non_field_errors()]
@@ -231,12 +247,45 @@ def session_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @web_view(("POST",))
 def session_hold_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hold the session; before its date, with the reason the minutes record."""
     session = session_get_for_user(user=request.user, session_id=pk)
-    try:
-        session_hold(user=request.user, session=session)
-    except DomainError as exc:
-        return _refused(request, pk, exc)
-    return _respond(request, pk, notice=f"La sesión {session.number} se celebra.")
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        try:
+            session_hold(
+                user=request.user, session=session, early_reason=form.cleaned_data["held_early_reason"]
+            )
+        except DomainError as exc:
+            if exc.field != "held_early_reason":
+                return _refused(request, pk, exc)
+            place_errors(form, exc)
+        else:
+            return _respond(request, pk, notice=f"La sesión {session.number} se celebra.")
+    return _respond(request, pk, status=422, hold_form=form)
+
+
+@web_view(("POST",))
+def session_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a convened session to another date, with the reason."""
+    session = session_get_for_user(user=request.user, session_id=pk)
+    form = html5_dates(RescheduleForm(request.POST))
+    if form.is_valid():
+        try:
+            session_reschedule(
+                user=request.user,
+                session=session,
+                new_date=form.cleaned_data["new_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _respond(
+                request,
+                pk,
+                notice=f"La sesión {session.number} se cambió al {form.cleaned_data['new_date']:%d/%m/%Y}.",
+            )
+    return _respond(request, pk, status=422, reschedule_form=form)
 
 
 @web_view(("POST",))

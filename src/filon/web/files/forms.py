@@ -1,5 +1,5 @@
-"""The credit file page's small forms: requirement uploads and reviews, legal opinions, cancellation,
-formalization and guarantee change requests. They only type the input; the origination services decide."""
+"""The credit file page's small forms: requirement uploads and reviews, legal opinions, the regional
+manager's sign-off or return, cancellation, formalization and guarantee change requests. They only type the input; the origination services decide."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ class LegalOpinionForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label="Motivo de la cancelación", **NOTE)
+
+
+class SignoffForm(forms.Form):
+    note = forms.CharField(label="Nota del visto bueno (opcional)", required=False, **NOTE)
+
+
+class SignoffReturnForm(forms.Form):
+    reason = forms.CharField(label="Motivo de la devolución al analista", **NOTE)
 
 
 class FormalizeForm(forms.Form):

@@ -31,6 +31,8 @@ class Actions:
     requirements_complete: bool = False
     start_analysis: bool = False
     propose: bool = False
+    signoff: bool = False
+    signoff_return: bool = False
     formalize: bool = False
     extend: bool = False
     ready_to_disburse: bool = False
@@ -47,6 +49,8 @@ class Actions:
                 self.requirements_complete,
                 self.start_analysis,
                 self.propose,
+                self.signoff,
+                self.signoff_return,
                 self.formalize,
                 self.extend,
                 self.ready_to_disburse,
@@ -59,6 +63,8 @@ FILE_BUTTONS = {
     "requirements_complete": "requirements_complete",
     "start_analysis": "start_analysis",
     "propose": "propose",
+    "signoff": "signoff",
+    "signoff_return": "signoff_return",
     "formalize": "formalize",
     "extend": "extend_authorization",
     "ready_to_disburse": "ready_to_disburse",
@@ -73,6 +79,8 @@ FILE_BUTTONS = {
 
 def file_actions(user: User, file: CreditFile) -> Actions:
     allowed = set(FILE.allowed(user, file))
+    if file.signoff_by_id:
+        allowed.discard("signoff")  # signed off already: the proposal waits for the committee
     return Actions(**{name: action in allowed for name, action in FILE_BUTTONS.items()})
 
 

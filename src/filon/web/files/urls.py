@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern] = [
     path("expedientes/<int:pk>/accion/<slug:action>/", files.file_transition, name="file_transition"),
     path("expedientes/<int:pk>/formalizar/", files.file_formalize_view, name="file_formalize"),
     path("expedientes/<int:pk>/cancelar/", files.file_cancel_view, name="file_cancel"),
+    path("expedientes/<int:pk>/visto-bueno/", files.file_signoff_view, name="file_signoff"),
+    path("expedientes/<int:pk>/devolver/", files.file_signoff_return_view, name="file_signoff_return"),
     path(
         "expedientes/<int:pk>/requisitos/<int:item_id>/cargar/",
         files.requirement_upload_view,

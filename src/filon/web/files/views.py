@@ -41,6 +41,8 @@ from filon.origination.services import (
     file_propose,
     file_ready_to_disburse,
     file_requirements_complete,
+    file_signoff,
+    file_signoff_return,
     file_start_analysis,
     file_update_proposal,
     guarantee_add,
@@ -61,6 +63,8 @@ from filon.web.files.forms import (
     LegalOpinionForm,
     NotApplicableForm,
     ReviewForm,
+    SignoffForm,
+    SignoffReturnForm,
     UploadForm,
 )
 from filon.web.http import (
@@ -213,6 +217,8 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "guarantee_form": extra.pop("guarantee_form", None) or html5_dates(GuaranteeForm(prefix="g")),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(prefix="cancelar"),
         "formalize_form": extra.pop("formalize_form", None) or FormalizeForm(prefix="formalizar"),
+        "signoff_form": extra.pop("signoff_form", None) or SignoffForm(prefix="visto-bueno"),
+        "signoff_return_form": extra.pop("signoff_return_form", None) or SignoffReturnForm(prefix="devolver"),
         **extra,
     }
 
@@ -306,6 +312,38 @@ def file_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _respond(request, pk, "header", notice="Expediente cancelado.")
     return _respond(request, pk, "header", status=422, cancel_form=form, show_cancel=True)
+
+
+@web_view(("POST",))
+def file_signoff_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The regional manager's sign-off: the proposal may go on the committee's agenda."""
+    file = file_get_for_user(user=request.user, file_id=pk)
+    form = SignoffForm(request.POST, prefix="visto-bueno")
+    if form.is_valid():
+        try:
+            file_signoff(user=request.user, file=file, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _respond(
+                request, pk, "header", notice="Visto bueno registrado: el expediente puede ir a comité."
+            )
+    return _respond(request, pk, "header", status=422, signoff_form=form, show_signoff=True)
+
+
+@web_view(("POST",))
+def file_signoff_return_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The regional manager sends the proposal back to the analyst, with the reason."""
+    file = file_get_for_user(user=request.user, file_id=pk)
+    form = SignoffReturnForm(request.POST, prefix="devolver")
+    if form.is_valid():
+        try:
+            file_signoff_return(user=request.user, file=file, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            return _respond(request, pk, "header", notice="El expediente volvió a análisis.")
+    return _respond(request, pk, "header", status=422, signoff_return_form=form, show_signoff_return=True)
 
 
 # ------------------------------------------------------------------------------------- requirements
