@@ -112,6 +112,23 @@ def test_the_attention_clock_r8_runs_in_business_days_for_the_analyst(cast, cred
     assert late.clock == f"vencido hace {-late.days_left} días hábiles"
 
 
+def test_a_proposed_file_waits_for_its_office_manager_s_sign_off_before_the_agenda(cast, credit_file):
+    from conftest import crew, mortgage, signoff
+    from filon.demo.scenarios import file_to_proposed
+
+    file = file_to_proposed(credit_file, crew=crew(cast), guarantees=[mortgage()], signoff=False)
+    key = f"file-signoff:{file.pk}:{file.proposed_at:%Y%m%d%H%M%S}"
+    assert only(cast, key) == {"gerardo.zac"}  # the Zacatecas manager; not the analyst who proposed it
+    seen = item_of(cast.gerardo, key)
+    assert seen.title == f"Dar visto bueno al expediente {file.folio} para comité"
+    assert seen.rule == "8"
+    assert seen.due == file.attention_deadline
+    assert f"agenda-file:{file.pk}" not in keys(cast.sergio)  # not on the secretary's queue before it
+    signoff(cast, file, by=cast.gerardo)
+    assert key not in keys(cast.gerardo)
+    assert f"agenda-file:{file.pk}" in keys(cast.sergio)
+
+
 def test_a_proposed_file_waits_for_the_secretary_of_its_committee_with_the_clock(cast, credit_file):
     file = to_proposed(cast, credit_file)
     key = f"agenda-file:{file.pk}"

@@ -38,7 +38,13 @@ from filon.origination.models import (
     RequirementItem,
     RequirementStatus,
 )
-from filon.origination.selectors import attention_clock, file_list_for_user, file_ruleset, requirement_is_met
+from filon.origination.selectors import (
+    attention_clock,
+    file_list_for_user,
+    file_ruleset,
+    files_to_sign_off,
+    requirement_is_met,
+)
 from filon.rules.schema import Stage
 from filon.servicing.models import Installment, InstallmentStatus, LoanStatus, LoanTask, TaskStatus
 from filon.servicing.selectors import loan_list_for_user
@@ -234,6 +240,33 @@ def files_in_attention(user: User, today: date) -> list[PendingItem]:
                 since=file.requirements_complete_on or _day(file.created_at),
                 assignee=user.username,
                 assignee_name=person(user),
+                due=clock.deadline if clock.applies else None,
+                rule=_attention_rule(file) if clock.applies else "",
+                days_left=clock.remaining_business_days if clock.applies else None,
+                business_days=True,
+            )
+        )
+    return out
+
+
+def files_to_sign_off_queue(user: User, today: date) -> list[PendingItem]:
+    """Proposed files of the manager's office that wait for the regional manager's sign-off before a
+    committee's agenda (four eyes: never the manager's own); the attention clock keeps running."""
+    out = []
+    for file in files_to_sign_off(user):
+        clock = attention_clock(file, today)
+        who = person(file.proposed_by) if file.proposed_by else ""
+        out.append(
+            PendingItem(
+                key=f"file-signoff:{file.pk}:{file.proposed_at:%Y%m%d%H%M%S}"
+                if file.proposed_at
+                else f"file-signoff:{file.pk}",
+                kind="file-signoff",
+                title=f"Dar visto bueno al expediente {file.folio} para comité",
+                detail=f"{file.applicant.name}" + (f" — propuesto por {who}" if who else ""),
+                url=_url("file", file.pk),
+                office=file.office.name,
+                since=_day(file.proposed_at) if file.proposed_at else _day(file.updated_at),
                 due=clock.deadline if clock.applies else None,
                 rule=_attention_rule(file) if clock.applies else "",
                 days_left=clock.remaining_business_days if clock.applies else None,
@@ -640,6 +673,7 @@ SOURCES: list[Source] = [
     legal_opinions_due,
     files_missing_requirements,
     files_in_attention,
+    files_to_sign_off_queue,
     matters_for_agenda,
     sessions_to_run,
     votes_to_cast,
