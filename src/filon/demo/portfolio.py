@@ -673,6 +673,17 @@ def _build(staff: Staff, cal: Calendar) -> None:
     )
     _propose(staff, proposed, cal.back(20))
     _session(staff, cal.next_session, [(proposed, Decision.AUTHORIZED, "")], hold=False)
+    # Proposed by the Zacatecas analyst and waiting for the regional manager's sign-off before a committee's
+    # agenda: the first item of the manager's «Mis pendientes».
+    awaiting = _open(
+        staff,
+        a["fluorita"],
+        _proposal("habilitacion_avio", "1200000", 24, purpose="Capital de trabajo: reactivos y fletes"),
+        applied=cal.back(15),
+        guarantee_mxn="3200000",
+        description="Bodega de concentrados en Villa de Cos",
+    )
+    file_to_proposed(awaiting, crew=staff.crew("ZAC"), on=cal.back(15), signoff=False)
     analysis = _open(
         staff,
         a["caleras"],
