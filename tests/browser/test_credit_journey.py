@@ -351,9 +351,10 @@ def test_credit_journey(
     disbursements.get_by_label("Importe de la ministración").fill("12000000")
     disbursements.get_by_label("Fecha valor").fill("2026-03-03")
     disbursements.get_by_role("button", name="Capturar", exact=True).click()
-    expect(ana.locator(".messages")).to_contain_text(
+    expect(ana.locator("#ministraciones .notice")).to_contain_text(
         "Se capturó la orden de la ministración con fecha valor 03/03/2026"
     )
+    ana.reload()
     expect(ana.locator("#autorizaciones")).to_contain_text("Usted la capturó: otra persona debe liberarla.")
     expect(ana.locator("#h-credito .status")).to_have_text("Por disponer")
     shot(ana, "ministracion-capturada")

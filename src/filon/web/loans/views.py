@@ -749,7 +749,7 @@ def disbursement_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                 else f"Se capturó la orden de {what} con fecha valor {order.value_date:%d/%m/%Y}; otra "
                 "persona (gerencia regional o Dirección) debe liberarla."
             )
-            return _authorizations_done(request, loan, notice)
+            return _respond(request, pk, "disbursements", notice=notice)
     return _respond(request, pk, "disbursements", status=_refused(error), disbursement_form=form)
 
 
@@ -812,7 +812,7 @@ def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> Http
                 else f"Se solicitó la reversa del pago del {payment.value_date:%d/%m/%Y}; otra persona "
                 "(gerencia regional o Dirección) debe aprobarla."
             )
-            return _authorizations_done(request, loan, notice)
+            return _respond(request, pk, "payments", notice=notice)
     return _respond(request, pk, "payments", status=_refused(error), reverse_form=form, show_reverse=True)
 
 
@@ -820,7 +820,8 @@ def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> Http
 
 
 def _authorizations_done(request: HttpRequest, loan: Loan, notice: str) -> HttpResponse:
-    """After a four-eyes step: back to the loan page at its pending authorizations, with the notice."""
+    """After a release, approval, cancellation or rejection: back to the loan page at its pending
+    authorizations, with the notice (the panel's forms are plain posts; an HTMX post is redirected too)."""
     messages.success(request, notice)
     url = reverse("web:loan", args=[loan.pk]) + "#autorizaciones"
     if is_htmx(request):
