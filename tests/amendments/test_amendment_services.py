@@ -15,11 +15,12 @@ from filon.amendments.services import amendment_approve, amendment_propose, amen
 from filon.applicants.services import applicant_create
 from filon.audit.models import AuditRecord
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.services import file_create
 from filon.rules import available_rulesets, load_ruleset_for_date, load_ruleset_version
 from filon.rules.loader import ruleset_amendment
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +178,13 @@ def test_a_credit_keeps_its_version_and_a_credit_pinned_to_an_amended_one_still_
     type(loan).objects.filter(pk=loan.pk).update(ruleset_version=row.version)
     loan.refresh_from_db()
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("1000000"),
+        value_date=today_mx(),
+    )
     assert load_ruleset_version(loan.ruleset_version).commissions.opening_rate == Decimal("0.02")
 
 

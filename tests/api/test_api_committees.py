@@ -165,6 +165,14 @@ def test_a_session_authorizes_the_file_which_becomes_a_loan_paid_once(api, cast,
         HTTP_IDEMPOTENCY_KEY="ministracion-001",
     )
     assert response.status_code == 201, response.content
+    order = response.json()["id"]  # captured by the analyst, released by the manager (four eyes)
+    response = api(
+        "gerardo",
+        "post",
+        f"/loans/{lid}/disbursement-orders/{order}/release",
+        HTTP_IDEMPOTENCY_KEY="liberar-001",
+    )
+    assert response.status_code == 201, response.content
 
     paid = {"amount": "250000.00", "value_date": today}
     response = api("ana", "post", f"/loans/{lid}/payments", paid, HTTP_IDEMPOTENCY_KEY="pago-001")
@@ -185,7 +193,15 @@ def test_a_session_authorizes_the_file_which_becomes_a_loan_paid_once(api, cast,
         HTTP_IDEMPOTENCY_KEY="reversa-001",
     )
     assert response.status_code == 201, response.content
-    assert (response.json()["status"], response.json()["reversal_entry_id"] is not None) == ("reversed", True)
+    response = api(
+        "gerardo",
+        "post",
+        f"/loans/{lid}/reversal-requests/{response.json()['id']}/approve",
+        HTTP_IDEMPOTENCY_KEY="aprobar-001",
+    )
+    assert response.status_code == 201, response.content
+    payment = response.json()["payment"]
+    assert (payment["status"], payment["reversal_entry_id"] is not None) == ("reversed", True)
     assert ledger_check(loan_positions=loan_positions()) == []
     assert api("ana", "get", f"/loans/{lid}/statement").json()["balanced"] is True
 

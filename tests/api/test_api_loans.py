@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from conftest import openapi_schema, proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.ledger.models import JournalEntry
 from filon.ledger.services import ledger_check
 from filon.servicing.models import Loan, LoanTask, Payment, PaymentStatus
@@ -86,7 +87,15 @@ def loan(api, ready_file):
         HTTP_IDEMPOTENCY_KEY="ministracion",
     )
     assert response.status_code == 201, response.content
+    release(api, lid, response.json()["id"])
     return Loan.objects.get(pk=lid)
+
+
+def release(api, lid, order, who="gerardo", key="liberar"):
+    """The captured order released by another user (the office's manager)."""
+    response = api(who, "post", f"/loans/{lid}/disbursement-orders/{order}/release", HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 201, response.content
+    return response
 
 
 def fields(response) -> set:
@@ -149,7 +158,26 @@ def test_loan_from_file_commission_and_disbursement(api, ready_file):
         HTTP_IDEMPOTENCY_KEY="ministracion",
     )
     assert response.status_code == 201, response.content
-    assert (response.json()["amount"], response.json()["value_date"]) == ("12000000.00", DISBURSED)
+    order = response.json()
+    assert (order["amount"], order["value_date"], order["status"], order["disbursement"]) == (
+        "12000000.00",
+        DISBURSED,
+        "captured",
+        None,
+    )
+    assert api("ana", "get", f"/loans/{lid}").json()["status"] == "pending"  # nothing posted yet
+    path = f"/loans/{lid}/disbursement-orders/{order['id']}/release"
+    response = api("ana", "post", path, HTTP_IDEMPOTENCY_KEY="liberar")
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["field"] == "released_by"
+    assert "Usted capturó esta orden de ministración" in response.json()["detail"][0]["message"]
+    released = release(api, lid, order["id"]).json()
+    assert (released["status"], released["released_by"]) == ("released", "gerardo.zac")
+    assert released["disbursement"]["amount"] == "12000000.00"
+    again = api("gerardo", "post", path, HTTP_IDEMPOTENCY_KEY="liberar")
+    assert (again.status_code, again.json()) == (200, released)
+    listed = api("ana", "get", f"/loans/{lid}/disbursement-orders").json()
+    assert [o["id"] for o in listed] == [order["id"]]
     detail = api("ana", "get", f"/loans/{lid}").json()
     assert (detail["status"], detail["principal_balance"], detail["first_disbursed_on"]) == (
         "active",
@@ -237,10 +265,25 @@ def test_payment_once_per_key_then_reversed(api, loan):
         "ana", "post", reversal, {"reason": "Cheque devuelto por el banco"}, HTTP_IDEMPOTENCY_KEY="reversa"
     )
     assert response.status_code == 201, response.content
-    assert (response.json()["status"], response.json()["reversal_reason"]) == (
-        "reversed",
+    asked = response.json()
+    assert (asked["status"], asked["reason"], asked["payment"]["status"]) == (
+        "requested",
+        "Cheque devuelto por el banco",
+        "applied",
+    )
+    approve = f"/loans/{loan.pk}/reversal-requests/{asked['id']}/approve"
+    response = api("ana", "post", approve, HTTP_IDEMPOTENCY_KEY="aprobar")
+    assert (response.status_code, fields(response)) == (409, {"decided_by"})
+    assert "Usted solicitó esta reversa" in response.json()["detail"][0]["message"]
+    response = api("gerardo", "post", approve, HTTP_IDEMPOTENCY_KEY="aprobar")
+    assert response.status_code == 201, response.content
+    assert (response.json()["status"], response.json()["payment"]["reversal_reason"]) == (
+        "approved",
         "Cheque devuelto por el banco",
     )
+    assert api("gerardo", "post", approve, HTTP_IDEMPOTENCY_KEY="aprobar").status_code == 200
+    listed = api("ana", "get", f"/loans/{loan.pk}/reversal-requests").json()
+    assert [(r["id"], r["status"]) for r in listed] == [(asked["id"], "approved")]
     response = api("ana", "post", reversal, {"reason": "otra vez"}, HTTP_IDEMPOTENCY_KEY="otra-reversa")
     assert (response.status_code, fields(response)) == (409, {"status"})
     assert Payment.objects.get(pk=payment["id"]).status == PaymentStatus.REVERSED
@@ -352,6 +395,11 @@ def test_another_office_gets_404_everywhere(api, ready_file, loan):
         (f"/loans/{loan.pk}/tasks/{task.pk}/complete", {}),
         (f"/files/{ready_file.pk}/loan", None),
     ]
+    order = loan.disbursement_orders.get()
+    writes += [
+        (f"/loans/{loan.pk}/disbursement-orders/{order.pk}/release", None),
+        (f"/loans/{loan.pk}/disbursement-orders/{order.pk}/cancel", {"reason": "x"}),
+    ]
     for path, body in writes:
         response = api("sofia", "post", path, body, HTTP_IDEMPOTENCY_KEY="intruso")
         assert response.status_code == 404, path
@@ -425,7 +473,7 @@ def live_loan(cast, applicant, sample_rates, tokens):
 
     from filon.origination.services import file_create
     from filon.servicing.payments import payment_apply
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     # Calling the WSGI app directly would close the test's connection at each request end (see
     # test_schemathesis.py); keep it open.
@@ -437,7 +485,13 @@ def live_loan(cast, applicant, sample_rates, tokens):
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=dt.date(2026, 4, 6))
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("6000000"), value_date=dt.date(2026, 4, 6))
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("6000000"),
+        value_date=dt.date(2026, 4, 6),
+    )
     payment = payment_apply(
         user=cast.ana, loan=loan, amount=Decimal("1000.00"), value_date=TODAY, idempotency_key="semilla"
     )

@@ -11,11 +11,12 @@ import time_machine
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.ledger.services import ledger_check
 from filon.origination.models import LoanRequest
 from filon.servicing.models import Loan
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,13 @@ def loan(cast, applicant, sample_rates):
     )
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, file))
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=DISBURSED,
+    )
     loan.refresh_from_db()
     return loan
 

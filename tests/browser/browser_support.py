@@ -28,6 +28,7 @@ from conftest import (
     to_ready,
 )
 from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.demo.scenarios import loan_disburse
 
 # Debian's package, installed by `make browser-deps`; never a browser downloaded by Playwright.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -213,11 +214,13 @@ def active_loan(cast, sample_rates, clock: time_machine.Traveller):
     """A Zacatecas loan disbursed today (the browser's clock), ready for a payment."""
     from filon.applicants.services import applicant_create
     from filon.origination.services import file_create
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     applicant = applicant_create(user=cast.ana, data=applicant_data()).obj
     file = to_ready(cast, file_create(user=cast.ana, applicant=applicant, proposal=proposal_data()))
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=LOAN_AMOUNT, value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=LOAN_AMOUNT, value_date=today_mx()
+    )
     return loan

@@ -355,20 +355,34 @@ def test_credit_journey(
     expect(commission.locator(".notice")).to_have_text("Se registró el pago de la comisión por apertura.")
     expect(field(commission, "Estado")).to_have_text("Pagada el 03/03/2026")
 
+    # Four eyes: the analyst captures the ministración; the manager releases it.
     disbursements = ana.locator("#ministraciones")
-    disbursements.locator("summary", has_text="Registrar ministración").click()
+    disbursements.locator("summary", has_text="Capturar ministración").click()
     disbursements.get_by_label("Importe de la ministración").fill("12000000")
     disbursements.get_by_label("Fecha valor").fill("2026-03-03")
-    disbursements.get_by_role("button", name="Registrar", exact=True).click()
-    disbursements = ana.locator("#ministraciones")
-    expect(disbursements.locator(".notice")).to_have_text(
-        "Se registró la ministración con fecha valor 03/03/2026."
+    disbursements.get_by_role("button", name="Capturar", exact=True).click()
+    expect(ana.locator("#ministraciones .notice")).to_contain_text(
+        "Se capturó la orden de la ministración con fecha valor 03/03/2026"
     )
+    ana.reload()
+    expect(ana.locator("#autorizaciones")).to_contain_text("Usted la capturó: otra persona debe liberarla.")
+    expect(ana.locator("#h-credito .status")).to_have_text("Por disponer")
+    shot(ana, "ministracion-capturada")
+
+    gerardo.goto(loan_url)
+    gerardo.locator("#autorizaciones").get_by_role(
+        "button", name="Liberar"
+    ).click()  # confirmed in the dialog
+    expect(gerardo.locator(".messages")).to_contain_text(
+        "Se liberó la orden de ministración de $12,000,000.00 con fecha valor 03/03/2026."
+    )
+    disbursements = gerardo.locator("#ministraciones")
     expect(disbursements).to_contain_text("Dispuesto: $12,000,000.00 de $12,000,000.00 contratados.")
-    expect(ana.locator("#h-credito .status")).to_have_text("Vigente en administración")
-    expect(field(ana.locator("#credito"), "Capital")).to_have_text("$12,000,000.00")
-    expect(ana.locator("#tabla summary").first).to_contain_text("Proyectada (84 amortizaciones)")
-    shot(ana, "credito-ministrado")
+    expect(gerardo.locator("#h-credito .status")).to_have_text("Vigente en administración")
+    expect(field(gerardo.locator("#credito"), "Capital")).to_have_text("$12,000,000.00")
+    expect(gerardo.locator("#tabla summary").first).to_contain_text("Proyectada (84 amortizaciones)")
+    shot(gerardo, "credito-ministrado")
+    ana.goto(loan_url)
 
     # ---------------------- a month on, the first installment (interest only, in the grace period) is paid
     first = loan.schedule_versions.get(active=True).installments.get(number=1)

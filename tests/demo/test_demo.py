@@ -160,11 +160,11 @@ def test_after_the_demo_today_is_open_for_commission_disbursement_and_payment(de
     """A day is closed after it ends: the demo closes through the business day before today, so a user can
     make the demo's formalized file ready, pay its loan's commission and disburse it today, and take a
     payment today on a loan under administration."""
-    from filon.demo.scenarios import demo_crew, requirements_satisfy
+    from filon.demo.scenarios import demo_crew, loan_disburse, requirements_satisfy
     from filon.origination.services import file_ready_to_disburse
     from filon.rules.schema import Stage
     from filon.servicing.payments import payment_apply
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     today = today_mx()
     assert DailyClose.objects.order_by("business_date").last().business_date < today
@@ -175,8 +175,12 @@ def test_after_the_demo_today_is_open_for_commission_disbursement_and_payment(de
     loan = loan_create_from_file(user=crew.analyst, file=file)
     loan = commission_pay(user=crew.analyst, loan=loan, value_date=today)
     assert loan.opening_commission_paid_on == today
-    disbursement = disbursement_create(
-        user=crew.analyst, loan=loan, amount=loan.contracted_amount, value_date=today
+    disbursement = loan_disburse(
+        loan,
+        amount=loan.contracted_amount,
+        value_date=today,
+        captured_by=crew.analyst,
+        released_by=crew.manager,
     )
     assert disbursement.value_date == today
 

@@ -29,11 +29,12 @@ from filon.committees.services import (
 )
 from filon.core.calendar import today_mx
 from filon.core.money import format_money
+from filon.demo.scenarios import loan_disburse
 from filon.documents import excel, pdf
 from filon.origination.selectors import file_findings as findings
 from filon.servicing.models import Installment, Loan
 from filon.servicing.payments import payment_apply
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.web.http import cite
 from web.web_support import frozen, login
 
@@ -54,7 +55,13 @@ def loan(cast, applicant, sample_rates):
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=DISBURSED,
+    )
     first = installments(loan)[0]
     payment_apply(
         user=cast.ana,

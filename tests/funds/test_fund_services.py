@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from conftest import proposal_data, to_ready
 from filon.core.allocation import ALLOCATION_ORDER
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.errors import Forbidden, TransitionRefused
 from filon.funds.models import FundMovement, MovementKind
 from filon.funds.selectors import fund_balance, fund_statement, funds_check, program_coverage
@@ -38,9 +39,10 @@ from filon.funds.services import (
 from filon.ledger import chart
 from filon.ledger.services import account_balance, ledger_check
 from filon.servicing.models import Loan, LoanStatus
-from filon.servicing.payments import payment_apply, payment_reverse
+from filon.servicing.payments import payment_apply
+from filon.servicing.release import reversal_request
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +78,13 @@ def make_loan(cast, applicant, program: str, *, amount=MILLION, term_months=24) 
 
 
 def disburse(cast, loan: Loan) -> Loan:
-    disbursement_create(user=cast.ana, loan=loan, amount=loan.contracted_amount, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=loan.contracted_amount,
+        value_date=DISBURSED,
+    )
     loan.refresh_from_db()
     return loan
 
@@ -437,7 +445,7 @@ def test_miner_contribution_applied_to_the_last_installments(cast, applicant, ru
         assert not own.active
         assert fund_balance(own) == ZERO
         with pytest.raises(TransitionRefused) as refused:
-            payment_reverse(user=cast.gerardo, payment=payment, reason="error")
+            reversal_request(user=cast.gerardo, payment=payment, reason="error")
         assert refused.value.rule == p2
     assert_books()
 

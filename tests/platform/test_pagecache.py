@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from conftest import to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.platform.pagecache import CACHE, kept_key, loan_kept
 from filon.servicing.models import Loan
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,13 @@ def test_the_kept_loan_page_follows_a_payment_at_once(cast, credit_file, sample_
 
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, credit_file))
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("1000000"),
+        value_date=today_mx(),
+    )
     client.force_login(cast.ana)
     url = reverse("web:loan", args=[loan.pk])
     assert client.get(url).status_code == 200

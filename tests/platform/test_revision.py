@@ -13,11 +13,12 @@ from django.db import transaction
 
 from conftest import to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.ledger import chart
 from filon.ledger.services import Line, entry_post
 from filon.platform import revision
 from filon.servicing.models import Loan, LoanStatus, TaskKind
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.tasks import task_complete
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,13 @@ SRC = Path(revision.__file__).resolve().parent.parent
 def loan(cast, credit_file, sample_rates):
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, credit_file))
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("1000000"),
+        value_date=today_mx(),
+    )
     return loan
 
 

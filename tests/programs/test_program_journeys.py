@@ -36,9 +36,11 @@ from program_support import (
     trc_users,
 )
 
+from filon.accounts.models import User
 from filon.core.allocation import ALLOCATION_ORDER
 from filon.core.calendar import MEXICO_CITY, today_mx
 from filon.core.money import cap_money, round_money
+from filon.demo.scenarios import loan_disburse
 from filon.errors import TransitionRefused
 from filon.funds.models import MovementKind
 from filon.funds.selectors import fund_balance, fund_statement, funds_check, program_coverage
@@ -54,7 +56,7 @@ from filon.servicing.close import close_through
 from filon.servicing.models import Loan, LoanStatus
 from filon.servicing.payments import payment_apply
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +167,9 @@ def no_commission(user, loan: Loan) -> None:
 
 
 def disburse(user, loan: Loan, on: dt.date) -> Loan:
-    disbursement_create(user=user, loan=loan, amount=loan.contracted_amount, value_date=on)
+    """`user` captures the whole amount and the Dirección (a central role, any office) releases it."""
+    releaser = User.objects.get(username="omar.direccion")
+    loan_disburse(loan, amount=loan.contracted_amount, value_date=on, captured_by=user, released_by=releaser)
     loan.refresh_from_db()
     return loan
 

@@ -64,10 +64,12 @@ def commissioned_loan(cast, applicant, *, revolving: bool = False):
 
 
 def disbursed_loan(cast, applicant):
-    from filon.servicing.services import disbursement_create
+    from filon.demo.scenarios import loan_disburse
 
     loan = commissioned_loan(cast, applicant)
-    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=AMOUNT, value_date=DISBURSED
+    )
     loan.refresh_from_db()
     return loan
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from conftest import applicant_data, proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -40,7 +41,7 @@ def planted(cast, sample_rates):
     from filon.applicants.services import applicant_create
     from filon.goals.services import technical_assistance_record, training_event_record
     from filon.origination.services import file_create
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     applicant = applicant_create(user=cast.ana, data=applicant_data(name=PLANTED)).obj
     file = file_create(
@@ -49,7 +50,13 @@ def planted(cast, sample_rates):
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=dt.date(2026, 1, 5))
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=dt.date(2026, 1, 5))
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=dt.date(2026, 1, 5),
+    )
     training_event_record(
         user=cast.ana,
         office=cast.zac,

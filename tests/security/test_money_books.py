@@ -82,9 +82,9 @@ steps = st.lists(
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(first=st.tuples(shares, shares), steps=steps)
 def test_books_balance_to_the_centavo_up_to_the_ceiling(cast, applicant, first, steps):
+    from filon.demo.scenarios import loan_disburse
     from filon.servicing.close import close_through
     from filon.servicing.payments import payment_apply
-    from filon.servicing.services import disbursement_create
 
     today = START
     traveller = time_machine.travel(datetime.combine(today, time(10), MEXICO_CITY), tick=False)
@@ -122,8 +122,9 @@ def test_books_balance_to_the_centavo_up_to_the_ceiling(cast, applicant, first, 
                         if kind == "disburse":
                             room = loan.contracted_amount - loan.principal_balance
                             amount = max((room * step[2]).quantize(CENT), CENT)
-                            disbursement_create(
-                                user=cast.ana,
+                            loan_disburse(
+                                captured_by=cast.ana,
+                                released_by=cast.gerardo,
                                 loan=loan,
                                 amount=amount,
                                 value_date=today,

@@ -88,11 +88,17 @@ def test_a_payment_beyond_the_ceiling_is_refused_naming_the_field(cast, field):
 
 
 def test_a_disbursement_beyond_the_ceiling_is_refused(cast):
-    from filon.servicing.services import disbursement_create
+    from filon.demo.scenarios import loan_disburse
 
     loan = make_loan(cast.ana, cast.zac, Decimal("1000000"))
     with pytest.raises(DomainError) as refused:
-        disbursement_create(user=cast.ana, loan=loan, amount=ceiling() + Decimal("0.01"), value_date=START)
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=ceiling() + Decimal("0.01"),
+            value_date=START,
+        )
     error = the_error(refused.value)
     assert (error.field, error.rule) == ("amount", "9.2.2")
 
@@ -151,13 +157,19 @@ def test_a_disbursement_and_payment_at_large_amounts_keep_the_books(cast):
     import time_machine
 
     from filon.core.calendar import MEXICO_CITY
+    from filon.demo.scenarios import loan_disburse
     from filon.servicing.payments import payment_apply
-    from filon.servicing.services import disbursement_create
 
     top = ceiling()
     loan = make_loan(cast.ana, cast.zac, top)
     with time_machine.travel(datetime.combine(START, time(10), MEXICO_CITY), tick=False):
-        disbursement_create(user=cast.ana, loan=loan, amount=top - Decimal("0.03"), value_date=START)
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=top - Decimal("0.03"),
+            value_date=START,
+        )
         payment_apply(
             user=cast.ana,
             loan=Loan.objects.get(pk=loan.pk),

@@ -27,7 +27,14 @@ from filon.factoring.models import Discount
 from filon.funds.models import FundMovement, GuaranteeFund
 from filon.funds.services import fund_contribute, fund_create
 from filon.ledger.models import JournalEntry
-from filon.servicing.models import Disbursement, Payment, PaymentStatus
+from filon.servicing.models import (
+    Disbursement,
+    DisbursementOrder,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    ReversalRequest,
+)
 from filon.servicing.payments import payment_apply
 
 pytestmark = [
@@ -79,14 +86,35 @@ def test_payments(cast, applicant, sample_rates):
     books_clean()
 
 
+def _release_each(token: str, loan, orders) -> Counter:
+    """Release every order at once, each by its own request and key."""
+    results, errors = together(
+        [
+            lambda o=o: api_post(
+                token, f"/loans/{loan.pk}/disbursement-orders/{o.pk}/release", {}, f"l-{o.pk}"
+            )
+            for o in orders
+        ]
+    )
+    assert errors == []
+    return Counter(r.status_code for r in results)
+
+
 def test_disbursements(cast, applicant, sample_rates):
     loan = commissioned_loan(cast, applicant)  # 12,000,000.00 contracted
-    token = token_for(cast.ana)
+    ana, gerardo = token_for(cast.ana), token_for(cast.gerardo)
     path, body = f"/loans/{loan.pk}/disbursements", {"amount": "1000000.00", "value_date": str(TODAY)}
-    one_key(token, path, body)
+    order = one_key(ana, path, body)[0].json()["id"]
+    assert JournalEntry.objects.filter(loan=loan, kind="ministracion").count() == 0  # captured only
+    release = f"/loans/{loan.pk}/disbursement-orders/{order}/release"
+    one_key(gerardo, release, {})
     assert JournalEntry.objects.filter(loan=loan, kind="ministracion").count() == 1
-    # 11,000,000.00 left: eleven of twenty fit, the others are refused naming the amount
-    assert many_keys(token, path, body) == {201: 11, 422: 9}
+    assert many_keys(gerardo, release, {}) == {409: CLIENTS}  # released already, whatever the key
+    # Twenty orders captured (each fits on its own); released at once, eleven fit (11,000,000.00 left) and
+    # the others are refused naming the amount.
+    assert many_keys(ana, path, body) == {201: CLIENTS}
+    orders = DisbursementOrder.objects.filter(loan=loan, status=OrderStatus.CAPTURED)
+    assert _release_each(gerardo, loan, orders) == {201: 11, 422: 9}
     assert Disbursement.objects.filter(loan=loan).count() == 12
     assert JournalEntry.objects.filter(loan=loan, kind="ministracion").count() == 12
     loan.refresh_from_db()
@@ -96,13 +124,16 @@ def test_disbursements(cast, applicant, sample_rates):
 
 def test_drawdowns_of_a_revolving_line(cast, applicant, sample_rates):
     line = commissioned_loan(cast, applicant, revolving=True)  # 5,000,000.00
-    token = token_for(cast.ana)
+    ana, gerardo = token_for(cast.ana), token_for(cast.gerardo)
     path = f"/loans/{line.pk}/disbursements"
-    one_key(token, path, {"amount": "1000000.00", "value_date": str(TODAY), "drawdown_days": 90})
+    order = one_key(ana, path, {"amount": "1000000.00", "value_date": str(TODAY), "drawdown_days": 90})
+    one_key(gerardo, f"/loans/{line.pk}/disbursement-orders/{order[0].json()['id']}/release", {})
     assert JournalEntry.objects.filter(loan=line, kind="disposicion").count() == 1
     # 4,000,000.00 available: thirteen drawdowns of 300,000.00 fit
     body = {"amount": "300000.00", "value_date": str(TODAY), "drawdown_days": 60}
-    assert many_keys(token, path, body) == {201: 13, 422: 7}
+    assert many_keys(ana, path, body) == {201: CLIENTS}
+    orders = DisbursementOrder.objects.filter(loan=line, status=OrderStatus.CAPTURED)
+    assert _release_each(gerardo, line, orders) == {201: 13, 422: 7}
     assert Disbursement.objects.filter(loan=line).count() == 14
     line.refresh_from_db()
     assert line.principal_balance == Decimal("4900000.00")
@@ -121,19 +152,24 @@ def test_the_opening_commission(cast, applicant, sample_rates):
 
 def test_reversals(cast, applicant, sample_rates):
     loan = disbursed_loan(cast, applicant)
-    token = token_for(cast.ana)
+    ana, gerardo = token_for(cast.ana), token_for(cast.gerardo)
     first = payment_apply(
         user=cast.ana, loan=loan, amount=Decimal("1000.00"), value_date=TODAY, idempotency_key="p-1"
     )
     path, body = f"/loans/{loan.pk}/payments/{first.pk}/reversal", {"reason": "Cheque devuelto"}
     entries = JournalEntry.objects.count()
-    one_key(token, path, body)
+    asked = one_key(ana, path, body)[0].json()["id"]
+    assert JournalEntry.objects.count() == entries  # requested only
+    one_key(gerardo, f"/loans/{loan.pk}/reversal-requests/{asked}/approve", {})
     assert JournalEntry.objects.count() == entries + 1
     second = payment_apply(
         user=cast.ana, loan=loan, amount=Decimal("2000.00"), value_date=TODAY, idempotency_key="p-2"
     )
     path = f"/loans/{loan.pk}/payments/{second.pk}/reversal"
-    assert many_keys(token, path, body) == {201: 1, 409: CLIENTS - 1}  # reversed once, then refused
+    assert many_keys(ana, path, body) == {201: 1, 409: CLIENTS - 1}  # one pending request, then refused
+    asked = ReversalRequest.objects.get(payment=second)
+    approve = f"/loans/{loan.pk}/reversal-requests/{asked.pk}/approve"
+    assert many_keys(gerardo, approve, {}) == {201: 1, 409: CLIENTS - 1}  # approved once, then refused
     assert Payment.objects.filter(loan=loan, status=PaymentStatus.REVERSED).count() == 2
     books_clean()
 

@@ -11,13 +11,14 @@ from django.core.management import call_command
 from money_support import DISBURSED, TODAY, books_clean, frozen_today
 
 from conftest import proposal_data, to_ready
+from filon.demo.scenarios import loan_disburse
 from filon.funds.models import FundMovement, MovementKind
 from filon.funds.selectors import fund_balance
 from filon.funds.services import fund_contribute, fund_cover_default, fund_create
 from filon.idempotency.services import IdempotencyConflict, replayed
 from filon.ledger.models import JournalEntry
 from filon.servicing.models import Loan, Payment
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security]
 frozen_time = pytest.fixture(autouse=True)(frozen_today)
@@ -39,7 +40,13 @@ def defaulted_loan(cast, applicant, program: str = "pequena_mineria") -> Loan:
     Loan.objects.filter(pk=loan.pk).update(program=program)
     loan.refresh_from_db()
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=loan.contracted_amount, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=loan.contracted_amount,
+        value_date=DISBURSED,
+    )
     loan.refresh_from_db()
     return loan
 

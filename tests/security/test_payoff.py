@@ -26,15 +26,16 @@ from conftest import proposal_data, to_ready
 from filon.audit.models import AuditRecord
 from filon.core.calendar import MEXICO_CITY
 from filon.core.money import format_money
+from filon.demo.scenarios import loan_disburse, payment_reversal
 from filon.errors import TransitionRefused, ValidationFailed
 from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import ledger_check, loan_balances
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.close import close_day
 from filon.servicing.models import InstallmentStatus, Loan, LoanStatus, Payment
-from filon.servicing.payments import payment_apply, payment_reverse
+from filon.servicing.payments import payment_apply
 from filon.servicing.selectors import loan_payoff, loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
@@ -71,7 +72,13 @@ def simple_loan(cast, applicant, *, term_months: int, amount: str) -> Loan:
         term_months=term_months,
         grace_months=0,
     )
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal(amount), value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal(amount),
+        value_date=DISBURSED,
+    )
     loan.refresh_from_db()
     return loan
 
@@ -86,8 +93,13 @@ def line_with_drawdown(cast, applicant) -> Loan:
         term_months=12,
         grace_months=0,
     )
-    disbursement_create(
-        user=cast.ana, loan=line, amount=Decimal("1000000"), value_date=DISBURSED, drawdown_days=60
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=line,
+        amount=Decimal("1000000"),
+        value_date=DISBURSED,
+        drawdown_days=60,
     )
     line.refresh_from_db()
     return line
@@ -211,7 +223,12 @@ def test_the_payoff_is_the_ceiling_and_paying_it_closes_the_loan(cast, applicant
     assert after.value.message == "El crédito está liquidado desde el 14/07/2026; no admite más pagos."
     assert Payment.objects.filter(loan=loan).count() == 1
 
-    payment_reverse(user=cast.ana, payment=payment, reason="Transferencia devuelta por el banco")
+    payment_reversal(
+        requested_by=cast.ana,
+        approved_by=cast.gerardo,
+        payment=payment,
+        reason="Transferencia devuelta por el banco",
+    )
     assert state(loan) == before  # open again, exactly as it was before the payment
     assert_books(loan)
     assert AuditRecord.objects.filter(action="payment.reverse", object_id=str(payment.pk)).exists()
@@ -253,8 +270,13 @@ def test_a_revolving_line_paid_to_zero_stays_open_while_it_is_in_force(cast, app
     assert (line.status, line.paid_off_on, line.principal_balance) == (LoanStatus.ACTIVE, None, 0)
     assert_books(line)
     # it can draw again
-    disbursement_create(
-        user=cast.ana, loan=line, amount=Decimal("500000"), value_date=PAY_DAY, drawdown_days=30
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=line,
+        amount=Decimal("500000"),
+        value_date=PAY_DAY,
+        drawdown_days=30,
     )
     line.refresh_from_db()
     assert (line.status, line.principal_balance) == (LoanStatus.ACTIVE, Decimal("500000"))

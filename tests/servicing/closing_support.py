@@ -20,9 +20,10 @@ from filon.committees.services import (
     vote_cast,
 )
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.origination.models import LoanRequest
 from filon.servicing.models import Loan
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.writeoff import write_off_request_create
 
 TODAY = dt.date(2026, 7, 15)
@@ -45,7 +46,9 @@ def defaulted_loan(cast, applicant, program: str = "primer_piso") -> Loan:
     Loan.objects.filter(pk=loan.pk).update(program=program)
     loan.refresh_from_db()
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=MILLION, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=MILLION, value_date=DISBURSED
+    )
     loan.refresh_from_db()
     return loan
 

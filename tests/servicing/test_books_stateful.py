@@ -101,14 +101,15 @@ class Books(RuleBasedStateMachine):
         days=st.sampled_from([30, 60, 90]),
     )
     def disburse(self, index: int, share: str, days: int) -> None:
-        from filon.servicing.services import disbursement_create
+        from filon.demo.scenarios import loan_disburse
 
         loan = Loan.objects.get(pk=self.loans[index].pk)
         amount = (loan.contracted_amount * Decimal(share)).quantize(Decimal("0.01"))
         # Over the limit, no period left, line exhausted, past due: refused, and nothing changes.
         with contextlib.suppress(DomainError):
-            disbursement_create(
-                user=self.user,
+            loan_disburse(
+                captured_by=self.user,
+                released_by=self.manager,
                 loan=loan,
                 amount=amount,
                 value_date=self.today,
@@ -151,7 +152,7 @@ class Books(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 2))
     def reverse_latest(self, index: int) -> None:
-        from filon.servicing.payments import payment_reverse
+        from filon.demo.scenarios import payment_reversal
 
         latest = (
             Payment.objects.filter(loan_id=self.loans[index].pk, status=PaymentStatus.APPLIED)
@@ -161,7 +162,12 @@ class Books(RuleBasedStateMachine):
         if latest is None:
             return
         try:
-            payment_reverse(user=self.user, payment=latest, reason="Depósito devuelto por el banco")
+            payment_reversal(
+                latest,
+                reason="Depósito devuelto por el banco",
+                requested_by=self.user,
+                approved_by=self.manager,
+            )
         except DomainError:
             return
 

@@ -2,8 +2,8 @@
 
 "Today" is frozen on 01/07/2026 so every date below is a fixed, hand-checkable business day. One loan goes
 the whole way from a formalized file (`to_ready`, `loan_create_from_file`, `commission_pay`,
-`disbursement_create`); the other credits are opened directly on the applicant with a fixed 12 % rate and
-disbursed through `disbursement_create`, because a file's whole origination costs about a second and the
+`loan_disburse`: captured, then released by another user); the other credits are opened directly on the
+applicant with a fixed 12 % rate and disbursed through `loan_disburse`, because a file's whole origination costs about a second and the
 close only reads the loan's terms. After every close the ledger must hold (`ledger_check` with every loan's
 servicing position).
 """
@@ -20,6 +20,7 @@ from django.core.management import CommandError, call_command
 from conftest import to_ready
 from filon.core.calendar import MEXICO_CITY, add_months
 from filon.core.money import round_money
+from filon.demo.scenarios import loan_disburse
 from filon.errors import TransitionRefused
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry, LedgerDay, Posting
@@ -27,7 +28,7 @@ from filon.ledger.services import ledger_check, loan_balances
 from filon.servicing.close import close_day, close_through
 from filon.servicing.models import Classification, DailyClose, Installment, InstallmentStatus, Loan
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -90,8 +91,13 @@ def bare_loan(
         revolvency_max_days=180 if revolving else None,
         created_by=cast.ana,
     )
-    disbursement_create(
-        user=cast.ana, loan=loan, amount=Decimal(amount), value_date=value_date, drawdown_days=drawdown_days
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal(amount),
+        value_date=value_date,
+        drawdown_days=drawdown_days,
     )
     loan.refresh_from_db()
     return loan
@@ -118,7 +124,13 @@ def test_daily_accrual_adds_up_to_the_installment_interest(cast, credit_file, sa
     loan = loan_create_from_file(user=cast.ana, file=credit_file)
     start = date(2026, 3, 2)
     commission_pay(user=cast.ana, loan=loan, value_date=start)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=start)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=start,
+    )
     first = first_installment(loan)
     # 31 days to 02/04/2026 (Holy Thursday), payable on Monday 06/04/2026 (C-3).
     assert (first.due, first.payable, first.principal) == (date(2026, 4, 2), date(2026, 4, 6), 0)

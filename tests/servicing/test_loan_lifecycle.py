@@ -11,10 +11,11 @@ from django.db import transaction
 
 from conftest import to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.errors import Forbidden, TransitionRefused
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import Loan, LoanStatus
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,16 @@ def _put(loan: Loan, state: str) -> Loan:
     return Loan.objects.get(pk=loan.pk)
 
 
-def _disburses(user, loan: Loan) -> bool:
+def _disburses(user, loan: Loan, releaser) -> bool:
     try:
         with transaction.atomic():
-            disbursement_create(user=user, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+            loan_disburse(
+                captured_by=user,
+                released_by=releaser,
+                loan=loan,
+                amount=Decimal("1000000"),
+                value_date=today_mx(),
+            )
             raise Rollback
     except Rollback:
         return True
@@ -51,7 +58,7 @@ def test_a_ministracion_is_offered_exactly_when_the_service_accepts_it(cast, loa
     for state in LoanStatus.values:
         current = _put(loan, state)
         offered = "disburse" in LOAN.allowed(cast.ana, current)
-        took = _disburses(cast.ana, current)
+        took = _disburses(cast.ana, current, cast.gerardo)
         assert offered == took, state
         if took:
             accepted.append(state)
@@ -60,15 +67,22 @@ def test_a_ministracion_is_offered_exactly_when_the_service_accepts_it(cast, loa
 
 def test_the_service_refuses_in_its_own_words_and_moves_to_the_tables_target(cast, loan):
     with pytest.raises(TransitionRefused) as refused:
-        disbursement_create(
-            user=cast.ana,
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
             loan=_put(loan, LoanStatus.PAID_OFF),
             amount=Decimal("1000000"),
             value_date=today_mx(),
         )
     assert (refused.value.message, refused.value.field) == ("El crédito no admite disposiciones.", "status")
     loan = _put(loan, LoanStatus.PENDING)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("1000000"),
+        value_date=today_mx(),
+    )
     loan.refresh_from_db()
     assert loan.status == LOAN.target("disburse") == LoanStatus.ACTIVE
 

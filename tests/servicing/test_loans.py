@@ -9,11 +9,12 @@ import pytest
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.errors import TransitionRefused, ValidationFailed
 from filon.ledger import chart
 from filon.ledger.services import ledger_check, loan_balances
 from filon.servicing.models import LoanStatus, TaskKind
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,13 @@ def test_loan_pins_rule_set_rate_and_terms(cast, loan, credit_file):
 
 def test_no_disbursement_before_the_commission(cast, loan):
     with pytest.raises(TransitionRefused) as exc:
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("1000000"),
+            value_date=today_mx(),
+        )
     assert exc.value.rule == "14"
     assert loan.disbursements.count() == 0
 
@@ -51,7 +58,9 @@ def test_no_disbursement_before_the_commission(cast, loan):
 def test_disbursement_builds_the_schedule_and_posts_to_the_ledger(cast, loan):
     day = today_mx()
     commission_pay(user=cast.ana, loan=loan, value_date=day)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=day)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=Decimal("12000000"), value_date=day
+    )
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE
     assert loan.principal_balance == Decimal("12000000")
@@ -77,13 +86,19 @@ def test_disbursement_builds_the_schedule_and_posts_to_the_ledger(cast, loan):
 def test_a_second_disbursement_makes_a_new_schedule_version(cast, loan):
     day = today_mx()
     commission_pay(user=cast.ana, loan=loan, value_date=day)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("7000000"), value_date=day)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("5000000"), value_date=day)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=Decimal("7000000"), value_date=day
+    )
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=Decimal("5000000"), value_date=day
+    )
     versions = list(loan.schedule_versions.order_by("number"))
     assert [v.active for v in versions] == [False, True]
     assert sum(r.principal for r in versions[1].installments.all()) == Decimal("12000000")
     with pytest.raises(ValidationFailed, match="excede el monto contratado"):
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("0.01"), value_date=day)
+        loan_disburse(
+            captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=Decimal("0.01"), value_date=day
+        )
 
 
 def test_revolving_line_drawdowns(cast, applicant, sample_rates):
@@ -106,18 +121,38 @@ def test_revolving_line_drawdowns(cast, applicant, sample_rates):
     assert (line.revolvency_min_days, line.revolvency_max_days) == (30, 180)
     commission_pay(user=cast.ana, loan=line, value_date=today_mx())
     with pytest.raises(ValidationFailed):
-        disbursement_create(
-            user=cast.ana, loan=line, amount=Decimal("1000000"), value_date=today_mx(), drawdown_days=181
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=line,
+            amount=Decimal("1000000"),
+            value_date=today_mx(),
+            drawdown_days=181,
         )
-    disbursement_create(
-        user=cast.ana, loan=line, amount=Decimal("3000000"), value_date=today_mx(), drawdown_days=90
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=line,
+        amount=Decimal("3000000"),
+        value_date=today_mx(),
+        drawdown_days=90,
     )
-    disbursement_create(
-        user=cast.ana, loan=line, amount=Decimal("2000000"), value_date=today_mx(), drawdown_days=30
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=line,
+        amount=Decimal("2000000"),
+        value_date=today_mx(),
+        drawdown_days=30,
     )
     with pytest.raises(ValidationFailed, match="saldo disponible"):
-        disbursement_create(
-            user=cast.ana, loan=line, amount=Decimal("0.01"), value_date=today_mx(), drawdown_days=30
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=line,
+            amount=Decimal("0.01"),
+            value_date=today_mx(),
+            drawdown_days=30,
         )
     line.refresh_from_db()
     assert line.principal_balance == Decimal("5000000")
@@ -132,7 +167,9 @@ def test_accrual_reaches_the_installment_interest_on_its_due_date(cast, loan):
 
     day = today_mx()
     commission_pay(user=cast.ana, loan=loan, value_date=day)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=day)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=Decimal("12000000"), value_date=day
+    )
     loan.refresh_from_db()
     first = loan.installments.get(number=1, version__active=True)
     mid = first.start + timedelta(days=(first.due - first.start).days // 2 - 1)
@@ -156,10 +193,22 @@ def test_no_disbursement_while_past_due(cast, loan):
     from filon.servicing.models import Loan
 
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("6000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("6000000"),
+        value_date=today_mx(),
+    )
     Loan.objects.filter(pk=loan.pk).update(days_past_due=3)
     loan.refresh_from_db()
     with pytest.raises(TransitionRefused) as exc:
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("1000000"),
+            value_date=today_mx(),
+        )
     assert exc.value.rule == "6"
     assert loan.disbursements.count() == 1

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse, payment_reversal
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.idempotency.services import IdempotencyConflict, replayed
 from filon.ledger import chart
@@ -27,9 +28,10 @@ from filon.ledger.models import Account, JournalEntry, LedgerDay, Posting
 from filon.ledger.services import Line, entry_post, ledger_check, loan_balances
 from filon.servicing.accrual import loan_accrue
 from filon.servicing.models import Classification, InstallmentStatus, Loan, LoanStatus, Payment, PaymentStatus
-from filon.servicing.payments import payment_apply, payment_reverse, unapplied_apply
+from filon.servicing.payments import payment_apply, unapplied_apply
+from filon.servicing.release import reversal_request
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.statements import loan_statement
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +59,9 @@ def loan(cast, applicant, sample_rates):
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=AMOUNT, value_date=DISBURSED
+    )
     loan.refresh_from_db()
     return loan
 
@@ -331,7 +335,9 @@ def test_cartera_vencida_is_credited_on_its_own_accounts(cast, loan):
     transfer(to_vencida=False)
     assert_books(loan)
     with pytest.raises(TransitionRefused, match="cambió de clasificación"):
-        payment_reverse(user=cast.ana, payment=payment, reason="Error de captura")
+        payment_reversal(
+            requested_by=cast.ana, approved_by=cast.gerardo, payment=payment, reason="Error de captura"
+        )
 
 
 # ---------------------------------------------------------------------------------------- prepayment
@@ -408,7 +414,9 @@ def test_overpayment_is_held_in_2102_and_applied_when_due(cast, loan):
     assert chart.PAGOS_POR_APLICAR not in loan_balances(loan.pk)
     assert_books(loan)
     with pytest.raises(TransitionRefused, match="pagos por aplicar"):
-        payment_reverse(user=cast.ana, payment=payment, reason="Captura duplicada")
+        payment_reversal(
+            requested_by=cast.ana, approved_by=cast.gerardo, payment=payment, reason="Captura duplicada"
+        )
 
 
 # ------------------------------------------------------------------------------------------ reversal
@@ -425,8 +433,12 @@ def test_reversal_restores_the_exact_position_last_in_first_out(cast, loan):
     original = list(second.entry.postings.values_list("account_id", "amount"))
 
     with pytest.raises(TransitionRefused, match="Sólo se reversa el último pago"):
-        payment_reverse(user=cast.ana, payment=first, reason="Error de captura")
-    reversed_ = payment_reverse(user=cast.gerardo, payment=second, reason="Cheque devuelto")
+        payment_reversal(
+            requested_by=cast.ana, approved_by=cast.gerardo, payment=first, reason="Error de captura"
+        )
+    reversed_ = payment_reversal(
+        second, reason="Cheque devuelto", requested_by=cast.gerardo, approved_by=cast.omar
+    )
     assert reversed_.status == PaymentStatus.REVERSED
     assert reversed_.reversal_reason == "Cheque devuelto"
     assert reversed_.reversal_entry.reverses_id == second.entry_id
@@ -434,12 +446,14 @@ def test_reversal_restores_the_exact_position_last_in_first_out(cast, loan):
     assert state(loan) == middle
     assert_books(loan)
     with pytest.raises(TransitionRefused, match="ya fue reversado"):
-        payment_reverse(user=cast.ana, payment=second, reason="Otra vez")
+        payment_reversal(requested_by=cast.ana, approved_by=cast.gerardo, payment=second, reason="Otra vez")
     with pytest.raises(Forbidden):
-        payment_reverse(user=cast.sofia, payment=first, reason="Otra oficina")
+        reversal_request(user=cast.sofia, payment=first, reason="Otra oficina")
     with pytest.raises(ValidationFailed, match="motivo"):
-        payment_reverse(user=cast.ana, payment=first, reason="  ")
-    payment_reverse(user=cast.ana, payment=first, reason="Error de captura")
+        payment_reversal(requested_by=cast.ana, approved_by=cast.gerardo, payment=first, reason="  ")
+    payment_reversal(
+        requested_by=cast.ana, approved_by=cast.gerardo, payment=first, reason="Error de captura"
+    )
     assert state(loan) == before
     assert JournalEntry.objects.count() == entries + 4
     assert_books(loan)
@@ -465,7 +479,9 @@ def test_reversing_a_prepayment_reactivates_the_previous_schedule(cast, loan):
     )
     assert state(loan)["version"] == 2
     accrue(loan, TODAY)  # the close keeps accruing on the new table before the reversal
-    payment_reverse(user=cast.ana, payment=payment, reason="Transferencia rechazada")
+    payment_reversal(
+        requested_by=cast.ana, approved_by=cast.gerardo, payment=payment, reason="Transferencia rechazada"
+    )
     assert state(loan) == {**never_paid, "version": 1}
     assert loan.schedule_versions.count() == 2
     assert_books(loan)
@@ -493,7 +509,13 @@ def test_paying_everything_off(cast, applicant, sample_rates):
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("3000000"), value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("3000000"),
+        value_date=DISBURSED,
+    )
     accrue(loan, TODAY)
     payment = pay(cast, loan, owed_on(loan, TODAY), TODAY, "liquidación")
     loan.refresh_from_db()
@@ -503,7 +525,9 @@ def test_paying_everything_off(cast, applicant, sample_rates):
     assert_books(loan)
     with pytest.raises(TransitionRefused, match="liquidado desde el 15/07/2026; no admite más pagos"):
         pay(cast, loan, "1.00", TODAY, "otro")
-    payment_reverse(user=cast.ana, payment=payment, reason="Depósito no identificado")
+    payment_reversal(
+        requested_by=cast.ana, approved_by=cast.gerardo, payment=payment, reason="Depósito no identificado"
+    )
     loan.refresh_from_db()
     assert (loan.status, loan.paid_off_on) == (LoanStatus.ACTIVE, None)
     assert_books(loan)

@@ -16,6 +16,7 @@ import pytest
 from conftest import proposal_data, to_ready
 from filon.audit.models import AuditRecord
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.documents import pdf
 from filon.errors import Forbidden, TransitionRefused, ValidationFailed
 from filon.origination.models import FileGuarantee, GuaranteeStatus
@@ -23,7 +24,7 @@ from filon.servicing.models import GuaranteeRelease, Loan, LoanStatus
 from filon.servicing.payments import payment_apply
 from filon.servicing.payoff import guarantee_release_record, payoff_summary
 from filon.servicing.selectors import loan_payoff
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from web.web_support import frozen
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,13 @@ def disbursed_loan(cast, applicant) -> Loan:
     to_ready(cast, file)
     loan = loan_create_from_file(user=cast.ana, file=file)
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1200000"), value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("1200000"),
+        value_date=DISBURSED,
+    )
     loan.refresh_from_db()
     return loan
 

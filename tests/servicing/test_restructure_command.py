@@ -20,9 +20,9 @@ from filon.committees.services import (
     vote_cast,
 )
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.origination.models import LoanRequest
 from filon.servicing.models import Loan
-from filon.servicing.services import disbursement_create
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,13 @@ def loan(cast, credit_file):
         term_months=12,
         created_by=cast.ana,
     )
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("600000.00"), value_date=TODAY)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("600000.00"),
+        value_date=TODAY,
+    )
     Loan.objects.filter(pk=loan.pk).update(file=credit_file)
     loan.refresh_from_db()
     return loan

@@ -26,6 +26,7 @@ from filon.committees.services import (
     vote_cast,
 )
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.errors import Forbidden, TransitionRefused
 from filon.ledger.models import JournalEntry
 from filon.ledger.services import ledger_check
@@ -41,7 +42,6 @@ from filon.servicing.restructuring import (
     sustained_payment_run,
 )
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import disbursement_create
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,13 @@ def filed_loan(cast, credit_file) -> Loan:
             payment_every_months=1,
             created_by=cast.ana,
         )
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1200000.00"), value_date=VALUE_DATE)
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("1200000.00"),
+            value_date=VALUE_DATE,
+        )
     # The loan hangs from its file (opened directly: the file's whole origination is not what is tested).
     Loan.objects.filter(pk=loan.pk).update(file=credit_file)
     loan.refresh_from_db()
@@ -336,7 +342,13 @@ def test_a_loan_without_a_file_is_refused(cast, applicant):
             term_months=12,
             created_by=cast.ana,
         )
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("100000.00"), value_date=VALUE_DATE)
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("100000.00"),
+            value_date=VALUE_DATE,
+        )
         with pytest.raises(TransitionRefused) as info:
             restructuring_propose(user=cast.ana, loan=loan, terms=TERMS, reason="Caída del precio.")
     assert info.value.message == (
@@ -348,7 +360,7 @@ def test_a_loan_without_a_file_is_refused(cast, applicant):
 
 
 def test_a_payment_made_before_the_restructuring_is_not_reversed(cast, credit_file):
-    from filon.servicing.payments import payment_reverse
+    from filon.demo.scenarios import payment_reversal
 
     loan = filed_loan(cast, credit_file)
     first = Installment.objects.get(loan=loan, version__active=True, number=1)
@@ -367,7 +379,9 @@ def test_a_payment_made_before_the_restructuring_is_not_reversed(cast, credit_fi
         request = authorize(cast, request, day)
         restructuring_apply(user=cast.gerardo, loan=loan, request=request, idempotency_key="r")
         with pytest.raises(TransitionRefused) as info:
-            payment_reverse(user=cast.ana, payment=payment, reason="Error de captura.")
+            payment_reversal(
+                requested_by=cast.ana, approved_by=cast.gerardo, payment=payment, reason="Error de captura."
+            )
     assert info.value.message == (
         f"El crédito se reestructuró después de este pago (acuerdo {request.agreement_number}); el pago ya "
         "no puede reversarse."

@@ -9,9 +9,10 @@ import pytest
 
 from conftest import to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.errors import TransitionRefused
 from filon.servicing import checks
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 
 def test_the_first_refusal_in_registration_order_wins(monkeypatch):
@@ -57,5 +58,11 @@ def test_a_registered_refusal_stops_a_ministracion(cast, credit_file, sample_rat
 
     monkeypatch.setitem(checks._disbursement, "test.refuses", refuses)
     with pytest.raises(TransitionRefused, match=f"El crédito {loan.number} no puede recibir 1000000"):
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("1000000"),
+            value_date=today_mx(),
+        )
     assert loan.disbursements.count() == 0

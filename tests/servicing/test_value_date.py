@@ -12,11 +12,12 @@ import time_machine
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.errors import ValidationFailed
 from filon.ledger.services import day_close
 from filon.servicing.models import Loan
 from filon.servicing.payments import payment_apply
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,9 @@ def _loan(cast, applicant, *, commission: bool, disburse: bool) -> Loan:
     if commission:
         commission_pay(user=cast.ana, loan=loan, value_date=EARLIER)
     if disburse:
-        disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=EARLIER)
+        loan_disburse(
+            captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=AMOUNT, value_date=EARLIER
+        )
     loan.refresh_from_db()
     return loan
 
@@ -54,7 +57,7 @@ def _commission(cast, loan: Loan, on: dt.date) -> None:
 
 
 def _disbursement(cast, loan: Loan, on: dt.date) -> None:
-    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=on)
+    loan_disburse(captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=AMOUNT, value_date=on)
 
 
 def _payment(cast, loan: Loan, on: dt.date) -> None:

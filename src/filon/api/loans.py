@@ -7,6 +7,9 @@ service, the same the web pages call, so roles, office checks and the ledger are
 Every request that moves money (commission, disbursement or drawdown, payment, reversal) requires an
 `Idempotency-Key` header: the service decides under the loan's lock whether it performs the request (201),
 replays the first one with that key (200) or refuses other data under it (409); see `filon.idempotency`.
+
+Four eyes (`servicing.release`): a disbursement is captured as an order and released by another user; a
+reversal is requested and approved by another user. The capturer or requester is refused the second step.
 """
 
 from __future__ import annotations
@@ -27,10 +30,28 @@ from filon.idempotency.services import HEADER, key_clean, replayed
 from filon.ledger import chart
 from filon.numbers import ascii_number
 from filon.origination.selectors import file_get_for_user
-from filon.servicing.models import Classification, Loan, LoanStatus, LoanTask, Payment
-from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply, payment_reverse
+from filon.servicing.models import (
+    Classification,
+    DisbursementOrder,
+    Loan,
+    LoanStatus,
+    LoanTask,
+    Payment,
+    ReversalRequest,
+)
+from filon.servicing.payments import CONCEPT_LABELS, Applied, payment_apply
+from filon.servicing.release import (
+    disbursement_cancel,
+    disbursement_capture,
+    disbursement_release,
+    order_get,
+    reversal_approve,
+    reversal_reject,
+    reversal_request,
+    reversal_request_get,
+)
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user, loan_payoff, loan_position
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.statements import loan_statement_kept
 from filon.servicing.tasks import task_complete
 
@@ -563,26 +584,39 @@ class DisbursementOut(Schema):
     entry_id: int
 
 
-@router.post(
-    "/loans/{loan_id}/disbursements",
-    response={200: DisbursementOut, 201: DisbursementOut, 409: ErrorOut},
-    summary="Registra una ministración (o una disposición de la línea revolvente)",
-    description=ONCE,
-)
-def loan_disburse(
-    request: HttpRequest, loan_id: int, payload: DisbursementIn, idempotency_key: str = IDEMPOTENCY_KEY
-) -> Status:
-    d = disbursement_create(
-        user=request.user,  # type: ignore[arg-type]
-        loan=_loan(request, loan_id),
-        amount=payload.amount,
-        value_date=payload.value_date,
-        drawdown_days=payload.drawdown_days,
-        idempotency_key=_idempotency_key(idempotency_key),
-    )
-    return Status(
-        _created(d),
-        DisbursementOut(
+class DisbursementOrderOut(Schema):
+    id: int
+    loan_id: int
+    amount: Decimal
+    value_date: dt.date
+    drawdown_days: int | None
+    status: str = Field(..., description="captured (capturada), released (liberada), cancelled (cancelada)")
+    captured_by: str
+    captured_at: dt.datetime
+    released_by: str | None
+    released_at: dt.datetime | None
+    disbursement: DisbursementOut | None = Field(..., description="La ministración registrada al liberarla")
+    cancelled_by: str | None
+    cancel_reason: str
+
+
+def _order_out(o: DisbursementOrder) -> DisbursementOrderOut:
+    o = DisbursementOrder.objects.select_related(
+        "captured_by", "released_by", "cancelled_by", "disbursement"
+    ).get(pk=o.pk)
+    d = o.disbursement
+    return DisbursementOrderOut(
+        id=o.pk,
+        loan_id=o.loan_id,
+        amount=_money(o.amount),
+        value_date=o.value_date,
+        drawdown_days=o.drawdown_days,
+        status=o.status,
+        captured_by=o.captured_by.username,
+        captured_at=o.captured_at,
+        released_by=o.released_by.username if o.released_by else None,
+        released_at=o.released_at,
+        disbursement=DisbursementOut(
             id=d.pk,
             loan_id=d.loan_id,
             amount=_money(d.amount),
@@ -591,8 +625,78 @@ def loan_disburse(
             commission=_money(d.commission),
             commission_iva=_money(d.commission_iva),
             entry_id=d.entry_id,
-        ),
+        )
+        if d is not None
+        else None,
+        cancelled_by=o.cancelled_by.username if o.cancelled_by else None,
+        cancel_reason=o.cancel_reason,
     )
+
+
+@router.post(
+    "/loans/{loan_id}/disbursements",
+    response={200: DisbursementOrderOut, 201: DisbursementOrderOut, 409: ErrorOut},
+    summary="Captura una orden de ministración (o de disposición de la línea revolvente); otra persona la "
+    "libera",
+    description=ONCE + ". No registra nada en la contabilidad hasta que otro usuario la libera.",
+)
+def loan_disburse(
+    request: HttpRequest, loan_id: int, payload: DisbursementIn, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status:
+    order = disbursement_capture(
+        user=request.user,  # type: ignore[arg-type]
+        loan=_loan(request, loan_id),
+        amount=payload.amount,
+        value_date=payload.value_date,
+        drawdown_days=payload.drawdown_days,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    return Status(_created(order), _order_out(order))
+
+
+@router.get(
+    "/loans/{loan_id}/disbursement-orders",
+    response=list[DisbursementOrderOut],
+    summary="Órdenes de ministración del crédito",
+)
+def disbursement_order_list(request: HttpRequest, loan_id: int) -> list[DisbursementOrderOut]:
+    loan = _loan(request, loan_id)
+    return [_order_out(o) for o in loan.disbursement_orders.order_by("captured_at", "id")]
+
+
+@router.post(
+    "/loans/{loan_id}/disbursement-orders/{order_id}/release",
+    response={200: DisbursementOrderOut, 201: DisbursementOrderOut, 409: ErrorOut},
+    summary="Libera una orden de ministración capturada (no quien la capturó) y la registra",
+    description=ONCE,
+)
+def disbursement_order_release(
+    request: HttpRequest, loan_id: int, order_id: int, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status:
+    order = order_get(loan=_loan(request, loan_id), order_id=order_id)
+    order = disbursement_release(
+        user=request.user,  # type: ignore[arg-type]
+        order=order,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    return Status(_created(order), _order_out(order))
+
+
+class DeclineIn(_In):
+    reason: str = Field(..., max_length=5000)
+
+
+@router.post(
+    "/loans/{loan_id}/disbursement-orders/{order_id}/cancel",
+    response=DisbursementOrderOut,
+    summary="Cancela una orden de ministración capturada, con su motivo",
+)
+def disbursement_order_cancel(
+    request: HttpRequest, loan_id: int, order_id: int, payload: DeclineIn
+) -> DisbursementOrderOut:
+    order = order_get(loan=_loan(request, loan_id), order_id=order_id)
+    order = disbursement_cancel(user=request.user, order=order, reason=payload.reason)  # type: ignore[arg-type]
+    return _order_out(order)
 
 
 # ------------------------------------------------------------------------------------------ payments
@@ -686,11 +790,44 @@ class ReversalIn(_In):
     reason: str = Field(..., max_length=5000)
 
 
+class ReversalRequestOut(Schema):
+    id: int
+    loan_id: int
+    payment_id: int
+    reason: str
+    status: str = Field(..., description="requested (solicitada), approved (aprobada), rejected (rechazada)")
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    rejection_reason: str
+    payment: PaymentOut
+
+
+def _reversal_out(r: ReversalRequest) -> ReversalRequestOut:
+    r = ReversalRequest.objects.select_related(
+        "requested_by", "decided_by", "payment", "payment__schedule_version"
+    ).get(pk=r.pk)
+    return ReversalRequestOut(
+        id=r.pk,
+        loan_id=r.loan_id,
+        payment_id=r.payment_id,
+        reason=r.reason,
+        status=r.status,
+        requested_by=r.requested_by.username,
+        requested_at=r.requested_at,
+        decided_by=r.decided_by.username if r.decided_by else None,
+        decided_at=r.decided_at,
+        rejection_reason=r.rejection_reason,
+        payment=_payment_out(r.payment),
+    )
+
+
 @router.post(
     "/loans/{loan_id}/payments/{payment_id}/reversal",
-    response={200: PaymentOut, 201: PaymentOut, 409: ErrorOut},
-    summary="Reversa el último pago aplicado (póliza de reversa; nunca una edición)",
-    description=ONCE,
+    response={200: ReversalRequestOut, 201: ReversalRequestOut, 409: ErrorOut},
+    summary="Solicita la reversa del último pago aplicado; otra persona la aprueba",
+    description=ONCE + ". No registra nada en la contabilidad hasta que otro usuario la aprueba.",
 )
 def payment_reversal(
     request: HttpRequest,
@@ -703,14 +840,54 @@ def payment_reversal(
     payment = loan.payments.filter(pk=payment_id).first()
     if payment is None:
         raise NotFound("No existe el pago en este crédito.", field="payment_id")
-    payment = payment_reverse(
+    row = reversal_request(
         user=request.user,  # type: ignore[arg-type]
         payment=payment,
         reason=payload.reason,
         idempotency_key=_idempotency_key(idempotency_key),
     )
-    status = _created(payment)
-    return Status(status, _payment_out(Payment.objects.select_related("schedule_version").get(pk=payment.pk)))
+    return Status(_created(row), _reversal_out(row))
+
+
+@router.get(
+    "/loans/{loan_id}/reversal-requests",
+    response=list[ReversalRequestOut],
+    summary="Solicitudes de reversa de pagos del crédito",
+)
+def reversal_request_list(request: HttpRequest, loan_id: int) -> list[ReversalRequestOut]:
+    loan = _loan(request, loan_id)
+    return [_reversal_out(r) for r in loan.reversal_requests.order_by("requested_at", "id")]
+
+
+@router.post(
+    "/loans/{loan_id}/reversal-requests/{request_id}/approve",
+    response={200: ReversalRequestOut, 201: ReversalRequestOut, 409: ErrorOut},
+    summary="Aprueba una solicitud de reversa (no quien la solicitó) y registra la póliza de reversa",
+    description=ONCE,
+)
+def reversal_request_approve(
+    request: HttpRequest, loan_id: int, request_id: int, idempotency_key: str = IDEMPOTENCY_KEY
+) -> Status:
+    row = reversal_request_get(loan=_loan(request, loan_id), request_id=request_id)
+    row = reversal_approve(
+        user=request.user,  # type: ignore[arg-type]
+        request=row,
+        idempotency_key=_idempotency_key(idempotency_key),
+    )
+    return Status(_created(row), _reversal_out(row))
+
+
+@router.post(
+    "/loans/{loan_id}/reversal-requests/{request_id}/reject",
+    response=ReversalRequestOut,
+    summary="Rechaza una solicitud de reversa, con su motivo",
+)
+def reversal_request_reject(
+    request: HttpRequest, loan_id: int, request_id: int, payload: DeclineIn
+) -> ReversalRequestOut:
+    row = reversal_request_get(loan=_loan(request, loan_id), request_id=request_id)
+    row = reversal_reject(user=request.user, request=row, reason=payload.reason)  # type: ignore[arg-type]
+    return _reversal_out(row)
 
 
 # -------------------------------------------------------------------------------------------- tasks

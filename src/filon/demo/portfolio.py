@@ -41,6 +41,7 @@ from filon.demo.scenarios import (
     file_to_ready,
     guarantees_add,
     installments_pay,
+    loan_disburse,
     loan_open,
     requirements_satisfy,
 )
@@ -57,7 +58,6 @@ from filon.origination.services import GuaranteeData, ProposalData, file_cancel,
 from filon.rules.schema import Stage
 from filon.servicing.close import close_through, last_close_date
 from filon.servicing.models import Installment, Loan, LoanStatus
-from filon.servicing.services import disbursement_create
 
 MARKER_RFC = "BMC090804KL8"  # the first demo applicant: its presence means the portfolio is loaded
 COMMITTEE = "comite_interno"
@@ -563,20 +563,31 @@ def _build(staff: Staff, cal: Calendar) -> None:
 
     # The revolving line: three drawdowns, the first repaid at its maturity.
     line_loan = loans["line"]
-    analyst = staff.analyst("ZAC")
-    disbursement_create(
-        user=analyst, loan=line_loan, amount=Decimal("3500000"), value_date=disbursed, drawdown_days=90
+    analyst, manager = staff.analyst("ZAC"), staff.manager("ZAC")  # one captures, the other releases
+    loan_disburse(
+        line_loan,
+        amount=Decimal("3500000"),
+        value_date=disbursed,
+        drawdown_days=90,
+        captured_by=analyst,
+        released_by=manager,
     )
-    disbursement_create(
-        user=analyst,
-        loan=line_loan,
+    loan_disburse(
+        line_loan,
         amount=Decimal("2500000"),
         value_date=cal.back(100),
         drawdown_days=120,
+        captured_by=analyst,
+        released_by=manager,
     )
     _pay_installments(staff, line_loan, cal.back(40))  # the first drawdown, at its maturity
-    disbursement_create(
-        user=analyst, loan=line_loan, amount=Decimal("2000000"), value_date=cal.back(30), drawdown_days=60
+    loan_disburse(
+        line_loan,
+        amount=Decimal("2000000"),
+        value_date=cal.back(30),
+        drawdown_days=60,
+        captured_by=analyst,
+        released_by=manager,
     )
 
     # Current: every installment paid on its date. Late: two paid, then nothing.

@@ -58,9 +58,15 @@ from filon.origination.services import (
     requirement_upload,
 )
 from filon.rules.schema import Stage
-from filon.servicing.models import Installment, InstallmentStatus, Loan, Payment
+from filon.servicing.models import Disbursement, Installment, InstallmentStatus, Loan, Payment
 from filon.servicing.payments import payment_apply
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.release import (
+    disbursement_capture,
+    disbursement_release,
+    reversal_approve,
+    reversal_request,
+)
+from filon.servicing.services import commission_pay, loan_create_from_file
 
 ZERO = Decimal(0)
 PDF = b"%PDF-1.4\n% FIFOMI - expediente de demostracion (documento ilustrativo)\n%%EOF\n"
@@ -371,11 +377,45 @@ def loan_open(
     if loan.opening_commission + loan.opening_commission_iva > 0:
         loan = commission_pay(user=crew.analyst, loan=loan, value_date=value_date)
     if disburse is not None:
-        disbursement_create(
-            user=crew.analyst, loan=loan, amount=disburse, value_date=disbursed_on or value_date
+        loan_disburse(
+            loan,
+            amount=disburse,
+            value_date=disbursed_on or value_date,
+            captured_by=crew.analyst,
+            released_by=crew.manager,
         )
     loan.refresh_from_db()
     return loan
+
+
+@transaction.atomic
+def loan_disburse(
+    loan: Loan,
+    *,
+    amount: Decimal,
+    value_date: date,
+    captured_by: User,
+    released_by: User,
+    drawdown_days: int | None = None,
+) -> Disbursement:
+    """A ministración (a line's drawdown) as the office does it: `captured_by` captures the order and
+    `released_by`, another user, releases it (`servicing.release`), in one transaction: a refused release
+    leaves no captured order behind. Returns the posted disbursement."""
+    order = disbursement_capture(
+        user=captured_by, loan=loan, amount=amount, value_date=value_date, drawdown_days=drawdown_days
+    )
+    order = disbursement_release(user=released_by, order=order)
+    assert order.disbursement is not None
+    return order.disbursement
+
+
+@transaction.atomic
+def payment_reversal(payment: Payment, *, reason: str, requested_by: User, approved_by: User) -> Payment:
+    """A payment's reversal as the office does it: `requested_by` asks for it with its reason and
+    `approved_by`, another user, approves it (`servicing.release`). Returns the reversed payment."""
+    row = reversal_request(user=requested_by, payment=payment, reason=reason)
+    reversal_approve(user=approved_by, request=row)
+    return Payment.objects.get(pk=payment.pk)
 
 
 def loan_originate(

@@ -854,7 +854,7 @@ def coverage_refusal(*, loan: Loan, amount: Decimal) -> DomainError | None:
 
 def fund_payment_reversal_refusal(*, payment: Payment) -> DomainError | None:
     """A payment a guarantee fund made is undone with the fund, not reversed as the borrower's (asked by
-    `servicing.payments.payment_reverse`, registered in `servicing.checks` by `FundsConfig.ready`)."""
+    `servicing.payments.payment_reversal_check`, registered in `servicing.checks` by `FundsConfig.ready`)."""
     movement = FundMovement.objects.filter(payment=payment).select_related("fund").first()
     if movement is None:
         return None

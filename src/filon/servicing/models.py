@@ -414,3 +414,116 @@ class GuaranteeRelease(models.Model):
 
     def __str__(self) -> str:
         return f"Liberación de {self.guarantee} ({self.released_on:%d/%m/%Y})"
+
+
+# ------------------------------------------------------------------------- four eyes: orders and requests
+
+
+class OrderStatus(models.TextChoices):
+    CAPTURED = "captured", "Capturada"
+    RELEASED = "released", "Liberada"
+    CANCELLED = "cancelled", "Cancelada"
+
+
+class DisbursementOrder(models.Model):
+    """A ministración (or a line's drawdown) captured and waiting to be released by another user
+    (`servicing.release`): nothing is posted to the ledger until it is released."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="disbursement_orders")
+    amount = CentavosField("importe")
+    value_date = models.DateField("fecha valor")
+    drawdown_days = models.PositiveSmallIntegerField("plazo de la disposición (días)", null=True, blank=True)
+    status = models.CharField(
+        "estado", max_length=10, choices=OrderStatus.choices, default=OrderStatus.CAPTURED
+    )
+    idempotency_key = models.CharField("clave de idempotencia de la captura", max_length=80, blank=True)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="capturó"
+    )
+    captured_at = models.DateTimeField("capturada el", auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="liberó",
+    )
+    released_at = models.DateTimeField("liberada el", null=True, blank=True)
+    disbursement = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+    entry = models.OneToOneField(
+        "ledger.JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="canceló",
+    )
+    cancelled_at = models.DateTimeField("cancelada el", null=True, blank=True)
+    cancel_reason = models.TextField("motivo de la cancelación", blank=True)
+
+    class Meta:
+        ordering = ["captured_at", "id"]
+        constraints = [
+            models.CheckConstraint(name="disbursement_order_positive", condition=models.Q(amount__gt=0)),
+        ]
+        indexes = [models.Index(fields=["status", "loan"], name="disb_order_status_loan")]
+        verbose_name = "orden de ministración"
+        verbose_name_plural = "órdenes de ministración"
+
+    def __str__(self) -> str:
+        return f"Orden de ministración {self.amount} {self.value_date:%d/%m/%Y}"
+
+
+class ReversalStatus(models.TextChoices):
+    REQUESTED = "requested", "Solicitada"
+    APPROVED = "approved", "Aprobada"
+    REJECTED = "rejected", "Rechazada"
+
+
+class ReversalRequest(models.Model):
+    """A payment's reversal asked for with its reason, posted only when another user approves it
+    (`servicing.release`)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="reversal_requests")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="reversal_requests")
+    reason = models.TextField("motivo de la reversa")
+    status = models.CharField(
+        "estado", max_length=10, choices=ReversalStatus.choices, default=ReversalStatus.REQUESTED
+    )
+    idempotency_key = models.CharField("clave de idempotencia de la solicitud", max_length=80, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="solicitó"
+    )
+    requested_at = models.DateTimeField("solicitada el", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="resolvió",
+    )
+    decided_at = models.DateTimeField("resuelta el", null=True, blank=True)
+    rejection_reason = models.TextField("motivo del rechazo", blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=models.Q(status="requested"),
+                name="one_pending_reversal_per_payment",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "loan"], name="reversal_req_status_loan")]
+        verbose_name = "solicitud de reversa"
+        verbose_name_plural = "solicitudes de reversa"
+
+    def __str__(self) -> str:
+        return f"Solicitud de reversa del pago {self.payment_id}"

@@ -775,7 +775,9 @@ def unapplied_apply(*, loan: Loan, on: date) -> Decimal:
 # ------------------------------------------------------------------------------------------- reversal
 
 
-def _refuse_reversal(*, loan: Loan, payment: Payment, reason: str) -> None:
+def payment_reversal_check(*, loan: Loan, payment: Payment, reason: str) -> None:
+    """Whether `payment` may be reversed now (a reason, still applied, no fund's payment, the latest one,
+    nothing built on it since): asked when the reversal is requested and again when it is approved."""
     if not reason.strip():
         raise ValidationFailed([DomainError("Indique el motivo de la reversa.", field="reason")])
     if payment.status == PaymentStatus.REVERSED:
@@ -898,32 +900,14 @@ def _accrual_catch_up(
     return interest, mora
 
 
-@transaction.atomic
-def payment_reverse(
-    *, user: User, payment: Payment, reason: str, idempotency_key: str | None = None
-) -> Payment:
+def payment_reverse_post(*, user: User, loan: Loan, payment: Payment, reason: str) -> Payment:
     """Reverse the loan's latest applied payment: the reversing entry of its entry (never an edit), the
     installments and the loan position restored exactly; a prepayment's previous schedule is active again.
     When the loan was accrued past the value date meanwhile, the late principal restored also bears the
-    moratorium of those days (`_accrual_catch_up`). Once per key (decided under the loan's lock): the same
-    request again returns the reversed payment (`replayed`)."""
-    require_role(user, REGIONAL, "reversar pagos")
-    loan = lock_loan(payment.loan)
-    require_office(user, loan.office_id, "El crédito")
-    return once(
-        operation="payment_reverse",
-        scope=scope_of(loan),
-        key=idempotency_key,
-        request={"payment": payment.pk, "reason": reason},
-        user=user,
-        what="otra reversa de este crédito",
-        perform=lambda: _payment_reverse(user=user, loan=loan, payment=payment, reason=reason),
-    )
-
-
-def _payment_reverse(*, user: User, loan: Loan, payment: Payment, reason: str) -> Payment:
+    moratorium of those days (`_accrual_catch_up`). Only the approval of a reversal request calls it
+    (`servicing.release.reversal_approve`: another user than the one who asked, the loan already locked)."""
     payment = Payment.objects.select_for_update().select_related("entry").get(pk=payment.pk)
-    _refuse_reversal(loan=loan, payment=payment, reason=reason)
+    payment_reversal_check(loan=loan, payment=payment, reason=reason)
 
     def reversal_state(p: Payment) -> dict[str, Any]:
         # An applied payment has no reversal entry nor reason: both read None before.

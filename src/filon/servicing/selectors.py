@@ -17,7 +17,16 @@ from filon.ledger import chart
 from filon.origination.models import LoanRequest
 from filon.platform.lookups import KEY, fetch_row, instance_from_row, lookup_statement
 from filon.servicing.accrual import loan_accrual_deltas
-from filon.servicing.models import Classification, Loan, LoanStatus
+from filon.servicing.duties import RELEASERS
+from filon.servicing.models import (
+    Classification,
+    DisbursementOrder,
+    Loan,
+    LoanStatus,
+    OrderStatus,
+    ReversalRequest,
+    ReversalStatus,
+)
 
 ZERO = Decimal(0)
 LOAN_RELATED = ("applicant", "office")  # what a loan is read with: every loan page shows both
@@ -150,4 +159,35 @@ def loan_requests_for_loan(loan: Loan) -> list[LoanRequest]:
         LoanRequest.objects.filter(file_id=loan.file_id, loan_number=loan.number)
         .select_related("requested_by", "applied_by")
         .order_by("-requested_at", "-pk")
+    )
+
+
+# ------------------------------------------------------------------------------ four eyes: pending work
+
+
+def _releaser(user: User) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role in RELEASERS)
+
+
+def disbursements_to_release(user: User) -> QuerySet[DisbursementOrder]:
+    """The captured disbursement orders `user` may release: of its office (all, for a central role), of a
+    releasing role, never the ones it captured itself (`servicing.release`). Oldest first, with the loan,
+    its applicant and the capturer."""
+    if not _releaser(user):
+        return DisbursementOrder.objects.none()
+    orders = DisbursementOrder.objects.filter(status=OrderStatus.CAPTURED).exclude(captured_by=user)
+    return scope_to_office(orders, user, "loan__office").select_related(
+        "loan", "loan__applicant", "captured_by"
+    )
+
+
+def reversals_to_approve(user: User) -> QuerySet[ReversalRequest]:
+    """The pending reversal requests `user` may approve: of its office (all, for a central role), of an
+    approving role, never the ones it asked for itself. Oldest first, with the loan, the payment and the
+    requester."""
+    if not _releaser(user):
+        return ReversalRequest.objects.none()
+    rows = ReversalRequest.objects.filter(status=ReversalStatus.REQUESTED).exclude(requested_by=user)
+    return scope_to_office(rows, user, "loan__office").select_related(
+        "loan", "loan__applicant", "payment", "requested_by"
     )

@@ -374,46 +374,28 @@ def disbursement_check(*, loan: Loan, amount: Decimal, value_date: date) -> None
         raise refusal
 
 
-@transaction.atomic
-def disbursement_create(
-    *,
-    user: User,
-    loan: Loan,
-    amount: Decimal,
-    value_date: date,
-    drawdown_days: int | None = None,
-    idempotency_key: str | None = None,
-) -> Disbursement:
-    """A ministración by deposit (12). A simple credit's schedule is (re)built over the remaining term
-    with the new balance; a revolving line's drawdown is one bullet installment within its revolvency.
-    Once per key, decided under the loan's lock (`filon.idempotency.once`)."""
-    require_role(user, REGIONAL, "registrar ministraciones")
-    loan = lock_loan(loan)
-    require_office(user, loan.office_id, "El crédito")
-    return once(
-        operation="disbursement",
-        scope=scope_of(loan),
-        key=idempotency_key,
-        request={
-            "amount": amount,
-            "value_date": value_date,
-            "drawdown_days": drawdown_days if loan.is_revolving else None,
-        },
-        user=user,
-        what="otra disposición de este crédito" if loan.is_revolving else "otra ministración de este crédito",
-        perform=lambda: _disbursement_post(
-            user=user, loan=loan, amount=amount, value_date=value_date, drawdown_days=drawdown_days
-        ),
-    )
-
-
-def _disbursement_post(
-    *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None
-) -> Disbursement:
+def disbursement_validate(
+    *, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None = None
+) -> None:
+    """Everything a ministración (or a line's drawdown) of `amount` on `value_date` must pass, without
+    posting: `disbursement_check`, then the contracted amount still undisbursed (a simple credit) or the
+    line's own limits (a revolving line: its blocks, expiry, revolvency and available balance). Asked when
+    an order is captured and again, under the loan's lock, when it is released (`servicing.release`)."""
     disbursement_check(loan=loan, amount=amount, value_date=value_date)
-    cur = loan.currency
     if loan.is_revolving:
-        return _drawdown(user=user, loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
+        _drawdown_plan(loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
+        return
+    _refuse_over_contract(loan, amount)
+    if (
+        loan.first_disbursed_on is not None
+        and not loan.installments.filter(version__active=True, start__gte=value_date).exists()
+    ):
+        raise TransitionRefused(
+            "No quedan periodos por iniciar para una nueva ministración.", field="value_date"
+        )
+
+
+def _refuse_over_contract(loan: Loan, amount: Decimal) -> None:
     disbursed = sum((d.amount for d in loan.disbursements.all()), ZERO)
     if disbursed + amount > loan.contracted_amount:
         raise ValidationFailed(
@@ -424,6 +406,21 @@ def _disbursement_post(
                 )
             ]
         )
+
+
+def disbursement_post(
+    *, user: User, loan: Loan, amount: Decimal, value_date: date, drawdown_days: int | None
+) -> Disbursement:
+    """Post a ministración (12) or a line's drawdown to the ledger, checked again. Only the release of a
+    captured order calls it (`servicing.release.disbursement_release`: another user than the one who
+    captured it, with the loan already locked). A simple credit's schedule is (re)built over the remaining
+    term with the new balance; a revolving line's drawdown is one bullet installment within its revolvency;
+    the first disbursement creates the loan's obligations (`tasks_after_first_disbursement`)."""
+    disbursement_check(loan=loan, amount=amount, value_date=value_date)
+    cur = loan.currency
+    if loan.is_revolving:
+        return _drawdown(user=user, loan=loan, amount=amount, value_date=value_date, days=drawdown_days)
+    _refuse_over_contract(loan, amount)
     entry = entry_post(
         kind="ministracion",
         business_date=value_date,
@@ -525,7 +522,10 @@ def _rebuild_for_new_balance(*, loan: Loan, added: Decimal, on: date, user: Any)
     )
 
 
-def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days: int | None) -> Disbursement:
+def _drawdown_plan(
+    *, loan: Loan, amount: Decimal, value_date: date, days: int | None
+) -> tuple[int, date, Decimal, Decimal]:
+    """A line's drawdown checked against the line: (days, due date, commission, its IVA), or a refusal."""
     blocked = line_drawdowns_blocked(loan=loan, on=value_date)
     if blocked:
         raise TransitionRefused(blocked.message, field="line", rule=blocked.rule)
@@ -568,6 +568,11 @@ def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days
         iva_rate = ruleset.commissions.iva_rate if ruleset else Decimal("0")
         commission = round_money(amount * loan.per_drawdown_commission_rate)
         iva = round_money(commission * iva_rate)
+    return days, due, commission, iva
+
+
+def _drawdown(*, user: User, loan: Loan, amount: Decimal, value_date: date, days: int | None) -> Disbursement:
+    days, due, commission, iva = _drawdown_plan(loan=loan, amount=amount, value_date=value_date, days=days)
     first = loan.first_disbursed_on is None
     with audited(
         user=user,

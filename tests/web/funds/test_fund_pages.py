@@ -12,9 +12,10 @@ from django.test import Client
 
 from conftest import proposal_data, to_ready
 from filon.core.calendar import MEXICO_CITY
+from filon.demo.scenarios import loan_disburse
 from filon.funds.services import fund_contribute, fund_create, fund_interest_record
 from filon.servicing.models import Loan
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.web.forms import new_key
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,13 @@ def focir(cast, applicant):
     Loan.objects.filter(pk=loan.pk).update(program="cananea")
     loan.refresh_from_db()
     commission_pay(user=cast.ana, loan=loan, value_date=DISBURSED)
-    disbursement_create(user=cast.ana, loan=loan, amount=loan.contracted_amount, value_date=DISBURSED)
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=loan.contracted_amount,
+        value_date=DISBURSED,
+    )
     return fund, loan
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import to_ready
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.servicing.models import LoanTask, TaskKind
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.tasks import task_complete, tasks_overdue_for_user
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,13 @@ def test_overdue_tasks_on_the_office_dashboard(client, cast, credit_file, sample
     to_ready(cast, credit_file)
     loan = loan_create_from_file(user=cast.ana, file=credit_file)
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=today_mx(),
+    )
     proof = loan.tasks.get(kind=TaskKind.PROOF_OF_USE)
     LoanTask.objects.filter(pk=proof.pk).update(due_on=today_mx() - timedelta(days=1))
     assert list(tasks_overdue_for_user(user=cast.ana)) == [LoanTask.objects.get(pk=proof.pk)]

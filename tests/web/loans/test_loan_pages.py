@@ -18,11 +18,13 @@ from django.urls import reverse
 from conftest import proposal_data, to_ready
 from filon.core.calendar import today_mx
 from filon.core.money import format_money
+from filon.demo.scenarios import loan_disburse
 from filon.ledger import chart
 from filon.ledger.models import JournalEntry, Posting
 from filon.ledger.services import account_ids, ledger_check, loan_balances
 from filon.servicing.models import (
     DailyClose,
+    DisbursementOrder,
     Installment,
     InstallmentStatus,
     Loan,
@@ -34,8 +36,9 @@ from filon.servicing.models import (
     TaskKind,
     TaskStatus,
 )
+from filon.servicing.release import disbursement_release, reversal_approve, reversal_request
 from filon.servicing.selectors import loan_positions
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from filon.servicing.statements import statement_period_default
 from filon.web.forms import new_key
 from web.web_support import HTMX, frozen, login
@@ -59,7 +62,9 @@ def loan(cast, ready_file):
 @pytest.fixture
 def active_loan(cast, loan):
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=AMOUNT, value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=AMOUNT, value_date=today_mx()
+    )
     loan.refresh_from_db()
     return loan
 
@@ -166,20 +171,30 @@ def test_commission_then_disbursement_through_plain_posts(cast, loan):
     loan.refresh_from_db()
     assert loan.opening_commission_paid_on == today_mx()
 
-    done = ana.post(
+    captured = ana.post(
         url("loan_disburse", loan.pk),
         {"ministracion-key": new_key(), "ministracion-amount": "12000000", "ministracion-value_date": day},
     )
+    assert captured.status_code == 302
+    assert captured["Location"] == url("loan", loan.pk) + "#ministraciones"
+    page = ana.get(captured["Location"]).content.decode()
+    assert "Se capturó la orden de la ministración con fecha valor 03/03/2026" in page
+    assert "Usted la capturó: otra persona debe liberarla." in page
+    assert not loan.disbursements.exists()  # captured, not posted
+
+    order = loan.disbursement_orders.get()
+    gerardo = login(cast.gerardo)
+    done = gerardo.post(url("loan_order_release", loan.pk, order.pk), {f"o{order.pk}-key": new_key()})
     assert done.status_code == 302
-    assert done["Location"] == url("loan", loan.pk) + "#ministraciones"
+    assert done["Location"] == url("loan", loan.pk) + "#autorizaciones"
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE
     assert loan.principal_balance == AMOUNT
     assert loan_balances(loan.pk) == {chart.CARTERA_VIGENTE: AMOUNT}
     assert_books_clean()
 
-    page = ana.get(done["Location"]).content.decode()
-    assert "Se registró la ministración con fecha valor 03/03/2026." in page
+    page = gerardo.get(done["Location"]).content.decode()
+    assert "Se liberó la orden de ministración de $12,000,000.00 con fecha valor 03/03/2026." in page
     assert "Pagada el 03/03/2026" in page
     assert "$12,000,000.00" in page
     assert page.count('<tr><td class="num">') >= 84  # the 84 installments of the projected table
@@ -187,7 +202,7 @@ def test_commission_then_disbursement_through_plain_posts(cast, loan):
     over = ana.post(
         url("loan_disburse", loan.pk),
         {"ministracion-key": new_key(), "ministracion-amount": "0.01", "ministracion-value_date": day},
-    )
+    )  # the capture is checked as a disbursement is
     assert over.status_code == 422
     body = over.content.decode()
     assert "excede el monto contratado" in body
@@ -224,15 +239,20 @@ def test_commission_and_disbursement_through_htmx(cast, loan):
     assert bad.status_code == 422
     assert "Introduzca un número." in bad.content.decode()
 
-    done = ana.post(
+    captured = ana.post(
         url("loan_disburse", loan.pk),
         {"ministracion-key": new_key(), "ministracion-amount": "12000000", "ministracion-value_date": day},
         **HTMX,
     )
-    assert done.status_code == 200
-    body = done.content.decode()
-    assert "Se registró la ministración" in body
-    assert "Vigente en administración" in body  # the header, out-of-band, with the new status
+    assert captured.status_code == 200
+    assert "Se capturó la orden de la ministración" in captured.content.decode()
+    order = loan.disbursement_orders.get()
+    gerardo = login(cast.gerardo)
+    done = gerardo.post(url("loan_order_release", loan.pk, order.pk), {f"o{order.pk}-key": new_key()}, **HTMX)
+    assert done.status_code == 204
+    page = gerardo.get(url("loan", loan.pk)).content.decode()
+    assert "Se liberó la orden de ministración" in page
+    assert "Vigente en administración" in page
     assert loan_balances(loan.pk) == {chart.CARTERA_VIGENTE: AMOUNT}
     assert_books_clean()
 
@@ -366,18 +386,27 @@ def test_the_latest_payment_is_reversed_with_a_reason(cast, active_loan):
     assert older.status_code == 409
     assert "Sólo se reversa el último pago aplicado" in older.content.decode()
 
-    done = ana.post(
+    asked = ana.post(
         url("loan_payment_reverse", active_loan.pk, latest.pk),
         {"reversa-key": new_key(), "reversa-reason": "Cheque devuelto"},
     )
+    assert asked.status_code == 302
+    page = ana.get(asked["Location"]).content.decode()
+    assert "Se solicitó la reversa del pago del 03/03/2026" in page
+    assert "Usted la solicitó: otra persona debe aprobarla." in page
+    latest.refresh_from_db()
+    assert latest.status == PaymentStatus.APPLIED  # asked, not posted
+    row = latest.reversal_requests.get()
+    gerardo = login(cast.gerardo)
+    done = gerardo.post(url("loan_reversal_approve", active_loan.pk, row.pk), {f"r{row.pk}-key": new_key()})
     assert done.status_code == 302
     latest.refresh_from_db()
     assert latest.status == PaymentStatus.REVERSED
     assert latest.reversal_reason == "Cheque devuelto"
     active_loan.refresh_from_db()
     assert active_loan.unapplied_balance == Decimal("1000")
-    page = ana.get(done["Location"]).content.decode()
-    assert "Se reversó el pago del 03/03/2026." in page
+    page = gerardo.get(done["Location"]).content.decode()
+    assert "Se aprobó y registró la reversa del pago del 03/03/2026." in page
     assert "Cheque devuelto" in page
     assert_books_clean()
 
@@ -430,6 +459,10 @@ def test_text_people_typed_reads_escaped_in_the_rows_built_by_the_view(cast, act
         ).status_code
         == 302
     )
+    page = ana.get(url("loan", active_loan.pk)).content.decode()  # the pending request shows the reason
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; devuelto" in page
+    reversal_approve(user=cast.gerardo, request=payment.reversal_requests.get())
     task = active_loan.tasks.get(kind=TaskKind.PROOF_OF_USE)
     note = "<b>Facturas</b> revisadas"
     ana.post(url("loan_task_complete", active_loan.pk, task.pk), {f"t{task.pk}-note": note})
@@ -451,6 +484,10 @@ def test_another_office_gets_404_on_the_loan_and_every_form(cast, active_loan):
     key = "b" * 32
     login(cast.ana).post(url("loan_payment", active_loan.pk), payment_post(key, "10"))
     payment = Payment.objects.get(idempotency_key=key)
+    asked = reversal_request(user=cast.ana, payment=payment, reason="Duplicado")
+    order = DisbursementOrder.objects.create(
+        loan=active_loan, amount=Decimal("1"), value_date=today_mx(), captured_by=cast.ana
+    )
     for page in (url("loan", active_loan.pk), url("loan_statement", active_loan.pk)):
         assert sofia.get(page).status_code == 404, page
     posts = {
@@ -469,6 +506,10 @@ def test_another_office_gets_404_on_the_loan_and_every_form(cast, active_loan):
             "reversa-reason": "x",
         },
         url("loan_task_complete", active_loan.pk, task.pk): {},
+        url("loan_order_release", active_loan.pk, order.pk): {f"o{order.pk}-key": new_key()},
+        url("loan_order_cancel", active_loan.pk, order.pk): {f"oc{order.pk}-reason": "x"},
+        url("loan_reversal_approve", active_loan.pk, asked.pk): {f"r{asked.pk}-key": new_key()},
+        url("loan_reversal_reject", active_loan.pk, asked.pk): {f"rr{asked.pk}-reason": "x"},
     }
     for target, data in posts.items():
         assert sofia.post(target, data).status_code == 404, target
@@ -764,7 +805,13 @@ def test_the_loan_page_reads_the_same_queries_for_a_ten_year_loan(
         to_ready(cast, file)
         loan = loan_create_from_file(user=cast.ana, file=file)
         commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-        disbursement_create(user=cast.ana, loan=loan, amount=Decimal("1200000"), value_date=today_mx())
+        loan_disburse(
+            captured_by=cast.ana,
+            released_by=cast.gerardo,
+            loan=loan,
+            amount=Decimal("1200000"),
+            value_date=today_mx(),
+        )
         loans[name] = loan
     short, long = loans["short"], loans["long"]
     _ten_years_of_history(cast.ana, long)
@@ -793,7 +840,7 @@ def test_the_loan_page_reads_the_same_queries_for_a_ten_year_loan(
     assert len(warm_queries) <= len(short_queries) - 4
     read = " ".join(q["sql"] for q in warm_queries.captured_queries)
     for table in ("servicing_installment", "servicing_payment", "servicing_disbursement"):
-        assert table not in read
+        assert f'"{table}"' not in read  # quoted: the pending orders' own table is another
     assert _without_keys(again.content.decode()) == _without_keys(body)
     with django_assert_max_num_queries(15):
         ana.get(url("loan", short.pk))
@@ -842,9 +889,12 @@ def test_a_revolving_line_asks_for_the_drawdown_term(cast, applicant, sample_rat
     body = too_long.content.decode()
     assert "Cada disposición es de 30 a 180 días." in body
     assert re.search(r"Cada disposición es de 30 a 180 días\. \(Regla [0-9.]+\)", body)
-    done = ana.post(url("loan_disburse", line.pk), {**data, "ministracion-drawdown_days": "90"}, **HTMX)
-    assert done.status_code == 200
-    assert "Se registró la disposición" in done.content.decode()
+    captured = ana.post(url("loan_disburse", line.pk), {**data, "ministracion-drawdown_days": "90"}, **HTMX)
+    assert captured.status_code == 200
+    assert "Se capturó la orden de la disposición" in captured.content.decode()
+    order = line.disbursement_orders.get()
+    assert order.drawdown_days == 90
+    disbursement_release(user=cast.gerardo, order=order)
     line.refresh_from_db()
     assert line.principal_balance == Decimal("1000000")
     assert line.disbursements.get().due_date == today_mx() + dt.timedelta(days=90)
@@ -880,7 +930,7 @@ def test_the_kept_page_shows_every_change_at_once(cast, active_loan):
     # the same state seen by a central role: no form of the analyst's, and its own CSRF token
     central = login(cast.omar).get(url("loan", active_loan.pk)).content.decode()
     assert "Minera Renombrada, S.A. de C.V." in central
-    for form in ("Registrar pago", "Registrar cumplimiento", "Reversar el último pago"):
+    for form in ("Registrar pago", "Registrar cumplimiento", "Solicitar la reversa del último pago"):
         assert form not in central
     assert "\x00" not in central
     assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', page)

@@ -17,8 +17,9 @@ from filon.committees.services import (
     vote_cast,
 )
 from filon.core.calendar import today_mx
+from filon.demo.scenarios import loan_disburse
 from filon.origination.models import LoanRequest
-from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import commission_pay, loan_create_from_file
 from web.web_support import HTMX, frozen, login
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,13 @@ frozen_time = pytest.fixture(autouse=True)(frozen)
 def active_loan(cast, credit_file, sample_rates):
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, credit_file))
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=today_mx())
+    loan_disburse(
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+        loan=loan,
+        amount=Decimal("12000000"),
+        value_date=today_mx(),
+    )
     loan.refresh_from_db()
     return loan
 

@@ -67,6 +67,19 @@ class ReverseForm(KeyedForm):
     reason = forms.CharField(label="Motivo de la reversa", max_length=500, **NOTE)
 
 
+class ReleaseForm(KeyedForm):
+    """Release a captured disbursement order, or approve a reversal request: once per form (its key)."""
+
+    same_unbound = True
+
+
+class DeclineForm(forms.Form):
+    """Cancel a captured disbursement order, or reject a reversal request: with its reason."""
+
+    same_unbound = True
+    reason = forms.CharField(label="Motivo", max_length=500, **NOTE)
+
+
 class TaskCompleteForm(forms.Form):
     same_unbound = True
     done_on = forms.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)

@@ -18,6 +18,26 @@ urlpatterns: list[URLPattern] = [
         name="loan_payment_reverse",
     ),
     path(
+        "creditos/<int:pk>/ordenes/<int:order_id>/liberar/",
+        loans.order_release_view,
+        name="loan_order_release",
+    ),
+    path(
+        "creditos/<int:pk>/ordenes/<int:order_id>/cancelar/",
+        loans.order_cancel_view,
+        name="loan_order_cancel",
+    ),
+    path(
+        "creditos/<int:pk>/reversas/<int:request_id>/aprobar/",
+        loans.reversal_approve_view,
+        name="loan_reversal_approve",
+    ),
+    path(
+        "creditos/<int:pk>/reversas/<int:request_id>/rechazar/",
+        loans.reversal_reject_view,
+        name="loan_reversal_reject",
+    ),
+    path(
         "creditos/<int:pk>/obligaciones/<int:task_id>/cumplir/",
         loans.task_complete_view,
         name="loan_task_complete",

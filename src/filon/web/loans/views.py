@@ -37,31 +37,46 @@ from filon.core.calendar import today_mx
 from filon.core.money import format_money
 from filon.documents import pdf
 from filon.documents.services import document_issued
-from filon.errors import DomainError, NotFound
+from filon.errors import DomainError, NotFound, ValidationFailed
 from filon.idempotency.services import replayed
 from filon.ledger import chart
 from filon.origination.models import FileGuarantee, GuaranteeStatus, LoanRequest
 from filon.origination.selectors import file_get_for_user
 from filon.origination.services import LOAN_REQUEST_OPEN, loan_request_withdraw
 from filon.platform.pagecache import CSRF_MARK, loan_kept, marks_fill
+from filon.servicing.duties import FOUR_EYES, RELEASERS
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
     Classification,
     Disbursement,
+    DisbursementOrder,
     Installment,
     InstallmentStatus,
     Loan,
     LoanStatus,
     LoanTask,
+    OrderStatus,
     Payment,
     PaymentStatus,
+    ReversalRequest,
+    ReversalStatus,
     ScheduleVersion,
     TaskKind,
     TaskStatus,
     WriteOff,
 )
-from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply, payment_reverse
+from filon.servicing.payments import PREPAID_PRINCIPAL, UNAPPLIED, payment_apply
 from filon.servicing.payoff import guarantee_release_record, loan_guarantees, payoff_summary
+from filon.servicing.release import (
+    disbursement_cancel,
+    disbursement_capture,
+    disbursement_release,
+    order_get,
+    reversal_approve,
+    reversal_reject,
+    reversal_request,
+    reversal_request_get,
+)
 from filon.servicing.restructuring import restructuring_apply, restructuring_propose
 from filon.servicing.selectors import (
     LoanMark,
@@ -73,7 +88,7 @@ from filon.servicing.selectors import (
     loan_positions,
     loan_requests_for_loan,
 )
-from filon.servicing.services import REGIONAL, commission_pay, disbursement_create, loan_create_from_file
+from filon.servicing.services import REGIONAL, commission_pay, loan_create_from_file
 from filon.servicing.statements import Movement, loan_statement_kept
 from filon.servicing.tasks import task_complete
 from filon.servicing.writeoff import (
@@ -88,10 +103,12 @@ from filon.web.http import cite, is_htmx, place_errors, search_query, section_re
 from filon.web.loans.forms import (
     ApplyForm,
     CommissionForm,
+    DeclineForm,
     DisbursementForm,
     GuaranteeReleaseForm,
     PaymentForm,
     RecoveryForm,
+    ReleaseForm,
     RestructuringForm,
     ReverseForm,
     TaskCompleteForm,
@@ -636,7 +653,12 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     body = marks_fill(
         kept_page_body(request, mark), {CSRF_MARK: lambda: get_token(request), KEY_MARK: new_key}
     )
-    return render(request, "web/loans/detail.html", {"loan": mark, "content": mark_safe(body)})
+    authorizations = loan_authorizations(request, mark.pk)
+    return render(
+        request,
+        "web/loans/detail.html",
+        {"loan": mark, "content": mark_safe(body), "authorizations": mark_safe(authorizations)},
+    )
 
 
 def _respond(
@@ -700,12 +722,14 @@ def commission_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @web_view(("POST",))
 def disbursement_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Capture a disbursement order (nothing posts): another user releases it from the page's
+    «Autorizaciones pendientes» (`servicing.release`)."""
     loan = loan_get_for_user(user=request.user, loan_id=pk)
     form = DisbursementForm(request.POST, prefix="ministracion", revolving=loan.is_revolving)
     error = None
     if form.is_valid():
         try:
-            disbursement = disbursement_create(
+            order = disbursement_capture(
                 user=request.user,
                 loan=loan,
                 amount=form.cleaned_data["amount"],
@@ -719,10 +743,11 @@ def disbursement_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             what = "la disposición" if loan.is_revolving else "la ministración"
             notice = (
-                f"Esta solicitud ya estaba registrada ({what} con fecha valor "
-                f"{disbursement.value_date:%d/%m/%Y}); no se duplicó."
-                if replayed(disbursement)
-                else f"Se registró {what} con fecha valor {disbursement.value_date:%d/%m/%Y}."
+                f"Esta orden ya estaba capturada ({what} con fecha valor {order.value_date:%d/%m/%Y}); "
+                "no se duplicó."
+                if replayed(order)
+                else f"Se capturó la orden de {what} con fecha valor {order.value_date:%d/%m/%Y}; otra "
+                "persona (gerencia regional o Dirección) debe liberarla."
             )
             return _respond(request, pk, "disbursements", notice=notice)
     return _respond(request, pk, "disbursements", status=_refused(error), disbursement_form=form)
@@ -762,13 +787,15 @@ def payment_apply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @web_view(("POST",))
 def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> HttpResponse:
+    """Ask for the reversal of the latest payment (nothing posts): another user approves it from the page's
+    «Autorizaciones pendientes» (`servicing.release`)."""
     loan = loan_get_for_user(user=request.user, loan_id=pk)
     payment = get_object_or_404(Payment, pk=payment_id, loan=loan)
     form = ReverseForm(request.POST, prefix="reversa")
     error = None
     if form.is_valid():
         try:
-            reversed_payment = payment_reverse(
+            row = reversal_request(
                 user=request.user,
                 payment=payment,
                 reason=form.cleaned_data["reason"],
@@ -779,12 +806,152 @@ def payment_reverse_view(request: HttpRequest, pk: int, payment_id: int) -> Http
             error = exc
         else:
             notice = (
-                f"La reversa del pago del {payment.value_date:%d/%m/%Y} ya estaba registrada; no se duplicó."
-                if replayed(reversed_payment)
-                else f"Se reversó el pago del {payment.value_date:%d/%m/%Y}."
+                f"La solicitud de reversa del pago del {payment.value_date:%d/%m/%Y} ya estaba registrada; "
+                "no se duplicó."
+                if replayed(row)
+                else f"Se solicitó la reversa del pago del {payment.value_date:%d/%m/%Y}; otra persona "
+                "(gerencia regional o Dirección) debe aprobarla."
             )
             return _respond(request, pk, "payments", notice=notice)
     return _respond(request, pk, "payments", status=_refused(error), reverse_form=form, show_reverse=True)
+
+
+# -------------------------------------------------------------- four eyes: release, approve, decline
+
+
+def _authorizations_done(request: HttpRequest, loan: Loan, notice: str) -> HttpResponse:
+    """After a release, approval, cancellation or rejection: back to the loan page at its pending
+    authorizations, with the notice (the panel's forms are plain posts; an HTMX post is redirected too)."""
+    messages.success(request, notice)
+    url = reverse("web:loan", args=[loan.pk]) + "#autorizaciones"
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _form_refused(form: forms.Form) -> ValidationFailed:
+    return ValidationFailed(
+        [
+            DomainError(str(message), field=None if name == "__all__" else name)
+            for name, errors in form.errors.items()
+            for message in errors
+        ]
+    )
+
+
+@web_view(("POST",))
+def order_release_view(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
+    """Release a captured order: another user than its capturer posts it, once per form."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    order = order_get(loan=loan, order_id=order_id)
+    form = ReleaseForm(request.POST, prefix=f"o{order.pk}")
+    if not form.is_valid():
+        raise _form_refused(form)
+    order = disbursement_release(user=request.user, order=order, idempotency_key=form.cleaned_data["key"])
+    notice = (
+        "Esta orden ya estaba liberada; no se duplicó."
+        if replayed(order)
+        else f"Se liberó la orden de ministración de {format_money(order.amount, loan.currency)} con fecha "
+        f"valor {order.value_date:%d/%m/%Y}."
+    )
+    return _authorizations_done(request, loan, notice)
+
+
+@web_view(("POST",))
+def order_cancel_view(request: HttpRequest, pk: int, order_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    order = order_get(loan=loan, order_id=order_id)
+    form = DeclineForm(request.POST, prefix=f"oc{order.pk}")
+    if not form.is_valid():
+        raise _form_refused(form)
+    disbursement_cancel(user=request.user, order=order, reason=form.cleaned_data["reason"])
+    return _authorizations_done(request, loan, "Se canceló la orden de ministración.")
+
+
+@web_view(("POST",))
+def reversal_approve_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    """Approve a reversal request: another user than the requester posts the reversal, once per form."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    row = reversal_request_get(loan=loan, request_id=request_id)
+    form = ReleaseForm(request.POST, prefix=f"r{row.pk}")
+    if not form.is_valid():
+        raise _form_refused(form)
+    row = reversal_approve(user=request.user, request=row, idempotency_key=form.cleaned_data["key"])
+    notice = (
+        "Esta reversa ya estaba aprobada; no se duplicó."
+        if replayed(row)
+        else f"Se aprobó y registró la reversa del pago del {row.payment.value_date:%d/%m/%Y}."
+    )
+    return _authorizations_done(request, loan, notice)
+
+
+@web_view(("POST",))
+def reversal_reject_view(request: HttpRequest, pk: int, request_id: int) -> HttpResponse:
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    row = reversal_request_get(loan=loan, request_id=request_id)
+    form = DeclineForm(request.POST, prefix=f"rr{row.pk}")
+    if not form.is_valid():
+        raise _form_refused(form)
+    reversal_reject(user=request.user, request=row, reason=form.cleaned_data["reason"])
+    return _authorizations_done(request, loan, "Se rechazó la solicitud de reversa.")
+
+
+def loan_authorizations(request: HttpRequest, loan_id: int) -> str:
+    """The loan's pending four-eyes steps (captured orders, reversal requests) with what this user may do
+    on each: rendered on every request, outside the kept body (who may act depends on the user). Two
+    small indexed queries; nothing when there is nothing pending."""
+    user = request.user
+    orders = list(
+        DisbursementOrder.objects.filter(loan_id=loan_id, status=OrderStatus.CAPTURED)
+        .select_related("captured_by", "loan")
+        .order_by("captured_at", "id")
+    )
+    requests = list(
+        ReversalRequest.objects.filter(loan_id=loan_id, status=ReversalStatus.REQUESTED)
+        .select_related("requested_by")
+        .order_by("requested_at", "id")
+    )
+    if not orders and not requests:
+        return ""
+    if requests:  # their payments, read only when there are requests (the page reads no payment otherwise)
+        payments = Payment.objects.in_bulk([row.payment_id for row in requests])
+        for row in requests:
+            row.payment = payments[row.payment_id]
+    loan = Loan(pk=loan_id)
+    releaser = user.role in RELEASERS
+    rows = []
+    for order in orders:
+        mine = order.captured_by_id == user.pk
+        rows.append(
+            {
+                "order": order,
+                "release": releaser and not mine,
+                "cancel": releaser or mine,
+                "mine": mine,
+                "release_form": ReleaseForm(prefix=f"o{order.pk}"),
+                "cancel_form": DeclineForm(prefix=f"oc{order.pk}"),
+            }
+        )
+    reversals = []
+    for row in requests:
+        mine = row.requested_by_id == user.pk
+        reversals.append(
+            {
+                "request": row,
+                "approve": releaser and not mine,
+                "reject": releaser or mine,
+                "mine": mine,
+                "approve_form": ReleaseForm(prefix=f"r{row.pk}"),
+                "reject_form": DeclineForm(prefix=f"rr{row.pk}"),
+            }
+        )
+    return render_to_string(
+        "web/loans/_authorizations.html",
+        {"loan": loan, "orders": rows, "reversals": reversals, "four_eyes": FOUR_EYES},
+        request=request,
+    )
 
 
 @web_view(("POST",))
