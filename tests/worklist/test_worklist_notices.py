@@ -108,11 +108,18 @@ def test_marking_notices_read_only_ones_own(mailed, credit_file):
 
 @pytest.fixture
 def active_loan(cast, credit_file, sample_rates):
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.demo.scenarios import loan_disburse
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, credit_file))
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=today_mx())
+    loan_disburse(
+        loan,
+        amount=Decimal("12000000"),
+        value_date=today_mx(),
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+    )
     loan.refresh_from_db()
     return loan
 

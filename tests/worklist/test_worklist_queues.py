@@ -252,11 +252,18 @@ def test_a_ready_file_and_a_loan_to_disburse_wait_for_the_analyst(cast, credit_f
 
 @pytest.fixture
 def active_loan(cast, credit_file, sample_rates):
-    from filon.servicing.services import commission_pay, disbursement_create, loan_create_from_file
+    from filon.demo.scenarios import loan_disburse
+    from filon.servicing.services import commission_pay, loan_create_from_file
 
     loan = loan_create_from_file(user=cast.ana, file=to_ready(cast, credit_file))
     commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
-    disbursement_create(user=cast.ana, loan=loan, amount=Decimal("12000000"), value_date=today_mx())
+    loan_disburse(
+        loan,
+        amount=Decimal("12000000"),
+        value_date=today_mx(),
+        captured_by=cast.ana,
+        released_by=cast.gerardo,
+    )
     loan.refresh_from_db()
     return loan
 
@@ -381,3 +388,35 @@ def test_a_new_queue_kind_is_one_registered_source(cast):
         assert "sign-off:1" not in keys(cast.ana)
     finally:
         sources.SOURCES[:] = before
+
+
+def test_a_captured_disbursement_and_a_requested_reversal_wait_for_another_user(cast, active_loan):
+    from filon.servicing.payments import payment_apply
+    from filon.servicing.release import disbursement_capture, reversal_request
+
+    active_loan.contracted_amount += Decimal("1000000")  # room for a second ministración
+    active_loan.save(update_fields=["contracted_amount"])
+    order = disbursement_capture(
+        user=cast.ana, loan=active_loan, amount=Decimal("1000000"), value_date=today_mx()
+    )
+    key = f"order-release:{order.pk}"
+    # the Zacatecas manager releases it; never ana, who captured it; not the Sonora analyst nor legal
+    assert only(cast, key) == {"gerardo.zac", "omar.direccion"}
+    seen = item_of(cast.gerardo, key)
+    assert seen.title == f"Liberar la ministración de $1,000,000.00 del crédito {active_loan.number}"
+    assert "capturada por Ana" in seen.detail
+    assert seen.url == f"/creditos/{active_loan.pk}/#autorizaciones"
+
+    payment = payment_apply(
+        user=cast.ana,
+        loan=active_loan,
+        amount=Decimal("1000.00"),
+        value_date=today_mx(),
+        idempotency_key="p1",
+    )
+    request = reversal_request(
+        user=cast.ana, payment=payment, reason="Depósito aplicado al crédito equivocado"
+    )
+    key = f"reversal-approve:{request.pk}"
+    assert only(cast, key) == {"gerardo.zac", "omar.direccion"}
+    assert "Depósito aplicado al crédito equivocado" in item_of(cast.gerardo, key).detail

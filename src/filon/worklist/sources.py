@@ -30,6 +30,7 @@ from filon.committees.selectors import (
     is_committee_member,
     session_list_for_user,
 )
+from filon.core.money import format_money
 from filon.origination.lifecycle import FILE, TERMINAL
 from filon.origination.models import (
     CreditFile,
@@ -47,7 +48,7 @@ from filon.origination.selectors import (
 )
 from filon.rules.schema import Stage
 from filon.servicing.models import Installment, InstallmentStatus, LoanStatus, LoanTask, TaskStatus
-from filon.servicing.selectors import loan_list_for_user
+from filon.servicing.selectors import disbursements_to_release, loan_list_for_user, reversals_to_approve
 from filon.servicing.tasks import tasks_for_user
 from filon.worklist.items import PendingItem
 
@@ -565,6 +566,42 @@ def loans_to_disburse(user: User, today: date) -> list[PendingItem]:
     return out
 
 
+def disbursement_orders_to_release(user: User, today: date) -> list[PendingItem]:
+    """Disbursement orders captured by someone else that this user may release (four eyes: the one who
+    captures does not release; `servicing.release`)."""
+    return [
+        PendingItem(
+            key=f"order-release:{order.pk}",
+            kind="order-release",
+            title=f"Liberar la ministración de {format_money(order.amount, order.loan.currency)} del crédito "
+            f"{order.loan.number}",
+            detail=f"{order.loan.applicant.name} — capturada por {person(order.captured_by)}, fecha valor "
+            f"{order.value_date:%d/%m/%Y}",
+            url=_url("loan", order.loan.pk, anchor="autorizaciones"),
+            office=order.loan.office.name,
+            since=_day(order.captured_at),
+        )
+        for order in disbursements_to_release(user).select_related("loan__office").order_by("captured_at")
+    ]
+
+
+def reversal_requests_to_approve(user: User, today: date) -> list[PendingItem]:
+    """Payment reversals requested by someone else that this user may approve (four eyes)."""
+    return [
+        PendingItem(
+            key=f"reversal-approve:{row.pk}",
+            kind="reversal-approve",
+            title=f"Aprobar la reversa del pago del {row.payment.value_date:%d/%m/%Y} del crédito "
+            f"{row.loan.number}",
+            detail=f"{row.loan.applicant.name} — solicitada por {person(row.requested_by)}: {row.reason}",
+            url=_url("loan", row.loan.pk, anchor="autorizaciones"),
+            office=row.loan.office.name,
+            since=_day(row.requested_at),
+        )
+        for row in reversals_to_approve(user).select_related("loan__office").order_by("requested_at")
+    ]
+
+
 def _installments(user: User) -> Any:
     loans = _mine(loan_list_for_user(user=user), user).filter(status=LoanStatus.ACTIVE)
     return Installment.objects.filter(loan__in=loans, version__active=True).exclude(
@@ -680,6 +717,8 @@ SOURCES: list[Source] = [
     files_to_formalize,
     files_to_release,
     loans_to_disburse,
+    disbursement_orders_to_release,
+    reversal_requests_to_approve,
     payments_due,
     loans_late,
     obligations_due,
