@@ -97,11 +97,13 @@ def landed(page: Page, url: str) -> None:
     page.wait_for_load_state("load")
 
 
-def log_in(page: Page, user, shot: Screenshots | None = None, name: str = "") -> None:
+def log_in(
+    page: Page, user, shot: Screenshots | None = None, name: str = "", password: str = PASSWORD
+) -> None:
     """Fill in and send the login form the page shows; the user's name then shows in the top bar."""
     expect(page.get_by_role("heading", name="Entrar a Filón")).to_be_visible()
     page.get_by_label("Usuario").fill(user.username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_label("Contraseña").fill(password)
     if shot:
         shot(page, name)
     page.get_by_role("button", name="Entrar").click()
@@ -172,7 +174,7 @@ def sign_in(
     pages = request.node.stash.setdefault(BROWSER_PAGES, [])
     expect.set_options(timeout=TIMEOUT_MS)
 
-    def open_as(user, screenshot: str | None = None) -> Page:
+    def open_as(user, screenshot: str | None = None, password: str = PASSWORD) -> Page:
         """The login page is kept as `screenshot` when given; the page each person lands on («Mis pendientes»), always."""
         context = browser.new_context(
             base_url=live_server.url, locale="es-MX", timezone_id="America/Mexico_City"
@@ -196,7 +198,7 @@ def sign_in(
         pages.append((f"{who}-{before + 1}" if before else who, page))
         page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm questions are answered «Aceptar»
         page.goto("/entrar/")
-        log_in(page, user, shot if screenshot else None, screenshot or "")
+        log_in(page, user, shot if screenshot else None, screenshot or "", password)
         landed(page, r"/pendientes/$")
         shot(page, f"inicio-{user.username.split('.')[0]}")
         return page

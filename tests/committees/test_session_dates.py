@@ -162,13 +162,18 @@ def test_held_early_with_the_reason_the_minutes_record_it(cast, unsigned):
     assert record.note == "El solicitante pierde la cotización"
     for member in (cast.marta, cast.luis, cast.elena):
         vote_cast(user=member, item=item, vote="favor")
+    # held today: the session's date is today, so the authorization (and its validity) runs from today
+    assert (held.date, held.convened_for) == (TODAY, TODAY + dt.timedelta(days=10))
     resolution_record(user=cast.sergio, item=item, decision="authorized")
+    unsigned.refresh_from_db()
+    assert unsigned.authorized_on == TODAY
     closed = session_close(user=cast.sergio, session=held)
-    assert "Fecha: 13/03/2026" in closed.minutes
+    assert "Fecha: 03/03/2026" in closed.minutes
     assert (
-        "Celebrada el 03/03/2026, antes de la fecha convocada; motivo: El solicitante pierde la cotización"
-        in closed.minutes
+        "Celebrada el 03/03/2026, antes de la fecha convocada (13/03/2026); motivo: El solicitante pierde la "
+        "cotización" in closed.minutes
     )
+    assert "cambio de fecha" not in closed.minutes
 
 
 def test_the_minutes_record_a_moved_session(cast):

@@ -1,6 +1,7 @@
 """Every page form that moves money carries a key minted when it is shown: posting the same form twice
 (double click, back and resubmit) moves the money once and lands the user on the same outcome, told it was
-already registered. The loan page (commission, disbursement, drawdown, payment, reversal) and a guarantee
+already registered. The loan page (commission, the capture and release of a disbursement or drawdown,
+payment, the request and approval of a reversal) and a guarantee
 fund's page (contribution, interest)."""
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from money_support import (
 from filon.funds.models import FundMovement
 from filon.funds.services import fund_create
 from filon.ledger.models import JournalEntry
-from filon.servicing.models import Disbursement, Payment, PaymentStatus
+from filon.servicing.models import (
+    Disbursement,
+    DisbursementOrder,
+    Payment,
+    PaymentStatus,
+    ReversalRequest,
+)
 from filon.servicing.payments import payment_apply
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security]
@@ -80,6 +87,8 @@ def test_commission_posted_twice_is_paid_once(cast, applicant, sample_rates):
 
 @pytest.mark.parametrize("revolving", [False, True])
 def test_a_disbursement_or_drawdown_posted_twice_is_paid_out_once(revolving, cast, applicant, sample_rates):
+    """Four eyes: the analyst's capture posted twice makes one order; the manager's release posted twice
+    pays it out once."""
     loan = commissioned_loan(cast, applicant, revolving=revolving)
     ana = login(cast.ana)
     key = key_on(ana.get(f"/creditos/{loan.pk}/").content.decode(), "ministracion")
@@ -92,10 +101,18 @@ def test_a_disbursement_or_drawdown_posted_twice_is_paid_out_once(revolving, cas
         data["ministracion-drawdown_days"] = "90"
     first, second = post_twice(ana, f"/creditos/{loan.pk}/ministraciones/", data)
     what = "la disposición" if revolving else "la ministración"
-    assert f"Se registró {what} con fecha valor 15/07/2026." in first
-    assert (
-        f"Esta solicitud ya estaba registrada ({what} con fecha valor 15/07/2026); no se duplicó." in second
+    assert f"Se capturó la orden de {what} con fecha valor 15/07/2026" in first
+    assert f"Esta orden ya estaba capturada ({what} con fecha valor 15/07/2026); no se duplicó." in second
+    order = DisbursementOrder.objects.get(loan=loan)
+    assert not Disbursement.objects.filter(loan=loan).exists()  # nothing paid out before the release
+
+    gerardo = login(cast.gerardo)
+    release_key = key_on(gerardo.get(f"/creditos/{loan.pk}/").content.decode(), f"o{order.pk}")
+    first, second = post_twice(
+        gerardo, f"/creditos/{loan.pk}/ordenes/{order.pk}/liberar/", {f"o{order.pk}-key": release_key}
     )
+    assert "Se liberó la orden de ministración de $1,000,000.00 con fecha valor 15/07/2026." in first
+    assert "Esta orden ya estaba liberada; no se duplicó." in second
     assert Disbursement.objects.filter(loan=loan).count() == 1
     assert (
         JournalEntry.objects.filter(loan=loan, kind="disposicion" if revolving else "ministracion").count()
@@ -103,10 +120,11 @@ def test_a_disbursement_or_drawdown_posted_twice_is_paid_out_once(revolving, cas
     )
     loan.refresh_from_db()
     assert loan.principal_balance == Decimal("1000000.00")
-    # the same form with another amount under its key is refused and moves nothing
+    # the capture form with another amount under its key is refused and moves nothing
     refused = ana.post(f"/creditos/{loan.pk}/ministraciones/", {**data, "ministracion-amount": "5.00"})
     assert refused.status_code == 409
     assert "ya se usó" in refused.content.decode()
+    assert DisbursementOrder.objects.filter(loan=loan).count() == 1
     assert Disbursement.objects.filter(loan=loan).count() == 1
     books_clean()
 
@@ -122,12 +140,22 @@ def test_a_payment_and_its_reversal_posted_twice_happen_once(cast, applicant, sa
     assert counts(loan)[2:] == (1, 0)
     payment = Payment.objects.get(loan=loan)
 
+    # the analyst asks for the reversal twice: one request; the manager approves it twice: one reversal
     key = key_on(first, "reversa")
     done = counts(loan)
     data = {"reversa-reason": "Cheque devuelto por el banco", "reversa-key": key}
     first, second = post_twice(ana, f"/creditos/{loan.pk}/pagos/{payment.pk}/reversa/", data)
-    assert "Se reversó el pago del 15/07/2026." in first
-    assert "La reversa del pago del 15/07/2026 ya estaba registrada; no se duplicó." in second
+    assert "Se solicitó la reversa del pago del 15/07/2026" in first
+    assert "La solicitud de reversa del pago del 15/07/2026 ya estaba registrada; no se duplicó." in second
+    assert counts(loan) == done  # nothing posted yet
+    request = ReversalRequest.objects.get(payment=payment)
+    gerardo = login(cast.gerardo)
+    approve_key = key_on(gerardo.get(f"/creditos/{loan.pk}/").content.decode(), f"r{request.pk}")
+    first, second = post_twice(
+        gerardo, f"/creditos/{loan.pk}/reversas/{request.pk}/aprobar/", {f"r{request.pk}-key": approve_key}
+    )
+    assert "Se aprobó y registró la reversa del pago del 15/07/2026." in first
+    assert "Esta reversa ya estaba aprobada; no se duplicó." in second
     assert counts(loan)[2:] == (1, 1)
     assert counts(loan)[0] == done[0] + 1  # one reversing entry
     books_clean()
@@ -159,12 +187,13 @@ def test_two_forms_of_one_page_share_its_key_without_clashing(cast, applicant, s
     )
     assert paid.status_code == 302
     latest = Payment.objects.filter(loan=loan).latest("id")
-    reversed_ = ana.post(
+    requested = ana.post(
         f"/creditos/{loan.pk}/pagos/{latest.pk}/reversa/",
         {"reversa-reason": "Error de captura", "reversa-key": key},
     )
-    assert reversed_.status_code == 302
-    assert counts(loan)[2:] == (2, 1)
+    assert requested.status_code == 302
+    assert ReversalRequest.objects.filter(payment=latest).count() == 1  # its own operation, not the payment's
+    assert counts(loan)[2:] == (2, 0)
     books_clean()
 
 

@@ -312,7 +312,12 @@ def session_hold(*, user: User, session: CommitteeSession, early_reason: str = "
         change.note = reason if early else ""
         session.status, session.held_at = SESSION.target(move.action), timezone.now()
         session.held_early_reason = reason if early else ""
-        session.save(update_fields=["status", "held_at", "held_early_reason"])
+        if (
+            early
+        ):  # held today: its resolutions carry today's date; the date it was convened for stays on record
+            session.convened_for = session.convened_for or session.date
+            session.date = today_mx()
+        session.save(update_fields=["status", "held_at", "held_early_reason", "date", "convened_for"])
     return session
 
 
@@ -748,7 +753,7 @@ def _loan_request_minutes(order: int, request: LoanRequest) -> list[str]:
 def _date_changes_text(session: CommitteeSession) -> list[str]:
     """The minutes' record of a moved session and of one held before its date, with their reasons."""
     lines = []
-    if session.convened_for:
+    if session.convened_for and session.reschedule_reason:
         lines.append(
             f"Convocada originalmente para el {session.convened_for:%d/%m/%Y}; cambio de fecha: "
             f"{session.reschedule_reason}"
@@ -756,7 +761,9 @@ def _date_changes_text(session: CommitteeSession) -> list[str]:
     if session.held_early_reason and session.held_at:
         held_on = timezone.localtime(session.held_at).date()
         lines.append(
-            f"Celebrada el {held_on:%d/%m/%Y}, antes de la fecha convocada; motivo: {session.held_early_reason}"
+            f"Celebrada el {held_on:%d/%m/%Y}, antes de la fecha convocada"
+            + (f" ({session.convened_for:%d/%m/%Y})" if session.convened_for else "")
+            + f"; motivo: {session.held_early_reason}"
         )
     return lines
 
