@@ -248,6 +248,14 @@ def test_a_ready_file_and_a_loan_to_disburse_wait_for_the_analyst(cast, credit_f
     key = f"loan-disburse:{loan.pk}"
     assert only(cast, key) == {"ana.zac"}
     assert item_of(cast.ana, key).url == f"/creditos/{loan.pk}/"
+    # once its ministración is captured, the loan waits for the release, not for the analyst
+    from filon.servicing.release import disbursement_capture
+    from filon.servicing.services import commission_pay
+
+    commission_pay(user=cast.ana, loan=loan, value_date=today_mx())
+    order = disbursement_capture(user=cast.ana, loan=loan, amount=Decimal("1000000"), value_date=today_mx())
+    assert key not in keys(cast.ana)
+    assert f"order-release:{order.pk}" in keys(cast.gerardo)
 
 
 @pytest.fixture

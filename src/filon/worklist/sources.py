@@ -47,7 +47,14 @@ from filon.origination.selectors import (
     requirement_is_met,
 )
 from filon.rules.schema import Stage
-from filon.servicing.models import Installment, InstallmentStatus, LoanStatus, LoanTask, TaskStatus
+from filon.servicing.models import (
+    Installment,
+    InstallmentStatus,
+    LoanStatus,
+    LoanTask,
+    OrderStatus,
+    TaskStatus,
+)
 from filon.servicing.selectors import disbursements_to_release, loan_list_for_user, reversals_to_approve
 from filon.servicing.tasks import tasks_for_user
 from filon.worklist.items import PendingItem
@@ -548,7 +555,12 @@ def loans_to_disburse(user: User, today: date) -> list[PendingItem]:
                 assignee_name=person(user),
             )
         )
-    loans = _mine(loan_list_for_user(user=user), user).filter(status=LoanStatus.PENDING).order_by("pk")
+    loans = (
+        _mine(loan_list_for_user(user=user), user)
+        .filter(status=LoanStatus.PENDING)
+        .exclude(disbursement_orders__status=OrderStatus.CAPTURED)  # captured: it waits for its release
+        .order_by("pk")
+    )
     for loan in loans:
         out.append(
             PendingItem(
