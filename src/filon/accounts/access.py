@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 
 from filon.accounts.models import Role, User
-from filon.errors import Forbidden
+from filon.errors import DomainError, Forbidden
 
 M = TypeVar("M", bound=Model)
 
@@ -63,7 +63,17 @@ P-3 3.x e), the refusal also names who should act.
 """
 
 
-def require_another_person(user: Any, makers: Iterable[int | None], refusal: str, field: str) -> None:
-    """Refuse `user` when they are one of `makers` (user ids): «{refusal} (separación de funciones).»"""
-    if user.pk in {pk for pk in makers if pk}:
-        raise Forbidden(f"{refusal} ({SEGREGATION_OF_DUTIES}).", field=field)
+def require_another_person(
+    user: Any,
+    makers: Iterable[int | None],
+    refusal: str,
+    field: str,
+    *,
+    control: str = SEGREGATION_OF_DUTIES,
+    error: type[DomainError] = Forbidden,
+) -> None:
+    """Refuse `user` when they are one of `makers` (user ids): «{refusal} ({control}).» — by default
+    «(separación de funciones)» as a Forbidden; a caller whose control has longer words (the loan's money,
+    `servicing.duties.FOUR_EYES`) or that refuses a state change passes its own."""
+    if getattr(user, "pk", None) in {pk for pk in makers if pk}:
+        raise error(f"{refusal} ({control}).", field=field)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from filon.accounts.access import require_office, require_role
+from filon.accounts.access import require_another_person, require_office, require_role
 from filon.accounts.models import User
 from filon.audit.services import audit_record, audited, snapshot
 from filon.errors import DomainError, NotFound, TransitionRefused, ValidationFailed
@@ -58,9 +58,11 @@ REQUEST_FIELDS = ["status", "payment", "reason", "decided_by", "decided_at", "re
 
 def four_eyes_refuse(*, user: User, actor_id: int | None, what: str, field: str) -> None:
     """Refuse `user` the second step of an operation it took the first step of: «Usted {what}» with the
-    reason (`FOUR_EYES`). Asked before the role, so whoever took the first step always hears why."""
-    if actor_id is not None and actor_id == getattr(user, "pk", None):
-        raise TransitionRefused(f"Usted {what} ({FOUR_EYES}).", field=field)
+    reason (`FOUR_EYES`), through the one segregation-of-duties check (`require_another_person`). Asked
+    before the role, so whoever took the first step always hears why."""
+    require_another_person(
+        user, [actor_id], f"Usted {what}", field, control=FOUR_EYES, error=TransitionRefused
+    )
 
 
 def _reason(text: str, field: str, label: str) -> str:

@@ -107,6 +107,21 @@ def _calendar_left(due: date | None, today: date) -> int | None:
 # ------------------------------------------------------------------------------------------ origination
 
 
+def _requirement_item(item: RequirementItem, kind: str, title: str, today: date) -> PendingItem:
+    """A document of a file's checklist waiting for someone (annotated with `uploaded`, its latest upload):
+    the item's rule, the file's office, the checklist on the file's page."""
+    return PendingItem(
+        key=f"{kind}:{item.pk}",
+        kind=kind,
+        title=title,
+        detail=f"{item.name[:120]} — {item.file.applicant.name}",
+        url=_url("file", item.file_id, anchor="requisitos"),
+        office=item.file.office.name,
+        since=_day(item.uploaded) if item.uploaded else today,
+        rule=item.rule,
+    )
+
+
 def documents_to_review(user: User, today: date) -> list[PendingItem]:
     """Uploaded documents awaiting review, for the roles that may review them in the file's office
     (`requirement_review`); never the uploader's own upload (one captures, another checks)."""
@@ -127,15 +142,8 @@ def documents_to_review(user: User, today: date) -> list[PendingItem]:
         .order_by("pk")
     )
     return [
-        PendingItem(
-            key=f"doc-review:{item.pk}",
-            kind="doc-review",
-            title=f"Revisar documento {item.code} del expediente {item.file.folio}",
-            detail=f"{item.name[:120]} — {item.file.applicant.name}",
-            url=_url("file", item.file_id, anchor="requisitos"),
-            office=item.file.office.name,
-            since=_day(item.uploaded) if item.uploaded else today,
-            rule=item.rule,
+        _requirement_item(
+            item, "doc-review", f"Revisar documento {item.code} del expediente {item.file.folio}", today
         )
         for item in items
     ]
@@ -162,15 +170,11 @@ def legal_opinions_due(user: User, today: date) -> list[PendingItem]:
         .order_by("pk")
     )
     return [
-        PendingItem(
-            key=f"legal-opinion:{item.pk}",
-            kind="legal-opinion",
-            title=f"Dictamen jurídico del documento {item.code} del expediente {item.file.folio}",
-            detail=f"{item.name[:120]} — {item.file.applicant.name}",
-            url=_url("file", item.file_id, anchor="requisitos"),
-            office=item.file.office.name,
-            since=_day(item.uploaded) if item.uploaded else today,
-            rule=item.rule,
+        _requirement_item(
+            item,
+            "legal-opinion",
+            f"Dictamen jurídico del documento {item.code} del expediente {item.file.folio}",
+            today,
         )
         for item in items
     ]
