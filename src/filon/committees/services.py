@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from filon.accounts.access import require_role
+from filon.accounts.access import require_another_person, require_role
 from filon.accounts.models import User
 from filon.audit.services import AuditRecordHolder, audit_record, audited, snapshot
 from filon.committees.lifecycle import SECRETARY, SESSION
@@ -549,11 +549,12 @@ def vote_cast(*, user: User, item: AgendaItem, vote: str) -> Vote:
         )
     item = _lock_item(item)
     session = _lock_session(item.session)
-    if user.pk in _item_makers(item):
-        raise Forbidden(
-            f"Quien integró, propuso o solicitó {_item_label(item)} no puede votarlo (separación de funciones).",
-            field="member",
-        )
+    require_another_person(
+        user,
+        _item_makers(item),
+        f"Quien integró, propuso o solicitó {_item_label(item)} no puede votarlo",
+        "member",
+    )
     name = committee_name(session.committee, session.date)
     if not is_committee_member(user, session.committee):
         raise Forbidden(f"{_display(user)} no es miembro del {name}.", field="member")
@@ -617,12 +618,12 @@ def resolution_record(
     item = _lock_item(item)
     session = _lock_session(item.session)
     SESSION.require_actor("resolution_record", user, session)
-    if user.pk in _item_makers(item):
-        raise Forbidden(
-            f"Quien integró, propuso o solicitó {_item_label(item)} no puede registrar su resolución "
-            "(separación de funciones).",
-            field="user",
-        )
+    require_another_person(
+        user,
+        _item_makers(item),
+        f"Quien integró, propuso o solicitó {_item_label(item)} no puede registrar su resolución",
+        "user",
+    )
     SESSION.require_state("resolution_record", session)
     if Resolution.objects.filter(item=item).exists():
         raise TransitionRefused(f"{_sentence(_item_label(item))} ya fue resuelto.", field="item")
