@@ -177,7 +177,7 @@ def test_credit_journey(
     row.locator(f"#id_r{item.pk}-document_date").fill("2026-03-02")
     row.get_by_role("button", name="Cargar").click()
     checklist = ana.locator("#requisitos")
-    expect(checklist.locator(".notice")).to_have_text(f"Documento {item.code} cargado.")
+    expect(checklist.locator(".notice")).to_have_text(f"Documento «{item.short_name}» cargado.")
     row = ana.locator(f"#req-{item.pk}")
     expect(row.get_by_role("link", name="acta-constitutiva.pdf")).to_be_visible()
     expect(row).to_contain_text("documento del 02/03/2026")
@@ -190,7 +190,7 @@ def test_credit_journey(
     row.locator("summary", has_text="Acciones").click()
     row.locator(f"input[name='r{item.pk}-decision'][value='approve']").check()
     row.get_by_role("button", name="Registrar revisión").click()
-    expect(gerardo.locator("#requisitos .notice")).to_have_text(f"Documento {item.code} aprobado.")
+    expect(gerardo.locator("#requisitos .notice")).to_have_text(f"Documento «{item.short_name}» aprobado.")
     shot(gerardo, "documento-aprobado-gerente")
 
     julia = sign_in(cast.julia)
@@ -200,7 +200,7 @@ def test_credit_journey(
     row.locator(f"input[name='r{item.pk}dj-opinion'][value='favorable']").check()
     row.get_by_role("button", name="Emitir dictamen").click()
     expect(julia.locator("#requisitos .notice")).to_have_text(
-        f"Dictamen jurídico registrado para {item.code}."
+        f"Dictamen jurídico registrado para «{item.short_name}»."
     )
     row = julia.locator(f"#req-{item.pk}")
     expect(row.locator(".req-status")).to_contain_text("Cumplido")
@@ -274,7 +274,7 @@ def test_credit_journey(
     expect(agenda).to_contain_text(file.folio)
     expect(agenda).to_contain_text("$12,000,000.00")
     sergio.get_by_role("button", name="Celebrar sesión").click()
-    expect(sergio.locator("#h-sesion .status")).to_have_text("Celebrada")
+    expect(sergio.locator("#h-sesion .status")).to_have_text("En sesión")
     shot(sergio, "sesion-celebrada")
     item = AgendaItem.objects.get(session=session)
 
@@ -301,7 +301,9 @@ def test_credit_journey(
     expect(resolution).to_contain_text("condiciones: Seguro de la nave a favor del FIFOMI")
     shot(sergio, "acuerdo-autorizado")
 
-    sergio.get_by_role("button", name="Cerrar sesión y asentar acta").click()  # confirmed in the dialog
+    sergio.get_by_role(
+        "button", name="Concluir la sesión y asentar el acta"
+    ).click()  # confirmed in the dialog
     expect(sergio.locator("#h-sesion .status")).to_have_text("Cerrada")
     expect(sergio.locator("pre.minutes")).to_contain_text("ACTA DE LA SESIÓN CI-2026-01")
     expect(sergio.locator("pre.minutes")).to_contain_text(file.folio)

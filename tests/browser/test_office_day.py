@@ -118,23 +118,23 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     if date_field.count():
         date_field.fill(today.isoformat())
     row.get_by_role("button", name="Cargar").click()
-    expect(ana.locator("#requisitos .notice")).to_have_text(f"Documento {item.code} cargado.")
+    expect(ana.locator("#requisitos .notice")).to_have_text(f"Documento «{item.short_name}» cargado.")
     shot(ana, "documento-cargado")
 
     # ------------------------------------- the manager reviews it and signs off the proposed file
     awaiting = CreditFile.objects.get(status=FileStatus.PROPOSED, office__code="ZAC", signoff_by__isnull=True)
     gerente = person("gerente.zac")
     expect(
-        item_link(gerente, f"Revisar documento {item.code} del expediente {captured.folio}")
+        item_link(gerente, f"Revisar documento «{item.short_name}» del expediente {captured.folio}")
     ).to_be_visible()
     expect(item_link(gerente, f"Dar visto bueno al expediente {awaiting.folio} para comité")).to_be_visible()
     shot(gerente, "pendientes-gerente")
-    item_link(gerente, f"Revisar documento {item.code} del expediente {captured.folio}").click()
+    item_link(gerente, f"Revisar documento «{item.short_name}» del expediente {captured.folio}").click()
     row = gerente.locator(f"#req-{item.pk}")
     row.locator("summary", has_text="Acciones").click()
     row.locator(f"input[name='r{item.pk}-decision'][value='approve']").check()
     row.get_by_role("button", name="Registrar revisión").click()
-    expect(gerente.locator("#requisitos .notice")).to_have_text(f"Documento {item.code} aprobado.")
+    expect(gerente.locator("#requisitos .notice")).to_have_text(f"Documento «{item.short_name}» aprobado.")
 
     pending(gerente)
     item_link(gerente, f"Dar visto bueno al expediente {awaiting.folio} para comité").click()
@@ -171,7 +171,7 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     secretario.locator("#sesion details", has_text="Celebrar antes de la fecha convocada").get_by_role(
         "button", name="Celebrar sesión"
     ).click()
-    expect(secretario.locator("#h-sesion .status")).to_have_text("Celebrada")
+    expect(secretario.locator("#h-sesion .status")).to_have_text("En sesión")
     expect(secretario.locator("#sesion")).to_contain_text("Urge la autorización para la temporada de secas")
     shot(secretario, "sesion-celebrada-antes")
     agenda_item = AgendaItem.objects.get(session=session, file=awaiting)

@@ -96,7 +96,7 @@ def test_the_uploader_cannot_give_the_favourable_legal_opinion(cast, credit_file
     with pytest.raises(Forbidden) as refused:
         requirement_legal_opinion(user=cast.ana, item=item, favorable=True)
     assert refused.value.message == (
-        f"Usted cargó el documento {item.code}: otra persona debe dictaminarlo (separación de funciones)."
+        f"Usted cargó el documento «{item.short_name}»: otra persona debe dictaminarlo (separación de funciones)."
     )
     assert refused.value.field == "opinion"
     assert requirement_legal_opinion(user=cast.julia, item=item, favorable=True).legal_opinion == "favorable"

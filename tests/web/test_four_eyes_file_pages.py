@@ -39,7 +39,7 @@ def test_the_uploader_is_told_why_they_may_not_approve(cast, credit_file):
     )
     assert response.status_code == 422
     assert (
-        f"Usted cargó el documento {item.code}: otra persona debe aprobarlo (separación de funciones)."
+        f"Usted cargó el documento «{item.short_name}»: otra persona debe aprobarlo (separación de funciones)."
         in response.content.decode()
     )
     item.refresh_from_db()

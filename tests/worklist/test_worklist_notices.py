@@ -45,7 +45,7 @@ def test_notices_sync_notifies_each_new_item_once_and_mails_it_in_spanish(mailed
     mail = next(m for m in mailoutbox if m.to == ["gerardo.zac@fifomi.example"])
     assert mail.subject == "Filón: 1 pendiente nuevo"
     assert "Hola, Gerardo:" in mail.body
-    assert f"Revisar documento {item.code} del expediente {credit_file.folio}" in mail.body
+    assert f"Revisar documento «{item.short_name}» del expediente {credit_file.folio}" in mail.body
     assert f"http://localhost:8000/expedientes/{credit_file.pk}/#requisitos" in mail.body
     assert "http://localhost:8000/pendientes/" in mail.body
     assert not Notice.objects.filter(emailed_at__isnull=True).exists()
@@ -64,8 +64,8 @@ def test_notices_sync_notifies_each_new_item_once_and_mails_it_in_spanish(mailed
     assert notices_sync()["avisos"] == 1
     assert len(mailoutbox) == 3
     assert mailoutbox[-1].to == ["gerardo.zac@fifomi.example"]
-    assert f"documento {other.code}" in mailoutbox[-1].body
-    assert f"documento {item.code}" not in mailoutbox[-1].body
+    assert f"documento «{other.short_name}»" in mailoutbox[-1].body
+    assert f"documento «{item.short_name}»" not in mailoutbox[-1].body
 
 
 def test_several_new_items_go_in_one_mail_and_users_without_address_get_none(mailed, applicant, mailoutbox):

@@ -51,7 +51,7 @@ def test_an_uploaded_document_waits_for_a_reviewer_of_its_office_never_its_uploa
     assert only(cast, key) == {"gerardo.zac"}  # not ana (she uploaded it), not Hermosillo, not legal
     seen = item_of(cast.gerardo, key)
     assert seen.kind == "doc-review"
-    assert seen.title == f"Revisar documento {item.code} del expediente {credit_file.folio}"
+    assert seen.title == f"Revisar documento «{item.short_name}» del expediente {credit_file.folio}"
     assert seen.url == f"/expedientes/{credit_file.pk}/#requisitos"
     assert seen.office == cast.zac.name
     assert seen.since == today_mx()

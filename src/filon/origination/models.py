@@ -11,6 +11,7 @@ from filon.centavos import CentavosField
 from filon.rules.schema import CreditType, Currency, GuaranteeType, ProgramCode, Stage
 
 ZERO = Decimal(0)
+SHORT_NAME_CHARS = 60  # a requirement named in a message or a notice
 
 PROGRAM_CHOICES = [
     (ProgramCode.PRIMER_PISO.value, "Crédito de primer piso"),
@@ -202,6 +203,13 @@ class RequirementItem(models.Model):
     @property
     def is_conditional(self) -> bool:
         return bool(self.condition)
+
+    @property
+    def short_name(self) -> str:
+        """The document's name as a message names it: whole up to 60 characters, else cut at a word (…)."""
+        if len(self.name) <= SHORT_NAME_CHARS:
+            return self.name
+        return self.name[:SHORT_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def upload_path(instance: DocumentUpload, filename: str) -> str:

@@ -497,7 +497,7 @@ def _refuse_own_upload(user: User, item: RequirementItem, refusal: str, field: s
     latest = item.uploads.order_by("-uploaded_at", "-id").first()
     if latest is not None:
         require_another_person(
-            user, (latest.uploaded_by_id,), f"Usted cargó el documento {item.code}: {refusal}", field
+            user, (latest.uploaded_by_id,), f"Usted cargó el documento «{item.short_name}»: {refusal}", field
         )
 
 
@@ -612,7 +612,7 @@ def requirement_not_applicable(*, user: User, item: RequirementItem, note: str) 
     item = _item_for_update(item, user, "requirement_not_applicable")
     if not item.condition:
         raise TransitionRefused(
-            f"«{item.name[:60]}» es obligatorio ({item.rule}); sólo los documentos condicionales pueden no aplicar.",
+            f"«{item.short_name}» es obligatorio ({item.rule}); sólo los documentos condicionales pueden no aplicar.",
             field="status",
             rule=item.rule,
         )
@@ -667,7 +667,7 @@ def _refuse_missing(file: CreditFile, stage: Stage, action: str) -> None:
     missing = requirements_missing(file, stage)
     if missing:
         listed = "; ".join(
-            f"{m.code} ({RequirementStatus(m.status).label.lower()}"
+            f"«{m.short_name}» ({RequirementStatus(m.status).label.lower()}"
             + (", vencido" if document_is_stale(m, today_mx()) else "")
             + (
                 ", sin dictamen jurídico"

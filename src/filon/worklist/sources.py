@@ -143,7 +143,10 @@ def documents_to_review(user: User, today: date) -> list[PendingItem]:
     )
     return [
         _requirement_item(
-            item, "doc-review", f"Revisar documento {item.code} del expediente {item.file.folio}", today
+            item,
+            "doc-review",
+            f"Revisar documento «{item.short_name}» del expediente {item.file.folio}",
+            today,
         )
         for item in items
     ]
@@ -173,7 +176,7 @@ def legal_opinions_due(user: User, today: date) -> list[PendingItem]:
         _requirement_item(
             item,
             "legal-opinion",
-            f"Dictamen jurídico del documento {item.code} del expediente {item.file.folio}",
+            f"Dictamen jurídico del documento «{item.short_name}» del expediente {item.file.folio}",
             today,
         )
         for item in items
@@ -641,7 +644,7 @@ def payments_due(user: User, today: date) -> list[PendingItem]:
             kind="payment",
             title=f"Pago de la amortización {row.number} del crédito {row.loan.number}",
             detail=f"{row.loan.applicant.name} — fecha de pago {row.payable:%d/%m/%Y}",
-            url=_url("loan_payment", row.loan_id),
+            url=_url("loan", row.loan_id, anchor="pagos"),
             office=row.loan.office.name,
             since=row.start,
             assignee=user.username,

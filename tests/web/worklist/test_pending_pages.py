@@ -85,7 +85,7 @@ def test_the_api_item_carries_the_clock(client, cast, credit_file):
         {
             "key": f"doc-review:{item.pk}",
             "kind": "doc-review",
-            "title": f"Revisar documento {item.code} del expediente {credit_file.folio}",
+            "title": f"Revisar documento «{item.short_name}» del expediente {credit_file.folio}",
             "detail": rows[0]["detail"],
             "url": f"/expedientes/{credit_file.pk}/#requisitos",
             "office": cast.zac.name,

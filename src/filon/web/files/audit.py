@@ -16,7 +16,7 @@ from filon.audit.models import AuditRecord
 from filon.centavos import CentavosField
 from filon.committees.models import COMMITTEE_CHOICES, AgendaItem
 from filon.core.money import format_amount
-from filon.origination.models import CreditFile, FileGuarantee, LoanRequest
+from filon.origination.models import CreditFile, FileGuarantee, LoanRequest, RequirementItem
 
 COMMITTEE_NAMES = dict(COMMITTEE_CHOICES)
 
@@ -122,10 +122,13 @@ def _audit_fields(record: AuditRecord) -> dict[str, Any]:
         return {}
 
 
-def _changes(record: AuditRecord) -> list[tuple[str, str, str]]:
-    """(field label, before, after) for a record; a creation lists only the values it set."""
+def _changes(record: AuditRecord, documents: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field label, before, after) for a record; a creation lists only the values it set. A requirement's
+    record names its document (`documents`: the file's names by code), not the checklist's code."""
     fields = _audit_fields(record)
-    before, after = record.before or {}, record.after or {}
+    before, after = dict(record.before or {}), dict(record.after or {})
+    if record.action.startswith("requirement.") and "code" in after:
+        after["documento"] = documents.get(str(after.pop("code")), "")
     rows = []
     for key in dict.fromkeys([*before, *after]):
         if key in HIDDEN_AUDIT_KEYS:
@@ -153,6 +156,7 @@ def file_audit(file: CreditFile, limit: int = 200) -> list[dict[str, Any]]:
         )
     ]
     request_ids = [str(pk) for pk in LoanRequest.objects.filter(file=file).values_list("pk", flat=True)]
+    documents = dict(RequirementItem.objects.filter(file=file).values_list("code", "name"))
     records = (
         AuditRecord.objects.filter(
             Q(object_type="origination.creditfile", object_id=str(file.pk))
@@ -168,7 +172,7 @@ def file_audit(file: CreditFile, limit: int = 200) -> list[dict[str, Any]]:
             "record": r,
             "action": ACTION_LABELS.get(r.action, r.action),
             "who": (r.user.get_full_name() or r.user.username) if r.user else "Sistema",
-            "changes": _changes(r),
+            "changes": _changes(r, documents),
         }
         for r in records
     ]

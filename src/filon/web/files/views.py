@@ -376,7 +376,7 @@ def requirement_upload_view(request: HttpRequest, pk: int, item_id: int) -> Http
         except DomainError as exc:
             place_errors(form, exc)
         else:
-            return _respond(request, pk, "checklist", notice=f"Documento {item.code} cargado.")
+            return _respond(request, pk, "checklist", notice=f"Documento «{item.short_name}» cargado.")
     return _item_refused(request, pk, item, "upload", form)
 
 
@@ -392,7 +392,7 @@ def requirement_review_view(request: HttpRequest, pk: int, item_id: int) -> Http
             place_errors(form, exc)
         else:
             done = "aprobado" if approve else "rechazado"
-            return _respond(request, pk, "checklist", notice=f"Documento {item.code} {done}.")
+            return _respond(request, pk, "checklist", notice=f"Documento «{item.short_name}» {done}.")
     return _item_refused(request, pk, item, "review", form)
 
 
@@ -406,7 +406,7 @@ def requirement_not_applicable_view(request: HttpRequest, pk: int, item_id: int)
         except DomainError as exc:
             place_errors(form, exc)
         else:
-            return _respond(request, pk, "checklist", notice=f"Documento {item.code}: no aplica.")
+            return _respond(request, pk, "checklist", notice=f"Documento «{item.short_name}»: no aplica.")
     return _item_refused(request, pk, item, "na", form)
 
 
@@ -424,7 +424,7 @@ def requirement_legal_view(request: HttpRequest, pk: int, item_id: int) -> HttpR
             place_errors(form, exc)
         else:
             return _respond(
-                request, pk, "checklist", notice=f"Dictamen jurídico registrado para {item.code}."
+                request, pk, "checklist", notice=f"Dictamen jurídico registrado para «{item.short_name}»."
             )
     return _item_refused(request, pk, item, "legal", form)
 
