@@ -350,7 +350,7 @@ def test_no_vote_nor_resolution_before_the_session_is_held(cast, convened, propo
     assert_refused(
         lambda: vote_cast(user=cast.marta, item=item, vote="favor"),
         TransitionRefused,
-        f"No se puede votar: la sesión {convened.number} está «convocada» y debe estar: celebrada.",
+        f"No se puede votar: la sesión {convened.number} está «convocada» y debe estar: en sesión.",
         field="status",
         files=[proposed_file],
     )
@@ -358,7 +358,7 @@ def test_no_vote_nor_resolution_before_the_session_is_held(cast, convened, propo
         lambda: resolution_record(user=cast.sergio, item=item, decision="authorized"),
         TransitionRefused,
         f"No se puede registrar resoluciones: la sesión {convened.number} está «convocada» y debe estar: "
-        "celebrada.",
+        "en sesión.",
         field="status",
         files=[proposed_file],
     )

@@ -126,7 +126,7 @@ def test_only_a_convened_session_moves_and_only_by_its_secretary(cast):
     with pytest.raises(TransitionRefused) as refused:
         session_reschedule(user=cast.sergio, session=held, new_date=TODAY, reason="x")
     assert refused.value.message == (
-        f"No se puede cambiar la fecha de la sesión: la sesión {held.number} está «celebrada» y debe estar: "
+        f"No se puede cambiar la fecha de la sesión: la sesión {held.number} está «en sesión» y debe estar: "
         "convocada."
     )
 

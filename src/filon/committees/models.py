@@ -22,8 +22,8 @@ SESSION_PREFIX = {
 
 class SessionStatus(models.TextChoices):
     CONVENED = "convened", "Convocada"
-    HELD = "held", "Celebrada"
-    CLOSED = "closed", "Cerrada"
+    HELD = "held", "En sesión"  # held and not yet closed: the session is under way
+    CLOSED = "closed", "Cerrada"  # the minutes are recorded
 
 
 class CommitteeSession(models.Model):
