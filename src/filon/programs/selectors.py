@@ -95,6 +95,11 @@ class Allotment:
     valid_until: date | None
     agreed: bool  # True when set by agreement (ProgramAllotment), False when the rule set's default
 
+    @property
+    def ended(self) -> bool:
+        """The program's term is over (its last day has passed, Mexico City time)."""
+        return self.valid_until is not None and self.valid_until < today_mx()
+
 
 def program_allotment(program: Program) -> Allotment:
     row = ProgramAllotment.objects.filter(program=program.code.value).first()
@@ -286,6 +291,19 @@ class StepRow:
     @property
     def status_label(self) -> str:
         return self.step.get_status_display() if self.step else "Pendiente"
+
+
+@dataclass(frozen=True)
+class ProgramStepLine:
+    """One of a program's steps as its page lists it: the step, and the file's move it is due before."""
+
+    text: str
+    due_label: str
+
+
+def program_step_lines(program: Program) -> list[ProgramStepLine]:
+    due_labels = dict(STEP_DUE_CHOICES)
+    return [ProgramStepLine(spec.text, due_labels[spec.due.value]) for spec in program.steps]
 
 
 def file_program_panel(file: CreditFile, program: Program) -> dict[str, object] | None:

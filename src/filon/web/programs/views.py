@@ -31,6 +31,7 @@ from filon.programs.selectors import (
     participants_for,
     program_files_for_user,
     program_get_for_user,
+    program_step_lines,
     program_usage,
 )
 from filon.programs.services import (
@@ -118,6 +119,7 @@ def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, 
     program = program_get_for_user(user=request.user, code=code, ruleset=ruleset)
     return {
         "program": program,
+        "steps": program_step_lines(program),
         "usage": program_usage(program),
         "participants": list(participants_for(program.code.value)),
         "files": list(
