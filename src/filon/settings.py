@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "filon.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "filon.web.http.MethodNotAllowedPage",  # Django's bare 405 as a Spanish page (or the API's JSON)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -196,3 +196,53 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if down:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+# ------------------------------------------------------------------------------- a method not allowed
+
+METHOD_NAMES = {
+    "GET": "consultarla (abrirla como página)",
+    "HEAD": "consultarla (abrirla como página)",
+    "POST": "enviarle un formulario",
+    "PUT": "reemplazar un registro",
+    "PATCH": "modificar un registro",
+    "DELETE": "borrar un registro",
+    "OPTIONS": "consultar sus opciones",
+}
+
+
+def method_not_allowed_message(allowed: Iterable[str]) -> str:
+    uses = list(dict.fromkeys(METHOD_NAMES.get(m.strip().upper(), m.strip()) for m in allowed if m.strip()))
+    if not uses:
+        return "Esta dirección no admite esa operación."
+    listed = uses[0] if len(uses) == 1 else ", ".join(uses[:-1]) + " o " + uses[-1]
+    return f"Esta dirección no admite esa operación; sólo permite {listed}."
+
+
+class MethodNotAllowedPage:
+    """A request with a method its address does not take (a GET on an action that only takes a form, a
+    POST on a page): Django's bare 405 — an empty body the browser shows in English — becomes a Spanish
+    page, and on the API a Spanish error in the API's JSON shape. The status and the Allow header stay."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allow = response.get("Allow", "")
+        message = method_not_allowed_message(allow.split(","))
+        if request.path.startswith("/api/"):
+            body = {"detail": [{"field": None, "message": message, "rule": None}]}
+            page = HttpResponse(
+                json.dumps(body, ensure_ascii=False),
+                status=405,
+                content_type="application/json; charset=utf-8",
+            )
+        else:
+            with translation.override(PAGE_LANGUAGE):
+                page = render(request, "405.html", {"message": message}, status=405)
+        if allow:
+            page["Allow"] = allow
+        return page
