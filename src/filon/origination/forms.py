@@ -44,7 +44,7 @@ class ProposalForm(forms.Form):
     )
     new_equipment_option = forms.BooleanField(label="Opción equipo nuevo 1.5 a 1 (+1 punto)", required=False)
     purpose = forms.CharField(label="Destino del crédito", widget=forms.Textarea, required=False)
-    application_date = forms.DateField(label="Fecha de solicitud", required=False)
+    application_date = numbers.DateField(label="Fecha de solicitud", required=False)
 
     def to_data(self) -> ProposalData:
         data = dict(self.cleaned_data)
@@ -58,7 +58,7 @@ class GuaranteeForm(forms.Form):
     owner = forms.CharField(label="Propietario", max_length=250)
     description = forms.CharField(label="Descripción", widget=forms.Textarea)
     value = numbers.DecimalField(label="Valor (avalúo, factura sin IVA o nominal) en pesos", **MONEY)
-    appraisal_date = forms.DateField(label="Fecha del avalúo", required=False)
+    appraisal_date = numbers.DateField(label="Fecha del avalúo", required=False)
     appraiser = forms.CharField(label="Valuador", required=False, max_length=200)
     reuses_last_appraisal = forms.BooleanField(label="Renovación: usa el último avalúo", required=False)
     lien_rank = numbers.IntegerField(
@@ -66,14 +66,14 @@ class GuaranteeForm(forms.Form):
     )
     insurer = forms.CharField(label="Aseguradora", required=False, max_length=200)
     policy_number = forms.CharField(label="Número de póliza", required=False, max_length=60)
-    policy_expires_on = forms.DateField(label="Vencimiento de la póliza", required=False)
+    policy_expires_on = numbers.DateField(label="Vencimiento de la póliza", required=False)
     fifomi_preferred_beneficiary = forms.BooleanField(label="FIFOMI beneficiario preferente", required=False)
     insurable = forms.BooleanField(label="Asegurable", required=False, initial=True)
-    first_invoice_date = forms.DateField(label="Fecha de primera factura", required=False)
+    first_invoice_date = numbers.DateField(label="Fecha de primera factura", required=False)
     is_transport = forms.BooleanField(label="Equipo de transporte", required=False)
     hechizo = forms.BooleanField(label="Equipo hechizo", required=False)
     fiduciary = forms.BooleanField(label="Constituida en fideicomiso", required=False)
-    net_worth_statement_date = forms.DateField(
+    net_worth_statement_date = numbers.DateField(
         label="Fecha de la relación patrimonial del aval", required=False
     )
     covers_balance = forms.NullBooleanField(label="La fianza cubre el saldo insoluto", required=False)

@@ -70,10 +70,10 @@ from filon.web.files.forms import (
 from filon.web.http import (
     cite,
     error_text,
-    html5_dates,
     place_errors,
     search_query,
     section_response,
+    typed_dates,
     web_view,
 )
 
@@ -124,7 +124,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
 
 
 def _proposal_form(data: Any = None, initial: dict[str, Any] | None = None) -> ProposalForm:
-    return html5_dates(ProposalForm(data, initial=initial))
+    return typed_dates(ProposalForm(data, initial=initial))
 
 
 @web_view(("GET", "POST"))
@@ -214,7 +214,7 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
         "audit": file_audit(file),
-        "guarantee_form": extra.pop("guarantee_form", None) or html5_dates(GuaranteeForm(prefix="g")),
+        "guarantee_form": extra.pop("guarantee_form", None) or typed_dates(GuaranteeForm(prefix="g")),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(prefix="cancelar"),
         "formalize_form": extra.pop("formalize_form", None) or FormalizeForm(prefix="formalizar"),
         "signoff_form": extra.pop("signoff_form", None) or SignoffForm(prefix="visto-bueno"),
@@ -453,7 +453,7 @@ def _guarantee(request: HttpRequest, pk: int, guarantee_id: int) -> tuple[Credit
 @web_view(("POST",))
 def guarantee_new(request: HttpRequest, pk: int) -> HttpResponse:
     file = file_get_for_user(user=request.user, file_id=pk)
-    form = html5_dates(GuaranteeForm(request.POST, prefix="g"))
+    form = typed_dates(GuaranteeForm(request.POST, prefix="g"))
     if form.is_valid():
         try:
             guarantee_add(user=request.user, file=file, data=form.to_data())
@@ -471,7 +471,7 @@ def guarantee_edit(request: HttpRequest, pk: int, guarantee_id: int) -> HttpResp
     file, guarantee = _guarantee(request, pk, guarantee_id)
     FILE.require_actor("guarantee_update", request.user, file)
     initial = {name: getattr(guarantee, name) for name in GuaranteeForm.base_fields}
-    form = html5_dates(GuaranteeForm(request.POST if request.method == "POST" else None, initial=initial))
+    form = typed_dates(GuaranteeForm(request.POST if request.method == "POST" else None, initial=initial))
     if request.method == "POST" and form.is_valid():
         try:
             guarantee_update(user=request.user, guarantee=guarantee, data=form.to_data())
@@ -506,11 +506,11 @@ def guarantee_change(request: HttpRequest, pk: int, guarantee_id: int) -> HttpRe
     FILE.require_actor("guarantee_change_request", request.user, file)
     posted = request.POST if request.method == "POST" else None
     form = GuaranteeChangeForm(posted, prefix="solicitud")
-    replacement = html5_dates(GuaranteeForm(prefix="sustituta"))
+    replacement = typed_dates(GuaranteeForm(prefix="sustituta"))
     if request.method == "POST" and form.is_valid():
         substitution = form.cleaned_data["kind"] == "substitution"
         if substitution:
-            replacement = html5_dates(GuaranteeForm(posted, prefix="sustituta"))
+            replacement = typed_dates(GuaranteeForm(posted, prefix="sustituta"))
         if not substitution or replacement.is_valid():
             try:
                 guarantee_change_request(
