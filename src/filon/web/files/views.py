@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +53,7 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
+from filon.platform.search import search
 from filon.web.files import panels
 from filon.web.files.audit import file_audit
 from filon.web.files.forms import (
@@ -107,11 +107,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
         files = files.filter(status=status)
     query = search_query(request)
     if query:
-        files = files.filter(
-            Q(folio__icontains=query)
-            | Q(applicant__name__icontains=query)
-            | Q(applicant__rfc__icontains=query)
-        )
+        files = search(files, query, "folio", "applicant__name", "applicant__rfc")
     page = Paginator(files.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("pagina"))
     return render(
         request,
