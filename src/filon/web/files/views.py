@@ -210,7 +210,8 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
         "audit": file_audit(file),
-        "guarantee_form": extra.pop("guarantee_form", None) or typed_dates(GuaranteeForm(prefix="g")),
+        "guarantee_form": extra.pop("guarantee_form", None)
+        or typed_dates(GuaranteeForm(prefix="g", ruleset=file_ruleset(file))),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(prefix="cancelar"),
         "formalize_form": extra.pop("formalize_form", None) or FormalizeForm(prefix="formalizar"),
         "signoff_form": extra.pop("signoff_form", None) or SignoffForm(prefix="visto-bueno"),
@@ -449,7 +450,7 @@ def _guarantee(request: HttpRequest, pk: int, guarantee_id: int) -> tuple[Credit
 @web_view(("POST",))
 def guarantee_new(request: HttpRequest, pk: int) -> HttpResponse:
     file = file_get_for_user(user=request.user, file_id=pk)
-    form = typed_dates(GuaranteeForm(request.POST, prefix="g"))
+    form = typed_dates(GuaranteeForm(request.POST, prefix="g", ruleset=file_ruleset(file)))
     if form.is_valid():
         try:
             guarantee_add(user=request.user, file=file, data=form.to_data())
@@ -467,7 +468,11 @@ def guarantee_edit(request: HttpRequest, pk: int, guarantee_id: int) -> HttpResp
     file, guarantee = _guarantee(request, pk, guarantee_id)
     FILE.require_actor("guarantee_update", request.user, file)
     initial = {name: getattr(guarantee, name) for name in GuaranteeForm.base_fields}
-    form = typed_dates(GuaranteeForm(request.POST if request.method == "POST" else None, initial=initial))
+    form = typed_dates(
+        GuaranteeForm(
+            request.POST if request.method == "POST" else None, initial=initial, ruleset=file_ruleset(file)
+        )
+    )
     if request.method == "POST" and form.is_valid():
         try:
             guarantee_update(user=request.user, guarantee=guarantee, data=form.to_data())
@@ -502,11 +507,11 @@ def guarantee_change(request: HttpRequest, pk: int, guarantee_id: int) -> HttpRe
     FILE.require_actor("guarantee_change_request", request.user, file)
     posted = request.POST if request.method == "POST" else None
     form = GuaranteeChangeForm(posted, prefix="solicitud")
-    replacement = typed_dates(GuaranteeForm(prefix="sustituta"))
+    replacement = typed_dates(GuaranteeForm(prefix="sustituta", ruleset=file_ruleset(file)))
     if request.method == "POST" and form.is_valid():
         substitution = form.cleaned_data["kind"] == "substitution"
         if substitution:
-            replacement = typed_dates(GuaranteeForm(posted, prefix="sustituta"))
+            replacement = typed_dates(GuaranteeForm(posted, prefix="sustituta", ruleset=file_ruleset(file)))
         if not substitution or replacement.is_valid():
             try:
                 guarantee_change_request(
