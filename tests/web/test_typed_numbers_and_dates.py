@@ -81,3 +81,14 @@ def test_an_iso_date_is_still_read(cast, applicant):
     )
     assert response.status_code == 302
     assert CreditFile.objects.get().application_date == dt.date(2026, 1, 15)
+
+
+def test_numbers_and_dates_are_shown_the_mexican_way():
+    from filon.web.templatetags.filon_web import fecha, money, numero, percent
+
+    assert numero(Decimal("2000.00")) == "2,000"
+    assert numero(Decimal("1234.50")) == "1,234.5"
+    assert numero(None) == "—"
+    assert money(Decimal("1234567.8")) == "$1,234,567.80"
+    assert percent(Decimal("0.0725")) == "7.25 %"
+    assert fecha(dt.date(2026, 1, 31)) == "31/01/2026"
