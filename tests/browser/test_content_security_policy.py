@@ -65,7 +65,7 @@ def test_the_pages_and_htmx_work_under_the_policy(cast, active_loan: Loan, sign_
     ana.locator("#pagos summary", has_text="Registrar pago").click()
     payments = ana.locator("#pagos")
     payments.get_by_label("Importe recibido").fill("150000.00")
-    payments.locator("input[type=date][name$='value_date']").fill(today_mx().isoformat())
+    payments.locator("input[name$='value_date']").fill(f"{today_mx():%d/%m/%Y}")
     payments.get_by_role("button", name="Registrar pago", exact=True).click()
     expect(payments.locator(".notice")).to_be_visible()
     expect(ana.locator("header.topbar")).to_have_count(1)  # swapped as a section, not a page

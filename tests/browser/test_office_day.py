@@ -116,7 +116,7 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     row.locator(f"#id_r{item.pk}-file").set_input_files(document)
     date_field = row.locator(f"#id_r{item.pk}-document_date")
     if date_field.count():
-        date_field.fill(today.isoformat())
+        date_field.fill(f"{today:%d/%m/%Y}")
     row.get_by_role("button", name="Cargar").click()
     expect(ana.locator("#requisitos .notice")).to_have_text(f"Documento «{item.short_name}» cargado.")
     shot(ana, "documento-cargado")
@@ -204,7 +204,7 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     juridico = person("juridico")
     item_link(juridico, f"Formalizar el contrato del expediente {awaiting.folio}").click()
     juridico.locator("summary", has_text="Formalizar contrato").click()
-    juridico.get_by_label("Fecha de firma del contrato").fill(today.isoformat())
+    juridico.get_by_label("Fecha de firma del contrato").fill(f"{today:%d/%m/%Y}")
     juridico.get_by_label("Número de contrato").fill("FIFOMI-ZAC-2026-DIA")
     juridico.get_by_role("button", name="Formalizar").click()
     expect(juridico.locator("#estado h1 .status")).to_have_text("Formalizado")
@@ -226,7 +226,7 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     disbursements = ana.locator("#ministraciones")
     disbursements.locator("summary", has_text="Capturar ministración").click()
     disbursements.get_by_label("Importe de la ministración").fill(str(amount))
-    disbursements.get_by_label("Fecha valor").fill(today.isoformat())
+    disbursements.get_by_label("Fecha valor").fill(f"{today:%d/%m/%Y}")
     disbursements.get_by_role("button", name="Capturar", exact=True).click()
     expect(ana.locator("#ministraciones .notice")).to_contain_text("Se capturó la orden de la ministración")
     order = DisbursementOrder.objects.get(loan=loan)
@@ -254,7 +254,7 @@ def test_office_day(demo, sign_in, shot: Screenshots, tmp_path: Path, csp_violat
     payments = ana.locator("#pagos")
     payments.locator("summary", has_text="Registrar pago").click()
     payments.get_by_label("Importe recibido").fill("1000.00")
-    payments.get_by_label("Fecha valor").fill(today.isoformat())
+    payments.get_by_label("Fecha valor").fill(f"{today:%d/%m/%Y}")
     payments.get_by_role("button", name="Registrar pago", exact=True).click()
     expect(ana.locator("#pagos .notice")).to_have_text(
         f"Se registró el pago con fecha valor {today:%d/%m/%Y}."

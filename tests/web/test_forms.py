@@ -85,7 +85,10 @@ def test_an_amount_in_words_is_a_field_error_in_spanish_whatever_the_browser(cas
         HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9",
     )
     assert response.status_code == 422
-    assert field_error(response.content.decode(), "id_amount") == "Introduzca un número."
+    assert field_error(response.content.decode(), "id_amount") == (
+        "«Monto solicitado»: escriba el número con punto decimal y, si quiere, comas para los miles, "
+        "por ejemplo 1,000,000.50."
+    )
     assert CreditFile.objects.count() == 0
 
 

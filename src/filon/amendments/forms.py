@@ -8,7 +8,9 @@ from typing import Any
 import yaml
 from django import forms
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+from filon import numbers
+
+DATE = numbers.DATE
 NOTE = {"widget": forms.Textarea(attrs={"rows": 2})}
 
 CHANGES_HELP = (
@@ -19,9 +21,9 @@ CHANGES_HELP = (
 
 class AmendmentForm(forms.Form):
     number = forms.CharField(label="Número de acuerdo", max_length=40)
-    agreed_on = forms.DateField(label="Fecha del acuerdo", **DATE)
+    agreed_on = numbers.DateField(label="Fecha del acuerdo", **DATE)
     body = forms.CharField(label="Órgano que lo aprobó", max_length=200, initial="Comité Técnico")
-    effective_from = forms.DateField(label="En vigor desde", **DATE)
+    effective_from = numbers.DateField(label="En vigor desde", **DATE)
     base_version = forms.CharField(
         label="Versión que modifica",
         max_length=40,

@@ -13,6 +13,7 @@ from filon.applicants.forms import ApplicantForm
 from filon.applicants.selectors import applicant_get_for_user, applicant_list_for_user
 from filon.applicants.services import applicant_create
 from filon.limits import SEARCH_MAX_CHARS
+from filon.platform.search import search
 
 router = Router(tags=["solicitantes"])
 
@@ -57,7 +58,7 @@ def applicant_list(
 ) -> list[ApplicantOut]:
     qs = applicant_list_for_user(user=request.user)  # type: ignore[arg-type]
     if q:
-        qs = qs.filter(name__icontains=q) | qs.filter(rfc__icontains=q)
+        qs = search(qs, q, "name", "rfc")
     return [_out(a) for a in qs[:500]]
 
 

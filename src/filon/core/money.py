@@ -6,6 +6,7 @@ nothing here relies on the ambient decimal context for rounding.
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from decimal import (
     ROUND_DOWN,
@@ -86,6 +87,33 @@ def format_amount(amount: Decimal, places: int = 2) -> str:
     """es-MX grouping: 1234567.8 -> '1,234,567.80'."""
     quantum = Decimal(1).scaleb(-places)
     return f"{amount.quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+TYPED_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)")
+"""A number as a person in Mexico types it: a decimal point, and commas only between groups of three digits
+of the whole part (1,000,000.50 or 1000000.50). «1.000.000,50», «1,00» or «1.000,5» do not match."""
+
+NUMBER_HOW = (
+    "escriba el número con punto decimal y, si quiere, comas para los miles, por ejemplo 1,000,000.50"
+)
+
+
+def typed_number_text(text: str) -> str:
+    """The digits of a typed number without its thousands commas: '1,000,000.50' -> '1000000.50'.
+
+    Raises ValueError (saying how to write it) for anything else, the comma-decimal form included: read
+    naively, «1.000.000,50» is not one million."""
+    text = text.strip()
+    if not text.isascii():
+        raise ValueError(NOT_ASCII_DIGITS)
+    if TYPED_NUMBER.fullmatch(text) is None:
+        raise ValueError(NUMBER_HOW)
+    return text.replace(",", "")
+
+
+def format_typed(number: Decimal) -> str:
+    """A number as an input shows it: thousands commas, its own decimal places: 1000000.5 -> '1,000,000.5'."""
+    return f"{number:,f}"
 
 
 def format_money(amount: Decimal, currency: str = "MXN") -> str:

@@ -7,7 +7,7 @@ from django import forms
 from filon import numbers
 from filon.programs.models import ParticipantKind, StepStatus
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+DATE = numbers.DATE
 MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": 0}
 
 
@@ -26,7 +26,7 @@ class ParametricForm(forms.Form):
 
 
 class StatementForm(forms.Form):
-    period_end = forms.DateField(label="Cierre del periodo", **DATE)
+    period_end = numbers.DateField(label="Cierre del periodo", **DATE)
     revenue_mxn = numbers.DecimalField(label="Ventas netas (MXN)", **MONEY)
     operating_costs_mxn = numbers.DecimalField(label="Costos y gastos de operación (MXN)", **MONEY)
     ebitda_mxn = numbers.DecimalField(label="EBITDA (MXN)", max_digits=18, decimal_places=2)
@@ -40,7 +40,7 @@ class ParticipantForm(forms.Form):
     kind = forms.ChoiceField(label="Tipo", choices=ParticipantKind.choices)
     name = forms.CharField(label="Nombre", max_length=250)
     state = forms.CharField(label="Estado (clave de 3 letras)", max_length=3, required=False)
-    agreement_date = forms.DateField(label="Fecha del convenio", **DATE)
+    agreement_date = numbers.DateField(label="Fecha del convenio", **DATE)
     committed_mxn = numbers.DecimalField(label="Monto comprometido (MXN)", **MONEY)
 
 
@@ -52,6 +52,6 @@ class YearBudgetForm(forms.Form):
 
 class AllotmentForm(forms.Form):
     amount_mxn = numbers.DecimalField(label="Derrama (MXN)", **MONEY)
-    valid_from = forms.DateField(label="Vigente desde", required=False, **DATE)
-    valid_until = forms.DateField(label="Vigente hasta", required=False, **DATE)
+    valid_from = numbers.DateField(label="Vigente desde", required=False, **DATE)
+    valid_until = numbers.DateField(label="Vigente hasta", required=False, **DATE)
     agreement = forms.CharField(label="Acuerdo que la establece", max_length=200)

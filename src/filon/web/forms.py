@@ -11,7 +11,9 @@ from typing import Any
 
 from django import forms
 
-DATE = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+from filon import numbers
+
+DATE = numbers.DATE
 NOTE = {"widget": forms.Textarea(attrs={"rows": 2})}
 # What a keyed form's page may render in place of the key and then replace with a fresh one (the kept loan
 # page); no input can hold a NUL character (filon.guards refuses it), so no data on a page is taken for it.

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import translation
 
+from filon import numbers
 from filon.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from filon.limits import SEARCH_MAX_CHARS
 
@@ -104,11 +105,11 @@ def search_query(request: HttpRequest) -> str:
     return query
 
 
-def html5_dates(form: F) -> F:
-    """Date fields as native date pickers (ISO values, which Django always accepts)."""
+def typed_dates(form: F) -> F:
+    """Date fields typed and shown as dd/mm/aaaa (`numbers.FechaInput`), not the browser's own picker."""
     for field in form.fields.values():
         if isinstance(field, forms.DateField):
-            field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            field.widget = numbers.FechaInput()
     return form
 
 

@@ -237,7 +237,7 @@ def test_commission_and_disbursement_through_htmx(cast, loan):
         url("loan_disburse", loan.pk), {"ministracion-key": new_key(), "ministracion-amount": "mucho"}, **HTMX
     )
     assert bad.status_code == 422
-    assert "Introduzca un número." in bad.content.decode()
+    assert "«Importe de la ministración»: escriba el número con punto decimal" in bad.content.decode()
 
     captured = ana.post(
         url("loan_disburse", loan.pk),

@@ -413,4 +413,4 @@ def test_the_close_page_proposes_the_business_day_before_today(cast):
     """Today (Wednesday 01/07) stays open for the day's operations: the form proposes Tuesday 30/06."""
     response = login(cast.omar).get(reverse("web:close_new"))
     assert response.status_code == 200
-    assert 'value="2026-06-30"' in response.content.decode()
+    assert 'value="30/06/2026"' in response.content.decode()

@@ -32,7 +32,7 @@ from filon.errors import DomainError
 from filon.rules import available_rulesets
 from filon.rules.amend import AmendmentError
 from filon.rules.loader import ruleset_amendment
-from filon.web.http import error_text, html5_dates, web_view
+from filon.web.http import error_text, typed_dates, web_view
 
 CHANGE_FIELDS = {"number", "agreed_on", "body", "effective_from", "base_version", "summary"}
 
@@ -54,7 +54,7 @@ def amendments(request: HttpRequest) -> HttpResponse:
 @web_view(("GET", "POST"))
 def amendment_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, PROPOSERS, "proponer modificaciones a las reglas")
-    form = html5_dates(AmendmentForm(request.POST or None))
+    form = typed_dates(AmendmentForm(request.POST or None))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -26,7 +26,7 @@ class RelatedPersonForm(forms.Form):
 
 
 class BureauRecordForm(forms.Form):
-    consulted_on = forms.DateField(label="Fecha de consulta", **DATE)
+    consulted_on = numbers.DateField(label="Fecha de consulta", **DATE)
     prevention_keys = forms.CharField(
         label="Claves de prevención (separadas por comas)", required=False, max_length=200
     )

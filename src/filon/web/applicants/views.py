@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from filon.applicants.services import (
 from filon.core.calendar import today_mx
 from filon.errors import DomainError
 from filon.origination.selectors import file_list_for_user
+from filon.platform.search import search
 from filon.rules import load_ruleset_for_date
 from filon.web.applicants.forms import BureauRecordForm, RelatedPersonForm
 from filon.web.http import is_htmx, place_errors, search_query, web_view
@@ -59,7 +59,7 @@ def applicant_list(request: HttpRequest) -> HttpResponse:
     applicants = applicant_list_for_user(user=request.user)
     query = search_query(request)
     if query:
-        applicants = applicants.filter(Q(name__icontains=query) | Q(rfc__icontains=query))
+        applicants = search(applicants, query, "name", "rfc")
     page = Paginator(applicants.order_by("name"), PAGE_SIZE).get_page(request.GET.get("pagina"))
     return render(
         request,

@@ -14,7 +14,7 @@ from filon.web.forms import DATE, NOTE
 
 class ConveneForm(forms.Form):
     committee = forms.ChoiceField(label="Comité", choices=COMMITTEE_CHOICES)
-    date = forms.DateField(label="Fecha de la sesión", **DATE)
+    date = numbers.DateField(label="Fecha de la sesión", **DATE)
     place = forms.CharField(label="Lugar", max_length=200)
     quorum = numbers.IntegerField(
         label="Quórum (vacío: mayoría de los miembros)", min_value=1, max_value=99, required=False
@@ -79,5 +79,5 @@ class HoldForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    new_date = forms.DateField(label="Nueva fecha de la sesión", **DATE)
+    new_date = numbers.DateField(label="Nueva fecha de la sesión", **DATE)
     reason = forms.CharField(label="Motivo del cambio de fecha", **NOTE)

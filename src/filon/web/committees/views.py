@@ -57,7 +57,7 @@ from filon.web.committees.forms import (
     VoteForm,
     WithdrawForm,
 )
-from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
+from filon.web.http import error_text, is_htmx, place_errors, typed_dates, web_view
 
 PAGE_SIZE = 30
 
@@ -192,7 +192,7 @@ def session_context(request: HttpRequest, session: CommitteeSession, **extra: An
         context["hold_early"] = session.date > today_mx()
         context["hold_form"] = bound_forms.get("hold_form") or HoldForm()
     if "reschedule" in actions:
-        context["reschedule_form"] = bound_forms.get("reschedule_form") or html5_dates(RescheduleForm())
+        context["reschedule_form"] = bound_forms.get("reschedule_form") or typed_dates(RescheduleForm())
     if session.status == SessionStatus.CLOSED and not user.is_regional:
         context["minutes"] = session_minutes_for_user(user=user, session_id=session.pk)
     orphans = [e for k, f in bound_forms.items() if k not in context for e in f.non_field_errors()]
@@ -268,7 +268,7 @@ def session_hold_view(request: HttpRequest, pk: int) -> HttpResponse:
 def session_reschedule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Move a convened session to another date, with the reason."""
     session = session_get_for_user(user=request.user, session_id=pk)
-    form = html5_dates(RescheduleForm(request.POST))
+    form = typed_dates(RescheduleForm(request.POST))
     if form.is_valid():
         try:
             session_reschedule(

@@ -45,8 +45,8 @@ class DocumentUploadForm(forms.Form):
     kind = forms.ChoiceField(label="Tipo de documento", choices=DocumentKind.choices)
     number = forms.CharField(label="Número del documento", max_length=40)
     face_value = numbers.DecimalField(label="Valor nominal", **MONEY)
-    issue_date = forms.DateField(label="Fecha de emisión", **DATE)
-    due_date = forms.DateField(label="Fecha de vencimiento", **DATE)
+    issue_date = numbers.DateField(label="Fecha de emisión", **DATE)
+    due_date = numbers.DateField(label="Fecha de vencimiento", **DATE)
     uploaded_by = forms.ChoiceField(label="Lo publica", choices=UploadedBy.choices)
     document_file = forms.FileField(label="Archivo del documento (PDF)", required=False)
 

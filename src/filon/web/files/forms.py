@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django import forms
 
+from filon import numbers
 from filon.origination.models import GuaranteeChange
 from filon.web.forms import DATE, NOTE
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="Archivo (PDF, JPG, PNG, XLSX o DOCX)")
-    document_date = forms.DateField(label="Fecha del documento", required=False, **DATE)
+    document_date = numbers.DateField(label="Fecha del documento", required=False, **DATE)
 
 
 class ReviewForm(forms.Form):
@@ -49,7 +50,7 @@ class SignoffReturnForm(forms.Form):
 
 
 class FormalizeForm(forms.Form):
-    signed_on = forms.DateField(label="Fecha de firma del contrato", **DATE)
+    signed_on = numbers.DateField(label="Fecha de firma del contrato", **DATE)
     contract_number = forms.CharField(label="Número de contrato", max_length=40)
 
 

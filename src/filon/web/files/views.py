@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -54,6 +53,7 @@ from filon.origination.services import (
     requirement_review,
     requirement_upload,
 )
+from filon.platform.search import search
 from filon.web.files import panels
 from filon.web.files.audit import file_audit
 from filon.web.files.forms import (
@@ -70,10 +70,10 @@ from filon.web.files.forms import (
 from filon.web.http import (
     cite,
     error_text,
-    html5_dates,
     place_errors,
     search_query,
     section_response,
+    typed_dates,
     web_view,
 )
 
@@ -107,11 +107,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
         files = files.filter(status=status)
     query = search_query(request)
     if query:
-        files = files.filter(
-            Q(folio__icontains=query)
-            | Q(applicant__name__icontains=query)
-            | Q(applicant__rfc__icontains=query)
-        )
+        files = search(files, query, "folio", "applicant__name", "applicant__rfc")
     page = Paginator(files.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("pagina"))
     return render(
         request,
@@ -124,7 +120,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
 
 
 def _proposal_form(data: Any = None, initial: dict[str, Any] | None = None) -> ProposalForm:
-    return html5_dates(ProposalForm(data, initial=initial))
+    return typed_dates(ProposalForm(data, initial=initial))
 
 
 @web_view(("GET", "POST"))
@@ -214,7 +210,8 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
         "audit": file_audit(file),
-        "guarantee_form": extra.pop("guarantee_form", None) or html5_dates(GuaranteeForm(prefix="g")),
+        "guarantee_form": extra.pop("guarantee_form", None)
+        or typed_dates(GuaranteeForm(prefix="g", ruleset=file_ruleset(file))),
         "cancel_form": extra.pop("cancel_form", None) or CancelForm(prefix="cancelar"),
         "formalize_form": extra.pop("formalize_form", None) or FormalizeForm(prefix="formalizar"),
         "signoff_form": extra.pop("signoff_form", None) or SignoffForm(prefix="visto-bueno"),
@@ -453,7 +450,7 @@ def _guarantee(request: HttpRequest, pk: int, guarantee_id: int) -> tuple[Credit
 @web_view(("POST",))
 def guarantee_new(request: HttpRequest, pk: int) -> HttpResponse:
     file = file_get_for_user(user=request.user, file_id=pk)
-    form = html5_dates(GuaranteeForm(request.POST, prefix="g"))
+    form = typed_dates(GuaranteeForm(request.POST, prefix="g", ruleset=file_ruleset(file)))
     if form.is_valid():
         try:
             guarantee_add(user=request.user, file=file, data=form.to_data())
@@ -471,7 +468,11 @@ def guarantee_edit(request: HttpRequest, pk: int, guarantee_id: int) -> HttpResp
     file, guarantee = _guarantee(request, pk, guarantee_id)
     FILE.require_actor("guarantee_update", request.user, file)
     initial = {name: getattr(guarantee, name) for name in GuaranteeForm.base_fields}
-    form = html5_dates(GuaranteeForm(request.POST if request.method == "POST" else None, initial=initial))
+    form = typed_dates(
+        GuaranteeForm(
+            request.POST if request.method == "POST" else None, initial=initial, ruleset=file_ruleset(file)
+        )
+    )
     if request.method == "POST" and form.is_valid():
         try:
             guarantee_update(user=request.user, guarantee=guarantee, data=form.to_data())
@@ -506,11 +507,11 @@ def guarantee_change(request: HttpRequest, pk: int, guarantee_id: int) -> HttpRe
     FILE.require_actor("guarantee_change_request", request.user, file)
     posted = request.POST if request.method == "POST" else None
     form = GuaranteeChangeForm(posted, prefix="solicitud")
-    replacement = html5_dates(GuaranteeForm(prefix="sustituta"))
+    replacement = typed_dates(GuaranteeForm(prefix="sustituta", ruleset=file_ruleset(file)))
     if request.method == "POST" and form.is_valid():
         substitution = form.cleaned_data["kind"] == "substitution"
         if substitution:
-            replacement = html5_dates(GuaranteeForm(posted, prefix="sustituta"))
+            replacement = typed_dates(GuaranteeForm(posted, prefix="sustituta", ruleset=file_ruleset(file)))
         if not substitution or replacement.is_valid():
             try:
                 guarantee_change_request(

@@ -36,7 +36,7 @@ from filon.funds.services import (
 from filon.idempotency.services import replayed
 from filon.origination.models import PROGRAM_CHOICES
 from filon.web.forms import DATE, KeyedForm
-from filon.web.http import html5_dates, place_errors, web_view
+from filon.web.http import place_errors, typed_dates, web_view
 
 
 def fund_programs() -> list[tuple[str, str]]:
@@ -72,7 +72,7 @@ class MovementForm(KeyedForm):
         ],
     )
     amount = numbers.DecimalField(label="Importe (MXN)", min_value=Decimal("0.01"), decimal_places=2)
-    on = forms.DateField(label="Fecha")
+    on = numbers.DateField(label="Fecha")
     description = forms.CharField(label="Concepto", required=False, max_length=200)
 
 
@@ -80,7 +80,7 @@ class MovementForm(KeyedForm):
 def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
     fund = fund_get_for_user(user=request.user, fund_id=pk)
     can_record = request.user.role in FUND_OPERATORS
-    form = html5_dates(MovementForm(request.POST or None, initial={"on": today_mx()})) if can_record else None
+    form = typed_dates(MovementForm(request.POST or None, initial={"on": today_mx()})) if can_record else None
     if request.method == "POST":
         if form is None:
             raise Forbidden("Su rol no puede registrar movimientos de fondos de garantía.")
@@ -143,7 +143,7 @@ def _detail_page(
 
 
 class FormalizationForm(forms.Form):
-    formalized_on = forms.DateField(
+    formalized_on = numbers.DateField(
         label="Fecha de formalización del fondo",
         help_text="El plazo de un programa que corre desde la formalización de su fondo (P-3 3.19) se cuenta "
         "desde esta fecha.",
@@ -167,7 +167,7 @@ def fund_formalize(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "La fecha de formalización del fondo quedó registrada.")
             return redirect("web:fund", pk=fund.pk)
-    form = html5_dates(MovementForm(initial={"on": today_mx()}))
+    form = typed_dates(MovementForm(initial={"on": today_mx()}))
     return _detail_page(request, fund, form, formalization, status=400)
 
 

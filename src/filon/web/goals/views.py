@@ -53,7 +53,7 @@ from filon.goals.services import (
     training_participant_add,
 )
 from filon.rules import load_ruleset_for_date
-from filon.web.http import html5_dates, is_htmx, place_errors, web_view
+from filon.web.http import is_htmx, place_errors, typed_dates, web_view
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,8 +79,8 @@ def _partner_field(label: str) -> forms.ModelMultipleChoiceField:
 class TrainingEventForm(forms.Form):
     title = forms.CharField(label="Título", max_length=200)
     topic = forms.CharField(label="Tema", max_length=200, required=False)
-    start_date = forms.DateField(label="Fecha de inicio")
-    end_date = forms.DateField(label="Fecha de término", required=False, help_text="Vacía: un solo día.")
+    start_date = numbers.DateField(label="Fecha de inicio")
+    end_date = numbers.DateField(label="Fecha de término", required=False, help_text="Vacía: un solo día.")
     municipality = forms.CharField(label="Municipio", max_length=120)
     state = forms.ChoiceField(label="Estado")
     modality = forms.ChoiceField(label="Modalidad", choices=Modality.choices)
@@ -91,7 +91,7 @@ class TrainingEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = _state_choices()
         self.fields["partners"] = _partner_field("Organizaciones que lo promueven")
-        html5_dates(self)
+        typed_dates(self)
 
 
 class ParticipantForm(forms.Form):
@@ -117,7 +117,7 @@ class ParticipantForm(forms.Form):
 
 class VisitForm(forms.Form):
     applicant = forms.ModelChoiceField(label="Solicitante", queryset=None)
-    date = forms.DateField(label="Fecha de la visita")
+    date = numbers.DateField(label="Fecha de la visita")
     kind = forms.ChoiceField(
         label="Tipo de asistencia", choices=[("", "— Seleccione —"), *AssistanceKind.choices]
     )
@@ -131,7 +131,7 @@ class VisitForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = applicant_list_for_user(user=user).order_by("name")
         self.fields["partners"] = _partner_field("Organizaciones que la promueven")
-        html5_dates(self)
+        typed_dates(self)
 
 
 class PartnerForm(forms.Form):

@@ -19,7 +19,7 @@ from filon.web.forms import DATE, NOTE, KeyedForm
 class DisbursementForm(KeyedForm):
     same_unbound = True  # see filon_web.form_fields
     amount = numbers.DecimalField(label="Importe de la ministración", **MONEY)
-    value_date = forms.DateField(label="Fecha valor", **DATE)
+    value_date = numbers.DateField(label="Fecha valor", **DATE)
     drawdown_days = numbers.IntegerField(
         label="Plazo de la disposición (días)", min_value=1, max_value=3660, required=False
     )
@@ -36,7 +36,7 @@ class DisbursementForm(KeyedForm):
 
 class CommissionForm(KeyedForm):
     same_unbound = True
-    value_date = forms.DateField(label="Fecha del pago de la comisión", **DATE)
+    value_date = numbers.DateField(label="Fecha del pago de la comisión", **DATE)
 
 
 class PaymentForm(KeyedForm):
@@ -44,11 +44,11 @@ class PaymentForm(KeyedForm):
 
     same_unbound = True  # see filon_web.form_fields
     amount = numbers.DecimalField(label="Importe recibido", **MONEY)
-    value_date = forms.DateField(label="Fecha valor", **DATE)
+    value_date = numbers.DateField(label="Fecha valor", **DATE)
     prepayment = forms.BooleanField(
         label="Pago anticipado: el excedente se abona a capital (últimas amortizaciones)", required=False
     )
-    notified_on = forms.DateField(
+    notified_on = numbers.DateField(
         label="Fecha del aviso de pago anticipado",
         required=False,
         help_text="Sólo para pago anticipado.",
@@ -82,15 +82,15 @@ class DeclineForm(forms.Form):
 
 class TaskCompleteForm(forms.Form):
     same_unbound = True
-    done_on = forms.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)
+    done_on = numbers.DateField(label="Fecha de cumplimiento (vacío: hoy)", required=False, **DATE)
     note = forms.CharField(label="Nota", required=False, max_length=1000, **NOTE)
 
 
 class StatementPeriodForm(forms.Form):
     """The period of an account statement (GET). Empty bounds take the default period."""
 
-    desde = forms.DateField(label="Desde", required=False, **DATE)
-    hasta = forms.DateField(label="Hasta", required=False, **DATE)
+    desde = numbers.DateField(label="Desde", required=False, **DATE)
+    hasta = numbers.DateField(label="Hasta", required=False, **DATE)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -122,7 +122,7 @@ class WriteOffForm(KeyedForm):
     authorized write-off requests."""
 
     request = forms.TypedChoiceField(label="Solicitud de castigo autorizada", coerce=int)
-    on = forms.DateField(label="Fecha del castigo (vacío: hoy)", required=False, **DATE)
+    on = numbers.DateField(label="Fecha del castigo (vacío: hoy)", required=False, **DATE)
 
     def __init__(self, *args: Any, requests: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,11 +134,11 @@ class WriteOffForm(KeyedForm):
 class RecoveryForm(KeyedForm):
     same_unbound = True
     amount = numbers.DecimalField(label="Importe recuperado", **MONEY)
-    value_date = forms.DateField(label="Fecha valor", **DATE)
+    value_date = numbers.DateField(label="Fecha valor", **DATE)
 
 
 class GuaranteeReleaseForm(forms.Form):
-    released_on = forms.DateField(label="Fecha de liberación", **DATE)
+    released_on = numbers.DateField(label="Fecha de liberación", **DATE)
     instrument = forms.CharField(label="Instrumento (escritura, oficio de cancelación)", max_length=200)
     notes = forms.CharField(label="Notas", required=False, max_length=2000, **NOTE)
 
@@ -222,7 +222,7 @@ class RestructuringForm(forms.Form):
 class ApplyForm(KeyedForm):
     """Applying the authorized restructuring, once per form (`KeyedForm`)."""
 
-    value_date = forms.DateField(label="Fecha de aplicación", **DATE)
+    value_date = numbers.DateField(label="Fecha de aplicación", **DATE)
 
 
 class WithdrawRequestForm(forms.Form):

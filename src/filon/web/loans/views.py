@@ -22,7 +22,7 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,6 +44,7 @@ from filon.origination.models import FileGuarantee, GuaranteeStatus, LoanRequest
 from filon.origination.selectors import file_get_for_user
 from filon.origination.services import LOAN_REQUEST_OPEN, loan_request_withdraw
 from filon.platform.pagecache import CSRF_MARK, loan_kept, marks_fill
+from filon.platform.search import search
 from filon.servicing.duties import FOUR_EYES, RELEASERS
 from filon.servicing.lifecycle import LOAN
 from filon.servicing.models import (
@@ -193,7 +194,7 @@ def loan_list(request: HttpRequest) -> HttpResponse:
         filters["gerencia"] = office
     query = search_query(request)
     if query:
-        loans = loans.filter(Q(number__icontains=query) | Q(applicant__name__icontains=query))
+        loans = search(loans, query, "number", "applicant__name")
     page = Paginator(loans.order_by("number", "pk"), PAGE_SIZE).get_page(request.GET.get("pagina"))
     positions = loan_positions([loan.pk for loan in page.object_list])
     rows = [LoanRow(loan, **_balances(positions.get(loan.pk, {}))) for loan in page.object_list]

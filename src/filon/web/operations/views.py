@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from filon import numbers
 from filon.errors import DomainError, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from filon.limits import accepts_upload
 from filon.marketdata.catalog import CATALOG
@@ -50,13 +51,13 @@ from filon.operations.services import (
 )
 from filon.platform.jobs import job_get
 from filon.servicing.close import close_default_date, dates_to_close, last_close_date
-from filon.web.http import error_text, html5_dates, is_htmx, place_errors, web_view
+from filon.web.http import error_text, is_htmx, place_errors, typed_dates, web_view
 
 RECENT_RUNS = 30
 
 
 class CloseForm(forms.Form):
-    through = forms.DateField(
+    through = numbers.DateField(
         label="Cerrar hasta el día",
         help_text="Se cierran, en orden, todos los días hábiles pendientes desde el último cierre.",
     )
@@ -81,8 +82,8 @@ class AdvanceForm(forms.Form):
     business date the page showed, so that a second click does not advance twice."""
 
     how = forms.ChoiceField(label="Avance", choices=ADVANCE_CHOICES, widget=forms.HiddenInput)
-    to = forms.DateField(label="Nueva fecha de negocio", required=False)
-    seen = forms.DateField(widget=forms.HiddenInput)
+    to = numbers.DateField(label="Nueva fecha de negocio", required=False)
+    seen = numbers.DateField(widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -97,7 +98,7 @@ def _advance_panel(user: Any, form: AdvanceForm | None = None) -> dict[str, Any]
         return None
     status = business_date_status()
     if form is None:
-        form = html5_dates(AdvanceForm())
+        form = typed_dates(AdvanceForm())
     return {"status": status, "form": form, "active": closing_run_active()}
 
 
@@ -132,7 +133,7 @@ def business_date_advance(request: HttpRequest) -> HttpResponse:
     run_require_kind(request.user, RunKind.ADVANCE)
     if not training_mode():
         raise TransitionRefused(TRAINING_MODE_OFF)
-    form = html5_dates(AdvanceForm(request.POST))
+    form = typed_dates(AdvanceForm(request.POST))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -162,7 +163,7 @@ def business_date_advance(request: HttpRequest) -> HttpResponse:
 def close_new(request: HttpRequest) -> HttpResponse:
     run_require_kind(request.user, RunKind.CLOSE)
     through = close_default_date()  # a day is closed after it ends: today stays open
-    form = html5_dates(CloseForm(request.POST or None, initial={"through": through}))
+    form = typed_dates(CloseForm(request.POST or None, initial={"through": through}))
     if request.method == "POST" and form.is_valid():
         try:
             run = close_run_start(user=request.user, through=form.cleaned_data["through"])

@@ -48,7 +48,7 @@ from filon.programs.services import (
 )
 from filon.rules import load_ruleset_for_date
 from filon.web.files.views import file_context
-from filon.web.http import error_text, html5_dates, web_view
+from filon.web.http import error_text, typed_dates, web_view
 
 
 def _form_error(form: forms.Form) -> DomainError:
@@ -129,7 +129,7 @@ def _detail_context(request: HttpRequest, code: str, **extra: Any) -> dict[str, 
         ),
         "can_add_participant": request.user.role in PROGRAM_ADMINS,
         "participant_form": extra.pop("participant_form", None)
-        or html5_dates(ParticipantForm(prefix="part")),
+        or typed_dates(ParticipantForm(prefix="part")),
         **extra,
     }
 
@@ -157,7 +157,7 @@ def participant_new(request: HttpRequest, code: str) -> HttpResponse:
 
 @web_view(("POST",))
 def allotment_view(request: HttpRequest, code: str) -> HttpResponse:
-    form = html5_dates(AllotmentForm(request.POST, prefix="derrama"))
+    form = typed_dates(AllotmentForm(request.POST, prefix="derrama"))
     try:
         if not form.is_valid():
             raise _form_error(form)
@@ -231,5 +231,5 @@ def file_statement_view(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user, applicant=file.applicant, data=StatementData(**form.cleaned_data)
         )
     except DomainError as exc:
-        return _file_refused(request, file, exc, statement_form=html5_dates(form))
+        return _file_refused(request, file, exc, statement_form=typed_dates(form))
     return _back_to_file(request, pk, "Se registraron los estados financieros del solicitante.")

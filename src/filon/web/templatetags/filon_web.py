@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from filon.committees.models import COMMITTEE_CHOICES
 from filon.core.calendar import today_mx
-from filon.core.money import format_money, format_percent, format_ratio
+from filon.core.money import format_money, format_percent, format_ratio, format_typed
 from filon.rules import RuleSet, load_ruleset_for_date, load_ruleset_version
 from filon.servicing.selectors import loan_status_label
 from filon.web.http import cite
@@ -47,6 +47,13 @@ def money(value: Any, currency: str = "MXN") -> str:
 def percent(value: Any, places: int = 2) -> str:
     rate = _decimal(value)
     return "—" if rate is None else format_percent(rate, int(places))
+
+
+@register.filter
+def numero(value: Any) -> str:
+    """`{{ applicant.production_tons_month|numero }}` → 2,000 or 1,234.5: thousands commas, no trailing zeros."""
+    number = _decimal(value)
+    return "—" if number is None else format_typed(number.normalize())
 
 
 @register.filter
