@@ -260,3 +260,25 @@ def test_borrower_statement_pdf_defaults_to_the_current_month(cast, loan, monkey
     assert bad.status_code == 422
     assert "La fecha final del periodo es anterior a la inicial" in bad.content.decode()
     assert login(cast.sofia).get(reverse("web:borrower_statement_pdf", args=[loan.pk])).status_code == 404
+
+
+@pytest.mark.slow
+def test_the_api_gives_the_receipt_of_a_payment(client, cast, loan):
+    from filon.accounts.services import api_token_create
+
+    first = payments(loan)[0]
+    tokens = {
+        name: api_token_create(actor=None, user=getattr(cast, name), name="pruebas")[1]
+        for name in ("ana", "sofia")
+    }
+
+    def get(who, path):
+        return client.get(f"/api/v1{path}", HTTP_AUTHORIZATION=f"Bearer {tokens[who]}")
+
+    response = get("ana", f"/loans/{loan.pk}/payments/{first.pk}/receipt")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"] == f'attachment; filename="recibo-{loan.number}-P001.pdf"'
+    assert AuditRecord.objects.filter(action="document.payment_receipt_pdf", object_id=str(first.pk)).exists()
+    assert get("ana", f"/loans/{loan.pk}/payments/999999/receipt").status_code == 404
+    assert get("sofia", f"/loans/{loan.pk}/payments/{first.pk}/receipt").status_code == 404
