@@ -87,6 +87,7 @@ format: env
 
 bench: env bench-deps  ## benchmarks (figures, not pass/fail)
 	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/first_pdf.py
 	$(BIN)/python bench/close.py --loans 100000 --database sqlite
 	$(BIN)/python bench/close.py --loans 100000 --database postgres
 	$(BIN)/python bench/loan_detail.py --database sqlite --quiet

@@ -270,9 +270,9 @@ def test_htmx_upload_returns_the_checklist_and_the_other_sections_out_of_band(ca
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="card" id="requisitos"')
     assert f"Documento «{item.short_name}» cargado." in body
-    for section in ("estado", "evaluacion", "cobertura", "garantias", "bitacora"):
+    for section in ("estado", "evaluacion", "tabla", "cobertura", "garantias", "bitacora"):
         assert f'id="{section}"' in body
-    assert body.count('hx-swap-oob="true"') == 5
+    assert body.count('hx-swap-oob="true"') == 6
     item.refresh_from_db()
     assert item.status == "uploaded"
     assert "<html" not in body

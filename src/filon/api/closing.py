@@ -197,6 +197,31 @@ def payoff_letter(request: HttpRequest, loan_id: int) -> HttpResponse:
     return response
 
 
+@router.get(
+    "/loans/{loan_id}/payments/{payment_id}/receipt",
+    response={200: None},
+    summary="Recibo de pago (PDF): importe, aplicación, saldo de capital después del pago; «Cancelado» si se "
+    "reversó",
+)
+def payment_receipt(request: HttpRequest, loan_id: int, payment_id: int) -> HttpResponse:
+    loan = _loan(request, loan_id)
+    payment = loan.payments.filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound("No existe el pago en este crédito.", field="payment_id")
+    content = pdf.render_pdf(pdf.payment_receipt_html(payment=payment, user=request.user))  # type: ignore[arg-type]
+    filename = f"recibo-{''.join(c for c in pdf.payment_folio(payment) if c.isalnum() or c == '-')}.pdf"
+    document_issued(
+        user=request.user,  # type: ignore[arg-type]
+        document="payment_receipt_pdf",
+        obj=payment,
+        filename=filename,
+        office=loan.office,
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 class ReleaseIn(_In):
     released_on: DateIn
     instrument: str = Field(..., max_length=200)

@@ -1,5 +1,6 @@
-"""PDF documents: the amortization table and the account statement of a loan, the dictamen of a credit file
-and the minutes of a committee session.
+"""PDF documents: the amortization table and the account statement of a loan (the office's, from the ledger,
+and the borrower's «estado de cuenta del acreditado» with its legends), the receipt of each payment, the
+dictamen of a credit file and the minutes of a committee session.
 
 Each document is two steps, so tests can read the figures without parsing a PDF: `<document>_html(...)`
 renders the template under `templates/documents/` with the data the pages already compute, and
@@ -18,20 +19,37 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from filon.accounts.models import User
 from filon.committees.models import AgendaItem, CommitteeSession, SessionStatus, VoteChoice
 from filon.committees.selectors import committee_name
+from filon.core.allocation import Concept
 from filon.core.money import format_percent
+from filon.documents import legends
+from filon.documents.legends import legends_text
 from filon.errors import TransitionRefused
+from filon.ledger import chart
+from filon.ledger.models import JournalEntry, Posting
 from filon.marketdata.catalog import CATALOG
 from filon.origination.models import CreditFile
 from filon.origination.selectors import attention_clock, file_coverage, file_findings
 from filon.rules import load_ruleset_for_date
-from filon.servicing.models import Installment, Loan
+from filon.servicing.close import ACCRUAL_KIND
+from filon.servicing.models import Installment, Loan, Payment, PaymentStatus
+from filon.servicing.payments import (
+    CONCEPT_LABELS,
+    PAYOFF_INTEREST,
+    PAYOFF_PRINCIPAL,
+    PREPAID_PRINCIPAL,
+    UNAPPLIED,
+    UNAPPLIED_USED,
+    Applied,
+)
 from filon.servicing.payoff import loan_guarantees, payoff_summary
+from filon.servicing.preview import loan_cat, loan_rate_breakdown
 from filon.servicing.statements import loan_statement_kept
 
 if TYPE_CHECKING:
@@ -172,6 +190,21 @@ def loan_schedule_html(*, loan: Loan, user: User) -> str:
 # ------------------------------------------------------------------------------------ loan statement
 
 
+@dataclass(frozen=True)
+class EarlierPayments:
+    """The payments a statement's period leaves out, so an empty period never reads as «no payments»."""
+
+    count: int
+    last: Payment | None
+
+
+def payments_before(loan: Loan, period_from: dt.date | None) -> EarlierPayments:
+    if period_from is None:
+        return EarlierPayments(0, None)
+    earlier = loan.payments.filter(value_date__lt=period_from, status=PaymentStatus.APPLIED)
+    return EarlierPayments(earlier.count(), earlier.order_by("-value_date", "-id").first())
+
+
 def loan_statement_html(
     *, loan: Loan, user: User, period_from: dt.date | None = None, period_to: dt.date | None = None
 ) -> str:
@@ -181,6 +214,7 @@ def loan_statement_html(
         **_frame(user=user, title="Estado de cuenta", subject=f"Crédito {loan.number}"),
         **loan_terms_context(loan),
         "st": statement,
+        "earlier": payments_before(loan, period_from),
     }
     return render_to_string("documents/loan_statement.html", context)
 
@@ -294,3 +328,228 @@ def payoff_letter_context(*, loan: Loan, user: User) -> dict[str, Any]:
 
 def payoff_letter_html(*, loan: Loan, user: User) -> str:
     return render_to_string("documents/payoff_letter.html", payoff_letter_context(loan=loan, user=user))
+
+
+# ------------------------------------------------------------------------------------- payment receipt
+
+
+RECEIPT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Gastos y comisiones (con su IVA)", (Concept.COSTS.value, Concept.COMMISSIONS.value)),
+    ("Intereses moratorios", (Concept.MORATORIUM_INTEREST.value,)),
+    (
+        "Intereses ordinarios",
+        (Concept.OVERDUE_INTEREST.value, Concept.CURRENT_INTEREST.value, PAYOFF_INTEREST),
+    ),
+    (
+        "Capital",
+        (
+            Concept.OVERDUE_PRINCIPAL.value,
+            Concept.CURRENT_PRINCIPAL.value,
+            PAYOFF_PRINCIPAL,
+            PREPAID_PRINCIPAL,
+        ),
+    ),
+    ("Excedente en pagos por aplicar", (UNAPPLIED,)),
+)
+"""How a receipt sums a payment's allocation (`Payment.allocation`), in the order of application. Money
+already held in «pagos por aplicar» and used at a liquidation is shown apart: it is not this payment's."""
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    label: str
+    installment: int | None
+    amount: Decimal
+
+
+def payment_folio(payment: Payment) -> str:
+    """The receipt's folio: the loan's number and the payment's order among the loan's payments."""
+    order = Payment.objects.filter(loan_id=payment.loan_id, pk__lte=payment.pk).count()
+    return f"{payment.loan.number}-P{order:03d}"
+
+
+def _principal_after(payment: Payment) -> Decimal:
+    """The loan's principal (vigente + vencida) right after the payment's entry, in ledger order."""
+    on = payment.entry.business_date
+    amounts = Posting.objects.filter(
+        loan_id=payment.loan_id, account__code__in=(chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA)
+    ).filter(Q(entry__business_date__lt=on) | Q(entry__business_date=on, entry_id__lte=payment.entry_id))
+    return sum(amounts.values_list("amount", flat=True), ZERO)
+
+
+def payment_receipt_context(*, payment: Payment, user: User) -> dict[str, Any]:
+    """The «Recibo de pago» of one payment: what was received, where every peso went (the allocation the
+    payment recorded), the principal left after it and who registered it; a reversed payment's receipt is
+    marked cancelled with its reversal."""
+    payment = Payment.objects.select_related(
+        "loan__applicant", "loan__office", "entry", "created_by", "reversal_entry__created_by"
+    ).get(pk=payment.pk)
+    loan = payment.loan
+    applied = [Applied.from_json(item) for item in payment.allocation]
+    lines = [ReceiptLine(CONCEPT_LABELS.get(a.concept, a.concept), a.installment, a.amount) for a in applied]
+    groups = []
+    for label, concepts in RECEIPT_GROUPS:
+        amount = sum((a.amount for a in applied if a.concept in concepts), ZERO)
+        if amount:
+            groups.append(ReceiptLine(label, None, amount))
+    held_used = sum((a.amount for a in applied if a.concept == UNAPPLIED_USED), ZERO)
+    cancelled = payment.status == PaymentStatus.REVERSED
+    reversal = payment.reversal_entry
+    folio = payment_folio(payment)
+    return {
+        **_frame(user=user, title="Recibo de pago", subject=f"Folio {folio}"),
+        "loan": loan,
+        "payment": payment,
+        "folio": folio,
+        "lines": lines,
+        "groups": groups,
+        "applied_total": sum((g.amount for g in groups), ZERO),
+        "held_used": held_used,
+        "principal_after": _principal_after(payment),
+        "registered_by": _display(payment.created_by),
+        "cancelled": cancelled,
+        "reversed_on": reversal.business_date if reversal else None,
+        "reversed_by": _display(reversal.created_by) if reversal else "",
+        "legends": legends_text(
+            ((legends.RECEIPT_CANCELLED,) if cancelled else ()) + legends.RECEIPT_LEGENDS,
+            office=str(loan.office),
+            reversed_on=f"{reversal.business_date:%d/%m/%Y}" if reversal else "",
+        ),
+    }
+
+
+def payment_receipt_html(*, payment: Payment, user: User) -> str:
+    return render_to_string(
+        "documents/payment_receipt.html", payment_receipt_context(payment=payment, user=user)
+    )
+
+
+# ------------------------------------------------------------------------- the borrower's statement
+
+
+def borrower_period_default(loan: Loan, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The borrower's statement shows the current month unless asked otherwise (from the first
+    ministración when it was this month)."""
+    start = today.replace(day=1)
+    if loan.first_disbursed_on and start < loan.first_disbursed_on <= today:
+        start = loan.first_disbursed_on
+    return start, today
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    label: str
+    opening: Decimal
+    closing: Decimal
+
+
+BALANCE_ROWS: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    ("Capital", (chart.CARTERA_VIGENTE, chart.CARTERA_VENCIDA), 1),
+    ("Intereses ordinarios", (chart.INTERESES_DEVENGADOS, chart.INTERESES_VENCIDOS), 1),
+    ("Intereses moratorios", (chart.INTERESES_MORATORIOS,), 1),
+    ("Pagos por aplicar a su favor", (chart.PAGOS_POR_APLICAR,), -1),
+)
+"""The borrower's balances: label, the loan's accounts and their sign in what the borrower owes."""
+
+
+def _balances_before(loan: Loan, day: dt.date) -> dict[str, Decimal]:
+    """Each of the loan's accounts, signed (debit positive), from the entries dated before `day`."""
+    rows = (
+        Posting.objects.filter(loan=loan, entry__business_date__lt=day)
+        .values("account__code")
+        .annotate(total=Sum("amount"))
+        .values_list("account__code", "total")
+    )
+    return {code: total or ZERO for code, total in rows}
+
+
+def _period_sums(loan: Loan, start: dt.date, end: dt.date) -> dict[str, Decimal]:
+    """What the period's entries added: ordinary and moratorium interest accrued (the daily close posts one
+    accrual entry for every loan, so the loan's own postings are read), commissions with their IVA."""
+
+    def total(qs: Any) -> Decimal:
+        return qs.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    accrued = Posting.objects.filter(
+        loan=loan,
+        entry__kind=ACCRUAL_KIND,
+        entry__business_date__gte=start,
+        entry__business_date__lte=end,
+        amount__gt=0,
+    )
+    entries = JournalEntry.objects.filter(loan=loan, business_date__gte=start, business_date__lte=end)
+    commissions = Posting.objects.filter(
+        entry__in=entries, account__code__in=(chart.COMISIONES_COBRADAS, chart.IVA_TRASLADADO)
+    )
+    return {
+        "interest": total(
+            accrued.filter(account__code__in=(chart.INTERESES_DEVENGADOS, chart.INTERESES_VENCIDOS))
+        ),
+        "moratorium": total(accrued.filter(account__code=chart.INTERESES_MORATORIOS)),
+        "commissions": -total(commissions),
+    }
+
+
+def borrower_statement_context(
+    *, loan: Loan, user: User, period_from: dt.date, period_to: dt.date
+) -> dict[str, Any]:
+    """The «Estado de cuenta del acreditado»: what the borrower reads (not the office's ledger view) —
+    the borrower and the terms with the rate broken down and the CAT, balances at the period's start and
+    end, the period's ministraciones, payments with their allocation, interest accrued and commissions,
+    the next payments, days past due and the regulatory legends (`documents.legends`)."""
+    statement = loan_statement_kept(loan=loan, period_from=period_from, period_to=period_to)
+    before = _balances_before(loan, period_from)
+    after = _balances_before(loan, period_to + dt.timedelta(days=1))
+    balances = [
+        BalanceLine(
+            label,
+            sign * sum((before.get(c, ZERO) for c in codes), ZERO),
+            sign * sum((after.get(c, ZERO) for c in codes), ZERO),
+        )
+        for label, codes, sign in BALANCE_ROWS
+    ]
+    owed = BalanceLine(
+        "Total a cargo del acreditado",
+        sum((b.opening for b in balances), ZERO),
+        sum((b.closing for b in balances), ZERO),
+    )
+    rate = loan_rate_breakdown(loan, period_to)
+    cat = loan_cat(loan)
+    disbursements = list(
+        loan.disbursements.filter(value_date__gte=period_from, value_date__lte=period_to).order_by(
+            "value_date"
+        )
+    )
+    issued = timezone.localtime(timezone.now())
+    values = {
+        "moratorium_factor": format(loan.moratorium_factor.normalize(), "f"),
+        "period_from": f"{period_from:%d/%m/%Y}",
+        "period_to": f"{period_to:%d/%m/%Y}",
+        "cut_date": f"{period_to:%d/%m/%Y}",
+        "issued": f"{issued:%d/%m/%Y}",
+        "office": str(loan.office),
+    }
+    if cat is not None:  # without a schedule there is no CAT, and its legend is left out
+        values |= {"cat": f"{cat} %", "cat_date": f"{period_to:%d/%m/%Y}"}
+    return {
+        **_frame(user=user, title="Estado de cuenta del acreditado", subject=f"Crédito {loan.number}"),
+        **loan_terms_context(loan),
+        "st": statement,
+        "applicant": loan.applicant,
+        "period_from": period_from,
+        "period_to": period_to,
+        "rate_breakdown": rate,
+        "cat": cat,
+        "balances": balances,
+        "owed": owed,
+        "disbursements": disbursements,
+        "sums": _period_sums(loan, period_from, period_to),
+        "legends": legends_text(legends.STATEMENT_LEGENDS, **values),
+    }
+
+
+def borrower_statement_html(*, loan: Loan, user: User, period_from: dt.date, period_to: dt.date) -> str:
+    return render_to_string(
+        "documents/borrower_statement.html",
+        borrower_statement_context(loan=loan, user=user, period_from=period_from, period_to=period_to),
+    )

@@ -10,6 +10,16 @@ urlpatterns: list[URLPattern] = [
     ),
     path("creditos/<int:pk>/estado-de-cuenta.pdf", documents.loan_statement_pdf, name="loan_statement_pdf"),
     path(
+        "creditos/<int:pk>/estado-de-cuenta-acreditado.pdf",
+        documents.borrower_statement_pdf,
+        name="borrower_statement_pdf",
+    ),
+    path(
+        "creditos/<int:pk>/pagos/<int:payment_pk>/recibo.pdf",
+        documents.payment_receipt_pdf,
+        name="payment_receipt_pdf",
+    ),
+    path(
         "creditos/<int:pk>/tabla-de-amortizacion.xlsx",
         documents.loan_schedule_xlsx,
         name="loan_schedule_xlsx",

@@ -7,7 +7,7 @@ Each view reads its object through the same scoped selector as the page (another
 from __future__ import annotations
 
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from filon.committees.selectors import session_get_for_user, session_minutes_for_user
 from filon.core.calendar import today_mx
@@ -17,7 +17,7 @@ from filon.errors import DomainError, ValidationFailed
 from filon.origination.selectors import file_get_for_user, file_list_for_user
 from filon.servicing.selectors import loan_get_for_user, loan_list_for_user
 from filon.web.http import web_view
-from filon.web.loans.forms import statement_period
+from filon.web.loans.forms import StatementPeriodForm, statement_period
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,6 +93,60 @@ def loan_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         content=content,
         content_type=PDF,
         filename=f"estado-de-cuenta-{_safe(loan.number)}-{today_mx():%Y%m%d}.pdf",
+        office=loan.office,
+    )
+
+
+@web_view()
+def borrower_statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The «Estado de cuenta del acreditado» of the period asked for (?desde=&hasta=), by default the
+    current month."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    today = today_mx()
+    form = StatementPeriodForm(request.GET or None)
+    start, end = pdf.borrower_period_default(loan, today)
+    if form.is_bound:
+        if not form.is_valid():
+            raise ValidationFailed(
+                [DomainError(str(e), field=name) for name, errors in form.errors.items() for e in errors]
+            )
+        start = form.cleaned_data["desde"] or start
+        end = form.cleaned_data["hasta"] or end
+        if start > end:
+            raise ValidationFailed(
+                [DomainError("La fecha inicial del periodo es posterior a la final.", field="desde")]
+            )
+    content = pdf.render_pdf(
+        pdf.borrower_statement_html(loan=loan, user=request.user, period_from=start, period_to=end)
+    )
+    return _issue(
+        request,
+        document="borrower_statement_pdf",
+        obj=loan,
+        content=content,
+        content_type=PDF,
+        filename=f"estado-de-cuenta-acreditado-{_safe(loan.number)}-{end:%Y%m%d}.pdf",
+        office=loan.office,
+        note=f"periodo {start:%d/%m/%Y}–{end:%d/%m/%Y}",
+    )
+
+
+@web_view()
+def payment_receipt_pdf(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+    """The receipt of one payment of a loan the user may see (another loan's payment is a 404)."""
+    loan = loan_get_for_user(user=request.user, loan_id=pk)
+    payment = loan.payments.filter(pk=payment_pk).first()
+    if payment is None:
+        raise Http404("No existe ese pago en el crédito.")
+    content = pdf.render_pdf(pdf.payment_receipt_html(payment=payment, user=request.user))
+    folio = pdf.payment_folio(payment)
+    return _issue(
+        request,
+        document="payment_receipt_pdf",
+        obj=payment,
+        content=content,
+        content_type=PDF,
+        filename=f"recibo-{_safe(folio)}.pdf",
         office=loan.office,
     )
 

@@ -59,6 +59,8 @@ ACTION_LABELS = {
     "document.payoff_letter_pdf": "Descarga de la carta de finiquito (PDF)",
     "document.loan_schedule_xlsx": "Descarga de la tabla de amortización (Excel)",
     "document.loan_statement_pdf": "Descarga del estado de cuenta (PDF)",
+    "document.borrower_statement_pdf": "Descarga del estado de cuenta del acreditado (PDF)",
+    "document.payment_receipt_pdf": "Descarga del recibo de pago (PDF)",
     "document.session_minutes_pdf": "Descarga del acta (PDF)",
     "document.scorecard_xlsx": "Descarga de metas y avance (Excel)",
     "partner.create": "Alta de organización aliada",

@@ -22,6 +22,7 @@ from filon.origination.models import (
 )
 from filon.origination.selectors import requirement_is_met
 from filon.rules.schema import Stage
+from filon.servicing.preview import ProposalPreview, proposal_preview
 
 
 @dataclass
@@ -133,3 +134,9 @@ def guarantees(file: CreditFile) -> list[dict[str, Any]]:
         }
         for g in file.guarantees.order_by("id")
     ]
+
+
+def proposal_panel(file: CreditFile) -> ProposalPreview:
+    """The amortization table, the rate broken down and the CAT the proposal would give a loan disbursed
+    today (`servicing.preview`), or what is missing to compute them."""
+    return proposal_preview(file, today_mx())

@@ -78,10 +78,11 @@ from filon.web.http import (
 )
 
 PAGE_SIZE = 50
-SECTIONS = ("header", "evaluation", "coverage", "guarantees", "checklist", "audit")
+SECTIONS = ("header", "evaluation", "preview", "coverage", "guarantees", "checklist", "audit")
 ANCHORS = {
     "header": "estado",
     "evaluation": "evaluacion",
+    "preview": "tabla",
     "coverage": "cobertura",
     "guarantees": "garantias",
     "checklist": "requisitos",
@@ -207,6 +208,7 @@ def file_context(request: HttpRequest, file: CreditFile, **extra: Any) -> dict[s
         "clock": attention_clock(file),
         "findings": file_findings(file),
         "coverage": file_coverage(file),
+        "preview": panels.proposal_panel(file),
         "guarantees": panels.guarantees(file),
         "stages": panels.checklist(file, actions, _row_forms(row_overrides)),
         "audit": file_audit(file),

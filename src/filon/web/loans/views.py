@@ -339,8 +339,9 @@ def _schedule_tables(rows: list[Any], paid_on: dict[int, date], today: date, cur
 PAYMENT_COLUMNS = ("costs", "moratorium", "interest", "principal", "prepaid", "held")
 
 
-def _payment_tables(payments: list[Any]) -> dict[str, SafeString]:
-    """The payments table's body and the list of how each payment was applied, newest first."""
+def _payment_tables(payments: list[Any], loan_pk: int) -> dict[str, SafeString]:
+    """The payments table's body (each row with its receipt's link) and the list of how each payment was
+    applied, newest first."""
     from filon.servicing.payments import CONCEPT_LABELS
 
     rows = []
@@ -372,14 +373,17 @@ def _payment_tables(payments: list[Any]) -> dict[str, SafeString]:
             if payment.status == PaymentStatus.REVERSED
             else PAYMENT_STATUS.get(payment.status, payment.status)
         )
-        rows.append((when, total, *(format_money(columns[c], currency) for c in PAYMENT_COLUMNS), status))
+        receipt = reverse("web:payment_receipt_pdf", args=[loan_pk, payment.pk])
+        rows.append(
+            (when, total, *(format_money(columns[c], currency) for c in PAYMENT_COLUMNS), status, receipt)
+        )
         applied.append((value_date, total, _html_rows("; ", "{}{} {}", pieces)))
     return {
         "rows": _html_rows(
             "\n",
             '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
             '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
-            "<td>{}</td></tr>",
+            '<td>{}</td><td><a href="{}" download>Recibo (PDF)</a></td></tr>',
             rows,
         ),
         "applied": _html_rows("\n", "<li><strong>{}, {}:</strong> {}</li>", applied),
@@ -548,7 +552,7 @@ def _compute_parts(loan: Loan, today: date) -> LoanPageParts:
         schedule=_schedule_tables(rows, _paid_on(payments), today, loan.currency or "MXN"),
         disbursements=disbursements,
         disbursed=sum((d.amount for d in disbursements), ZERO),
-        payments=_payment_tables(recent),
+        payments=_payment_tables(recent, loan.pk),
         payments_shown=len(recent),
         payments_count=len(payments),
         latest_payment=max(

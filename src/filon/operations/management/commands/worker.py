@@ -29,6 +29,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TASKS_LOGGER
 from django_tasks_db.management.commands.db_worker import Worker, valid_interval
 
+from filon.documents.warmup import fonts_warm_in_background
 from filon.operations.schedule import job_runs_resume_stale, schedule_tick
 from filon.operations.services import runs_resume_stale
 
@@ -130,6 +131,9 @@ class Command(BaseCommand):
             log.setLevel(logging.INFO if verbosity >= shown_from else logging.WARNING)
             log.handlers = [logging.StreamHandler(self.stdout)]
             log.propagate = False
+        if not options["once"]:
+            # a long-running worker renders documents (the batch runs' PDFs): its fonts warm meanwhile
+            fonts_warm_in_background()
         worker_id = f"{socket.gethostname()}-{os.getpid()}-{get_random_string(6)}"[:64]
         worker = FilonWorker(
             queue_names=["default"],
