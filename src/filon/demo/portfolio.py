@@ -27,7 +27,9 @@ from filon.committees.models import CommitteeSession, Decision
 from filon.core.calendar import add_business_days, is_business_day, previous_business_day, today_mx
 from filon.core.money import format_money
 from filon.demo.amendments import illustrative_p2_extension
+from filon.demo.chains import chains_build
 from filon.demo.closing import closing_build
+from filon.demo.guarantee_funds import funds_build
 from filon.demo.scenarios import (
     Crew,
     applicant_open,
@@ -86,6 +88,7 @@ class Summary:
     loans: list[str] = field(default_factory=list)
     goals: list[str] = field(default_factory=list)
     training: list[str] = field(default_factory=list)
+    money_around: list[str] = field(default_factory=list)  # the factoring chain and the guarantee funds
     closed_through: date | None = None
 
     def lines(self) -> list[str]:
@@ -100,6 +103,7 @@ class Summary:
             *[f"  Crédito {line}" for line in self.loans],
             *[f"  Meta {line}" for line in self.goals],
             *[f"  {line}" for line in self.training],
+            *[f"  {line}" for line in self.money_around],
         ]
         if self.closed_through:
             out.append(f"  Cierre diario al {self.closed_through:%d/%m/%Y}")
@@ -854,10 +858,13 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
     cal = Calendar(today or today_mx())
     staff = Staff(users)
     loaded = False
+    money_around: list[str] = []
     if not portfolio_present():
         _refuse_closed_books(cal)
         _refuse_missing_rates(cal)
         _build(staff, cal)
+        money_around = chains_build(users=staff.users, today=cal.today).lines()
+        money_around += funds_build(users=staff.users, today=cal.today)
         loaded = True
     else:
         _keep_paying(staff, cal.today)
@@ -870,6 +877,7 @@ def portfolio_load(*, users: dict[str, User], today: date | None = None) -> Summ
         loaded=loaded,
         goals=goals,
         training=training,
+        money_around=money_around,
         closed_through=closes[-1].business_date if closes else None,
     )
     summary.applicants = Applicant.objects.count()

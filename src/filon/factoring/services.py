@@ -412,15 +412,25 @@ def document_upload(
     due_date: date,
     uploaded_by: str,
     uploaded_file: UploadedFile | None = None,
+    uploaded_on: date | None = None,
 ) -> FactoringDocument:
     """Publish a document the EPO owes an adhered supplier (9.1.4): at most `max_document_days` to its
-    due date (P-1 1.5) and within the EPO's line."""
+    due date (P-1 1.5) and within the EPO's line. It is published today unless `uploaded_on` dates it
+    earlier (a document recorded after the fact, as the demo portfolio does); its terms count from then."""
     require_role(user, REGIONAL, "publicar documentos de cadenas productivas")
     epo = _lock_epo(epo)
     require_office(user, epo.office_id, "La EPO")
     ruleset = epo_ruleset(epo)
     cp, program = ruleset.cadenas_productivas, ruleset.programs[PROGRAM]
-    today = today_mx()
+    today = uploaded_on or today_mx()
+    if today > today_mx():
+        raise ValidationFailed(
+            [DomainError("La fecha de publicación no puede ser futura.", field="uploaded_on")]
+        )
+    if today < epo.admitted_on:
+        raise ValidationFailed(
+            [DomainError("La fecha de publicación es anterior a la admisión de la EPO.", field="uploaded_on")]
+        )
     if epo.status != EpoStatus.ADMITTED:
         raise TransitionRefused(
             "La EPO está suspendida: no publica documentos.", field="epo", rule=program.rule

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
@@ -19,12 +19,13 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix
 from django.utils import translation
 
 from filon import numbers
 from filon.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from filon.limits import SEARCH_MAX_CHARS
+from filon.web.navigation import nav_links, nav_urls
 
 View = Callable[..., HttpResponse]
 PAGE_LANGUAGE = "es-mx"
@@ -141,33 +142,23 @@ def section_response(
     return render(request, f"web/{page}/detail.html", values, status=status)
 
 
-NAV_URLS = {
-    "home": "home",
-    "pending": "web:pending",
-    "notices": "web:notices",
-    "applicants": "web:applicants",
-    "files": "web:files",
-    "sessions": "web:sessions",
-    "loans": "web:loans",
-    "epos": "web:epos",
-    "operations": "web:operations",
-    "funds": "web:funds",
-    "amendments": "web:amendments",
-    "users": "web:users",
-    "logout": "logout",
-}
-
-
-@lru_cache(maxsize=4)
-def _nav_urls(prefix: str) -> dict[str, str]:
-    return {name: reverse(route) for name, route in NAV_URLS.items()}
-
-
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: the main navigation's addresses, reversed once per process (and script prefix)
-    rather than on every page. (A page rendered without a request — the CSRF failure page — has no user and
-    shows no navigation.)"""
-    return {"nav": _nav_urls(get_script_prefix())}
+    """Context processor: the main navigation (`filon.web.navigation`): every entry's address (`nav.<key>`),
+    reversed once per process and script prefix, and the user's links by group (`nav_links.main`,
+    `nav_links.more`), the ones whose pages the user's role may open. (A page rendered without a request —
+    the CSRF failure page — has no user and shows no navigation.)"""
+    prefix = get_script_prefix()
+    context: dict[str, Any] = {"nav": nav_urls(prefix)}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        match = request.resolver_match
+        context["nav_links"] = nav_links(
+            role=user.role,
+            path=request.path_info,
+            view_name=match.view_name if match else "",
+            prefix=prefix,
+        )
+    return context
 
 
 # ------------------------------------------------------------------------------------- server errors

@@ -15,8 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from filon import numbers
+from filon.accounts.access import require_role
 from filon.core.calendar import today_mx
 from filon.errors import DomainError, Forbidden
+from filon.funds.models import Contributor
 from filon.funds.selectors import (
     fund_balance,
     fund_get_for_user,
@@ -29,12 +31,15 @@ from filon.funds.services import (
     FUND_OPERATORS,
     ScenarioDefault,
     fund_contribute,
+    fund_create,
     fund_formalization_record,
     fund_interest_record,
     fund_whatif_for_program,
 )
 from filon.idempotency.services import replayed
 from filon.origination.models import PROGRAM_CHOICES
+from filon.rules import load_ruleset_for_date
+from filon.servicing.selectors import loan_list_for_user
 from filon.web.forms import DATE, KeyedForm
 from filon.web.http import place_errors, typed_dates, web_view
 
@@ -59,8 +64,73 @@ def funds(request: HttpRequest) -> HttpResponse:
         {
             "funds": [(fund, fund_balance(fund)) for fund in found],
             "coverages": [(labels.get(c.program, c.program), c) for c in coverages],
+            "can_create": request.user.role in FUND_OPERATORS,
         },
     )
+
+
+def _state_choices() -> list[tuple[str, str]]:
+    states = load_ruleset_for_date(today_mx()).offices.states
+    return [("", "— Ninguno —")] + [
+        (code, f"{name} ({code})") for code, name in sorted(states.items(), key=lambda kv: kv[1])
+    ]
+
+
+class FundForm(forms.Form):
+    """What `fund_create` takes: the fund's kind and rule come from the program's entry in the rule set."""
+
+    code = forms.CharField(label="Clave", max_length=24, help_text="Única, p. ej. «FG-P2-ZAC».")
+    name = forms.CharField(label="Nombre", max_length=200)
+    program = forms.ChoiceField(label="Programa", choices=fund_programs)
+    contributor = forms.ChoiceField(label="Aportante", choices=Contributor.choices)
+    state = forms.ChoiceField(label="Estado del aportante", required=False, choices=_state_choices)
+    loan = forms.CharField(
+        label="Crédito (sólo la aportación propia de un minero)",
+        max_length=40,
+        required=False,
+        help_text="Número del crédito, p. ej. «CR-ZAC-2026-0001».",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_loan(self) -> Any:
+        number = self.cleaned_data["loan"].strip()
+        if not number:
+            return None
+        loan = loan_list_for_user(user=self.user).filter(number=number).first()
+        if loan is None:
+            raise forms.ValidationError(f"No existe el crédito {number}.")
+        return loan
+
+
+@web_view(("GET", "POST"))
+def fund_new(request: HttpRequest) -> HttpResponse:
+    """Set up a guarantee fund of a special program (Dirección or Administración: `fund_create` checks)."""
+    require_role(request.user, FUND_OPERATORS, "dar de alta fondos de garantía")
+    form = FundForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            fund = fund_create(
+                user=request.user,
+                code=data["code"],
+                name=data["name"],
+                program=data["program"],
+                contributor=data["contributor"],
+                state=data["state"],
+                loan=data["loan"],
+            )
+        except DomainError as exc:
+            place_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Se dio de alta el fondo {fund.code}; registre aquí sus aportaciones y su formalización.",
+            )
+            return redirect("web:fund", pk=fund.pk)
+    return render(request, "web/funds/new.html", {"form": form}, status=422 if form.errors else 200)
 
 
 class MovementForm(KeyedForm):
