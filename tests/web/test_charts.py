@@ -53,7 +53,8 @@ def test_line_chart_places_points_on_one_scale():
     plot_h = bottom - charts.TOP
     contracted, goal = chart.lines
     # x runs from the left margin to the right one in equal steps
-    assert [p.x for p in contracted.points] == [Decimal(72), Decimal(350), Decimal(628)]
+    right = charts.WIDTH - charts.RIGHT
+    assert [p.x for p in contracted.points] == [Decimal(72), Decimal(72 + right) / 2, Decimal(right)]
     # the ceiling is 200: the goal sits on the top of the plot, 100 half way, 0 on the axis
     assert {p.y for p in goal.points} == {Decimal(charts.TOP)}
     assert contracted.points[1].y == Decimal(bottom) - Decimal(plot_h) / 2

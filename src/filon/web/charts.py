@@ -22,7 +22,7 @@ NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 TICKS = 4  # gridlines above zero
 
 WIDTH = 640
-LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 28  # margins of the plot area inside the viewBox
+LEFT, RIGHT, TOP, BOTTOM = 72, 28, 12, 28  # margins of the plot area inside the viewBox
 
 Number = Decimal | int
 
