@@ -12,7 +12,7 @@ from conftest import crew, to_proposed, to_ready
 from filon.accounts.models import RegionalOffice
 from filon.committees.selectors import committee_name, resolutions_by_committee
 from filon.core.calendar import today_mx
-from filon.demo.scenarios import file_authorize, loan_open
+from filon.demo.scenarios import file_authorize, file_to_complete, loan_open
 from filon.funds.selectors import fund_usage
 from filon.funds.services import fund_contribute, fund_create
 from filon.goals.selectors import placement_monthly_for_user
@@ -26,6 +26,7 @@ from filon.servicing.selectors import (
     portfolio_quality,
     portfolio_quality_by_office,
 )
+from filon.worklist.selectors import office_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +148,7 @@ def stages_for_other_office(cast) -> int:
     return sum(s.files for s in stage_times(user=cast.sofia))
 
 
-def test_committee_outcomes_and_fund_usage(cast, credit_file):
+def test_committee_outcomes_and_fund_usage(client, cast, credit_file):
     to_proposed(cast, credit_file)
     file_authorize(credit_file, crew=crew(cast), committee="comite_interno")  # by a session of it
     year = today_mx().year
@@ -167,6 +168,11 @@ def test_committee_outcomes_and_fund_usage(cast, credit_file):
     fund_contribute(user=cast.omar, fund=fund, amount=Decimal("500000"), on=today_mx())
     (usage,) = fund_usage(user=cast.ramon)
     assert (usage.contributed, usage.used, usage.available) == (Decimal("500000"), 0, Decimal("500000"))
+    direction = _page(client, cast.omar)
+    assert '<title id="fondos-uso-t">' in direction
+    assert "PM-ZAC Fondo del Gobierno" in direction
+    assert '<title id="comites-resoluciones-t">' in direction
+    assert "PM-ZAC" not in _page(client, cast.ana)  # funds are a central matter
 
 
 def _page(client, user) -> str:
@@ -215,6 +221,18 @@ def test_each_role_sees_its_first_question_first_with_chart_and_table(
         assert f'<title id="{key}-t">' in risk
     assert 'id="expedientes-tiempos-t"' in risk or 'id="expedientes-estado-t"' in risk
 
+    manager = _page(client, cast.gerardo)
+    assert ("Pendientes de cada persona de la gerencia" in manager) == bool(office_queue(cast.gerardo))
     for user in (cast.gerardo, cast.sergio, cast.julia, cast.marta):
         page = _page(client, user)
         assert page.count("<svg") == page.count('role="img"')
+
+
+def test_the_manager_sees_each_persons_queue(client, cast, credit_file):
+    file_to_complete(credit_file, crew=crew(cast))  # the attention clock runs: the file waits for ana
+    team = office_queue(cast.gerardo)
+    assert [person.username for person in team] == ["ana.zac"]
+    manager = _page(client, cast.gerardo)
+    assert "<caption>Pendientes de cada persona de la gerencia</caption>" in manager
+    assert f'<th scope="row">{team[0].name}</th><td class="num">{len(team[0].items)}</td>' in manager
+    assert "Pendientes de cada persona" not in _page(client, cast.ana)

@@ -24,7 +24,7 @@ from filon.servicing.selectors import (
     portfolio_quality_by_office,
 )
 from filon.web.charts import Series, bar_chart, hbar_chart, line_chart
-from filon.worklist.selectors import pending_items
+from filon.worklist.selectors import office_queue, pending_items
 
 MONTHS = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic")
 ZERO = Decimal(0)
@@ -284,7 +284,8 @@ def training(cards: list[OfficeScorecard]) -> dict[str, Any]:
 
 
 def queue(user: User, today: date) -> dict[str, Any]:
-    """The user's «Mis pendientes» in numbers: how many, how many overdue, by kind."""
+    """The user's «Mis pendientes» in numbers: how many, how many overdue, by kind; and, for a regional
+    manager, the queue of each person of the office."""
     items = pending_items(user, today)
     kinds: dict[str, list[int]] = {}
     for item in items:
@@ -299,7 +300,7 @@ def queue(user: User, today: date) -> dict[str, Any]:
         "total": len(items),
         "overdue": sum(1 for item in items if item.overdue),
         "rows": rows,
-        "first": items[:5],
+        "team": office_queue(user, today),  # a regional manager's: each person's queue
     }
 
 
