@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from filon.accounts.models import Role, User
 from filon.committees.models import COMMITTEE_CHOICES, AgendaItem, CommitteeSession
@@ -136,3 +136,21 @@ def agenda_pending_loan_requests(committee: str, *, user: User | None = None) ->
     if user is not None and user.is_regional:
         requests = requests.filter(file__office=user.office_id)
     return requests
+
+
+def resolutions_by_committee(*, user: User, year: int | None = None) -> list[tuple[str, str, dict[str, int]]]:
+    """(committee code, committee name, {decision: number of resolutions}) for the sessions the user sees
+    (a regional user: only the matters of their office), of the sessions dated in `year` if given, in the
+    committees' order; only committees with resolutions."""
+    items = AgendaItem.objects.filter(session__in=session_list_for_user(user=user), resolution__isnull=False)
+    if user.is_regional:
+        items = items.filter(_office_items(user))
+    if year is not None:
+        items = items.filter(session__date__year=year)
+    rows = items.order_by().values("session__committee", "resolution__decision").annotate(n=Count("id"))
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["session__committee"], {})[row["resolution__decision"]] = row["n"]
+    return [
+        (code, committee_name(code), counts[code]) for code, _label in COMMITTEE_CHOICES if code in counts
+    ]

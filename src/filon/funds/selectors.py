@@ -149,3 +149,40 @@ def funds_check() -> list[str]:
         if actual < 0:
             breaches.append(f"fondo {fund.code}: saldo negativo {actual}")
     return breaches
+
+
+@dataclass(frozen=True)
+class FundUsage:
+    """What a fund has paid for defaulted credits (used) against what it holds (available, its ledger
+    balance), with what came in and what was refunded."""
+
+    fund: GuaranteeFund
+    contributed: Decimal
+    used: Decimal
+    refunded: Decimal
+    available: Decimal
+
+
+def fund_usage(*, user: User) -> list[FundUsage]:
+    """Used against available for every active fund, in the funds' order (direction, risk and
+    administration only, like every read on funds)."""
+    funds = list(fund_list_for_user(user=user).filter(active=True))
+    totals: dict[int, dict[str, Decimal]] = {}
+    rows = FundMovement.objects.filter(fund__in=funds).order_by().values_list("fund_id", "kind", "amount")
+    for fund_id, kind, amount in rows:
+        by_kind = totals.setdefault(fund_id, {})
+        by_kind[kind] = by_kind.get(kind, ZERO) + amount
+    balances = fund_balances([fund.pk for fund in funds])
+    out = []
+    for fund in funds:
+        by_kind = totals.get(fund.pk, {})
+        out.append(
+            FundUsage(
+                fund=fund,
+                contributed=by_kind.get(MovementKind.CONTRIBUTION, ZERO),
+                used=by_kind.get(MovementKind.PAYMENT, ZERO),
+                refunded=by_kind.get(MovementKind.REFUND, ZERO),
+                available=balances.get(fund.pk, ZERO),
+            )
+        )
+    return out

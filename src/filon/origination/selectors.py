@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from filon.accounts.access import scope_to_office
 from filon.accounts.models import Role, User
@@ -206,3 +206,95 @@ def loan_request_get_for_user(*, user: User, request_id: int) -> LoanRequest:
     if found is None:
         raise NotFound("No existe la solicitud sobre el crédito.")
     return found
+
+
+# ------------------------------------------------------------------------------ time in stage (dashboards)
+
+
+def median(values: list[int]) -> Decimal | None:
+    """The middle value (the mean of the two middle ones for an even count); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return Decimal(ordered[mid])
+    return (Decimal(ordered[mid - 1]) + Decimal(ordered[mid])) / 2
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """How long the files that went through a stage spent in it: the median of the days between the two
+    dates the file records (business days where the Rules' clock counts them), against that clock."""
+
+    key: str
+    label: str
+    files: int
+    median_days: Decimal | None
+    business_days: bool
+    clock_days: int | None
+    rule: str
+
+
+def stage_times(*, user: User, today: date | None = None) -> list[StageTime]:
+    """The median time in each stage of the files the user sees, from the dates each file records: the
+    application (`application_date`), requirements complete (`requirements_complete_on`, where the
+    attention clock of R-8 starts), the authorization (`authorized_on`) and the signed contract
+    (`contract_signed_on`). The clocks are the rule set's: the attention time in business days and the
+    authorization's validity in calendar days."""
+    ruleset = load_ruleset_for_date(today or today_mx())
+    files = file_list_for_user(user=user).order_by()
+    captured = files.filter(requirements_complete_on__isnull=False).values_list(
+        "application_date", "requirements_complete_on"
+    )
+    attended = files.filter(
+        requirements_complete_on__isnull=False, authorized_on__isnull=False, attention_deadline__isnull=False
+    ).values_list("requirements_complete_on", "authorized_on")
+    formalized = files.filter(authorized_on__isnull=False, contract_signed_on__isnull=False).values_list(
+        "authorized_on", "contract_signed_on"
+    )
+    integration = [max((end - start).days, 0) for start, end in captured]
+    attention = [business_days_between(start, end) for start, end in attended]
+    formalization = [max((end - start).days, 0) for start, end in formalized]
+    return [
+        StageTime(
+            "captured",
+            "Integración (solicitud a requisitos completos)",
+            len(integration),
+            median(integration),
+            False,
+            None,
+            "",
+        ),
+        StageTime(
+            "attention",
+            "Atención (requisitos completos a autorización)",
+            len(attention),
+            median(attention),
+            True,
+            ruleset.attention_time.business_days,
+            ruleset.attention_time.rule,
+        ),
+        StageTime(
+            "formalization",
+            "Formalización (autorización a contrato firmado)",
+            len(formalization),
+            median(formalization),
+            False,
+            ruleset.authorization.validity_calendar_days,
+            ruleset.authorization.rule,
+        ),
+    ]
+
+
+def files_by_status(*, user: User) -> list[tuple[str, str, int]]:
+    """(status, label, number of files) of the files the user sees, in the lifecycle's order, only the
+    statuses that have files."""
+    counts = dict(
+        file_list_for_user(user=user)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [(value, label, counts[value]) for value, label in FileStatus.choices if counts.get(value)]

@@ -12,10 +12,14 @@ from django.db.models import QuerySet
 
 from filon.accounts.access import office_in_scope, scope_to_office
 from filon.accounts.models import User
-from filon.errors import NotFound
+from filon.core.money import round_money
+from filon.core.rates import MissingRate
+from filon.errors import DomainError, NotFound
 from filon.ledger import chart
+from filon.marketdata.selectors import rate_series_get
 from filon.origination.models import LoanRequest
 from filon.platform.lookups import KEY, fetch_row, instance_from_row, lookup_statement
+from filon.rules import load_ruleset_for_date
 from filon.servicing.accrual import loan_accrual_deltas
 from filon.servicing.duties import RELEASERS
 from filon.servicing.models import (
@@ -191,3 +195,152 @@ def reversals_to_approve(user: User) -> QuerySet[ReversalRequest]:
     return scope_to_office(rows, user, "loan__office").select_related(
         "loan", "loan__applicant", "payment", "requested_by"
     )
+
+
+# ------------------------------------------------------------------------- portfolio quality (dashboards)
+
+# Days-past-due buckets of the aging report and the PAR thresholds: report conventions of the portfolio's
+# quality (portfolio at risk), not numbers of the Rules.
+AGING_BUCKETS: tuple[tuple[int, int | None, str], ...] = (
+    (1, 30, "1–30 días"),
+    (31, 60, "31–60 días"),
+    (61, 90, "61–90 días"),
+    (91, None, "Más de 90 días"),
+)
+PAR_DAYS = (30, 90)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    label: str
+    loans: int
+    principal: Decimal
+
+
+@dataclass(frozen=True)
+class PortfolioQuality:
+    """The active loans' principal balance in MXN (USD at the FIX published before `on`, C-5/C-6): by
+    classification, by days past due (current, then `AGING_BUCKETS`), and PAR30/PAR90, the share of the
+    principal of loans more than 30 / 90 days past due."""
+
+    loans: int
+    principal: Decimal
+    by_class: list[Bucket]
+    aging: list[Bucket]  # «Al corriente» first
+    par30: Decimal | None
+    par90: Decimal | None
+
+
+def _principal_mxn(rows: list[tuple], on: date) -> list[tuple]:
+    """(…, currency, principal, …) rows with the principal in MXN: the currency is the row's 2nd item and the
+    principal its 3rd."""
+    if all(row[1] == "MXN" for row in rows):
+        return rows
+    try:
+        fx = rate_series_get("FIX").value_before(on)
+    except (MissingRate, LookupError) as exc:
+        raise DomainError(
+            f"No se puede convertir a pesos la cartera en dólares: {exc}", field="fx_usd_mxn", rule="C-6"
+        ) from None
+    return [(*row[:2], row[2] if row[1] == "MXN" else round_money(row[2] * fx), *row[3:]) for row in rows]
+
+
+def _quality(rows: list[tuple]) -> PortfolioQuality:
+    """Rows of (office_id, currency, principal_mxn, days_past_due, classification)."""
+    total = sum((row[2] for row in rows), ZERO)
+    by_class = [
+        Bucket(
+            label,
+            sum(1 for row in rows if row[4] == value),
+            sum((row[2] for row in rows if row[4] == value), ZERO),
+        )
+        for value, label in Classification.choices
+    ]
+    aging = [
+        Bucket(
+            "Al corriente",
+            sum(1 for row in rows if row[3] == 0),
+            sum((row[2] for row in rows if row[3] == 0), ZERO),
+        )
+    ]
+    for low, high, label in AGING_BUCKETS:
+        inside = [row for row in rows if row[3] >= low and (high is None or row[3] <= high)]
+        aging.append(Bucket(label, len(inside), sum((row[2] for row in inside), ZERO)))
+
+    def par(days: int) -> Decimal | None:
+        if not total:
+            return None
+        late = sum((row[2] for row in rows if row[3] > days), ZERO)
+        return (late / total).quantize(Decimal("0.0001"))
+
+    return PortfolioQuality(len(rows), total, by_class, aging, par(PAR_DAYS[0]), par(PAR_DAYS[1]))
+
+
+def _active_rows(user: User, on: date) -> list[tuple]:
+    loans = loan_list_for_user(user=user).filter(status=LoanStatus.ACTIVE).order_by()
+    rows = list(
+        loans.values_list("office_id", "currency", "principal_balance", "days_past_due", "classification")
+    )
+    return _principal_mxn(rows, on)
+
+
+def portfolio_quality(*, user: User, on: date) -> PortfolioQuality:
+    """The quality of the active portfolio the user sees (its office's, or every office's)."""
+    return _quality(_active_rows(user, on))
+
+
+def portfolio_quality_by_office(*, user: User, on: date) -> dict[int, PortfolioQuality]:
+    """`portfolio_quality` of each office with active loans, by office id."""
+    rows = _active_rows(user, on)
+    return {
+        office_id: _quality([row for row in rows if row[0] == office_id])
+        for office_id in sorted({row[0] for row in rows})
+    }
+
+
+@dataclass(frozen=True)
+class Share:
+    key: str
+    label: str
+    loans: int
+    principal: Decimal
+    share: Decimal  # of the portfolio's principal
+
+
+CONCENTRATION_BY = {
+    "activity": "applicant__activity",
+    "state": "applicant__state",
+    "group": "applicant__group__name",
+}
+
+
+def portfolio_concentration(*, user: User, by: str, on: date) -> list[Share]:
+    """The active portfolio's principal (MXN) by the applicants' activity (Anexo I), state or group of
+    companies, largest first; applicants without a group count as «Sin grupo»."""
+    field = CONCENTRATION_BY[by]
+    loans = loan_list_for_user(user=user).filter(status=LoanStatus.ACTIVE).order_by()
+    rows = _principal_mxn(list(loans.values_list(field, "currency", "principal_balance")), on)
+    ruleset = load_ruleset_for_date(on)
+    if by == "activity":
+        names = {str(a.number): a.description for a in ruleset.activity_lists["anexo_i"].activities}
+    elif by == "state":
+        names = dict(ruleset.offices.states)
+    else:
+        names = {}
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for key, _currency, principal in rows:
+        key = "" if key is None else str(key)
+        n, amount = totals.get(key, (0, ZERO))
+        totals[key] = (n + 1, amount + principal)
+    whole = sum((amount for _n, amount in totals.values()), ZERO)
+    out = [
+        Share(
+            key,
+            names.get(key, key) or "Sin grupo",
+            n,
+            amount,
+            (amount / whole).quantize(Decimal("0.0001")) if whole else ZERO,
+        )
+        for key, (n, amount) in totals.items()
+    ]
+    return sorted(out, key=lambda s: (-s.principal, s.label))

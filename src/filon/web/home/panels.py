@@ -37,6 +37,7 @@ from filon.rules.schema import Stage
 from filon.servicing.models import LoanStatus, TaskStatus
 from filon.servicing.selectors import loan_list_for_user
 from filon.servicing.tasks import tasks_for_user
+from filon.web.home import pictures
 
 STATUS_LABELS = dict(FileStatus.choices)
 COMMITTEE_NAMES = dict(COMMITTEE_CHOICES)
@@ -154,6 +155,9 @@ def placement_panel(user: User, year: int) -> dict[str, Any]:
     return {
         "year": year,
         "rows": rows,
+        "with_goal": [row for row in rows if row.goal is not None],
+        "without_goal": [row for row in rows if row.goal is None],
+        "cards_with_goal": [card for card in cards if card.goal is not None],
         "error": None,
         "total": total if len(rows) > 1 else None,
         "cards": cards,
@@ -197,6 +201,45 @@ def portfolio_panel(user: User) -> dict[str, Any]:
     }
 
 
+def _cards(panels: dict[str, Any]) -> list[Any]:
+    """The goals' scorecards already read for the regional or the direction panel."""
+    for name in ("regional", "direction"):
+        placement = panels.get(name, {}).get("placement") or {}
+        if placement.get("cards"):
+            return list(placement["cards"])
+    return []
+
+
+CHART_ROLES = (Role.DIRECCION, Role.ADMINISTRADOR, Role.RIESGOS)
+COMMITTEE_ROLES = (*CHART_ROLES, Role.SECRETARIO_COMITE, Role.MIEMBRO_COMITE)
+
+
+def charts_panel(user: User, panels: dict[str, Any]) -> dict[str, Any]:
+    """The pictures of the role's home (`pictures`), its first question first (`first`)."""
+    today = today_mx()
+    year = today.year
+    role = user.role
+    cards = _cards(panels)
+    out: dict[str, Any] = {"first": pictures.first_question(user), "year": year}
+    if user.is_regional:
+        out["placement_by_month"] = pictures.placement_by_month(user, year, today)
+        out["queue"] = pictures.queue(user, today)
+    if role in (Role.DIRECCION, Role.ADMINISTRADOR):
+        out["offices"] = pictures.offices(user, year, today, cards)
+        out["placement_by_month"] = pictures.placement_by_month(user, year, today)
+    if user.is_regional or role in CHART_ROLES:
+        out["portfolio"] = pictures.portfolio(user, today)
+        out["pipeline"] = pictures.pipeline(user, today)
+    if role in (Role.RIESGOS, Role.ADMINISTRADOR):
+        out["concentration"] = pictures.concentration(user, today)
+    if user.is_regional or role in COMMITTEE_ROLES:
+        out["committees"] = pictures.committees(user, year)
+    out["funds"] = pictures.funds(user)
+    if cards:
+        out["training"] = pictures.training(cards)
+    return out
+
+
 def dashboard_panels(user: User) -> dict[str, Any]:
     """The panels a role sees on its home page. Loans and portfolio panels join when servicing has pages."""
     role = user.role
@@ -213,4 +256,5 @@ def dashboard_panels(user: User) -> dict[str, Any]:
         panels["direction"] = direction_panel(user)
     if role == Role.JURIDICO:
         panels["legal"] = legal_panel(user)
+    panels["charts"] = charts_panel(user, panels)
     return panels
