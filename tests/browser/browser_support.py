@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -27,8 +28,10 @@ from conftest import (
     proposal_data,
     to_ready,
 )
-from filon.core.calendar import MEXICO_CITY, today_mx
+from filon.accounts.models import User
+from filon.core.calendar import MEXICO_CITY, business_date_provider_set, today_mx
 from filon.demo.scenarios import loan_disburse
+from filon.operations import business_date as bd
 
 # Debian's package, installed by `make browser-deps`; never a browser downloaded by Playwright.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -226,3 +229,14 @@ def active_loan(cast, sample_rates, clock: time_machine.Traveller):
         captured_by=cast.ana, released_by=cast.gerardo, loan=loan, amount=LOAN_AMOUNT, value_date=today_mx()
     )
     return loan
+
+
+@pytest.fixture
+def demo(settings, clock: time_machine.Traveller) -> Iterator[dict[str, User]]:
+    """`filon demo load` on the test's database, in the training mode the demo runs in; the people by username."""
+    settings.FILON_TRAINING_MODE = True
+    bd.business_date_install()
+    call_command("demo", "load", verbosity=0)
+    yield {u.username: u for u in User.objects.all()}
+    business_date_provider_set(None)
+    bd.business_date_forget()

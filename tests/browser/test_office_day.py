@@ -14,7 +14,6 @@ the loan that was current shows late on the analyst's queue. Screenshots of ever
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,20 +24,18 @@ from browser_support import (
     browser,
     clock,
     csp_violations,
+    demo,
     http_cookies,
     landed,
     shot,
     sign_in,
 )
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from filon.accounts.models import User
 from filon.committees.models import AgendaItem
-from filon.core.calendar import business_date_provider_set, today_mx
+from filon.core.calendar import today_mx
 from filon.demo.scenarios import DEMO_PASSWORD, demo_crew, requirements_satisfy
 from filon.ledger.services import ledger_check
-from filon.operations import business_date as bd
 from filon.operations.models import BatchRun, RunStatus
 from filon.origination.models import CreditFile, FileStatus, RequirementItem, RequirementStatus
 from filon.origination.services import file_ready_to_disburse
@@ -47,7 +44,16 @@ from filon.servicing.models import DisbursementOrder, Loan, LoanStatus, Payment
 from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, loan_create_from_file
 
-__all__ = ["async_unsafe_allowed", "browser", "clock", "csp_violations", "http_cookies", "shot", "sign_in"]
+__all__ = [
+    "async_unsafe_allowed",
+    "browser",
+    "clock",
+    "csp_violations",
+    "demo",
+    "http_cookies",
+    "shot",
+    "sign_in",
+]
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,17 +61,6 @@ pytestmark = [
     pytest.mark.xdist_group("browser"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def demo(settings, clock) -> Iterator[dict[str, User]]:
-    """`filon demo load` on the test's database, in the training mode the demo runs in."""
-    settings.FILON_TRAINING_MODE = True
-    bd.business_date_install()
-    call_command("demo", "load", verbosity=0)
-    yield {u.username: u for u in User.objects.all()}
-    business_date_provider_set(None)
-    bd.business_date_forget()
 
 
 def pending(page: Page) -> None:

@@ -122,3 +122,53 @@
     }
   });
 })();
+
+/* ---- Every page fits its screen: a box that scrolls sideways (a wide table in its .table-wrap, a card on a
+   phone) takes the keyboard's focus, so that it scrolls without a mouse, and a table's box is named after
+   the table (its caption, or the heading before it). Checked again after each htmx swap and on resizing. */
+(function () {
+  "use strict";
+
+  function named(box) {
+    var caption = box.querySelector("caption");
+    if (caption && caption.textContent.trim()) { return caption.textContent.trim(); }
+    var card = box.closest(".card");
+    var heading = card ? card.querySelector("h2, h3") : null;
+    return heading ? heading.textContent.trim() : "Tabla";
+  }
+
+  function reachable() {
+    document.querySelectorAll(".table-wrap, .card, .minutes").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.dataset.scrollFocus = "1";
+        if (!box.hasAttribute("role") && box.tagName === "DIV") {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", named(box));
+          box.dataset.scrollRegion = "1";
+        }
+      } else if (!scrolls && box.dataset.scrollFocus) {
+        box.removeAttribute("tabindex");
+        delete box.dataset.scrollFocus;
+        if (box.dataset.scrollRegion) {
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+          delete box.dataset.scrollRegion;
+        }
+      }
+    });
+  }
+
+  var pending = false;
+  function soon() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; reachable(); });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", reachable); } else { reachable(); }
+  document.addEventListener("htmx:afterSettle", soon);
+  document.addEventListener("toggle", soon, true);
+  window.addEventListener("resize", soon);
+})();
