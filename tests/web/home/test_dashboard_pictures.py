@@ -10,6 +10,7 @@ import pytest
 
 from conftest import crew, to_proposed, to_ready
 from filon.accounts.models import RegionalOffice
+from filon.applicants.models import Applicant, CompanyGroup
 from filon.committees.selectors import committee_name, resolutions_by_committee
 from filon.core.calendar import today_mx
 from filon.demo.scenarios import file_authorize, file_to_complete, loan_open
@@ -215,7 +216,11 @@ def test_each_role_sees_its_first_question_first_with_chart_and_table(
     assert direction.count(">sin meta<") == 0
     assert 'id="meta-courses-t"' in direction  # training against its goal
 
+    group = CompanyGroup.objects.create(name='<b onmouseover="x()">Grupo</b>')
+    Applicant.objects.filter(pk=credit_file.applicant_id).update(group=group)
     risk = _page(client, cast.ramon)
+    assert "&lt;b onmouseover=&quot;x()&quot;&gt;Grupo&lt;/b&gt;" in risk  # labels are escaped
+    assert "<b onmouseover" not in risk
     assert risk.index("Calidad de la cartera") < risk.index("Versiones de las reglas de operación")
     for key in ("cartera-atraso", "concentracion-activity", "concentracion-state", "concentracion-group"):
         assert f'<title id="{key}-t">' in risk
