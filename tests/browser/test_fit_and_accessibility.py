@@ -190,6 +190,24 @@ async () => {
 """
 
 
+# A page spoilt on purpose: a box wider than any window in the column, and a picture with no text.
+SPOIL = """
+() => {
+  const main = document.querySelector("main");
+  const wide = document.createElement("div");
+  wide.className = "spoilt";
+  wide.style.width = "2000px";
+  wide.textContent = "ancho";
+  main.append(wide);
+  const picture = document.createElement("img");
+  picture.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
+  picture.width = 20;
+  picture.height = 20;
+  main.append(picture);
+}
+"""
+
+
 def fits(page: Page, where: str) -> list[str]:
     """What does not fit on the page as shown, at both widths; the window is left at the laptop's."""
     problems = []
@@ -272,9 +290,20 @@ def test_every_page_fits_and_the_main_pages_pass_axe(demo, sign_in):
             page.wait_for_load_state("load")
             violations.extend(axe_violations(page, f"{role} {path}"))
 
+        if role == "direccion":  # both checks see a fault when there is one: a page spoilt on purpose
+            page.goto("/pendientes/")
+            page.wait_for_load_state("load")
+            page.evaluate(SPOIL)
+            assert any("div.spoilt (2000px)" in problem for problem in fits(page, "spoilt"))
+            assert any("image-alt" in violation for violation in axe_violations(page, "spoilt"))
+
     assert visited > 100
-    assert overflow == [], "Páginas que no caben:\n" + "\n".join(overflow)
-    assert violations == [], "Violaciones de accesibilidad (axe-core):\n" + "\n".join(violations)
+    assert (overflow, violations) == ([], []), (
+        "Páginas que no caben:\n"
+        + "\n".join(overflow)
+        + "\nViolaciones de accesibilidad (axe-core):\n"
+        + "\n".join(violations)
+    )
     for role in ROLES:
         for size in (LAPTOP, PHONE):
             assert (SCREENSHOTS / f"{role}-{size['width']}.png").stat().st_size > 10_000
