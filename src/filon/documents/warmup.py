@@ -1,8 +1,8 @@
 """The fonts warmed once per serving process, so no user waits for them.
 
 WeasyPrint's first document in a process loads and indexes the system's fonts (fontconfig and Pango) and
-builds its default stylesheets: measured 5–6 s on the office's servers against a fraction of a second for
-every later document (bench/first_pdf.py). `fonts_warm` renders a tiny document with the documents' own
+builds its default stylesheets: the first PDF of a fresh process took 5.2–6.5 s, the first one after the
+warm-up 0.2–0.4 s (bench/first_pdf.py, 2 shared cores). `fonts_warm` renders a tiny document with the documents' own
 styles and fonts once per process; `fonts_warm_in_background` does it on a daemon thread so the process
 starts serving at once. The web server's processes and the background worker call it at start
 (`serving_process` tells them from a management command or a test run, which never do).
