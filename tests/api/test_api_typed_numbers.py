@@ -39,3 +39,13 @@ def test_the_refusal_names_the_field_over_http(cast):
         item["field"] == "amount" and "punto decimal" in item["message"] and "1,000,000.50" in item["message"]
         for item in detail
     ), detail
+
+
+def test_the_published_schema_describes_the_same_amounts():
+    import re
+
+    pattern = TypeAdapter(MoneyIn).json_schema()["pattern"]
+    assert re.fullmatch(pattern, "1,000,000.50")
+    assert re.fullmatch(pattern, "150000.00")
+    assert not re.fullmatch(pattern, "1.000.000,50")
+    assert not re.fullmatch(pattern, "1,00")

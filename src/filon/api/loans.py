@@ -68,8 +68,9 @@ MoneyIn = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$",
-            "description": 'Importe en la moneda del crédito, como texto: "150000.00"',
+            "pattern": r"^([0-9]{1,14}|[0-9]{1,3}(,[0-9]{3}){1,4})(\.[0-9]{1,2})?$",
+            "description": 'Importe en la moneda del crédito, como texto con punto decimal: "150000.00" o '
+            '"150,000.00"',
         }
     ),
 ]
