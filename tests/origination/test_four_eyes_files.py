@@ -61,7 +61,7 @@ def test_the_uploader_cannot_approve_their_own_document(cast, uploaded):
     with pytest.raises(Forbidden) as refused:
         requirement_review(user=cast.gerardo, item=uploaded, approve=True)
     assert refused.value.message == (
-        f"Usted cargó el documento {uploaded.code}: otra persona debe aprobarlo (separación de funciones)."
+        f"Usted cargó el documento «{uploaded.short_name}»: otra persona debe aprobarlo (separación de funciones)."
     )
     assert refused.value.field == "decision"
     uploaded.refresh_from_db()

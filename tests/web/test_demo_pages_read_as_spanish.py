@@ -162,7 +162,7 @@ def route_of(path: str) -> str | None:
     return match.url_name or match.route
 
 
-def walk(client: Client, codes: Codes, per_route_max: int) -> tuple[dict[str, list[str]], set[str]]:
+def walk(client: Client, codes: Codes, per_route_max: int) -> tuple[dict[str, list[str]], dict[str, int]]:
     """Every page reachable from the landing page, one or two per route; the defects found, by address."""
     queue = list(START)
     seen: set[str] = set()
@@ -200,7 +200,7 @@ def walk(client: Client, codes: Codes, per_route_max: int) -> tuple[dict[str, li
                 continue
             if target not in seen:
                 queue.append(target)
-    return defects, set(per_route)
+    return defects, per_route
 
 
 def test_every_demo_page_reads_as_spanish_for_every_login(demo):
@@ -214,12 +214,12 @@ def test_every_demo_page_reads_as_spanish_for_every_login(demo):
         client.force_login(User.objects.get(username=username))
         defects, walked = walk(client, codes, PAGES_PER_ROUTE[role not in roles])
         roles.add(role)
-        routes |= walked
-        visited += len(walked)
+        routes |= set(walked)
+        visited += sum(walked.values())
         for url, found in defects.items():
             all_defects.setdefault(url, []).extend(f"[{username}] {d}" for d in found)
     assert not all_defects, (
-        f"{len(all_defects)} página(s) con defectos de {len(routes)} rutas visitadas:\n"
+        f"{len(all_defects)} página(s) con defectos ({visited} páginas de {len(routes)} rutas visitadas):\n"
         + "\n".join(
             f"{url}\n  " + "\n  ".join(sorted(set(found))[:12]) for url, found in sorted(all_defects.items())
         )

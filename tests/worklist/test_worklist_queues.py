@@ -289,7 +289,7 @@ def test_payments_of_the_week_and_late_loans(cast, active_loan):
     assert f"payment:{rows[1].pk}" not in keys(cast.ana)
     seen = item_of(cast.ana, key)
     assert (seen.days_left, seen.clock) == (3, "vence en 3 días")
-    assert seen.url == f"/creditos/{active_loan.pk}/pagos/"
+    assert seen.url == f"/creditos/{active_loan.pk}/#pagos"  # the loan page at its payments (the form posts)
     Installment.objects.filter(pk=rows[0].pk).update(payable=today - timedelta(days=5))
     late = item_of(cast.ana, f"late:{active_loan.pk}")
     assert late.title == f"Crédito {active_loan.number} con 5 días de atraso"
