@@ -8,6 +8,7 @@ Not a conftest: the test module imports the fixtures it uses from here.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -231,11 +233,19 @@ def active_loan(cast, sample_rates, clock: time_machine.Traveller):
     return loan
 
 
+def data_migrations_restore() -> None:
+    """Put back what a data migration wrote: a browser test's database is emptied after each test, and the
+    demo's program credits need the default parametric model that migration 0002 of programs loads."""
+    default_model = importlib.import_module("filon.programs.migrations.0002_default_scoring_model")
+    default_model.load_default(django_apps, None)
+
+
 @pytest.fixture
 def demo(settings, clock: time_machine.Traveller) -> Iterator[dict[str, User]]:
     """`filon demo load` on the test's database, in the training mode the demo runs in; the people by username."""
     settings.FILON_TRAINING_MODE = True
     bd.business_date_install()
+    data_migrations_restore()
     call_command("demo", "load", verbosity=0)
     yield {u.username: u for u in User.objects.all()}
     business_date_provider_set(None)
