@@ -29,6 +29,7 @@ from filon.servicing.close import close_day, close_through
 from filon.servicing.models import Classification, DailyClose, Installment, InstallmentStatus, Loan
 from filon.servicing.selectors import loan_positions
 from filon.servicing.services import commission_pay, loan_create_from_file
+from filon.servicing.statements import loan_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -528,3 +529,39 @@ def test_the_close_without_a_date_closes_the_business_day_before_today(capsys):
     assert list(DailyClose.objects.values_list("business_date", flat=True)) == [date(2026, 6, 30)]
     assert "Cierre del 30/06/2026" in capsys.readouterr().out
     assert LedgerDay.objects.filter(business_date=TODAY).exists() is False
+
+
+# ------------------------------------------------------------------------------ the loan's statement
+
+
+def test_the_statement_shows_the_loans_own_lines_of_the_closes_accrual(cast, applicant):
+    """The close posts one accrual entry for the whole portfolio; each loan's statement shows that entry with
+    the loan's own lines only: what the loan accrued that day, not the other loans' nor the counterparts."""
+    ours = bare_loan(cast, applicant, number="CR-EDO-1", value_date=date(2026, 6, 1))
+    other = bare_loan(cast, applicant, number="CR-EDO-2", value_date=date(2026, 6, 1), amount="600000.00")
+    closed(date(2026, 6, 2))
+    closed(date(2026, 6, 3))
+    period = {"period_from": date(2026, 6, 2), "period_to": date(2026, 6, 3)}
+    accrued = {}
+    for loan in (ours, other):
+        movements = loan_statement(loan=loan, **period).movements
+        shared = [m for m in movements if JournalEntry.objects.get(pk=m.entry_id).loan_id is None]
+        assert [m.date for m in shared] == [date(2026, 6, 2), date(2026, 6, 3)]
+        for movement in shared:
+            own = Posting.objects.filter(entry_id=movement.entry_id, loan=loan)
+            assert (
+                len(movement.lines)
+                == own.count()
+                < Posting.objects.filter(entry_id=movement.entry_id).count()
+            )
+            assert sum((line.debit - line.credit for line in movement.lines), Decimal(0)) == sum(
+                own.values_list("amount", flat=True), Decimal(0)
+            )
+        accrued[loan.number] = sum(
+            (line.debit for m in shared for line in m.lines if line.account == chart.INTERESES_DEVENGADOS),
+            Decimal(0),
+        )
+        # nothing accrued before the two closes nor was paid: the lines add up to the loan's accrued interest
+        assert accrued[loan.number] == loan_balances(loan.pk)[chart.INTERESES_DEVENGADOS] > 0
+    # 1,200,000 and 600,000 at the same 12 %: the first accrues twice what the second does
+    assert abs(accrued["CR-EDO-1"] - 2 * accrued["CR-EDO-2"]) <= Decimal("0.02")

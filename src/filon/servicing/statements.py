@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q
+
 from filon.core.calendar import add_months, today_mx
 from filon.core.money import round_money
 from filon.ledger import chart
@@ -169,8 +171,10 @@ def _opening_principal(loan: Loan, period_from: date | None) -> Decimal:
 def _movements(
     loan: Loan, period_from: date | None, period_to: date | None, opening: Decimal
 ) -> list[Movement]:
+    """The loan's entries, and its own lines of the entries it shares with other loans (the nightly close
+    posts one accrual entry for the whole portfolio: of that entry the statement shows this loan's lines)."""
     names = {spec.code: spec.name for spec in chart.CHART}
-    entries = JournalEntry.objects.filter(loan=loan)
+    entries = JournalEntry.objects.filter(Q(loan=loan) | Q(loan__isnull=True, postings__loan=loan)).distinct()
     if period_from is not None:
         entries = entries.filter(business_date__gte=period_from)
     if period_to is not None:
@@ -178,6 +182,7 @@ def _movements(
     lines: dict[int, list[tuple[str, Decimal, int | None]]] = defaultdict(list)
     for entry_id, code, amount, loan_id in (
         Posting.objects.filter(entry__in=entries)
+        .filter(Q(entry__loan=loan) | Q(loan=loan))
         .order_by("entry_id", "id")
         .values_list("entry_id", "account__code", "amount", "loan_id")
     ):
